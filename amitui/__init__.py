@@ -1,0 +1,3 @@
+"""amitui: a terminal explorer for Amazon Machine Images."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Mutating actions, each as plan (pure) then execute (journaled)."""

@@ -1,0 +1,1 @@
+"""Textual widgets and modal screens for amitui (shipped as ``amitui.widgets``)."""
