@@ -1,0 +1,25 @@
+"""Fidelity extensions: where moto's EC2 image model is thinner than EC2 itself.
+
+Each submodule patches one behaviour and documents the EC2 behaviour it copies; each is
+pinned by a test in ``tests/sandbox/``. :func:`install` applies them all, once, in the
+sandbox server process (never in the app's own process).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+#: Extension modules, applied in this order.
+EXTENSIONS: tuple[str, ...] = ()
+
+_installed = False
+
+
+def install() -> None:
+    global _installed
+    if _installed:
+        return
+    for name in EXTENSIONS:
+        module = importlib.import_module(f"{__name__}.{name}")
+        module.install()
+    _installed = True

@@ -1,0 +1,133 @@
+"""The embedded sandbox: a moto server in a subprocess on a loopback port.
+
+amitui talks to it over HTTP exactly as to AWS (``endpoint_url``). moto's in-process
+mocks do not intercept aiobotocore, so a real server is the only honest backend.
+The subprocess entry point (:mod:`amitui.sandbox.server`) installs the fidelity
+extensions in :mod:`amitui.sandbox.extensions` before it serves.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+
+#: Credentials the sandbox accepts; moto ignores them, botocore insists on having some.
+SANDBOX_CREDENTIALS: Mapping[str, str] = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+#: The account moto reports as ``self``.
+SANDBOX_ACCOUNT_ID = "123456789012"
+READY_PREFIX = "AMITUI-SANDBOX-READY "
+
+
+class SandboxError(RuntimeError):
+    """The sandbox subprocess could not be started."""
+
+
+class Sandbox:
+    """Run the sandbox server in a subprocess for the lifetime of a ``with`` block.
+
+    ``port=0`` (the default) lets the OS pick a free loopback port; the server reports
+    the port it bound, so there is no race between choosing a port and binding it.
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        demo: bool = False,
+        enabled_regions: Sequence[str] | None = None,
+        extra_env: Mapping[str, str] | None = None,
+        startup_timeout: float = 60.0,
+    ) -> None:
+        self.port = port
+        self.demo = demo
+        self.enabled_regions = list(enabled_regions) if enabled_regions else None
+        self.extra_env = dict(extra_env or {})
+        self.startup_timeout = startup_timeout
+        self._process: subprocess.Popen[str] | None = None
+        self._endpoint_url: str | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        if self._endpoint_url is None:
+            raise SandboxError("the sandbox is not running")
+        return self._endpoint_url
+
+    def command(self) -> list[str]:
+        cmd = [sys.executable, "-m", "amitui.sandbox.server", "--port", str(self.port)]
+        if self.demo:
+            cmd.append("--demo")
+        if self.enabled_regions:
+            cmd += ["--enabled-regions", ",".join(self.enabled_regions)]
+        return cmd
+
+    def start(self) -> str:
+        env = {**os.environ, **SANDBOX_CREDENTIALS, **self.extra_env}
+        self._process = subprocess.Popen(
+            self.command(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
+        deadline = time.monotonic() + self.startup_timeout
+        assert self._process.stdout is not None
+        while time.monotonic() < deadline:
+            line = self._process.stdout.readline()
+            if not line:
+                break
+            if line.startswith(READY_PREFIX):
+                self._endpoint_url = line[len(READY_PREFIX) :].strip()
+                # Keep draining stdout so a chatty server never blocks on a full pipe.
+                _drain_in_background(self._process.stdout)
+                assert self._process.stderr is not None
+                _drain_in_background(self._process.stderr)
+                return self._endpoint_url
+        stderr = ""
+        if self._process.poll() is not None and self._process.stderr is not None:
+            stderr = self._process.stderr.read()[-2000:]
+        self.stop()
+        raise SandboxError(f"the sandbox did not start: {stderr.strip() or 'timed out'}")
+
+    def stop(self) -> None:
+        if self._process is None:
+            return
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+        self._endpoint_url = None
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _drain_in_background(stream: object) -> None:
+    import threading
+
+    def drain() -> None:
+        for _ in stream:  # type: ignore[attr-defined]
+            pass
+
+    threading.Thread(target=drain, daemon=True).start()

@@ -1,0 +1,65 @@
+"""Subprocess entry point of the sandbox: ``python -m amitui.sandbox.server``.
+
+Installs the fidelity extensions into moto, optionally seeds the demo fleet, then
+serves on loopback and prints one ``AMITUI-SANDBOX-READY <url>`` line to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="amitui-sandbox-server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--demo", action="store_true", help="seed the demo fleet before serving")
+    parser.add_argument(
+        "--enabled-regions",
+        default="",
+        help="comma-separated regions DescribeRegions reports as enabled (others: not-opted-in)",
+    )
+    args = parser.parse_args(argv)
+
+    # moto's default catalogue of public Amazon AMIs costs seconds per region; the sandbox
+    # is about the account's own images.
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    if args.enabled_regions:
+        os.environ["AMITUI_SANDBOX_ENABLED_REGIONS"] = args.enabled_regions
+
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    from amitui.sandbox import READY_PREFIX, extensions
+
+    extensions.install()
+    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint_url = f"http://{host}:{port}"
+
+    if args.demo:
+        from amitui.sandbox import demo
+
+        demo.seed(endpoint_url)
+
+    print(f"{READY_PREFIX}{endpoint_url}", flush=True)
+
+    stopped = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    stopped.wait()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
