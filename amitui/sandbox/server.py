@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="comma-separated regions DescribeRegions reports as enabled (others: not-opted-in)",
     )
+    parser.add_argument(
+        "--announce", action="store_true", help="print how to point clients at the sandbox"
+    )
     args = parser.parse_args(argv)
 
     # moto's default catalogue of public Amazon AMIs costs seconds per region; the sandbox
@@ -47,7 +50,16 @@ def main(argv: list[str] | None = None) -> int:
 
         demo.seed(endpoint_url)
 
-    print(f"{READY_PREFIX}{endpoint_url}", flush=True)
+    if args.announce:
+        print(endpoint_url)
+        print(
+            "amitui sandbox is running (Ctrl-C stops it). Point clients at it with:\n"
+            f"  export AWS_ENDPOINT_URL={endpoint_url} AWS_ACCESS_KEY_ID=testing "
+            "AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1",
+            flush=True,
+        )
+    else:
+        print(f"{READY_PREFIX}{endpoint_url}", flush=True)
 
     stopped = threading.Event()
 

@@ -1,0 +1,320 @@
+"""AWS access: one aiobotocore session per profile, one EC2 client per region.
+
+Clients are created lazily, held on one ``AsyncExitStack`` and closed once. Every call
+goes through :meth:`AwsSession.call` or :meth:`AwsSession.paginate`, which is where the
+global concurrency cap and the read-only guard live, so nothing can bypass them.
+Credentials and endpoints come from the standard AWS chain; only the sandbox passes an
+explicit endpoint and credentials.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import re
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import botocore.session
+from aiobotocore.config import AioConfig
+from aiobotocore.session import AioSession
+from botocore import exceptions as boto_exceptions
+
+from amitui.model import AwsError, RegionStatus
+
+#: Read-only operations start with one of these; anything else changes the account.
+_READ_PREFIXES = ("Describe", "Get", "List")
+
+DEFAULT_MAX_CONCURRENCY = 32
+DEFAULT_READ_TIMEOUT = 20.0
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_MAX_ATTEMPTS = 5
+
+_REGION_SHAPE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
+class ReadOnlyError(PermissionError):
+    """A mutating call was attempted in read-only mode."""
+
+
+class UnknownRegionError(ValueError):
+    """A region name that no AWS partition knows."""
+
+
+def is_mutating(operation: str) -> bool:
+    """``operation`` is an EC2 API name in PascalCase, e.g. ``DeregisterImage``."""
+    return not operation.startswith(_READ_PREFIXES)
+
+
+def _snake(operation: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+
+
+def known_regions() -> set[str]:
+    """Every EC2 region botocore knows, across the commercial, China and GovCloud partitions."""
+    session = botocore.session.get_session()
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions("ec2", partition_name=partition))
+    return regions
+
+
+def validate_region(region: str, known: set[str] | None = None) -> str:
+    """Return ``region`` if AWS knows it, else raise with the nearest names as a hint."""
+    known = known_regions() if known is None else known
+    if region in known:
+        return region
+    close = difflib.get_close_matches(region, sorted(known), n=3, cutoff=0.6)
+    if not _REGION_SHAPE.match(region):
+        reason = "is not a region name (regions look like eu-west-1)"
+    else:
+        reason = "is not a known EC2 region"
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise UnknownRegionError(f"{region!r} {reason}{hint}")
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None = None
+
+
+class AwsSession:
+    """One profile's access to EC2 across regions.
+
+    ``async with AwsSession(profile=...) as aws:``, then
+    ``await aws.call(region, "DescribeImages", Owners=["self"])``.
+    """
+
+    def __init__(
+        self,
+        profile: str | None = None,
+        *,
+        endpoint_url: str | None = None,
+        credentials: Credentials | None = None,
+        default_region: str | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        read_only: bool = False,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    ) -> None:
+        self.profile = profile
+        self.endpoint_url = endpoint_url
+        self.read_only = read_only
+        self._credentials = credentials
+        self._default_region = default_region
+        self._session: AioSession = AioSession(profile=profile)
+        self._config = AioConfig(
+            retries={"mode": "adaptive", "max_attempts": max_attempts},
+            read_timeout=read_timeout,
+            connect_timeout=connect_timeout,
+            max_pool_connections=max_concurrency,
+        )
+        self._limit = asyncio.Semaphore(max_concurrency)
+        self._stack = AsyncExitStack()
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._client_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._closed = False
+
+    async def __aenter__(self) -> AwsSession:
+        await self._stack.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._clients.clear()
+            await self._stack.aclose()
+
+    @property
+    def default_region(self) -> str:
+        """The region for account-wide calls (DescribeRegions, STS)."""
+        return self._default_region or self._session.get_config_variable("region") or "us-east-1"
+
+    async def client(self, region: str, service: str = "ec2") -> Any:
+        key = (service, region)
+        client = self._clients.get(key)
+        if client is not None:
+            return client
+        lock = self._client_locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            client = self._clients.get(key)
+            if client is None:
+                kwargs: dict[str, Any] = {"region_name": region, "config": self._config}
+                if self.endpoint_url:
+                    kwargs["endpoint_url"] = self.endpoint_url
+                if self._credentials:
+                    kwargs["aws_access_key_id"] = self._credentials.access_key_id
+                    kwargs["aws_secret_access_key"] = self._credentials.secret_access_key
+                    kwargs["aws_session_token"] = self._credentials.session_token
+                client = await self._stack.enter_async_context(
+                    self._session.create_client(service, **kwargs)
+                )
+                self._clients[key] = client
+        return client
+
+    def _guard(self, operation: str) -> None:
+        if self.read_only and is_mutating(operation):
+            raise ReadOnlyError(f"{operation} refused: amitui is running read-only")
+
+    async def call(
+        self, region: str, operation: str, *, service: str = "ec2", **params: Any
+    ) -> dict[str, Any]:
+        """Send one API call (PascalCase ``operation``) under the concurrency cap."""
+        self._guard(operation)
+        client = await self.client(region, service)
+        method = getattr(client, _snake(operation))
+        async with self._limit:
+            response: dict[str, Any] = await method(**params)
+        return response
+
+    async def paginate(
+        self, region: str, operation: str, *, service: str = "ec2", **params: Any
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Yield every page of ``operation``; each page request holds one concurrency slot."""
+        self._guard(operation)
+        client = await self.client(region, service)
+        pages = client.get_paginator(_snake(operation)).paginate(**params).__aiter__()
+        while True:
+            async with self._limit:
+                try:
+                    page: dict[str, Any] = await pages.__anext__()
+                except StopAsyncIteration:
+                    return
+            yield page
+
+    async def enabled_regions(self) -> list[str]:
+        """Regions enabled for this account, per DescribeRegions."""
+        response = await self.call(self.default_region, "DescribeRegions")
+        return sorted(r["RegionName"] for r in response.get("Regions", []))
+
+    async def account_id(self) -> str:
+        response = await self.call(self.default_region, "GetCallerIdentity", service="sts")
+        return str(response["Account"])
+
+
+# --- errors as data -----------------------------------------------------------------
+
+_DENIED = {
+    "AuthFailure",
+    "UnauthorizedOperation",
+    "OptInRequired",
+    "AccessDenied",
+    "AccessDeniedException",
+    "Blocked",
+    "UnrecognizedClientException",
+}
+_THROTTLED = {"RequestLimitExceeded", "Throttling", "ThrottlingException", "TooManyRequests"}
+_EXPIRED = {
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "RequestExpired",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+}
+_CREDENTIAL_EXCEPTIONS = (
+    boto_exceptions.NoCredentialsError,
+    boto_exceptions.TokenRetrievalError,
+    boto_exceptions.SSOTokenLoadError,
+    boto_exceptions.UnauthorizedSSOTokenError,
+    boto_exceptions.CredentialRetrievalError,
+    boto_exceptions.ProfileNotFound,
+)
+_UNREACHABLE_EXCEPTIONS = (
+    boto_exceptions.EndpointConnectionError,
+    boto_exceptions.ConnectTimeoutError,
+    boto_exceptions.ReadTimeoutError,
+    boto_exceptions.ConnectionClosedError,
+    asyncio.TimeoutError,
+)
+
+
+def refresh_hint(profile: str | None) -> str:
+    if profile:
+        return f"refresh them with: aws sso login --profile {profile}"
+    return "refresh them (e.g. aws sso login --profile NAME) or export new keys"
+
+
+#: AWS messages can carry whole response bodies; the user needs the first sentence or two.
+MAX_MESSAGE = 300
+
+
+def _short(message: str) -> str:
+    message = " ".join(message.split())
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
+
+
+def classify_error(exc: BaseException, *, region: str = "", profile: str | None = None) -> AwsError:
+    """Turn any exception from an AWS call into an :class:`AwsError` the UI and ``ls`` show."""
+    error = _classify(exc, region, profile)
+    return AwsError(error.status, error.code, _short(error.message), error.hint)
+
+
+def _classify(exc: BaseException, region: str, profile: str | None) -> AwsError:
+    where = f" in {region}" if region else ""
+    if isinstance(exc, boto_exceptions.ClientError):
+        error: Mapping[str, Any] = exc.response.get("Error", {})
+        code = str(error.get("Code", "Unknown"))
+        message = str(error.get("Message", "")) or str(exc)
+        if code in _EXPIRED:
+            return AwsError(
+                RegionStatus.EXPIRED_CREDENTIALS,
+                code,
+                message,
+                f"your credentials have expired or are invalid; {refresh_hint(profile)}",
+            )
+        if code in _THROTTLED:
+            return AwsError(
+                RegionStatus.THROTTLED,
+                code,
+                message,
+                "AWS kept throttling after retries; wait a minute and press r to retry",
+            )
+        if code in ("AuthFailure", "OptInRequired"):
+            return AwsError(
+                RegionStatus.DENIED,
+                code,
+                message,
+                f"the region{where} may not be enabled for this account (opt-in region) or "
+                "an SCP denies it; enable it in the account settings or leave it out with --region",
+            )
+        if code in _DENIED:
+            return AwsError(
+                RegionStatus.DENIED,
+                code,
+                message,
+                "your IAM identity lacks a permission amitui needs here; "
+                "see 'IAM permissions' in the README",
+            )
+        return AwsError(RegionStatus.FAILED, code, message)
+    if isinstance(exc, _CREDENTIAL_EXCEPTIONS):
+        return AwsError(
+            RegionStatus.EXPIRED_CREDENTIALS,
+            type(exc).__name__,
+            str(exc),
+            f"no usable credentials; {refresh_hint(profile)}",
+        )
+    if isinstance(exc, _UNREACHABLE_EXCEPTIONS):
+        kind = "timed out" if isinstance(exc, asyncio.TimeoutError) else "unreachable"
+        return AwsError(
+            RegionStatus.FAILED,
+            type(exc).__name__,
+            str(exc) or f"the EC2 endpoint{where} {kind}",
+            f"the EC2 endpoint{where} is {kind}; check the network/proxy and press r to retry",
+        )
+    if isinstance(exc, ReadOnlyError):
+        return AwsError(RegionStatus.DENIED, "ReadOnly", str(exc), "restart without --read-only")
+    return AwsError(RegionStatus.FAILED, type(exc).__name__, str(exc) or repr(exc))

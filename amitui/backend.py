@@ -1,0 +1,72 @@
+"""Opening an :class:`~amitui.aws.AwsSession` for the CLI and the TUI alike.
+
+``--demo`` starts the embedded sandbox with the demo fleet and points the session at it;
+otherwise the standard AWS chain (profile, SSO, env, ``AWS_ENDPOINT_URL``) decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from amitui.aws import AwsSession, Credentials
+from amitui.loader import ImageQuery
+from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
+
+DEMO_DEFAULT_REGION = "us-east-1"
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchOptions:
+    """Everything the command line says about where and what to load."""
+
+    profile: str | None = None
+    regions: tuple[str, ...] = ()
+    all_regions: bool = False
+    owners: tuple[str, ...] = ("self",)
+    read_only: bool = False
+    demo: bool = False
+    configured_regions: tuple[str, ...] = ()
+    key_overrides: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def query(self) -> ImageQuery:
+        return ImageQuery(owners=self.owners)
+
+
+def demo_sandbox() -> Sandbox:
+    from amitui.sandbox.demo import DEMO_REGIONS
+
+    return Sandbox(demo=True, enabled_regions=DEMO_REGIONS)
+
+
+def sandbox_session(sandbox: Sandbox, *, read_only: bool = False) -> AwsSession:
+    return AwsSession(
+        endpoint_url=sandbox.endpoint_url,
+        credentials=Credentials(
+            SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            SANDBOX_CREDENTIALS["AWS_SESSION_TOKEN"],
+        ),
+        default_region=DEMO_DEFAULT_REGION,
+        read_only=read_only,
+    )
+
+
+@asynccontextmanager
+async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
+    """The session for ``options``; for ``--demo`` the sandbox lives as long as it does."""
+    if not options.demo:
+        async with AwsSession(options.profile, read_only=options.read_only) as aws:
+            yield aws
+        return
+    sandbox = demo_sandbox()
+    # Starting the sandbox blocks on a subprocess handshake: keep it off the event loop.
+    await asyncio.to_thread(sandbox.start)
+    try:
+        async with sandbox_session(sandbox, read_only=options.read_only) as aws:
+            yield aws
+    finally:
+        await asyncio.to_thread(sandbox.stop)

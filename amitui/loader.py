@@ -1,0 +1,133 @@
+"""Concurrent, streamed loading of images and snapshots, region by region.
+
+Every region loads at once (bounded by the session's concurrency cap) and is yielded as
+soon as it finishes, so one slow or failing region never blocks or hides the others.
+A region's failure is returned as data (:class:`~amitui.model.RegionLoad` with an error),
+never raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from amitui.aws import AwsSession, classify_error
+from amitui.model import AwsError, Image, RegionLoad, RegionStatus, Snapshot
+
+#: EC2's largest page for DescribeImages/DescribeSnapshots.
+PAGE_SIZE = 1000
+DEFAULT_REGION_TIMEOUT = 90.0
+
+#: Owner scope for "images other accounts shared with me".
+SHARED_WITH_ME = "shared"
+
+
+@dataclass(frozen=True, slots=True)
+class ImageQuery:
+    """What to list: whose images, and whether deprecated/disabled ones are included."""
+
+    owners: tuple[str, ...] = ("self",)
+    include_deprecated: bool = True
+    include_disabled: bool = True
+
+    def describe_images_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "IncludeDeprecated": self.include_deprecated,
+            "IncludeDisabled": self.include_disabled,
+            "PaginationConfig": {"PageSize": PAGE_SIZE},
+        }
+        owners = [o for o in self.owners if o != SHARED_WITH_ME]
+        if SHARED_WITH_ME in self.owners:
+            params["ExecutableUsers"] = ["self"]
+        if owners:
+            params["Owners"] = owners
+        return params
+
+
+async def load_images(aws: AwsSession, region: str, query: ImageQuery) -> list[Image]:
+    images: list[Image] = []
+    async for page in aws.paginate(region, "DescribeImages", **query.describe_images_params()):
+        images.extend(Image.from_aws(region, record) for record in page.get("Images", []))
+    return images
+
+
+async def load_snapshots(aws: AwsSession, region: str) -> list[Snapshot]:
+    snapshots: list[Snapshot] = []
+    async for page in aws.paginate(
+        region, "DescribeSnapshots", OwnerIds=["self"], PaginationConfig={"PageSize": PAGE_SIZE}
+    ):
+        snapshots.extend(Snapshot.from_aws(region, r) for r in page.get("Snapshots", []))
+    return snapshots
+
+
+async def load_region(
+    aws: AwsSession,
+    region: str,
+    query: ImageQuery = ImageQuery(),
+    *,
+    region_timeout: float = DEFAULT_REGION_TIMEOUT,
+) -> RegionLoad:
+    """Load one region's images and snapshots concurrently; failures become data."""
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(region_timeout):
+            # gather, not a TaskGroup: the first failure is the one worth reporting.
+            images, snapshots = await asyncio.gather(
+                load_images(aws, region, query), load_snapshots(aws, region)
+            )
+    except TimeoutError:
+        error = AwsError(
+            RegionStatus.FAILED,
+            "Timeout",
+            f"{region} did not answer within {region_timeout:.0f} s",
+            "the region is slow or unreachable; press r to retry",
+        )
+        return RegionLoad(region, error.status, error=error, seconds=time.perf_counter() - started)
+    except Exception as exc:  # errors are data: classified, kept, shown per region
+        error = classify_error(exc, region=region, profile=aws.profile)
+        return RegionLoad(region, error.status, error=error, seconds=time.perf_counter() - started)
+    return RegionLoad(
+        region,
+        RegionStatus.LOADED,
+        images=tuple(images),
+        snapshots=tuple(snapshots),
+        seconds=time.perf_counter() - started,
+    )
+
+
+async def stream_regions(
+    aws: AwsSession,
+    regions: Sequence[str],
+    query: ImageQuery = ImageQuery(),
+    *,
+    region_timeout: float = DEFAULT_REGION_TIMEOUT,
+) -> AsyncIterator[RegionLoad]:
+    """Yield each region's :class:`RegionLoad` as soon as it completes."""
+    tasks = [
+        asyncio.create_task(load_region(aws, r, query, region_timeout=region_timeout))
+        for r in regions
+    ]
+    try:
+        for finished in asyncio.as_completed(tasks):
+            yield await finished
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+async def resolve_regions(
+    aws: AwsSession,
+    requested: Sequence[str] = (),
+    *,
+    all_regions: bool = False,
+    configured: Sequence[str] = (),
+) -> list[str]:
+    """``--region`` narrows; ``--all-regions`` or no config means every enabled region."""
+    if requested:
+        return list(dict.fromkeys(requested))
+    if configured and not all_regions:
+        return list(dict.fromkeys(configured))
+    return await aws.enabled_regions()

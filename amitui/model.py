@@ -1,0 +1,412 @@
+"""The vocabulary of amitui: frozen records of images, snapshots and region loads.
+
+This layer knows neither Textual nor AWS clients (an import-linter contract enforces it).
+Records are built from the dictionaries EC2 returns and keep that dictionary (``raw``)
+so the JSON contract of ``amitui ls`` can print it exactly as AWS sent it.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
+
+# The ``Copied ami-… from region`` line AWS writes into a copy's description.
+_COPIED_FROM = re.compile(r"\[Copied (ami-[0-9a-f]+) from ([a-z0-9-]+)\]")
+
+
+def parse_time(value: Any) -> datetime | None:
+    """EC2 sends image times as ISO strings and snapshot times as datetimes; normalise."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    text = str(value).replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _tags(record: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(t.get("Key", "")), str(t.get("Value", ""))) for t in record.get("Tags", []))
+
+
+def _flag(record: Mapping[str, Any], key: str) -> str | None:
+    """Attributes EC2 sends either as a plain value or as ``{"Value": …}``."""
+    value = record.get(key)
+    if isinstance(value, Mapping):
+        value = value.get("Value")
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockDevice:
+    device_name: str
+    snapshot_id: str | None = None
+    volume_size: int | None = None
+    volume_type: str | None = None
+    encrypted: bool = False
+    kms_key_id: str | None = None
+    delete_on_termination: bool | None = None
+    iops: int | None = None
+    throughput: int | None = None
+    virtual_name: str | None = None  # instance-store (ephemeral) devices have no snapshot
+
+    @classmethod
+    def from_aws(cls, mapping: Mapping[str, Any]) -> BlockDevice:
+        ebs = mapping.get("Ebs") or {}
+        return cls(
+            device_name=str(mapping.get("DeviceName", "")),
+            snapshot_id=ebs.get("SnapshotId"),
+            volume_size=ebs.get("VolumeSize"),
+            volume_type=ebs.get("VolumeType"),
+            encrypted=bool(ebs.get("Encrypted", False)),
+            kms_key_id=ebs.get("KmsKeyId"),
+            delete_on_termination=ebs.get("DeleteOnTermination"),
+            iops=ebs.get("Iops"),
+            throughput=ebs.get("Throughput"),
+            virtual_name=mapping.get("VirtualName"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    region: str
+    image_id: str
+    name: str
+    description: str
+    owner_id: str
+    state: str
+    creation_date: datetime | None
+    architecture: str | None
+    virtualization_type: str | None
+    root_device_type: str | None
+    root_device_name: str | None
+    boot_mode: str | None
+    platform: str | None
+    platform_details: str | None
+    usage_operation: str | None
+    ena_support: bool | None
+    sriov_net_support: str | None
+    tpm_support: str | None
+    imds_support: str | None
+    public: bool
+    deprecation_time: datetime | None
+    deregistration_protection: str | None
+    last_launched_time: datetime | None
+    source_image_id: str | None
+    source_image_region: str | None
+    kernel_id: str | None
+    ramdisk_id: str | None
+    image_owner_alias: str | None
+    product_codes: tuple[str, ...]
+    state_reason: str | None
+    tags: tuple[tuple[str, str], ...]
+    block_devices: tuple[BlockDevice, ...]
+    raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
+
+    @classmethod
+    def from_aws(cls, region: str, record: Mapping[str, Any]) -> Image:
+        reason = record.get("StateReason") or {}
+        source_id = record.get("SourceImageId")
+        source_region = record.get("SourceImageRegion")
+        if not source_id:
+            # Older copies only say where they came from in their description.
+            match = _COPIED_FROM.search(str(record.get("Description") or ""))
+            if match:
+                source_id, source_region = match.group(1), match.group(2)
+        return cls(
+            region=region,
+            image_id=str(record["ImageId"]),
+            name=str(record.get("Name") or ""),
+            description=str(record.get("Description") or ""),
+            owner_id=str(record.get("OwnerId") or ""),
+            state=str(record.get("State") or "unknown"),
+            creation_date=parse_time(record.get("CreationDate")),
+            architecture=record.get("Architecture"),
+            virtualization_type=record.get("VirtualizationType"),
+            root_device_type=record.get("RootDeviceType"),
+            root_device_name=record.get("RootDeviceName"),
+            boot_mode=record.get("BootMode"),
+            platform=record.get("Platform"),
+            platform_details=record.get("PlatformDetails"),
+            usage_operation=record.get("UsageOperation"),
+            ena_support=record.get("EnaSupport"),
+            sriov_net_support=_flag(record, "SriovNetSupport"),
+            tpm_support=_flag(record, "TpmSupport"),
+            imds_support=_flag(record, "ImdsSupport"),
+            public=bool(record.get("Public", False)),
+            deprecation_time=parse_time(record.get("DeprecationTime")),
+            deregistration_protection=record.get("DeregistrationProtection"),
+            last_launched_time=parse_time(record.get("LastLaunchedTime")),
+            source_image_id=source_id,
+            source_image_region=source_region,
+            kernel_id=record.get("KernelId"),
+            ramdisk_id=record.get("RamdiskId"),
+            image_owner_alias=record.get("ImageOwnerAlias"),
+            product_codes=tuple(
+                str(p.get("ProductCodeId", "")) for p in record.get("ProductCodes", [])
+            ),
+            state_reason=reason.get("Message") or reason.get("Code"),
+            tags=_tags(record),
+            block_devices=tuple(
+                BlockDevice.from_aws(m) for m in record.get("BlockDeviceMappings", [])
+            ),
+            raw=record,
+        )
+
+    @property
+    def key(self) -> ImageKey:
+        return ImageKey(self.region, self.image_id)
+
+    def tag(self, key: str) -> str | None:
+        for k, v in self.tags:
+            if k == key:
+                return v
+        return None
+
+    @property
+    def snapshot_ids(self) -> tuple[str, ...]:
+        return tuple(d.snapshot_id for d in self.block_devices if d.snapshot_id)
+
+    @property
+    def encrypted(self) -> bool:
+        return any(d.encrypted for d in self.block_devices)
+
+    def is_deprecated(self, now: datetime) -> bool:
+        return self.deprecation_time is not None and self.deprecation_time <= now
+
+    @property
+    def size_gib(self) -> int:
+        return sum(d.volume_size or 0 for d in self.block_devices if d.snapshot_id)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ImageKey:
+    """Image ids are unique per region, not globally: (region, id) names an image."""
+
+    region: str
+    image_id: str
+
+    def __str__(self) -> str:
+        return f"{self.region}/{self.image_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    region: str
+    snapshot_id: str
+    volume_id: str | None
+    volume_size: int
+    encrypted: bool
+    kms_key_id: str | None
+    state: str
+    storage_tier: str | None
+    start_time: datetime | None
+    description: str
+    owner_id: str
+    tags: tuple[tuple[str, str], ...]
+    raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
+
+    @classmethod
+    def from_aws(cls, region: str, record: Mapping[str, Any]) -> Snapshot:
+        return cls(
+            region=region,
+            snapshot_id=str(record["SnapshotId"]),
+            volume_id=record.get("VolumeId"),
+            volume_size=int(record.get("VolumeSize") or 0),
+            encrypted=bool(record.get("Encrypted", False)),
+            kms_key_id=record.get("KmsKeyId"),
+            state=str(record.get("State") or "unknown"),
+            storage_tier=record.get("StorageTier"),
+            start_time=parse_time(record.get("StartTime")),
+            description=str(record.get("Description") or ""),
+            owner_id=str(record.get("OwnerId") or ""),
+            tags=_tags(record),
+            raw=record,
+        )
+
+
+class RegionStatus(enum.Enum):
+    PENDING = "pending"
+    LOADING = "loading"
+    LOADED = "loaded"
+    DENIED = "denied"
+    THROTTLED = "throttled"
+    EXPIRED_CREDENTIALS = "expired-credentials"
+    FAILED = "failed"
+
+    @property
+    def is_error(self) -> bool:
+        return self in _ERROR_STATUSES
+
+
+_ERROR_STATUSES = frozenset(
+    {
+        RegionStatus.DENIED,
+        RegionStatus.THROTTLED,
+        RegionStatus.EXPIRED_CREDENTIALS,
+        RegionStatus.FAILED,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AwsError:
+    """An AWS failure kept as data: what AWS said and what the user can do about it."""
+
+    status: RegionStatus
+    code: str
+    message: str
+    hint: str = ""
+
+    def describe(self) -> str:
+        text = f"{self.code}: {self.message}" if self.code else self.message
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+@dataclass(frozen=True, slots=True)
+class RegionLoad:
+    """The outcome of loading one region."""
+
+    region: str
+    status: RegionStatus
+    images: tuple[Image, ...] = ()
+    snapshots: tuple[Snapshot, ...] = ()
+    error: AwsError | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class OrphanedSnapshot:
+    """A snapshot that says it was made for an image which no longer exists."""
+
+    snapshot: Snapshot
+    former_image_id: str
+
+
+_CREATED_FOR = re.compile(r"\bfor (ami-[0-9a-f]+)")
+
+
+class Inventory:
+    """Every loaded region's images and snapshots, joined both ways.
+
+    Each block device links to its snapshot; each snapshot knows every image that maps it.
+    Regions are replaced whole as they (re)load, so the indexes are rebuilt per region.
+    """
+
+    def __init__(self) -> None:
+        self._regions: dict[str, RegionLoad] = {}
+        self._images: dict[ImageKey, Image] = {}
+        self._snapshots: dict[tuple[str, str], Snapshot] = {}
+        self._users: dict[tuple[str, str], list[ImageKey]] = defaultdict(list)
+
+    def add(self, load: RegionLoad) -> None:
+        self.remove_region(load.region)
+        self._regions[load.region] = load
+        for image in load.images:
+            self._images[image.key] = image
+            for snapshot_id in image.snapshot_ids:
+                self._users[(load.region, snapshot_id)].append(image.key)
+        for snapshot in load.snapshots:
+            self._snapshots[(load.region, snapshot.snapshot_id)] = snapshot
+
+    def remove_region(self, region: str) -> None:
+        old = self._regions.pop(region, None)
+        if old is None:
+            return
+        for image in old.images:
+            self._images.pop(image.key, None)
+        for key in [k for k in self._users if k[0] == region]:
+            del self._users[key]
+        for key in [k for k in self._snapshots if k[0] == region]:
+            del self._snapshots[key]
+
+    @property
+    def regions(self) -> Mapping[str, RegionLoad]:
+        return self._regions
+
+    def images(self) -> Iterator[Image]:
+        return iter(self._images.values())
+
+    def __len__(self) -> int:
+        return len(self._images)
+
+    def image(self, key: ImageKey) -> Image | None:
+        return self._images.get(key)
+
+    def snapshot(self, region: str, snapshot_id: str) -> Snapshot | None:
+        return self._snapshots.get((region, snapshot_id))
+
+    def snapshots(self, region: str | None = None) -> Iterator[Snapshot]:
+        return (s for (r, _), s in self._snapshots.items() if region is None or r == region)
+
+    def images_mapping(self, region: str, snapshot_id: str) -> tuple[Image, ...]:
+        """Every loaded image (any state) that maps ``snapshot_id``."""
+        keys = self._users.get((region, snapshot_id), [])
+        return tuple(self._images[k] for k in keys if k in self._images)
+
+    def orphaned_snapshots(self, region: str | None = None) -> list[OrphanedSnapshot]:
+        """Snapshots made for an image (per their description) that no loaded image maps
+        and whose image is gone from the region."""
+        orphans = []
+        for snapshot in self.snapshots(region):
+            match = _CREATED_FOR.search(snapshot.description)
+            if match is None:
+                continue
+            former = match.group(1)
+            if self._users.get((snapshot.region, snapshot.snapshot_id)):
+                continue
+            if ImageKey(snapshot.region, former) in self._images:
+                continue
+            orphans.append(OrphanedSnapshot(snapshot, former))
+        return orphans
+
+    def family(self, image: Image) -> list[Image]:
+        """The image, its source and every copy of the same source across regions."""
+        root = image.key
+        seen: set[ImageKey] = set()
+        # Walk up to the oldest known ancestor, then collect everything descending from it.
+        current: Image | None = image
+        while current is not None and current.key not in seen:
+            seen.add(current.key)
+            root = current.key
+            if current.source_image_id and current.source_image_region:
+                current = self.image(ImageKey(current.source_image_region, current.source_image_id))
+            else:
+                current = None
+        children: dict[ImageKey, list[Image]] = defaultdict(list)
+        for candidate in self._images.values():
+            if candidate.source_image_id and candidate.source_image_region:
+                parent = ImageKey(candidate.source_image_region, candidate.source_image_id)
+                children[parent].append(candidate)
+        members: list[Image] = []
+        stack = [root]
+        visited: set[ImageKey] = set()
+        while stack:
+            key = stack.pop()
+            if key in visited:
+                continue
+            visited.add(key)
+            found = self.image(key)
+            if found is not None:
+                members.append(found)
+            stack.extend(child.key for child in children.get(key, []))
+        if image not in members:
+            members.append(image)
+        return sorted(members, key=lambda i: (i.region, i.image_id))
+
+
+def merge_loads(loads: Iterable[RegionLoad]) -> Inventory:
+    inventory = Inventory()
+    for load in loads:
+        inventory.add(load)
+    return inventory
