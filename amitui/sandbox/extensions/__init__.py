@@ -10,7 +10,11 @@ from __future__ import annotations
 import importlib
 
 #: Extension modules, applied in this order.
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = (
+    "block_devices",  # first: copy_image and snapshots_in_use read its mappings
+    "control",
+    "snapshot_fields",
+)
 
 _installed = False
 
