@@ -410,3 +410,56 @@ def merge_loads(loads: Iterable[RegionLoad]) -> Inventory:
     for load in loads:
         inventory.add(load)
     return inventory
+
+
+# --- plans: what a mutating action will do, shown before it is done ---------------------
+
+
+class StepOutcome(enum.Enum):
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # a step it depended on failed, or the run was cancelled
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One API call a plan will make, and why; or a target the plan leaves out, and why."""
+
+    step_id: str  # unique within its plan, e.g. "deregister:us-east-1/ami-0abc"
+    region: str
+    operation: str  # EC2 API name, e.g. "DeregisterImage"
+    target: str  # the resource the call acts on: ami-…, snap-…
+    params: Mapping[str, Any]
+    reason: str
+    depends_on: tuple[str, ...] = ()
+    excluded: bool = False  # shown in the plan, never executed
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The result of an action's pure ``plan(...)``: reviewed by the user, then executed."""
+
+    action: str  # "copy", "share", "deprecate", "deregister", …
+    title: str
+    steps: tuple[Step, ...]
+    notes: tuple[str, ...] = ()  # warnings the user must read (e.g. grantees need the KMS key)
+    destructive: bool = False
+    #: What the user types to confirm a destructive plan: the image id, or the image count.
+    confirm_text: str = ""
+
+    @property
+    def runnable(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if not s.excluded)
+
+    @property
+    def excluded(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.excluded)
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    step: Step
+    outcome: StepOutcome
+    response: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    error: AwsError | None = None
+    detail: str = ""
