@@ -14,6 +14,10 @@ EXTENSIONS: tuple[str, ...] = (
     "block_devices",  # first: copy_image and snapshots_in_use read its mappings
     "control",
     "snapshot_fields",
+    "snapshots_in_use",
+    "copy_image",
+    "paging",
+    "regions",
 )
 
 _installed = False
