@@ -1,0 +1,173 @@
+"""Action flows: the glue between a key press in the explorer and an engine action.
+
+A flow is what happens after the user presses ``c`` (copy), ``s`` (share), ``d``
+(deprecate) or ``x`` (deregister with cleanup), or picks "Guided cleanup" in the command
+palette: ask for parameters in dialogs, ``plan(...)``, show the plan, confirm, ``execute``,
+report, reload the regions it changed.
+
+The contract (this docstring is it)
+-----------------------------------
+
+A flow is an ``async`` function::
+
+    async def run(host: FlowHost, images: Sequence[Image]) -> None
+
+- ``images`` are the images the action applies to: the marked images, else the image under
+  the cursor (never empty, except for ``"cleanup"`` which may get ``[]`` and then works on
+  everything loaded in ``host.inventory``).
+- The explorer runs the flow in an async Textual worker (group ``"actions"``, not exclusive,
+  ``exit_on_error=False``), so the flow may ``await host.push_screen_wait(screen)`` for a
+  ``ModalScreen[T]`` result, and may run engine calls directly with ``await``.
+  Long-running steps should show progress in their own screen; the UI stays responsive.
+- An exception escaping the flow is shown to the user as an error notification (code and
+  message via :func:`amitui.aws.classify_error`); the app never crashes because of it.
+  Expected outcomes (cancelled, nothing to do, some steps failed) are for the flow itself to
+  report, e.g. ``host.notify("…", severity="warning")``. Build notification and dialog text
+  from AWS/AMI data with ``rich.text.Text`` or ``markup=False`` — names may contain ``[``.
+- After mutating anything, the flow calls ``await host.reload_regions({...})`` with the regions
+  it touched (a copy's destination regions included) so the explorer shows the new state;
+  it returns when those regions have reloaded. Call ``host.clear_marks()`` if the marks no
+  longer make sense (e.g. after deregistering the marked images).
+- Read-only mode: the explorer never starts a mutating flow when ``host.read_only`` is true
+  (the keys are hidden and refused), and the engine refuses mutating calls anyway.
+
+Registration: each flow module defines its ``run``-shaped function(s); :data:`FLOW_MODULES`
+names where each action's function lives, imported lazily on first use (so a missing or
+unfinished module only makes that one action "not available"). Tests and plugins may
+:func:`register_flow` a function directly, which wins over the module table.
+
+What a flow may rely on is exactly :class:`FlowHost` below (the explorer App implements it).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
+
+from amitui.model import Image, Inventory
+
+if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+    from textual.screen import Screen
+
+    from amitui.aws import AwsSession
+    from amitui.backend import LaunchOptions
+
+ScreenResultType = TypeVar("ScreenResultType")
+
+#: Action names the explorer binds to keys / palette entries.
+COPY = "copy"
+SHARE = "share"
+DEPRECATE = "deprecate"
+DEREGISTER = "deregister"
+CLEANUP = "cleanup"
+ACTIONS: tuple[str, ...] = (COPY, SHARE, DEPRECATE, DEREGISTER, CLEANUP)
+
+#: action name -> (module, function name). Imported on first use.
+FLOW_MODULES: dict[str, tuple[str, str]] = {
+    COPY: ("amitui.flows.copy", "run"),
+    SHARE: ("amitui.flows.share", "run"),
+    DEPRECATE: ("amitui.flows.deprecate", "run"),
+    DEREGISTER: ("amitui.flows.cleanup", "run_deregister"),
+    CLEANUP: ("amitui.flows.cleanup", "run_cleanup"),
+}
+
+
+@runtime_checkable
+class FlowHost(Protocol):
+    """What the explorer App offers a flow. Nothing else of the App is a contract."""
+
+    #: The open AWS session (sandbox or real), shared with the explorer's loaders.
+    aws: AwsSession
+    #: Everything loaded so far: images and snapshots per region, joined both ways.
+    inventory: Inventory
+    #: The launch options (profile, regions, owners, read_only, demo, key overrides).
+    options: LaunchOptions
+
+    @property
+    def read_only(self) -> bool:
+        """True under ``--read-only``: no mutating flow is ever started."""
+        ...
+
+    def now(self) -> datetime:
+        """The explorer's clock (timezone-aware UTC; fixed in tests and screenshots)."""
+        ...
+
+    def selected_images(self) -> list[Image]:
+        """The marked images (in table order), else the image under the cursor, else []."""
+        ...
+
+    def clear_marks(self) -> None:
+        """Unmark every image."""
+        ...
+
+    async def reload_regions(self, regions: Iterable[str]) -> None:
+        """Reload these regions (images and snapshots) and wait until they are shown.
+
+        Regions not in the explorer's region list are added to it (e.g. a copy destination).
+        """
+        ...
+
+    async def push_screen_wait(self, screen: Screen[ScreenResultType]) -> ScreenResultType:
+        """Textual's ``App.push_screen_wait``: show a (modal) screen, await its result."""
+        ...
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Textual's ``App.notify``; pass ``markup=False`` for text containing AWS data."""
+        ...
+
+
+Flow = Callable[[FlowHost, Sequence[Image]], Awaitable[None]]
+
+_registered: dict[str, Flow] = {}
+
+
+class FlowUnavailable(LookupError):
+    """No flow is registered for an action, or its module cannot be imported yet."""
+
+
+def register_flow(action: str, flow: Flow) -> None:
+    """Register ``flow`` for ``action``; it takes precedence over :data:`FLOW_MODULES`."""
+    _registered[action] = flow
+
+
+def unregister_flow(action: str) -> None:
+    _registered.pop(action, None)
+
+
+def get_flow(action: str) -> Flow:
+    """The flow for ``action``; raises :class:`FlowUnavailable` with the reason."""
+    if action in _registered:
+        return _registered[action]
+    try:
+        module_name, function_name = FLOW_MODULES[action]
+    except KeyError:
+        raise FlowUnavailable(f"no action named {action!r}") from None
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        raise FlowUnavailable(f"{action} is not available yet") from None
+    flow: Any = getattr(module, function_name, None)
+    if flow is None:
+        raise FlowUnavailable(f"{action} is not available yet ({module_name}.{function_name})")
+    return flow  # type: ignore[no-any-return]
+
+
+def is_available(action: str) -> bool:
+    try:
+        get_flow(action)
+    except FlowUnavailable:
+        return False
+    return True
