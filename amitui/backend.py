@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from amitui.aws import AwsSession, Credentials
 from amitui.loader import ImageQuery
@@ -42,9 +43,10 @@ def demo_sandbox() -> Sandbox:
     return Sandbox(demo=True, enabled_regions=DEMO_REGIONS)
 
 
-def sandbox_session(sandbox: Sandbox, *, read_only: bool = False) -> AwsSession:
+def sandbox_session(endpoint_url: str, *, read_only: bool = False, **options: Any) -> AwsSession:
+    """A session for the sandbox (or a proxy in front of it) at ``endpoint_url``."""
     return AwsSession(
-        endpoint_url=sandbox.endpoint_url,
+        endpoint_url=endpoint_url,
         credentials=Credentials(
             SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
@@ -52,6 +54,7 @@ def sandbox_session(sandbox: Sandbox, *, read_only: bool = False) -> AwsSession:
         ),
         default_region=DEMO_DEFAULT_REGION,
         read_only=read_only,
+        **options,
     )
 
 
@@ -66,7 +69,7 @@ async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
     # Starting the sandbox blocks on a subprocess handshake: keep it off the event loop.
     await asyncio.to_thread(sandbox.start)
     try:
-        async with sandbox_session(sandbox, read_only=options.read_only) as aws:
+        async with sandbox_session(sandbox.endpoint_url, read_only=options.read_only) as aws:
             yield aws
     finally:
         await asyncio.to_thread(sandbox.stop)

@@ -1,0 +1,51 @@
+"""Suite-wide fixtures: an isolated user environment and a sandbox for engine tests.
+
+Every test runs as a user with no config file, no AWS profile and a private state dir,
+so nothing on the developer's machine (or a real AWS account) can leak in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
+from amitui.sandbox.proxy import FaultProxy
+
+ENGINE_REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_EC2",
+        "AWS_REGION",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in SANDBOX_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AMITUI_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("AMITUI_STATE_DIR", str(tmp_path / "state"))
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def engine_sandbox() -> Iterator[Sandbox]:
+    """A plain sandbox (no demo fleet) whose enabled regions are ENGINE_REGIONS."""
+    with Sandbox(enabled_regions=ENGINE_REGIONS) as running:
+        yield running
+
+
+@pytest.fixture
+def proxy(engine_sandbox: Sandbox) -> Iterator[FaultProxy]:
+    """A fault/latency proxy in front of the engine sandbox, fresh for each test."""
+    with FaultProxy(engine_sandbox.endpoint_url) as running:
+        yield running
