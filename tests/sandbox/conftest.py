@@ -47,13 +47,23 @@ def sandbox() -> Iterator[Sandbox]:
 _unused = iter(REGIONS)
 
 
-@pytest.fixture
-def region() -> str:
-    """A region no other test in this session has touched."""
+def _fresh_region() -> str:
     try:
         return next(_unused)
     except StopIteration:  # pragma: no cover - add regions above when this fires
         pytest.fail("tests/sandbox ran out of unused regions; extend REGIONS")
+
+
+@pytest.fixture
+def region() -> str:
+    """A region no other test in this session has touched."""
+    return _fresh_region()
+
+
+@pytest.fixture
+def another_region() -> str:
+    """A second untouched region (e.g. the destination of a copy)."""
+    return _fresh_region()
 
 
 @pytest.fixture
@@ -66,6 +76,12 @@ def ec2(sandbox: Sandbox, region: str) -> Any:
 def ec2_in(sandbox: Sandbox) -> Callable[[str], Any]:
     """A boto3 EC2 client for any region (for cross-region calls)."""
     return lambda name: client(sandbox.endpoint_url, name)
+
+
+@pytest.fixture(scope="session")
+def client_for() -> Callable[[str, str], Any]:
+    """``client_for(endpoint_url, region)``: a boto3 EC2 client for any sandbox."""
+    return client
 
 
 @pytest.fixture

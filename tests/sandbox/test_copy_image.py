@@ -38,12 +38,12 @@ def source(ec2: Any, region: str, make_snapshot: Any) -> dict[str, Any]:
 
 
 def test_copy_records_source_and_copies_each_disk(
-    source: dict[str, Any], ec2_in: Any, region: str
+    source: dict[str, Any], ec2_in: Any, region: str, another_region: str
 ) -> None:
     """The copy reports SourceImageId/SourceImageRegion, keeps the layout and launch
     attributes and the source's description, maps new snapshots of the same sizes in the
     destination Region, and does not copy tags by default."""
-    destination = ec2_in("sa-east-1")
+    destination = ec2_in(another_region)
     copy_id = destination.copy_image(
         SourceImageId=source["image"]["ImageId"], SourceRegion=region, Name="web-copy"
     )["ImageId"]
@@ -74,11 +74,13 @@ def test_copy_records_source_and_copies_each_disk(
     assert not any(s["Encrypted"] for s in snapshots.values())
 
 
-def test_copy_encrypted_with_key_and_tags(source: dict[str, Any], ec2_in: Any, region: str) -> None:
+def test_copy_encrypted_with_key_and_tags(
+    source: dict[str, Any], ec2_in: Any, region: str, another_region: str
+) -> None:
     """Encrypted+KmsKeyId encrypt every copied snapshot with that key; CopyImageTags copies
     the user tags; TagSpecifications tag the new image."""
-    destination = ec2_in("ca-central-1")
-    key = "arn:aws:kms:ca-central-1:123456789012:key/copy-key"
+    destination = ec2_in(another_region)
+    key = f"arn:aws:kms:{another_region}:123456789012:key/copy-key"
     copy_id = destination.copy_image(
         SourceImageId=source["image"]["ImageId"],
         SourceRegion=region,
