@@ -1,0 +1,207 @@
+"""The journal: an append-only record of every mutating call amitui sends, and its outcome.
+
+Contract (the cleanup and copy/share/deprecate flows rely on it):
+
+- One file, ``journal.jsonl`` in :func:`amitui.config.state_dir` (``$XDG_STATE_HOME/amitui/``),
+  one JSON object a line. Each line is written, flushed and fsync'd before the next call
+  goes out, so an interrupted run (crash, kill, lost laptop lid) leaves a true record.
+- :meth:`Journal.sent` is written BEFORE a call is sent; :meth:`Journal.outcome` after, with
+  the response or the AWS error. A step that was never sent (skipped, cancelled) gets one
+  ``outcome`` line with ``"outcome": "skipped"`` so every planned step is accounted for.
+- Fields of every line: ``time`` (ISO 8601 UTC), ``run`` (one id per execute), ``phase``
+  (``sent``/``outcome``), ``account``, ``region``, ``action`` (the plan's action, e.g.
+  ``copy``), ``operation`` (EC2 API name), ``step`` (step id), ``target``, ``params``
+  (redacted), ``dry_run`` (bool), ``fingerprint`` (hash of region/operation/target/params);
+  outcome lines add ``outcome`` (``ok``/``failed``/``skipped``) and ``result`` (the response
+  minus ``ResponseMetadata``) or ``error`` (``{"code", "message"}``) or ``detail``.
+- Never a secret: parameter names that look like secrets are replaced by ``"<redacted>"``
+  (amitui's EC2 calls carry none, this is the belt to those braces).
+- :func:`succeeded_steps` reads the journal back and says which steps of a plan already
+  succeeded in an earlier run (same step id, region, operation, target and parameters), so
+  a rerun of an interrupted plan converges instead of repeating calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from amitui.config import state_dir
+from amitui.model import Plan, Step, StepOutcome, StepResult
+
+JOURNAL_NAME = "journal.jsonl"
+REDACTED = "<redacted>"
+
+#: Parameter-name fragments that may carry a secret (lower case; matched as substrings).
+_SECRET_NAMES = ("secret", "password", "sessiontoken", "accesskey", "privatekey", "userdata")
+
+
+def default_path() -> Path:
+    return state_dir() / JOURNAL_NAME
+
+
+def redact(value: Any) -> Any:
+    """``value`` with every secret-looking key's value replaced by :data:`REDACTED`."""
+    if isinstance(value, Mapping):
+        return {str(k): REDACTED if _is_secret(str(k)) else redact(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    return value
+
+
+def _is_secret(name: str) -> bool:
+    lowered = name.lower().replace("_", "").replace("-", "")
+    return any(fragment in lowered for fragment in _SECRET_NAMES)
+
+
+def _jsonable(value: Any) -> Any:
+    """Round-trip through JSON so datetimes become strings exactly as they are written."""
+    return json.loads(json.dumps(value, default=_default))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    return str(value)
+
+
+def fingerprint(step: Step) -> str:
+    """A stable hash of what a step does: rerunning the same plan gives the same value."""
+    canonical = json.dumps(
+        [step.step_id, step.region, step.operation, step.target, _jsonable(redact(step.params))],
+        sort_keys=True,
+        default=_default,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _response(result: Mapping[str, Any]) -> dict[str, Any]:
+    return {str(k): v for k, v in result.items() if k != "ResponseMetadata"}
+
+
+class Journal:
+    """Append-only JSON-lines journal; safe to share between concurrent steps.
+
+    ``Journal()`` writes to :func:`default_path`; tests pass their own ``path``.
+    ``account`` is written on every line (set it once the caller identity is known).
+    """
+
+    def __init__(self, path: Path | None = None, *, account: str = "") -> None:
+        self.path = path or default_path()
+        self.account = account
+        self._lock = threading.Lock()
+        self._file: IO[str] | None = None
+
+    def new_run(self) -> str:
+        return uuid.uuid4().hex[:12]
+
+    def _open(self) -> IO[str]:
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Owner-only: the journal names accounts and resources.
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self._file = os.fdopen(fd, "a", encoding="utf-8")
+        return self._file
+
+    def write(self, entry: Mapping[str, Any]) -> None:
+        """Append one line, flushed and fsync'd before returning."""
+        line = json.dumps(
+            {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), **entry},
+            default=_default,
+            ensure_ascii=False,
+        )
+        with self._lock:
+            handle = self._open()
+            handle.write(line + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+    def _base(self, run: str, action: str, step: Step, phase: str, dry_run: bool) -> dict[str, Any]:
+        return {
+            "run": run,
+            "phase": phase,
+            "account": self.account,
+            "region": step.region,
+            "action": action,
+            "operation": step.operation,
+            "step": step.step_id,
+            "target": step.target,
+            "params": redact(step.params),
+            "dry_run": dry_run,
+            "fingerprint": fingerprint(step),
+        }
+
+    def sent(self, run: str, action: str, step: Step, *, dry_run: bool = False) -> None:
+        """Record a call about to be sent (call this BEFORE sending it)."""
+        self.write(self._base(run, action, step, "sent", dry_run))
+
+    def outcome(self, run: str, action: str, result: StepResult, *, dry_run: bool = False) -> None:
+        """Record what came back (or that the step was skipped, and why)."""
+        entry = self._base(run, action, result.step, "outcome", dry_run)
+        entry["outcome"] = result.outcome.value
+        if result.response:
+            entry["result"] = redact(_response(result.response))
+        if result.error is not None:
+            entry["error"] = {"code": result.error.code, "message": result.error.message}
+        if result.detail:
+            entry["detail"] = result.detail
+        self.write(entry)
+
+
+def read_entries(path: Path | None = None) -> Iterator[dict[str, Any]]:
+    """Every well-formed line of the journal (a torn last line from a crash is ignored)."""
+    path = path or default_path()
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                yield entry
+
+
+def succeeded_steps(
+    plan: Plan | Iterable[Step], path: Path | None = None, *, account: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Steps of ``plan`` an earlier run already did: step id -> the recorded response.
+
+    A step counts when a non-dry-run ``outcome`` line with ``ok`` has the same fingerprint
+    (step id, region, operation, target, parameters) and, if given, the same account.
+    Pass the result to :func:`amitui.actions.execute.execute` as ``done=`` to converge.
+    """
+    steps = plan.runnable if isinstance(plan, Plan) else tuple(plan)
+    wanted = {fingerprint(step): step.step_id for step in steps}
+    done: dict[str, dict[str, Any]] = {}
+    for entry in read_entries(path):
+        if entry.get("phase") != "outcome" or entry.get("dry_run"):
+            continue
+        if entry.get("outcome") != StepOutcome.OK.value:
+            continue
+        if account is not None and entry.get("account") not in (account, ""):
+            continue
+        step_id = wanted.get(str(entry.get("fingerprint")))
+        if step_id is not None:
+            result = entry.get("result")
+            done[step_id] = dict(result) if isinstance(result, Mapping) else {}
+    return done

@@ -1,0 +1,157 @@
+"""Plan review: what an action will do, what it leaves out and why, and the confirmation.
+
+Contract (shared by every action flow)::
+
+    confirmed: bool = await app.push_screen_wait(PlanScreen(plan))
+    # or app.push_screen(PlanScreen(plan), callback)
+
+- Shows ``plan.title``, every runnable step (region, operation, target, reason), every
+  excluded target with its reason, and ``plan.notes`` as warnings. All remote text is shown
+  as Rich ``Text`` (never markup) made inert.
+- Destructive plans (``plan.destructive``): the user types ``plan.confirm_text`` and presses
+  Enter; anything else shows "type … to confirm" and keeps the dialog open. Non-destructive
+  plans: ``y`` or Enter confirms. Escape (and ``n`` for non-destructive) cancels.
+- A plan with no runnable step cannot be confirmed: it is shown with its exclusions, and
+  Enter/Escape close it returning ``False``.
+- Dismisses with ``True`` (run it) or ``False`` (cancelled).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from amitui.model import Plan, Step
+from amitui.text import inert
+
+#: A plan screen lists at most this many steps per section, then says how many more.
+MAX_LISTED = 200
+
+
+def step_line(step: Step) -> Text:
+    """``region  Operation  target  — reason`` as inert Rich text."""
+    line = Text()
+    line.append(f"{inert(step.region):<15} ", style="bold")
+    line.append(f"{inert(step.operation):<28} ", style="cyan")
+    line.append(inert(step.target))
+    if step.reason:
+        line.append(f"  — {inert(step.reason)}", style="dim")
+    return line
+
+
+def summary(plan: Plan) -> Text:
+    counts = Counter(s.operation for s in plan.runnable)
+    text = Text()
+    if counts:
+        text.append(", ".join(f"{n} x {op}" for op, n in sorted(counts.items())))
+    else:
+        text.append("Nothing to do.", style="bold yellow")
+    if plan.excluded:
+        text.append(f"; {len(plan.excluded)} left out", style="yellow")
+    return text
+
+
+class PlanScreen(ModalScreen[bool]):
+    """Review a :class:`~amitui.model.Plan` and confirm or cancel it."""
+
+    DEFAULT_CSS = """
+    PlanScreen { align: center middle; }
+    PlanScreen > #plan-box {
+        width: 90%; max-width: 140; height: auto; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    PlanScreen.destructive > #plan-box { border: thick $error; }
+    PlanScreen #plan-title { text-style: bold; width: 1fr; }
+    PlanScreen #plan-steps { height: auto; max-height: 60vh; }
+    PlanScreen .section { text-style: bold; margin-top: 1; }
+    PlanScreen .excluded { color: $warning; }
+    PlanScreen .note { color: $warning; }
+    PlanScreen #plan-error { color: $error; height: auto; }
+    PlanScreen #plan-help { color: $text-muted; margin-top: 1; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="plan.cancel", tooltip="Cancel: run nothing"),
+        Binding("y", "confirm_key", "Run", show=False, id="plan.yes", tooltip="Run the plan"),
+        Binding("n", "cancel_key", "Cancel", show=False, id="plan.no", tooltip="Cancel"),
+        Binding("enter", "enter", "Run", show=False, id="plan.enter", tooltip="Run the plan"),
+    ]
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__(classes="destructive" if plan.destructive else "")
+        self.plan = plan
+
+    def compose(self) -> ComposeResult:
+        plan = self.plan
+        with Vertical(id="plan-box"):
+            yield Label(Text(inert(plan.title)), id="plan-title")
+            yield Static(summary(plan), id="plan-summary")
+            with VerticalScroll(id="plan-steps"):
+                if plan.runnable:
+                    yield Static("Will run", classes="section")
+                    for step in plan.runnable[:MAX_LISTED]:
+                        yield Static(step_line(step), classes="step")
+                    if len(plan.runnable) > MAX_LISTED:
+                        more = len(plan.runnable) - MAX_LISTED
+                        yield Static(f"… and {more} more", classes="step")
+                if plan.excluded:
+                    yield Static("Left out", classes="section")
+                    for step in plan.excluded[:MAX_LISTED]:
+                        yield Static(step_line(step), classes="excluded")
+                if plan.notes:
+                    yield Static("Read before running", classes="section")
+                    for note in plan.notes:
+                        yield Static(Text("⚠ " + inert(note)), classes="note")
+            yield Static("", id="plan-error")
+            if plan.runnable and plan.destructive:
+                yield Input(
+                    placeholder=f"type {plan.confirm_text} and press Enter to run",
+                    id="plan-confirm",
+                )
+            yield Static(self._help(), id="plan-help")
+
+    def _help(self) -> Text:
+        if not self.plan.runnable:
+            return Text("Enter or Escape: close")
+        if self.plan.destructive:
+            return Text(f"Type {inert(self.plan.confirm_text)} and Enter to run · Escape: cancel")
+        return Text("y or Enter: run · n or Escape: cancel")
+
+    def on_mount(self) -> None:
+        if self.plan.runnable and self.plan.destructive:
+            self.query_one("#plan-confirm", Input).focus()
+
+    def _show_error(self, message: str) -> None:
+        self.query_one("#plan-error", Static).update(Text(message))
+
+    @on(Input.Submitted, "#plan-confirm")
+    def _typed(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip() == self.plan.confirm_text:
+            self.dismiss(True)
+        else:
+            self._show_error(f"Type {self.plan.confirm_text} exactly to run; Escape cancels.")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_confirm_key(self) -> None:
+        if self.plan.runnable and not self.plan.destructive:
+            self.dismiss(True)
+
+    def action_cancel_key(self) -> None:
+        if not self.plan.destructive:
+            self.dismiss(False)
+
+    def action_enter(self) -> None:
+        if not self.plan.runnable:
+            self.dismiss(False)
+        elif not self.plan.destructive:
+            self.dismiss(True)
