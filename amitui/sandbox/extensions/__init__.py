@@ -18,6 +18,11 @@ EXTENSIONS: tuple[str, ...] = (
     "copy_image",
     "paging",
     "regions",
+    "image_snapshot_filter",  # DescribeImages block-device-mapping.* filters
+    "deregistration_protection",  # before deregister_snapshots: a refusal deletes nothing
+    "deregister_snapshots",
+    "image_references",
+    "last_launched",
 )
 
 _installed = False

@@ -1,0 +1,119 @@
+"""DescribeImageReferences: which instances and launch templates reference an image.
+
+EC2 (API reference, DescribeImageReferences; user guide "Identify your resources referencing
+specified AMIs"):
+
+- ``ImageIds`` (required, 1 to 10): "The IDs of the images to check for resource references."
+- "Either ``IncludeAllResourceTypes`` or ``ResourceTypes`` must be specified." Resource types:
+  ``ec2:Instance | ec2:LaunchTemplate | ssm:Parameter | imagebuilder:ImageRecipe |
+  imagebuilder:ContainerRecipe``.
+- ``ResourceTypeOptions``: ``state-name`` narrows the instance states checked (by default every
+  state: pending, running, shutting-down, terminated, stopping, stopped); ``version-depth``
+  the number of most recent launch template versions checked (default 20, at most 10000).
+- Each ``ImageReference`` is ``{"ImageId", "ResourceType", "Arn"}``: an instance is
+  ``arn:aws:ec2:<region>:<account>:instance/<id>``, a launch template
+  ``arn:aws:ec2:<region>:<account>:launch-template/<id>`` (once, whatever its matching versions).
+- Paged by ``MaxResults``/``NextToken``.
+
+The sandbox has no SSM parameters or Image Builder recipes: those types find nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from moto.core.responses import ActionResult
+from moto.ec2.responses.amis import AmisResponse
+
+from ._moto import ec2_error
+
+INSTANCE = "ec2:Instance"
+LAUNCH_TEMPLATE = "ec2:LaunchTemplate"
+RESOURCE_TYPES = (
+    INSTANCE,
+    LAUNCH_TEMPLATE,
+    "ssm:Parameter",
+    "imagebuilder:ImageRecipe",
+    "imagebuilder:ContainerRecipe",
+)
+ALL_STATES = ("pending", "running", "shutting-down", "terminated", "stopping", "stopped")
+DEFAULT_VERSION_DEPTH = 20
+MAX_IMAGE_IDS = 10
+
+
+def install() -> None:
+    AmisResponse.describe_image_references = _describe_image_references  # type: ignore[attr-defined]
+
+
+def _describe_image_references(self: AmisResponse) -> ActionResult:
+    image_ids: list[str] = self._get_param("ImageIds", [])
+    include_all = str(self._get_param("IncludeAllResourceTypes", False)).lower() == "true"
+    requested: list[Mapping[str, Any]] = self._get_param("ResourceTypes", [])
+    if not image_ids or len(image_ids) > MAX_IMAGE_IDS:
+        raise ec2_error(
+            "InvalidParameterValue",
+            f"ImageIds must name between 1 and {MAX_IMAGE_IDS} images, not {len(image_ids)}.",
+        )
+    if not include_all and not requested:
+        raise ec2_error(
+            "MissingParameter",
+            "Either IncludeAllResourceTypes or ResourceTypes must be specified.",
+        )
+    self.error_on_dryrun()
+    options = _options(requested, include_all)
+    references = list(_references(self.ec2_backend, set(image_ids), options))
+    limit = int(self._get_param("MaxResults") or 1000)
+    start = int(self._get_param("NextToken") or 0)
+    page = references[start : start + limit]
+    result: dict[str, Any] = {"ImageReferences": page}
+    if start + limit < len(references):
+        result["NextToken"] = str(start + limit)
+    return ActionResult(result)
+
+
+def _options(
+    requested: Sequence[Mapping[str, Any]], include_all: bool
+) -> dict[str, dict[str, list[str]]]:
+    """resource type -> option name -> values, defaults filled in."""
+    chosen: dict[str, dict[str, list[str]]] = {}
+    if include_all:
+        chosen = {t: {} for t in RESOURCE_TYPES}
+    for entry in requested:
+        kind = entry.get("ResourceType", "")
+        if kind not in RESOURCE_TYPES:
+            raise ec2_error("InvalidParameterValue", f"Unsupported resource type: {kind}")
+        chosen[kind] = {
+            o["OptionName"]: list(o.get("OptionValues", []))
+            for o in entry.get("ResourceTypeOptions", [])
+        }
+    return chosen
+
+
+def _references(
+    backend: Any, image_ids: set[str], options: Mapping[str, Mapping[str, list[str]]]
+) -> Iterator[dict[str, str]]:
+    prefix = f"arn:aws:ec2:{backend.region_name}:{backend.account_id}"
+    if INSTANCE in options:
+        states = set(options[INSTANCE].get("state-name") or ALL_STATES)
+        for instance in backend.all_instances():
+            if instance.image_id in image_ids and instance._state.name in states:
+                yield {
+                    "ImageId": instance.image_id,
+                    "ResourceType": INSTANCE,
+                    "Arn": f"{prefix}:instance/{instance.id}",
+                }
+    if LAUNCH_TEMPLATE in options:
+        depth_values = options[LAUNCH_TEMPLATE].get("version-depth") or []
+        depth = int(depth_values[0]) if depth_values else DEFAULT_VERSION_DEPTH
+        for template in backend.launch_templates.values():
+            seen: set[str] = set()
+            for version in template.versions[-depth:]:
+                image_id = version.image_id
+                if image_id in image_ids and image_id not in seen:
+                    seen.add(image_id)
+                    yield {
+                        "ImageId": image_id,
+                        "ResourceType": LAUNCH_TEMPLATE,
+                        "Arn": f"{prefix}:launch-template/{template.id}",
+                    }
