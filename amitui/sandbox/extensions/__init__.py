@@ -23,6 +23,8 @@ EXTENSIONS: tuple[str, ...] = (
     "deregister_snapshots",
     "image_references",
     "last_launched",
+    "bulk_seed",  # benchmarks only: POST /_amitui/bulk/{region}
+    "read_cache",  # benchmarks only, opt-in by env: replays read answers; last = outermost
 )
 
 _installed = False

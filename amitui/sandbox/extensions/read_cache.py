@@ -1,0 +1,81 @@
+"""Benchmarks only: answer a repeated read-only request from a cache of its first answer.
+
+Not an EC2 behaviour. moto renders XML at about 2 ms per image on a small machine and
+serialises every request on one interpreter lock, so at fleet scale the sandbox, not the
+client, would dominate any timing of ``amitui ls`` or of its peers. With this extension
+enabled, the first answer to each read-only request is kept and replayed byte for byte, so a
+benchmark that warms the cache first measures the clients and the (proxy-added) network.
+
+Enabled only when ``AMITUI_SANDBOX_CACHE_READS=1`` is in the server's environment. The key is
+the request's SigV4 region, path and form body (Action, parameters, NextToken) -- the same
+request always gets the same answer. Any request that is not a ``Describe*``/``Get*``/
+``List*`` action, and any ``/_amitui/`` control request, empties the cache first, so a
+benchmark that changes the fleet never reads stale data. Error answers are not cached.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+from ._moto import wrap
+
+CACHE_ENV = "AMITUI_SANDBOX_CACHE_READS"
+_READ_PREFIXES = ("Describe", "Get", "List")
+_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+
+StartResponse = Callable[..., Any]
+_Answer = tuple[str, list[tuple[str, str]], bytes]
+
+_lock = threading.Lock()
+_cache: dict[tuple[str, str, bytes], _Answer] = {}
+
+
+def install() -> None:
+    if os.environ.get(CACHE_ENV) == "1":
+        wrap(DomainDispatcherApplication, "__call__", _call)
+
+
+def _call(
+    original: Callable[..., Iterable[bytes]],
+    self: DomainDispatcherApplication,
+    environ: dict[str, Any],
+    start_response: StartResponse,
+) -> Iterable[bytes]:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)  # downstream reads it again
+    scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    action = (parse_qs(body.decode("utf-8", "replace")).get("Action") or [""])[0]
+    path = environ.get("PATH_INFO", "")
+    if scope is None or not action.startswith(_READ_PREFIXES) or path.startswith("/_amitui/"):
+        with _lock:
+            _cache.clear()
+        return original(self, environ, start_response)
+
+    key = (f"{scope[1]}/{scope[2]}", path, body)
+    with _lock:
+        cached = _cache.get(key)
+    if cached is not None:
+        status, headers, payload = cached
+        start_response(status, headers)
+        return [payload]
+
+    answered: dict[str, Any] = {}
+
+    def capture(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+        answered["status"], answered["headers"] = status, list(headers)
+        return start_response(status, headers, *exc_info)
+
+    payload = b"".join(original(self, environ, capture))
+    if str(answered.get("status", "")).startswith("200"):
+        with _lock:
+            _cache[key] = (answered["status"], answered["headers"], payload)
+    return [payload]
