@@ -56,6 +56,9 @@ class RetryPolicy:
     delay: float = 1.0
     backoff: float = 2.0
     max_delay: float = 15.0
+    #: Codes meaning the step's effect already holds (e.g. ``InvalidSnapshot.NotFound`` for a
+    #: DeleteSnapshot on a rerun): reported ``OK`` with a detail saying so, never retried.
+    done_codes: Collection[str] = field(default_factory=frozenset)
 
     def retries(self, error: AwsError, attempt: int) -> bool:
         return attempt < self.attempts and error.code in self.codes
@@ -207,6 +210,12 @@ async def execute(
                 raise
             except Exception as exc:  # errors are data: classified, journaled, reported
                 error = classify_error(exc, region=step.region, profile=aws.profile)
+                if error.code in policy.done_codes:
+                    result = StepResult(
+                        step, StepOutcome.OK, detail=f"already done: AWS answered {error.code}"
+                    )
+                    journal.outcome(run, plan.action, result)
+                    return result
                 if policy.retries(error, attempt) and not (cancel and cancel.is_set()):
                     wait = policy.wait(attempt)
                     journal.outcome(
