@@ -1,0 +1,174 @@
+"""Every launch attribute of one image, and who can launch it.
+
+The per-image extras (launch permissions, last launched time, deregistration protection) are
+fetched lazily by the App and handed in as :class:`ImageExtras`; until then they show as
+loading. All AMI text is put into Rich ``Text`` cells, so a name like ``[red]`` stays literal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from amitui.model import Image
+from amitui.text import inert
+
+from .image_table import age_text
+
+
+@dataclass(frozen=True, slots=True)
+class ImageExtras:
+    """What DescribeImages does not say, fetched per image on demand."""
+
+    #: Account ids / "all" (public) / organization and OU ARNs; None while unknown.
+    launch_permissions: tuple[str, ...] | None = None
+    last_launched: datetime | None = None
+    deregistration_protection: str | None = None
+    #: Why an extra could not be fetched (e.g. not the owner), shown instead of the value.
+    error: str = ""
+
+
+def _when(value: datetime | None, now: datetime) -> Text:
+    if value is None:
+        return Text("—", style="dim")
+    text = Text(value.strftime("%Y-%m-%d %H:%M UTC"))
+    delta = (value - now).days
+    if delta >= 0:
+        text.append(f" (in {delta}d)", style="dim")
+    else:
+        text.append(f" ({age_text(value, now)} ago)", style="dim")
+    return text
+
+
+def _value(value: object) -> Text:
+    if value is None or value == "":
+        return Text("—", style="dim")
+    if isinstance(value, bool):
+        return Text("yes" if value else "no")
+    return Text(inert(value))
+
+
+def _grid() -> Table:
+    grid = Table.grid(padding=(0, 1), expand=True)
+    grid.add_column(style="bold", no_wrap=True, width=16)
+    grid.add_column(ratio=1, overflow="fold")
+    return grid
+
+
+def _rows(grid: Table, rows: Iterable[tuple[str, Text]]) -> Table:
+    for label, value in rows:
+        grid.add_row(label, value)
+    return grid
+
+
+def launch_permissions_text(image: Image, extras: ImageExtras | None) -> Text:
+    prefix = Text("everyone (public)", style="bold red") if image.public else Text()
+    if extras is None:
+        return prefix + Text(" loading…" if prefix else "loading…", style="italic dim")
+    if extras.launch_permissions is None:
+        reason = extras.error or "unknown"
+        return prefix + Text((" " if prefix else "") + f"unavailable: {inert(reason)}", "dim")
+    grantees = [g for g in extras.launch_permissions if g != "all"]
+    if not grantees:
+        return prefix if prefix else Text("only the owner", style="dim")
+    text = Text(", ".join(inert(g) for g in grantees))
+    return prefix + Text(" + ") + text if prefix else text
+
+
+def render_details(image: Image, extras: ImageExtras | None, now: datetime) -> RenderableType:
+    """The details of ``image`` as two columns of attributes, then tags."""
+    state = Text(image.state)
+    if image.state_reason:
+        state.append(f" ({inert(image.state_reason)})", style="dim")
+    root = Text(f"{image.root_device_type or '—'} {image.root_device_name or ''}".strip())
+    kernel = f"{image.kernel_id or '—'} / {image.ramdisk_id or '—'}"
+    source = (
+        Text(f"{image.source_image_id} in {image.source_image_region}")
+        if image.source_image_id
+        else Text("—", style="dim")
+    )
+    deprecation = _when(image.deprecation_time, now)
+    if image.is_deprecated(now):
+        deprecation.stylize("yellow")
+    last_launched = image.last_launched_time or (extras.last_launched if extras else None)
+    protection = image.deregistration_protection or (
+        extras.deregistration_protection if extras else None
+    )
+    left = _rows(
+        _grid(),
+        [
+            ("Image", Text(image.image_id, style="bold")),
+            ("Name", _value(image.name)),
+            ("Description", _value(image.description)),
+            ("Owner", _value(image.image_owner_alias or image.owner_id)),
+            ("Region", _value(image.region)),
+            ("State", state),
+            ("Created", _when(image.creation_date, now)),
+            ("Architecture", _value(image.architecture)),
+            ("Virtualization", _value(image.virtualization_type)),
+            ("Root device", root),
+            ("Boot mode", _value(image.boot_mode)),
+            ("ENA", _value(image.ena_support)),
+            ("SR-IOV", _value(image.sriov_net_support)),
+            ("TPM", _value(image.tpm_support)),
+            ("IMDS", _value(image.imds_support)),
+        ],
+    )
+    right = _rows(
+        _grid(),
+        [
+            ("Platform", _value(image.platform_details or image.platform)),
+            ("Usage operation", _value(image.usage_operation)),
+            ("Product codes", _value(", ".join(image.product_codes))),
+            ("Kernel/ramdisk", Text(kernel)),
+            ("Deprecation", deprecation),
+            ("Dereg. protect", _value(protection)),
+            ("Last launched", _when(last_launched, now)),
+            ("Source image", source),
+            ("Launch perms", launch_permissions_text(image, extras)),
+            ("Disks", Text(f"{len(image.block_devices)} ({image.size_gib} GiB in snapshots)")),
+            ("Encrypted", _value(image.encrypted)),
+        ],
+    )
+    columns = Table.grid(padding=(0, 2), expand=True)
+    columns.add_column(ratio=1)
+    columns.add_column(ratio=1)
+    columns.add_row(left, right)
+    tags = Text("Tags  ", style="bold")
+    if image.tags:
+        for index, (key, value) in enumerate(image.tags):
+            if index:
+                tags.append("  ")
+            tags.append(inert(key), style="cyan")
+            tags.append("=")
+            tags.append(inert(value))
+    else:
+        tags.append("—", style="dim")
+    return Group(columns, tags)
+
+
+class ImageDetails(VerticalScroll):
+    """Scrollable details of the image under the cursor."""
+
+    DEFAULT_CSS = """
+    ImageDetails { height: 1fr; padding: 0 1; }
+    ImageDetails > Static { width: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("No image selected", style="dim italic"), id="details-body")
+
+    def show(self, image: Image | None, extras: ImageExtras | None, now: datetime) -> None:
+        body = self.query_one("#details-body", Static)
+        if image is None:
+            body.update(Text("No image selected", style="dim italic"))
+        else:
+            body.update(render_details(image, extras, now))

@@ -1,0 +1,600 @@
+"""A virtualised image table: 100,000 rows filter, sort and scroll in milliseconds.
+
+Textual's DataTable measures and lays out every row; this widget renders only the lines on
+screen (the Line API over a ``ScrollView``, like Toolong's ``LogLines``). Each image becomes
+one :class:`ImageRow` once (cells formatted, a lowercase haystack for the filter, sort keys),
+so a keystroke is a pass over plain tuples:
+
+- filter: ``needle in row.haystack`` over the current sort order (incremental when the
+  needle grows);
+- sort: one ``list.sort`` over precomputed keys (ints and lowercase strings);
+- scroll: only the visible rows are turned into strips, and strips are cached.
+
+The widget knows the model (:class:`~amitui.model.Image`) and nothing of AWS. It posts
+:class:`ImageTable.CursorChanged` and :class:`ImageTable.MarksChanged`; the App decides what
+they mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, NamedTuple
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from amitui.model import Image, ImageKey
+from amitui.text import inert
+
+MARK = "●"
+#: Strips kept for rows already drawn; far more than a screen, small next to 100k rows.
+STRIP_CACHE_SIZE = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: str
+    width: int  # 0: takes the width the other columns leave (the name)
+    right: bool = False
+    min_width: int = 0
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("region", "Region", 14),
+    Column("id", "Image id", 21),
+    Column("name", "Name", 0, min_width=16),
+    Column("created", "Created", 10),
+    Column("age", "Age", 4, right=True),
+    Column("state", "State", 10),
+    Column("arch", "Arch", 6),
+    Column("root", "Root", 4),
+    Column("boot", "Boot", 9),
+    Column("access", "Access", 7),
+    Column("deprecation", "Deprecation", 11),
+    Column("size", "Size", 7, right=True),
+)
+COLUMN_INDEX: dict[str, int] = {c.key: i for i, c in enumerate(COLUMNS)}
+SORTABLE: tuple[str, ...] = tuple(c.key for c in COLUMNS)
+
+
+def age_text(created: datetime | None, now: datetime) -> str:
+    if created is None:
+        return ""
+    days = max(0, (now - created).days)
+    if days < 60:
+        return f"{days}d"
+    if days < 730:
+        return f"{days // 30}mo"
+    return f"{days // 365}y"
+
+
+_BOOT = {"legacy-bios": "bios", "uefi": "uefi", "uefi-preferred": "uefi-pref"}
+_ROOT = {"ebs": "ebs", "instance-store": "inst"}
+
+
+class ImageRow(NamedTuple):
+    """One image, formatted once. ``cells`` and ``sort_keys`` follow :data:`COLUMNS`."""
+
+    image: Image
+    key: ImageKey
+    cells: tuple[str, ...]
+    sort_keys: tuple[Any, ...]
+    haystack: str
+    deprecated: bool
+
+
+def make_row(image: Image, now: datetime, *, account_id: str | None = None) -> ImageRow:
+    """Precompute everything the table shows, sorts and filters for ``image``.
+
+    ``account_id`` is the caller's account: an image it does not own was shared with it.
+    """
+    created = image.creation_date
+    deprecated = image.is_deprecated(now)
+    if image.public:
+        access = "public"
+    elif account_id is not None and image.owner_id and image.owner_id != account_id:
+        access = "shared"
+    else:
+        access = "private"
+    deprecation = image.deprecation_time
+    size = image.size_gib
+    cells = (
+        image.region,
+        image.image_id,
+        inert(image.name),
+        created.date().isoformat() if created else "",
+        age_text(created, now),
+        image.state,
+        image.architecture or "",
+        _ROOT.get(image.root_device_type or "", image.root_device_type or ""),
+        _BOOT.get(image.boot_mode or "", image.boot_mode or ""),
+        access,
+        deprecation.date().isoformat() if deprecation else "",
+        f"{size} GiB" if size else "",
+    )
+    created_key = created.timestamp() if created else 0.0
+    sort_keys = (
+        image.region,
+        image.image_id,
+        image.name.lower(),
+        created_key,
+        -created_key,  # age: oldest first reads as "largest age first" when reversed
+        image.state,
+        image.architecture or "",
+        image.root_device_type or "",
+        image.boot_mode or "",
+        access,
+        deprecation.timestamp() if deprecation else float("inf"),
+        size,
+    )
+    haystack = "\n".join(
+        (image.image_id, image.name, image.description, *(v for _, v in image.tags))
+    ).lower()
+    return ImageRow(image, image.key, cells, sort_keys, haystack, deprecated)
+
+
+_STATE_STYLE = {
+    "available": Style(color="green"),
+    "pending": Style(color="yellow"),
+    "failed": Style(color="red", bold=True),
+    "error": Style(color="red", bold=True),
+    "invalid": Style(color="red"),
+    "disabled": Style(dim=True),
+    "deregistered": Style(dim=True, strike=True),
+}
+_ACCESS_STYLE = {"public": Style(color="red", bold=True), "shared": Style(color="cyan")}
+_DEPRECATED_STYLE = Style(color="yellow")
+_FUTURE_DEPRECATION_STYLE = Style(dim=True)
+
+
+class ImageTable(ScrollView, can_focus=True):
+    """The image table. Drive it with :meth:`set_rows`, :meth:`set_filter`, :meth:`sort_by`,
+    :meth:`move_cursor`, :meth:`page`; read :attr:`cursor_image` and :meth:`marked_images`."""
+
+    DEFAULT_CSS = """
+    ImageTable {
+        background: $surface;
+        scrollbar-gutter: stable;
+        & > .image-table--header { text-style: bold; color: $text-accent; background: $panel; }
+        & > .image-table--cursor { background: $block-cursor-blurred-background; }
+        & > .image-table--marked { color: $text-warning; text-style: bold; }
+        & > .image-table--empty { color: $text-muted; text-style: italic; }
+        &:focus > .image-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "image-table--header",
+        "image-table--cursor",
+        "image-table--marked",
+        "image-table--empty",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="table.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down"),
+        Binding("home", "edge(-1)", "First", show=False, id="table.first"),
+        Binding("end", "edge(1)", "Last", show=False, id="table.last"),
+        Binding("left", "scroll_left", "Scroll left", show=False, id="table.left"),
+        Binding("right", "scroll_right", "Scroll right", show=False, id="table.right"),
+    ]
+
+    show_region: reactive[bool] = reactive(True)
+    #: What the table says when it has no rows (e.g. "Loading…", "No image matches 'x'").
+    empty_text: reactive[str] = reactive("No images")
+
+    class CursorChanged(Message):
+        """The image under the cursor changed (bursts collapse into the latest)."""
+
+        def __init__(self, table: ImageTable, image: Image | None) -> None:
+            super().__init__()
+            self.table = table
+            self.image = image
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, ImageTable.CursorChanged) and message.table is self.table
+
+        @property
+        def control(self) -> ImageTable:
+            return self.table
+
+    class MarksChanged(Message):
+        def __init__(self, table: ImageTable, count: int) -> None:
+            super().__init__()
+            self.table = table
+            self.count = count
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, ImageTable.MarksChanged) and message.table is self.table
+
+        @property
+        def control(self) -> ImageTable:
+            return self.table
+
+    class Selected(Message):
+        """Enter on a row."""
+
+        def __init__(self, table: ImageTable, image: Image) -> None:
+            super().__init__()
+            self.table = table
+            self.image = image
+
+        @property
+        def control(self) -> ImageTable:
+            return self.table
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._rows: list[ImageRow] = []
+        self._orders: dict[str, list[ImageRow]] = {}  # column -> rows, ascending
+        self._ordered: list[ImageRow] = []  # all rows in sort order
+        self._visible: list[ImageRow] = []  # the filtered view of _ordered
+        self._filter = ""
+        self.sort_column = "created"
+        self.sort_reverse = True
+        self._cursor = 0
+        self._marks: dict[ImageKey, None] = {}  # ordered set
+        self._strips: dict[tuple[Any, ...], Strip] = {}
+        self._widths: tuple[int, ...] = ()
+        self._widths_for: tuple[int, bool] = (-1, True)
+        self._last_cursor_key: ImageKey | None = None
+
+    # ---- data --------------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        """Rows shown (after the filter)."""
+        return len(self._visible)
+
+    @property
+    def total_count(self) -> int:
+        return len(self._rows)
+
+    @property
+    def filter_text(self) -> str:
+        return self._filter
+
+    @property
+    def visible_rows(self) -> Sequence[ImageRow]:
+        return self._visible
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
+
+    @property
+    def cursor_image(self) -> Image | None:
+        if 0 <= self._cursor < len(self._visible):
+            return self._visible[self._cursor].image
+        return None
+
+    def set_rows(self, rows: Iterable[ImageRow]) -> None:
+        """Replace every row; the cursor stays on the same image when it is still there."""
+        current = self.cursor_image
+        self._rows = list(rows)
+        self._orders.clear()
+        known = {row.key for row in self._rows}
+        dropped = [key for key in self._marks if key not in known]
+        for key in dropped:
+            del self._marks[key]
+        self._resort()
+        self._refilter(self._filter, incremental=False)
+        self._restore_cursor(current.key if current else None)
+        if dropped:
+            self.post_message(self.MarksChanged(self, len(self._marks)))
+
+    def set_filter(self, text: str) -> None:
+        """Show only rows whose id, name, description or a tag value contains ``text``
+        (case-insensitive)."""
+        needle = text.lower()
+        if needle == self._filter:
+            return
+        current = self.cursor_image
+        incremental = bool(self._filter) and self._filter in needle
+        self._refilter(needle, incremental=incremental)
+        self._restore_cursor(current.key if current else None)
+
+    def sort_by(self, column: str, reverse: bool | None = None) -> None:
+        """Sort by ``column`` (a :data:`COLUMNS` key); the same column again flips order."""
+        if column not in COLUMN_INDEX:
+            raise ValueError(f"no column {column!r}")
+        if reverse is None:
+            reverse = not self.sort_reverse if column == self.sort_column else False
+        current = self.cursor_image
+        self.sort_column, self.sort_reverse = column, reverse
+        self._resort()
+        self._refilter(self._filter, incremental=False)
+        self._restore_cursor(current.key if current else None)
+
+    def cycle_sort(self, step: int = 1) -> None:
+        """Sort by the next (or previous) column, ascending."""
+        keys = [c.key for c in self._columns()]
+        index = keys.index(self.sort_column) if self.sort_column in keys else -1
+        self.sort_by(keys[(index + step) % len(keys)], reverse=False)
+
+    def replace_row(self, row: ImageRow) -> None:
+        """Swap in a recomputed row for the same image (e.g. its access became known)."""
+        for rows in (self._rows, self._ordered, self._visible):
+            for index, existing in enumerate(rows):
+                if existing.key == row.key:
+                    rows[index] = row
+                    break
+        self._orders.clear()
+        self._strips.clear()
+        self.refresh()
+
+    def _resort(self) -> None:
+        # Ascending orders are cached per column until the rows change: flipping the order
+        # or returning to a column is then O(n), not another sort.
+        ascending = self._orders.get(self.sort_column)
+        if ascending is None:
+            index = COLUMN_INDEX[self.sort_column]
+            ascending = sorted(self._rows, key=lambda row: row.sort_keys[index])
+            self._orders[self.sort_column] = ascending
+        self._ordered = ascending[::-1] if self.sort_reverse else list(ascending)
+
+    def _refilter(self, needle: str, *, incremental: bool) -> None:
+        source = self._visible if incremental else self._ordered
+        if needle:
+            self._visible = [row for row in source if needle in row.haystack]
+        else:
+            self._visible = list(self._ordered)
+        self._filter = needle
+        self._strips.clear()
+        self.virtual_size = Size(self._table_width(), len(self._visible) + 1)
+        self.refresh()
+
+    def _restore_cursor(self, key: ImageKey | None) -> None:
+        index = 0
+        if key is not None:
+            for position, row in enumerate(self._visible):
+                if row.key == key:
+                    index = position
+                    break
+        self._set_cursor(index)
+
+    # ---- cursor and marks --------------------------------------------------------------
+
+    def _set_cursor(self, index: int) -> None:
+        count = len(self._visible)
+        index = max(0, min(index, count - 1)) if count else 0
+        old = self._cursor
+        self._cursor = index
+        self._scroll_to_cursor()
+        if old != index:
+            self._refresh_row(old)
+            self._refresh_row(index)
+        image = self.cursor_image
+        key = image.key if image else None
+        if key != self._last_cursor_key:
+            self._last_cursor_key = key
+            self.post_message(self.CursorChanged(self, image))
+
+    def move_cursor(self, delta: int) -> None:
+        self._set_cursor(self._cursor + delta)
+
+    def move_cursor_to(self, key: ImageKey) -> bool:
+        """Put the cursor on ``key``; False if it is not shown (filtered out or absent)."""
+        for position, row in enumerate(self._visible):
+            if row.key == key:
+                self._set_cursor(position)
+                return True
+        return False
+
+    def page(self, direction: int) -> None:
+        self._set_cursor(self._cursor + direction * max(1, self._page_rows()))
+
+    def _page_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        rows = self._page_rows()
+        top = round(self.scroll_y)
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False, immediate=True)
+        elif self._cursor >= top + rows:
+            self.scroll_to(y=self._cursor - rows + 1, animate=False, immediate=True)
+
+    def toggle_mark(self) -> None:
+        """Mark or unmark the image under the cursor, then move down."""
+        image = self.cursor_image
+        if image is None:
+            return
+        if image.key in self._marks:
+            del self._marks[image.key]
+        else:
+            self._marks[image.key] = None
+        self._refresh_row(self._cursor)
+        self.post_message(self.MarksChanged(self, len(self._marks)))
+        self.move_cursor(1)
+
+    def set_marks(self, keys: Iterable[ImageKey]) -> None:
+        self._marks = dict.fromkeys(keys)
+        self._strips.clear()
+        self.refresh()
+        self.post_message(self.MarksChanged(self, len(self._marks)))
+
+    def clear_marks(self) -> None:
+        self.set_marks(())
+
+    @property
+    def marked_keys(self) -> tuple[ImageKey, ...]:
+        return tuple(self._marks)
+
+    def marked_images(self) -> list[Image]:
+        """Marked images in table order (filtered-out marks included, after the shown ones)."""
+        if not self._marks:
+            return []
+        shown = [row.image for row in self._ordered if row.key in self._marks]
+        return shown
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_cursor(delta)
+
+    def action_page(self, direction: int) -> None:
+        self.page(direction)
+
+    def action_edge(self, direction: int) -> None:
+        self._set_cursor(0 if direction < 0 else len(self._visible) - 1)
+
+    def action_select(self) -> None:
+        image = self.cursor_image
+        if image is not None:
+            self.post_message(self.Selected(self, image))
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            self.action_select()
+
+    # ---- mouse -------------------------------------------------------------------------
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y == 0:
+            column = self._column_at(offset.x + round(self.scroll_x))
+            if column is not None:
+                self.sort_by(column)
+            return
+        self.focus()
+        self._set_cursor(round(self.scroll_y) + offset.y - 1)
+
+    def _column_at(self, x: int) -> str | None:
+        position = 2  # the mark gutter
+        for column, width in zip(self._columns(), self._column_widths(), strict=True):
+            if position <= x < position + width:
+                return column.key
+            position += width + 1
+        return None
+
+    # ---- rendering ---------------------------------------------------------------------
+
+    def watch_show_region(self) -> None:
+        self._strips.clear()
+        self._widths_for = (-1, True)
+        self.refresh()
+
+    def watch_empty_text(self) -> None:
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def on_resize(self) -> None:
+        self._strips.clear()
+        self.virtual_size = Size(self._table_width(), len(self._visible) + 1)
+
+    def _columns(self) -> list[Column]:
+        return [c for c in COLUMNS if self.show_region or c.key != "region"]
+
+    def _column_widths(self) -> tuple[int, ...]:
+        width = self.scrollable_content_region.width
+        if self._widths_for != (width, self.show_region):
+            columns = self._columns()
+            fixed = sum(c.width for c in columns) + len(columns) + 1  # gaps and gutter
+            self._widths = tuple(c.width or max(c.min_width, width - fixed - 1) for c in columns)
+            self._widths_for = (width, self.show_region)
+        return self._widths
+
+    def _table_width(self) -> int:
+        return sum(self._column_widths()) + len(self._column_widths()) + 1
+
+    def _refresh_row(self, index: int) -> None:
+        self._strips = {k: v for k, v in self._strips.items() if k[0] != index}
+        self.refresh_line(index + 1)  # virtual line: the header is line 0
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x = round(self.scroll_x)
+        if y == 0:
+            return self._header_strip().crop_extend(scroll_x, scroll_x + width, None)
+        index = round(self.scroll_y) + y - 1
+        if index >= len(self._visible):
+            if index == 0:
+                style = self.get_component_rich_style("image-table--empty")
+                return Strip([Segment(f"  {self.empty_text}", style)]).adjust_cell_length(width)
+            return Strip.blank(width, self.rich_style)
+        row = self._visible[index]
+        cursor = index == self._cursor
+        cache_key = (index, row.key, cursor, row.key in self._marks, self.has_focus)
+        strip = self._strips.get(cache_key)
+        if strip is None:
+            strip = self._row_strip(row, cursor=cursor, marked=row.key in self._marks)
+            if len(self._strips) > STRIP_CACHE_SIZE:
+                self._strips.clear()
+            self._strips[cache_key] = strip
+        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+
+    def _header_strip(self) -> Strip:
+        style = self.get_component_rich_style("image-table--header")
+        segments = [Segment("  ", style)]
+        for column, width in zip(self._columns(), self._column_widths(), strict=True):
+            label = column.label
+            if column.key == self.sort_column:
+                label += " ▼" if self.sort_reverse else " ▲"
+            segments.append(Segment(_fit(label, width, column.right) + " ", style))
+        return Strip(segments).adjust_cell_length(self._table_width(), style)
+
+    def _row_strip(self, row: ImageRow, *, cursor: bool, marked: bool) -> Strip:
+        base = self.rich_style
+        if marked:
+            base = base + self.get_component_rich_style("image-table--marked")
+        if cursor:
+            base = base + self.get_component_rich_style("image-table--cursor")
+        segments = [Segment(f"{MARK} " if marked else "  ", base)]
+        indices = [COLUMN_INDEX[c.key] for c in self._columns()]
+        for column, index, width in zip(
+            self._columns(), indices, self._column_widths(), strict=True
+        ):
+            text = row.cells[index]
+            style = base + _cell_style(column.key, text, row) if text else base
+            if cursor:  # the cursor colours win over cell colours
+                style = base + self.get_component_rich_style("image-table--cursor")
+            segments.append(Segment(_fit(text, width, column.right), style))
+            segments.append(Segment(" ", base))
+        return Strip(segments).adjust_cell_length(self._table_width(), base)
+
+
+def _cell_style(column: str, text: str, row: ImageRow) -> Style:
+    if column == "state":
+        return _STATE_STYLE.get(text, Style())
+    if column == "access":
+        return _ACCESS_STYLE.get(text, Style())
+    if column == "deprecation":
+        return _DEPRECATED_STYLE if row.deprecated else _FUTURE_DEPRECATION_STYLE
+    return Style()
+
+
+def _fit(text: str, width: int, right: bool = False) -> str:
+    """``text`` in exactly ``width`` cells: truncated with an ellipsis, or padded."""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+    pad = " " * (width - length)
+    return pad + text if right else text + pad
+
+
+def rows_for(
+    images: Iterable[Image], now: datetime, account_id: str | None = None
+) -> list[ImageRow]:
+    return [make_row(image, now, account_id=account_id) for image in images]
