@@ -74,14 +74,15 @@ def faults(cleanup_sandbox: Sandbox) -> Iterator[FaultProxy]:
 
 @pytest.fixture
 async def aws(faults: FaultProxy) -> AsyncIterator[AwsSession]:
-    """The app's session, through the fault proxy (max_attempts=1: faults are not hidden)."""
+    """The app's session, through the fault proxy; botocore's own retries are off so an
+    injected fault is not hidden (``max_attempts`` counts retries)."""
     async with AwsSession(
         endpoint_url=faults.url,
         credentials=Credentials(
             SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"], SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
         ),
         default_region="us-east-1",
-        max_attempts=1,
+        max_attempts=0,
     ) as session:
         yield session
 

@@ -1,0 +1,699 @@
+"""Deregister with cleanup: plan, then execute. The feature users trust us with.
+
+The safety rules (DESIGN.md, "Deregister with cleanup"), and where each one lives:
+
+1. Only images the account owns; deregistration protection blocks, with the way out shown
+   (:func:`plan_deregister`, :func:`protection_way_out`, :func:`plan_lift_protection`).
+2. An image in use (any instance, launch template version, launch configuration or Auto
+   Scaling group) is excluded, with its users named (:mod:`amitui.actions.references`).
+3. A snapshot is deleted only when no other registered image (deprecated and disabled
+   included) maps it. The plan re-checks with a fresh ``DescribeImages`` filtered by
+   ``block-device-mapping.snapshot-id`` in the snapshot's region; a stale inventory is never
+   trusted for a delete (it can only add reasons to keep). A kept snapshot names its keeper.
+4. Deregister first, then delete snapshots: every ``DeleteSnapshot`` step depends on the
+   ``DeregisterImage`` step of every planned image that maps it. ``InvalidSnapshot.InUse`` is
+   retried briefly (:data:`RETRY_IN_USE`); a snapshot left behind is reported with the reason
+   (:func:`left_behind`).
+5. The plan shows GiB freed and an estimated monthly saving.
+
+Reruns converge: :func:`execute_cleanup` skips steps the journal says already succeeded, and
+an image already gone (``InvalidAMIID.NotFound``/``Unavailable``) or a snapshot already gone
+(``InvalidSnapshot.NotFound``) counts as done for that step only - it never widens what the
+plan deletes. An image that a fresh ``DescribeImages`` no longer finds is left out of a new
+plan: its remaining snapshots become orphans, cleaned by their own reviewed plan
+(:func:`plan_delete_orphans`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from amitui.actions.execute import RetryPolicy, execute
+from amitui.actions.references import ImageUse, RegionUses, region_uses
+from amitui.aws import AwsSession, classify_error
+from amitui.journal import Journal, succeeded_steps
+from amitui.model import (
+    AwsError,
+    Image,
+    ImageKey,
+    Inventory,
+    Plan,
+    Snapshot,
+    Step,
+    StepOutcome,
+    StepResult,
+)
+
+DEREGISTER_ACTION = "deregister"
+ORPHANS_ACTION = "delete-orphaned-snapshots"
+UNPROTECT_ACTION = "lift-deregistration-protection"
+
+#: EBS snapshot storage, USD per GiB-month (us-east-1 list prices): an estimate, never a bill.
+SNAPSHOT_PRICE_PER_GIB_MONTH: Mapping[str, float] = {"standard": 0.05, "archive": 0.0125}
+#: Values per DescribeImages filter / ImageIds per call.
+DESCRIBE_BATCH = 200
+
+#: The errors that mean "this step's effect already holds" (a rerun, or another tool did it).
+IMAGE_GONE = frozenset({"InvalidAMIID.NotFound", "InvalidAMIID.Unavailable"})
+SNAPSHOT_GONE = frozenset({"InvalidSnapshot.NotFound"})
+SNAPSHOT_IN_USE = "InvalidSnapshot.InUse"
+
+
+def retry_in_use(delay: float = 1.0, attempts: int = 5) -> RetryPolicy:
+    """Retry ``InvalidSnapshot.InUse`` briefly: EC2 is eventually consistent right after a
+    deregistration (about 1+2+4+8 s by default)."""
+    return RetryPolicy(frozenset({SNAPSHOT_IN_USE}), attempts=attempts, delay=delay)
+
+
+RETRY_IN_USE = retry_in_use()
+
+
+# --- facts: the read-only lookups a plan is made from -------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RegionFacts:
+    """Fresh answers from one region, taken just before planning."""
+
+    region: str
+    #: DescribeImages of the images the user chose, by id (an image missing here is gone).
+    images: Mapping[str, Image] = field(default_factory=dict)
+    images_error: AwsError | None = None
+    #: snapshot id -> every registered image that maps it (DescribeImages filtered by
+    #: block-device-mapping.snapshot-id, deprecated and disabled images included).
+    snapshot_users: Mapping[str, tuple[Image, ...]] = field(default_factory=dict)
+    snapshot_users_error: AwsError | None = None
+    uses: RegionUses | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CleanupFacts:
+    account_id: str
+    regions: Mapping[str, RegionFacts]
+
+
+async def _describe_images(aws: AwsSession, region: str, **params: Any) -> list[Image]:
+    found: list[Image] = []
+    async for page in aws.paginate(
+        region, "DescribeImages", IncludeDeprecated=True, IncludeDisabled=True, **params
+    ):
+        found.extend(Image.from_aws(region, record) for record in page.get("Images", []))
+    return found
+
+
+def _batches(items: Sequence[str], size: int = DESCRIBE_BATCH) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+async def fresh_images(aws: AwsSession, region: str, image_ids: Sequence[str]) -> dict[str, Image]:
+    """The images among ``image_ids`` that are still registered, as EC2 says right now."""
+    found: dict[str, Image] = {}
+    for batch in _batches(image_ids):
+        try:
+            images = await _describe_images(aws, region, ImageIds=batch)
+        except Exception as exc:
+            # EC2 refuses the whole call when one id is unknown; ask one by one then.
+            if classify_error(exc).code not in IMAGE_GONE:
+                raise
+            images = []
+            for image_id in batch:
+                try:
+                    images += await _describe_images(aws, region, ImageIds=[image_id])
+                except Exception as single:
+                    if classify_error(single).code not in IMAGE_GONE:
+                        raise
+        found.update((i.image_id, i) for i in images if i.state != "deregistered")
+    return found
+
+
+async def snapshot_users(
+    aws: AwsSession, region: str, snapshot_ids: Sequence[str]
+) -> dict[str, tuple[Image, ...]]:
+    """snapshot id -> every registered image of the account that maps it, asked fresh."""
+    users: dict[str, list[Image]] = defaultdict(list)
+    wanted = set(snapshot_ids)
+    for batch in _batches(sorted(wanted)):
+        for image in await _describe_images(
+            aws,
+            region,
+            Owners=["self"],
+            Filters=[{"Name": "block-device-mapping.snapshot-id", "Values": batch}],
+        ):
+            for snapshot_id in dict.fromkeys(image.snapshot_ids):
+                if snapshot_id in wanted:
+                    users[snapshot_id].append(image)
+    return {k: tuple(v) for k, v in users.items()}
+
+
+async def _region_facts(
+    aws: AwsSession, region: str, image_ids: Sequence[str], extra_snapshots: Sequence[str]
+) -> RegionFacts:
+    uses_task = asyncio.create_task(region_uses(aws, region, image_ids))
+    images: dict[str, Image] = {}
+    images_error = None
+    try:
+        images = await fresh_images(aws, region, image_ids)
+    except Exception as exc:
+        images_error = classify_error(exc, region=region, profile=aws.profile)
+    # The snapshots to re-check are the ones the images map NOW (plus the inventory's view).
+    wanted = sorted({s for i in images.values() for s in i.snapshot_ids} | set(extra_snapshots))
+    users: dict[str, tuple[Image, ...]] = {}
+    users_error = None
+    try:
+        users = await snapshot_users(aws, region, wanted) if wanted else {}
+    except Exception as exc:
+        users_error = classify_error(exc, region=region, profile=aws.profile)
+    return RegionFacts(region, images, images_error, users, users_error, await uses_task)
+
+
+async def gather_facts(aws: AwsSession, images: Sequence[Image], account_id: str) -> CleanupFacts:
+    """Every read-only lookup :func:`plan_deregister` needs, all regions concurrently."""
+    by_region: dict[str, list[Image]] = defaultdict(list)
+    for image in images:
+        by_region[image.region].append(image)
+    results = await asyncio.gather(
+        *(
+            _region_facts(
+                aws,
+                region,
+                sorted({i.image_id for i in chosen}),
+                sorted({s for i in chosen for s in i.snapshot_ids}),
+            )
+            for region, chosen in by_region.items()
+        )
+    )
+    return CleanupFacts(account_id, {r.region: r for r in results})
+
+
+# --- the plan -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotFate:
+    region: str
+    snapshot_id: str
+    size_gib: int
+    storage_tier: str
+    delete: bool
+    reason: str
+    #: Images (other than the ones being deregistered) that map it and so keep it.
+    kept_by: tuple[str, ...] = ()
+
+    @property
+    def monthly_cost(self) -> float:
+        price = SNAPSHOT_PRICE_PER_GIB_MONTH.get(
+            self.storage_tier, SNAPSHOT_PRICE_PER_GIB_MONTH["standard"]
+        )
+        return self.size_gib * price
+
+
+@dataclass(frozen=True, slots=True)
+class ImageVerdict:
+    """What the plan does with one chosen image, and why."""
+
+    image: Image
+    deregister: bool
+    #: Why it is left out (empty when it is deregistered).
+    excluded_because: str = ""
+    uses: tuple[ImageUse, ...] = ()
+    protection: str | None = None
+    #: For a protected image: how to lift the protection.
+    way_out: str = ""
+    snapshots: tuple[SnapshotFate, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CleanupPlan:
+    plan: Plan
+    verdicts: tuple[ImageVerdict, ...]
+    snapshots: tuple[SnapshotFate, ...]
+
+    @property
+    def freed_gib(self) -> int:
+        return sum(s.size_gib for s in self.snapshots if s.delete)
+
+    @property
+    def monthly_saving(self) -> float:
+        return sum(s.monthly_cost for s in self.snapshots if s.delete)
+
+    @property
+    def protected(self) -> tuple[ImageVerdict, ...]:
+        return tuple(v for v in self.verdicts if v.protection and not v.deregister)
+
+
+def deregister_step_id(key: ImageKey) -> str:
+    return f"deregister:{key.region}/{key.image_id}"
+
+
+def delete_snapshot_step_id(region: str, snapshot_id: str) -> str:
+    return f"delete-snapshot:{region}/{snapshot_id}"
+
+
+def is_protected(protection: str | None) -> bool:
+    """``DeregistrationProtection`` as DescribeImages reports it: anything but "disabled"
+    blocks (``enabled-…``, or ``disabled-until <time>`` while a cooldown runs)."""
+    return bool(protection) and protection != "disabled"
+
+
+def protection_way_out(image: Image) -> str:
+    protection = image.deregistration_protection or ""
+    if protection.startswith("disabled-until"):
+        until = protection.removeprefix("disabled-until").strip()
+        return (
+            f"protection was lifted with a 24-hour cooldown; it can be deregistered after {until}"
+        )
+    if protection == "enabled-with-cooldown":
+        return (
+            "lift it (DisableImageDeregistrationProtection); its 24-hour cooldown must then "
+            "pass before it can be deregistered"
+        )
+    return "lift it (DisableImageDeregistrationProtection), then deregister it"
+
+
+def _uses_text(uses: Sequence[ImageUse], limit: int = 4) -> str:
+    shown = ", ".join(u.describe() for u in uses[:limit])
+    more = len(uses) - limit
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _judge(image: Image, facts: CleanupFacts) -> ImageVerdict:
+    """Rules 1 and 2 for one image, from fresh facts."""
+    region = facts.regions.get(image.region)
+    if region is None or region.images_error is not None:
+        why = region.images_error.describe() if region and region.images_error else "no answer"
+        return ImageVerdict(image, False, f"could not re-read the image from EC2: {why}")
+    fresh = region.images.get(image.image_id)
+    if fresh is None:
+        return ImageVerdict(
+            image,
+            False,
+            "already deregistered (EC2 no longer finds it); any snapshots it left are "
+            "listed as orphaned snapshots",
+        )
+    if fresh.owner_id != facts.account_id:
+        return ImageVerdict(
+            fresh,
+            False,
+            f"not owned by this account (owner {fresh.owner_id or 'unknown'}); "
+            "only the owner can deregister it",
+        )
+    if is_protected(fresh.deregistration_protection):
+        way_out = protection_way_out(fresh)
+        return ImageVerdict(
+            fresh,
+            False,
+            f"deregistration protection is on ({fresh.deregistration_protection}): {way_out}",
+            protection=fresh.deregistration_protection,
+            way_out=way_out,
+        )
+    if region.uses is None or region.uses.error is not None:
+        why = region.uses.error.describe() if region.uses and region.uses.error else "no answer"
+        return ImageVerdict(fresh, False, f"could not check what uses it: {why}")
+    uses = region.uses.of(fresh.image_id)
+    if uses:
+        return ImageVerdict(fresh, False, f"in use by {_uses_text(uses)}", uses=uses)
+    return ImageVerdict(fresh, True)
+
+
+def _size_and_tier(inventory: Inventory, image: Image, snapshot_id: str) -> tuple[int, str]:
+    snapshot: Snapshot | None = inventory.snapshot(image.region, snapshot_id)
+    if snapshot is not None:
+        return snapshot.volume_size, snapshot.storage_tier or "standard"
+    size = next(
+        (d.volume_size or 0 for d in image.block_devices if d.snapshot_id == snapshot_id), 0
+    )
+    return size, "standard"
+
+
+def _image_label(image: Image) -> str:
+    return f"{image.image_id} ({image.name})" if image.name else image.image_id
+
+
+def plan_deregister(
+    inventory: Inventory, images: Sequence[Image], facts: CleanupFacts
+) -> CleanupPlan:
+    """Pure: the deregister-with-cleanup plan for ``images`` from ``facts``."""
+    chosen = list({i.key: i for i in images}.values())
+    verdicts = [_judge(image, facts) for image in chosen]
+    going = {v.image.key for v in verdicts if v.deregister}
+
+    fates: dict[tuple[str, str], SnapshotFate] = {}
+    depends: dict[tuple[str, str], list[str]] = defaultdict(list)
+    image_fates: dict[ImageKey, list[SnapshotFate]] = defaultdict(list)
+    for verdict in verdicts:
+        if not verdict.deregister:
+            continue
+        image = verdict.image
+        region = facts.regions[image.region]
+        for snapshot_id in dict.fromkeys(image.snapshot_ids):
+            key = (image.region, snapshot_id)
+            depends[key].append(deregister_step_id(image.key))
+            if key not in fates:
+                fates[key] = _snapshot_fate(inventory, image, snapshot_id, region, going)
+            image_fates[image.key].append(fates[key])
+
+    steps: list[Step] = []
+    final_verdicts: list[ImageVerdict] = []
+    for verdict in verdicts:
+        image = verdict.image
+        if not verdict.deregister:
+            final_verdicts.append(verdict)
+            steps.append(
+                Step(
+                    deregister_step_id(image.key),
+                    image.region,
+                    "DeregisterImage",
+                    image.image_id,
+                    {"ImageId": image.image_id},
+                    f"{image.name}: left out, {verdict.excluded_because}",
+                    excluded=True,
+                )
+            )
+            continue
+        own = tuple(image_fates[image.key])
+        final_verdicts.append(ImageVerdict(image, True, snapshots=own))
+        deleted = [f for f in own if f.delete]
+        kept = [f for f in own if not f.delete]
+        summary = f"{image.name}: deletes {len(deleted)} snapshot(s)"
+        if deleted:
+            summary += f" ({sum(f.size_gib for f in deleted)} GiB)"
+        if kept:
+            summary += f", keeps {len(kept)}"
+        steps.append(
+            Step(
+                deregister_step_id(image.key),
+                image.region,
+                "DeregisterImage",
+                image.image_id,
+                {"ImageId": image.image_id},
+                summary,
+            )
+        )
+    for key, fate in fates.items():
+        snapshot_region, snapshot_id = key
+        if fate.delete:
+            steps.append(
+                Step(
+                    delete_snapshot_step_id(snapshot_region, snapshot_id),
+                    snapshot_region,
+                    "DeleteSnapshot",
+                    snapshot_id,
+                    {"SnapshotId": snapshot_id},
+                    fate.reason,
+                    depends_on=tuple(dict.fromkeys(depends[key])),
+                )
+            )
+        else:
+            steps.append(
+                Step(
+                    f"keep-snapshot:{snapshot_region}/{snapshot_id}",
+                    snapshot_region,
+                    "DeleteSnapshot",
+                    snapshot_id,
+                    {"SnapshotId": snapshot_id},
+                    fate.reason,
+                    excluded=True,
+                )
+            )
+    cleanup = CleanupPlan(Plan("", "", ()), tuple(final_verdicts), tuple(fates.values()))
+    runnable_images = [v for v in final_verdicts if v.deregister]
+    deletes = sum(1 for f in fates.values() if f.delete)
+    return CleanupPlan(
+        Plan(
+            action=DEREGISTER_ACTION,
+            title=f"Deregister {len(runnable_images)} image(s) and delete {deletes} snapshot(s)",
+            steps=tuple(steps),
+            notes=_notes(cleanup),
+            destructive=True,
+            confirm_text=_confirm_text([v.image.image_id for v in runnable_images]),
+        ),
+        cleanup.verdicts,
+        cleanup.snapshots,
+    )
+
+
+def _confirm_text(targets: Sequence[str]) -> str:
+    """The image id (or snapshot id) for one target, else how many there are."""
+    if not targets:
+        return ""
+    return targets[0] if len(targets) == 1 else str(len(targets))
+
+
+def _snapshot_fate(
+    inventory: Inventory,
+    image: Image,
+    snapshot_id: str,
+    region: RegionFacts,
+    going: set[ImageKey],
+) -> SnapshotFate:
+    size, tier = _size_and_tier(inventory, image, snapshot_id)
+
+    def keep(reason: str, kept_by: tuple[str, ...] = ()) -> SnapshotFate:
+        return SnapshotFate(image.region, snapshot_id, size, tier, False, reason, kept_by)
+
+    if region.snapshot_users_error is not None:
+        return keep(
+            "kept: could not verify that no other image maps it "
+            f"({region.snapshot_users_error.describe()})"
+        )
+    # Fresh answer decides; the inventory can only add keepers (never remove one).
+    users = {i.key: i for i in region.snapshot_users.get(snapshot_id, ())}
+    for stale in inventory.images_mapping(image.region, snapshot_id):
+        users.setdefault(stale.key, stale)
+    keepers = [i for k, i in sorted(users.items()) if k not in going]
+    if keepers:
+        labels = tuple(_image_label(i) for i in keepers)
+        return keep(f"kept: also mapped by {', '.join(labels)}", tuple(i.image_id for i in keepers))
+    snapshot = inventory.snapshot(image.region, snapshot_id)
+    if snapshot is not None and snapshot.owner_id and snapshot.owner_id != image.owner_id:
+        return keep(f"kept: owned by another account ({snapshot.owner_id})")
+    mappers = sorted(k.image_id for k in users if k in going) or [image.image_id]
+    return SnapshotFate(
+        image.region,
+        snapshot_id,
+        size,
+        tier,
+        True,
+        f"{size} GiB {tier}; mapped only by {', '.join(mappers)} (deregistered first)",
+    )
+
+
+def _notes(cleanup: CleanupPlan) -> tuple[str, ...]:
+    notes: list[str] = []
+    deleted = [s for s in cleanup.snapshots if s.delete]
+    if deleted:
+        notes.append(
+            f"Frees {cleanup.freed_gib} GiB of snapshots: about ${cleanup.monthly_saving:,.2f} "
+            "a month (estimate: $0.05/GiB-month standard, $0.0125 archive; EBS bills "
+            "changed blocks, so the real saving may be lower)."
+        )
+    kept = [s for s in cleanup.snapshots if not s.delete]
+    if kept:
+        notes.append(f"{len(kept)} snapshot(s) kept because another image maps them.")
+    for verdict in cleanup.verdicts:
+        if verdict.protection:
+            notes.append(
+                f"{_image_label(verdict.image)} is protected from deregistration: "
+                f"{verdict.way_out}."
+            )
+    in_use = [v for v in cleanup.verdicts if v.uses]
+    if in_use:
+        notes.append(f"{len(in_use)} image(s) in use are left out; nothing that uses them changes.")
+    if any(v.deregister for v in cleanup.verdicts):
+        notes.append(
+            "Deregistering cannot be undone unless a Recycle Bin retention rule keeps the "
+            "image or its snapshots restorable."
+        )
+    return tuple(notes)
+
+
+def plan_lift_protection(cleanup: CleanupPlan) -> Plan:
+    """The way out for protected images: ``DisableImageDeregistrationProtection`` each."""
+    steps = tuple(
+        Step(
+            f"unprotect:{v.image.region}/{v.image.image_id}",
+            v.image.region,
+            "DisableImageDeregistrationProtection",
+            v.image.image_id,
+            {"ImageId": v.image.image_id},
+            f"{v.image.name}: protection {v.protection}"
+            + ("; a 24-hour cooldown follows" if v.protection == "enabled-with-cooldown" else ""),
+        )
+        for v in cleanup.protected
+        if v.protection and not v.protection.startswith("disabled-until")
+    )
+    return Plan(
+        action=UNPROTECT_ACTION,
+        title=f"Lift deregistration protection from {len(steps)} image(s)",
+        steps=steps,
+        notes=("Nothing is deregistered now: press x again afterwards.",),
+    )
+
+
+# --- orphaned snapshots -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrphanFacts:
+    """Fresh answers for orphan candidates in one region."""
+
+    region: str
+    snapshot_users: Mapping[str, tuple[Image, ...]] = field(default_factory=dict)
+    #: Former images (per the snapshot descriptions) that EC2 still finds.
+    still_registered: frozenset[str] = frozenset()
+    error: AwsError | None = None
+
+
+async def gather_orphan_facts(
+    aws: AwsSession, snapshots: Sequence[tuple[Snapshot, str]]
+) -> dict[str, OrphanFacts]:
+    """For (snapshot, former image id) pairs: fresh users and whether the image exists."""
+    by_region: dict[str, list[tuple[Snapshot, str]]] = defaultdict(list)
+    for snapshot, former in snapshots:
+        by_region[snapshot.region].append((snapshot, former))
+
+    async def one(region: str, pairs: list[tuple[Snapshot, str]]) -> OrphanFacts:
+        try:
+            users = await snapshot_users(aws, region, [s.snapshot_id for s, _ in pairs])
+            formers = sorted({f for _, f in pairs if f})
+            alive = await fresh_images(aws, region, formers) if formers else {}
+        except Exception as exc:
+            return OrphanFacts(
+                region, error=classify_error(exc, region=region, profile=aws.profile)
+            )
+        return OrphanFacts(region, users, frozenset(alive))
+
+    results = await asyncio.gather(*(one(r, p) for r, p in by_region.items()))
+    return {r.region: r for r in results}
+
+
+def plan_delete_orphans(
+    snapshots: Sequence[tuple[Snapshot, str]], facts: Mapping[str, OrphanFacts]
+) -> CleanupPlan:
+    """Pure: delete snapshots whose image is gone, each re-checked fresh."""
+    fates: list[SnapshotFate] = []
+    steps: list[Step] = []
+    for snapshot, former in snapshots:
+        region = facts.get(snapshot.region)
+        tier = snapshot.storage_tier or "standard"
+        reason = ""
+        keepers: tuple[str, ...] = ()
+        if region is None or region.error is not None:
+            why = region.error.describe() if region and region.error else "no answer"
+            reason = f"kept: could not verify that no image maps it ({why})"
+        elif region.snapshot_users.get(snapshot.snapshot_id):
+            keepers = tuple(i.image_id for i in region.snapshot_users[snapshot.snapshot_id])
+            reason = f"kept: mapped by {', '.join(keepers)}"
+        elif former and former in region.still_registered:
+            reason = f"kept: its image {former} is still registered"
+        delete = not reason
+        if delete:
+            reason = f"{snapshot.volume_size} GiB {tier}; its image {former or '?'} is gone"
+        fate = SnapshotFate(
+            snapshot.region,
+            snapshot.snapshot_id,
+            snapshot.volume_size,
+            tier,
+            delete,
+            reason,
+            keepers,
+        )
+        fates.append(fate)
+        steps.append(
+            Step(
+                delete_snapshot_step_id(snapshot.region, snapshot.snapshot_id)
+                if delete
+                else f"keep-snapshot:{snapshot.region}/{snapshot.snapshot_id}",
+                snapshot.region,
+                "DeleteSnapshot",
+                snapshot.snapshot_id,
+                {"SnapshotId": snapshot.snapshot_id},
+                reason,
+                excluded=not delete,
+            )
+        )
+    cleanup = CleanupPlan(Plan("", "", ()), (), tuple(fates))
+    deleted = [f.snapshot_id for f in fates if f.delete]
+    notes = [n for n in _notes(cleanup) if not n.startswith("Deregistering")]
+    return CleanupPlan(
+        Plan(
+            action=ORPHANS_ACTION,
+            title=f"Delete {len(deleted)} orphaned snapshot(s)",
+            steps=tuple(steps),
+            notes=tuple(notes),
+            destructive=True,
+            confirm_text=_confirm_text(deleted),
+        ),
+        (),
+        tuple(fates),
+    )
+
+
+# --- execution ------------------------------------------------------------------------------
+
+
+def cleanup_policy(step: Step, *, retry_delay: float = 1.0) -> RetryPolicy:
+    """Per-step policy: snapshots retry ``InUse`` briefly; "already gone" counts as done."""
+    if step.operation == "DeleteSnapshot":
+        return RetryPolicy(
+            frozenset({SNAPSHOT_IN_USE}),
+            attempts=5,
+            delay=retry_delay,
+            done_codes=SNAPSHOT_GONE,
+        )
+    if step.operation == "DeregisterImage":
+        return RetryPolicy(done_codes=IMAGE_GONE)
+    return RetryPolicy()
+
+
+async def execute_cleanup(
+    aws: AwsSession,
+    plan: Plan,
+    journal: Journal,
+    *,
+    retry_delay: float = 1.0,
+    cancel: asyncio.Event | None = None,
+    journal_path: Path | None = None,
+) -> AsyncIterator[StepResult]:
+    """Execute a cleanup plan; steps an earlier run already did (journal) are not resent."""
+    done = succeeded_steps(plan, journal_path or journal.path, account=journal.account or None)
+    async for result in execute(
+        aws,
+        plan,
+        journal,
+        retry=lambda step: cleanup_policy(step, retry_delay=retry_delay),
+        done=done,
+        cancel=cancel,
+    ):
+        yield result
+
+
+@dataclass(frozen=True, slots=True)
+class LeftBehind:
+    region: str
+    operation: str
+    target: str
+    reason: str
+
+
+def left_behind(results: Iterable[StepResult]) -> list[LeftBehind]:
+    """Everything a run did not get done, with the reason: failed and skipped steps."""
+    left = []
+    for result in results:
+        if result.outcome is StepOutcome.OK:
+            continue
+        if result.error is not None:
+            reason = result.error.describe()
+            if result.detail:
+                reason += f" ({result.detail})"
+        else:
+            reason = result.detail or result.outcome.value
+        step = result.step
+        left.append(LeftBehind(step.region, step.operation, step.target, reason))
+    return sorted(left, key=lambda x: (x.operation != "DeregisterImage", x.region, x.target))
