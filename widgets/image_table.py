@@ -56,12 +56,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("name", "Name", 0, min_width=16),
     Column("created", "Created", 10),
     Column("age", "Age", 4, right=True),
-    Column("state", "State", 10),
+    Column("state", "State", 9),
     Column("arch", "Arch", 6),
     Column("root", "Root", 4),
     Column("boot", "Boot", 9),
     Column("access", "Access", 7),
-    Column("deprecation", "Deprecation", 11),
+    Column("deprecation", "Deprecates", 10),
     Column("size", "Size", 7, right=True),
 )
 COLUMN_INDEX: dict[str, int] = {c.key: i for i, c in enumerate(COLUMNS)}
@@ -94,16 +94,19 @@ class ImageRow(NamedTuple):
     deprecated: bool
 
 
-def make_row(image: Image, now: datetime, *, account_id: str | None = None) -> ImageRow:
+def make_row(
+    image: Image, now: datetime, *, account_id: str | None = None, shared: bool = False
+) -> ImageRow:
     """Precompute everything the table shows, sorts and filters for ``image``.
 
     ``account_id`` is the caller's account: an image it does not own was shared with it.
+    ``shared``: the image's launch permissions (fetched lazily) name other accounts.
     """
     created = image.creation_date
     deprecated = image.is_deprecated(now)
     if image.public:
         access = "public"
-    elif account_id is not None and image.owner_id and image.owner_id != account_id:
+    elif shared or (account_id is not None and image.owner_id and image.owner_id != account_id):
         access = "shared"
     else:
         access = "private"
@@ -184,6 +187,13 @@ class ImageTable(ScrollView, can_focus=True):
         "image-table--empty",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "space",
+            "toggle_mark",
+            "Mark",
+            id="mark",
+            tooltip="Mark or unmark the image; actions apply to the marked images",
+        ),
         Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up"),
         Binding("down,j", "cursor(1)", "Down", show=False, id="table.down"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
@@ -296,7 +306,8 @@ class ImageTable(ScrollView, can_focus=True):
             del self._marks[key]
         self._resort()
         self._refilter(self._filter, incremental=False)
-        self._restore_cursor(current.key if current else None)
+        # A cursor still on the first row stays there as rows stream in (newest first).
+        self._restore_cursor(current.key if current and self._cursor else None)
         if dropped:
             self.post_message(self.MarksChanged(self, len(self._marks)))
 
@@ -444,6 +455,9 @@ class ImageTable(ScrollView, can_focus=True):
             return []
         shown = [row.image for row in self._ordered if row.key in self._marks]
         return shown
+
+    def action_toggle_mark(self) -> None:
+        self.toggle_mark()
 
     def action_cursor(self, delta: int) -> None:
         self.move_cursor(delta)

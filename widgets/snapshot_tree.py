@@ -38,11 +38,11 @@ def device_label(device: BlockDevice, root: str | None) -> Text:
 
 
 def snapshot_label(snapshot: Snapshot | None, snapshot_id: str, device: BlockDevice) -> Text:
-    text = Text(snapshot_id, style="bold magenta")
+    text = Text.assemble((snapshot_id, "bold magenta"))
     if snapshot is None:
         text.append("  not in this account's snapshots (shared with it, or not loaded)", "dim")
         return text
-    text.append(f"  {snapshot.volume_size} GiB · {snapshot.state}")
+    text.append(f"  {snapshot.volume_size} GiB · {snapshot.state}", style="not bold")
     text.append(f" · {snapshot.storage_tier or 'standard'} tier")
     text.append(f" · started {_time(snapshot.start_time)}")
     if snapshot.encrypted:
@@ -134,7 +134,7 @@ class OrphanTree(Tree[None]):
                 node.add_leaf(Text("none", style="dim"))
             for orphan in sorted(items, key=lambda o: o.snapshot.snapshot_id):
                 snap = orphan.snapshot
-                text = Text(snap.snapshot_id, style="bold magenta")
+                text = Text.assemble((snap.snapshot_id, "bold magenta"))
                 text.append(f"  {snap.volume_size} GiB · {snap.state}")
                 text.append(f" · made for {orphan.former_image_id} (gone)", style="yellow")
                 text.append(f" · started {_time(snap.start_time)}", style="dim")

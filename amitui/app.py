@@ -1,0 +1,670 @@
+"""The explorer App: composes the widgets, binds the keys, runs engine calls in workers and
+routes results and messages. Features live in ``amitui.widgets`` and ``amitui.flows``.
+
+Workers (all async on Textual's loop, ``exit_on_error=False``):
+
+- ``session``: opens the :class:`~amitui.aws.AwsSession` (for ``--demo`` this starts the
+  sandbox subprocess) and resolves the regions; the first paint happens before it returns.
+- ``regions``: streams every region's load; exclusive, and each result carries a per-region
+  token, so a refresh or a scope change discards whatever an older load still delivers.
+- ``extras``: launch permissions etc. of the image under the cursor, lazily, cached.
+- ``actions``: the flows behind c/s/d/x (see :mod:`amitui.flows`).
+
+:meth:`AmituiApp.on_worker_state_changed` is the one place a worker failure becomes a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Static, TabbedContent
+from textual.worker import Worker, WorkerState
+
+from amitui.aws import AwsSession, classify_error
+from amitui.backend import LaunchOptions, open_session
+from amitui.flows import ACTIONS, CLEANUP, FlowUnavailable, get_flow
+from amitui.loader import ImageQuery, load_region, resolve_regions, stream_regions
+from amitui.model import Image, ImageKey, Inventory, RegionLoad
+from amitui.widgets.commands import AmituiCommands, PaletteEntry
+from amitui.widgets.details import ImageExtras
+from amitui.widgets.filter_bar import FilterBar
+from amitui.widgets.help_screen import HelpEntry, HelpScreen
+from amitui.widgets.image_table import COLUMNS, ImageRow, ImageTable, make_row
+from amitui.widgets.inspector import Inspector
+from amitui.widgets.messages import JumpToImage
+from amitui.widgets.owner_scope import PRESETS, OwnerScope, OwnerScopeScreen
+from amitui.widgets.region_pane import RegionList, RegionPane
+
+SessionFactory = Callable[[LaunchOptions], AbstractAsyncContextManager[AwsSession]]
+
+#: Wait this long on one image before fetching its extras (scrolling fetches nothing).
+EXTRAS_DELAY = 0.25
+
+_ACTION_LABELS = {
+    "copy": ("Copy", "Copy the marked images (else the one under the cursor) to other regions"),
+    "share": ("Share", "Add or remove launch permissions (accounts, organizations, public)"),
+    "deprecate": ("Deprecate", "Set or cancel the deprecation time"),
+    "deregister": ("Deregister", "Deregister with cleanup: plan, confirm, free the snapshots"),
+    "cleanup": ("Guided cleanup", "Find images nobody launches and retire them, plan first"),
+}
+
+
+class AmituiApp(App[int]):
+    """The AMI explorer. Build it with :func:`make_app`."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "amitui"
+    COMMANDS = App.COMMANDS | {AmituiCommands}
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit", priority=True, tooltip="Quit amitui"),
+        Binding("question_mark", "help", "Help", id="help", tooltip="Every key, explained"),
+        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter by id/name/desc/tags"),
+        Binding("c", "flow('copy')", "Copy", id="copy", tooltip=_ACTION_LABELS["copy"][1]),
+        Binding("s", "flow('share')", "Share", id="share", tooltip=_ACTION_LABELS["share"][1]),
+        Binding(
+            "d", "flow('deprecate')", "Deprecate", id="deprecate",
+            tooltip=_ACTION_LABELS["deprecate"][1],
+        ),
+        Binding(
+            "x", "flow('deregister')", "Deregister", id="deregister",
+            tooltip=_ACTION_LABELS["deregister"][1],
+        ),
+        Binding("r", "refresh", "Refresh", id="refresh", tooltip="Reload every region"),
+        Binding("w", "owner_scope", "Owner", id="owner", tooltip="Whose images: self, shared…"),
+        Binding("o", "sort(1)", "Sort", id="sort", tooltip="Sort by the next column"),
+        Binding(
+            "O", "reverse_sort", "Reverse", id="reverse_sort", show=False,
+            tooltip="Reverse the sort order",
+        ),
+        Binding(
+            "D", "toggle_deprecated", "Deprecated", id="toggle_deprecated", show=False,
+            tooltip="Include or hide deprecated images",
+        ),
+        Binding(
+            "I", "toggle_disabled", "Disabled", id="toggle_disabled", show=False,
+            tooltip="Include or hide disabled images",
+        ),
+        Binding("i", "tab('details')", "Details", id="tab.details", show=False,
+                tooltip="Show the launch attributes of the image"),
+        Binding("t", "tab('snapshots')", "Snapshots", id="tab.snapshots", show=False,
+                tooltip="Show the image's snapshot tree"),
+        Binding("l", "tab('lineage')", "Lineage", id="tab.lineage", show=False,
+                tooltip="Show the image's copies in other regions"),
+        Binding("n", "tab('orphans')", "Orphans", id="tab.orphans", show=False,
+                tooltip="Show snapshots whose image is gone"),
+        Binding("g", "focus_regions", "Regions", id="regions", show=False,
+                tooltip="Go to the region list (Enter: only that region, space: add/remove)"),
+        Binding("u", "clear_marks", "Unmark all", id="clear_marks", show=False,
+                tooltip="Unmark every image"),
+        Binding("escape", "focus_table", "Back", id="back", show=False,
+                tooltip="Back to the image table"),
+    ]  # fmt: skip
+    #: Bindings of mutating actions: hidden and refused under --read-only.
+    MUTATING: ClassVar[frozenset[str]] = frozenset({"flow"})
+
+    def __init__(
+        self,
+        options: LaunchOptions,
+        *,
+        session_factory: SessionFactory = open_session,
+        now: datetime | None = None,
+    ) -> None:
+        super().__init__()
+        self.options = options
+        self.inventory = Inventory()
+        self._aws: AwsSession | None = None  # set by the session worker
+        self.account_id: str | None = None
+        self.scope = OwnerScope(owners=options.owners)
+        self._session_factory = session_factory
+        self._fixed_now = now
+        self._stack = AsyncExitStack()
+        self._session_task: asyncio.Task[AwsSession] | None = None
+        self._rows: dict[str, list[ImageRow]] = {}
+        self._tokens: dict[str, int] = {}
+        self._extras: dict[ImageKey, ImageExtras] = {}
+        self._connected = asyncio.Event()
+        if options.key_overrides:
+            self.set_keymap(dict(options.key_overrides))
+
+    # ---- the FlowHost contract (see amitui.flows) ----------------------------------------
+
+    @property
+    def aws(self) -> AwsSession:
+        if self._aws is None:
+            raise RuntimeError("not connected yet")
+        return self._aws
+
+    @property
+    def connected(self) -> bool:
+        return self._aws is not None
+
+    @property
+    def read_only(self) -> bool:
+        return self.options.read_only
+
+    def now(self) -> datetime:
+        return self._fixed_now or datetime.now(UTC)
+
+    def selected_images(self) -> list[Image]:
+        table = self.table
+        marked: list[Image] = table.marked_images()
+        if marked:
+            return marked
+        return [table.cursor_image] if table.cursor_image is not None else []
+
+    def clear_marks(self) -> None:
+        self.table.clear_marks()
+
+    async def reload_regions(self, regions: Iterable[str]) -> None:
+        await self._connected.wait()
+        regions = list(dict.fromkeys(regions))
+        new = [r for r in regions if r not in self.region_pane.regions]
+        if new:
+            self.region_pane.set_regions([*self.region_pane.regions, *new])
+        tokens = self._begin_loading(regions)
+        loads = await asyncio.gather(*(load_region(self.aws, r, self.image_query) for r in regions))
+        for load in loads:
+            self._apply_load(load, tokens[load.region])
+
+    # ---- composition ---------------------------------------------------------------------
+
+    @property
+    def table(self) -> ImageTable:
+        return self.query_one(ImageTable)
+
+    @property
+    def region_pane(self) -> RegionPane:
+        return self.query_one(RegionPane)
+
+    @property
+    def inspector(self) -> Inspector:
+        return self.query_one(Inspector)
+
+    @property
+    def image_query(self) -> ImageQuery:
+        return ImageQuery(
+            owners=self.scope.owners,
+            include_deprecated=self.scope.include_deprecated,
+            include_disabled=self.scope.include_disabled,
+        )
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="scope-bar")
+        with Horizontal(id="main"):
+            yield RegionPane(id="regions")
+            with Vertical(id="right"):
+                with Vertical(id="table-box"):
+                    yield FilterBar(id="filter")
+                    yield ImageTable(id="images")
+                yield Inspector(id="inspector")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.empty_text = "Connecting…" if not self.options.demo else "Starting the demo…"
+        self.table.focus()
+        self._update_titles()
+        self.open_session()
+
+    async def on_unmount(self) -> None:
+        # The session may still be opening (the demo sandbox starting in a thread): let it
+        # finish, so its subprocess is stopped by the exit stack rather than left behind.
+        if self._session_task is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await self._session_task
+        await self._stack.aclose()
+
+    # ---- workers -------------------------------------------------------------------------
+
+    async def _enter_session(self) -> AwsSession:
+        return await self._stack.enter_async_context(self._session_factory(self.options))
+
+    @work(group="session", exclusive=True, exit_on_error=False)
+    async def open_session(self) -> None:
+        if self.options.regions:
+            self.region_pane.set_regions(self.options.regions)
+        else:
+            self.region_pane.set_resolving()
+        self._session_task = asyncio.ensure_future(self._enter_session())
+        # Shielded: cancelling this worker (quit) must not abandon a half-started sandbox.
+        self._aws = await asyncio.shield(self._session_task)
+        self._connected.set()
+        self.table.empty_text = "Loading regions…"
+        self.find_account()
+        try:
+            regions = await resolve_regions(
+                self.aws,
+                self.options.regions,
+                all_regions=self.options.all_regions,
+                configured=self.options.configured_regions,
+            )
+        except Exception as exc:  # a failed DescribeRegions is shown, with the fix
+            error = classify_error(exc, profile=self.options.profile)
+            self.region_pane.set_regions([])
+            self.table.empty_text = f"Cannot list regions: {error.describe()}"
+            self.notify(error.describe(), title="Cannot list regions", severity="error",
+                        markup=False, timeout=30)  # fmt: skip
+            return
+        self.region_pane.set_regions(regions)
+        self.load_regions(regions)
+
+    @work(group="account", exclusive=True, exit_on_error=False)
+    async def find_account(self) -> None:
+        """Who "self" is, to tell images shared with us from our own; optional."""
+        try:
+            self.account_id = await self.aws.account_id()
+        except Exception:  # not fatal: access then says private/public only
+            self.account_id = None
+            return
+        for region in list(self._rows):
+            load = self.inventory.regions.get(region)
+            if load is not None:
+                self._rows[region] = self._make_rows(load.images)
+        self._refresh_table()
+
+    def _begin_loading(self, regions: Sequence[str]) -> dict[str, int]:
+        tokens = {}
+        for region in regions:
+            self._tokens[region] = tokens[region] = self._tokens.get(region, 0) + 1
+        self.region_pane.mark_loading(regions)
+        self._update_titles()
+        return tokens
+
+    def start_loading(self, regions: Sequence[str]) -> None:
+        self.load_regions(list(regions))
+
+    @work(group="regions", exclusive=True, exit_on_error=False)
+    async def load_regions(self, regions: list[str]) -> None:
+        tokens = self._begin_loading(regions)
+        async for load in stream_regions(self.aws, regions, self.image_query):
+            self._apply_load(load, tokens[load.region])
+
+    def _apply_load(self, load: RegionLoad, token: int) -> None:
+        if self._tokens.get(load.region) != token:
+            return  # a newer load of this region (refresh, scope change) superseded this one
+        if load.error is None:
+            self.inventory.add(load)
+            self._rows[load.region] = self._make_rows(load.images)
+        else:
+            self.inventory.remove_region(load.region)
+            self._rows.pop(load.region, None)
+        self.region_pane.set_result(load)
+        self._refresh_table()
+        self._refresh_orphans()
+        image = self.table.cursor_image
+        if image is not None and image.region == load.region:
+            self._inspect(self.inventory.image(image.key) or image)
+
+    def _make_rows(self, images: Iterable[Image]) -> list[ImageRow]:
+        now = self.now()
+        return [make_row(image, now, account_id=self.account_id) for image in images]
+
+    @work(group="extras", exclusive=True, exit_on_error=False)
+    async def load_extras(self, image: Image) -> None:
+        await asyncio.sleep(EXTRAS_DELAY)
+        extras = await self._fetch_extras(image)
+        self._extras[image.key] = extras
+        self.inspector.show_extras(image, extras, self.now())
+        if extras.launch_permissions and not image.public:
+            shared = make_row(image, self.now(), account_id=self.account_id, shared=True)
+            self.table.replace_row(shared)
+
+    async def _fetch_extras(self, image: Image) -> ImageExtras:
+        if self.account_id is not None and image.owner_id != self.account_id:
+            return ImageExtras(error="only the owner sees them")
+
+        async def attribute(name: str) -> dict[str, Any]:
+            return await self.aws.call(
+                image.region, "DescribeImageAttribute", ImageId=image.image_id, Attribute=name
+            )
+
+        answers = await asyncio.gather(
+            attribute("launchPermission"),
+            attribute("lastLaunchedTime"),
+            attribute("deregistrationProtection"),
+            return_exceptions=True,
+        )
+        permissions, launched, protection = answers
+        if isinstance(permissions, BaseException):
+            error = classify_error(permissions, region=image.region)
+            return ImageExtras(error=error.code or error.message)
+        grantees = tuple(
+            str(p.get("UserId") or p.get("Group") or p.get("OrganizationArn")
+                or p.get("OrganizationalUnitArn") or "?")
+            for p in permissions.get("LaunchPermissions", [])
+        )  # fmt: skip
+        last: datetime | None = None
+        if not isinstance(launched, BaseException):
+            raw = (launched.get("LastLaunchedTime") or {}).get("Value")
+            if raw:
+                with contextlib.suppress(ValueError):
+                    last = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+        protected = None
+        if not isinstance(protection, BaseException):
+            protected = (protection.get("DeregistrationProtection") or {}).get("Value")
+        return ImageExtras(grantees, last, protected)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker becomes a message for the user."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if error is None:
+            return
+        described = classify_error(error, profile=self.options.profile)
+        what = {
+            "session": "Cannot connect",
+            "regions": "Loading regions failed",
+            "extras": "Loading image details failed",
+            "actions": "Action failed",
+        }.get(event.worker.group, "Failed")
+        if event.worker.group == "session":
+            self.table.empty_text = f"{what}: {described.describe()}"
+            self.region_pane.set_regions([])
+        self.notify(described.describe(), title=what, severity="error", markup=False, timeout=20)
+
+    # ---- table, regions, inspector -----------------------------------------------------
+
+    def _view_regions(self) -> list[str]:
+        view = self.region_pane.view
+        return [r for r in self.region_pane.regions if not view or r in view]
+
+    def _refresh_table(self) -> None:
+        regions = self._view_regions()
+        rows: list[ImageRow] = []
+        for region in regions:
+            rows.extend(self._rows.get(region, ()))
+        table = self.table
+        table.show_region = len(regions) != 1
+        table.set_rows(rows)
+        if self.region_pane.busy:
+            table.empty_text = "Loading…"
+        elif table.filter_text:
+            table.empty_text = "No image matches the filter (Escape clears it)"
+        else:
+            table.empty_text = f"No images owned by {self.scope.describe()} in these regions"
+        self._update_titles()
+
+    def _refresh_orphans(self) -> None:
+        regions = self._view_regions()
+        orphans = [o for r in regions for o in self.inventory.orphaned_snapshots(r)]
+        self.inspector.show_orphans(orphans, [r for r in regions if r in self.inventory.regions])
+
+    def _update_titles(self) -> None:
+        table = self.table
+        title = f"Images {table.row_count}"
+        if table.filter_text:
+            title += f" of {table.total_count} · filter: {table.filter_text}"
+        marks = len(table.marked_keys)
+        if marks:
+            title += f" · ● {marks} marked"
+        box = self.query_one("#table-box")
+        box.border_title = title
+        column = next(c.label for c in COLUMNS if c.key == table.sort_column)
+        box.border_subtitle = f"sorted by {column} {'▼' if table.sort_reverse else '▲'}"
+        mode = "demo sandbox" if self.options.demo else (self.options.profile or "default")
+        bits = [f"amitui · {mode}", f"owner: {self.scope.describe()}"]
+        if self.read_only:
+            bits.append("READ-ONLY")
+        self.query_one("#scope-bar", Static).update(" · ".join(bits))
+
+    def _inspect(self, image: Image | None) -> None:
+        extras = self._extras.get(image.key) if image is not None else None
+        self.inspector.show_image(image, self.inventory, extras, self.now())
+        if image is not None and extras is None and self._aws is not None:
+            self.load_extras(image)
+
+    @on(ImageTable.CursorChanged)
+    def _cursor_changed(self, event: ImageTable.CursorChanged) -> None:
+        self._inspect(event.image)
+
+    @on(ImageTable.MarksChanged)
+    def _marks_changed(self) -> None:
+        self._update_titles()
+
+    @on(ImageTable.Selected)
+    def _selected(self) -> None:
+        self.inspector.focus_active()
+
+    @on(RegionPane.ViewChanged)
+    def _view_changed(self) -> None:
+        self._refresh_table()
+        self._refresh_orphans()
+        self.table.focus()
+
+    @on(JumpToImage)
+    def _jump(self, event: JumpToImage) -> None:
+        self.jump_to(event.key)
+
+    def jump_to(self, key: ImageKey) -> bool:
+        """Show ``key`` in the table (widening the region view, clearing the filter)."""
+        if self.inventory.image(key) is None:
+            self.notify(f"{key} is not loaded", severity="warning", markup=False)
+            return False
+        view = self.region_pane.view
+        if view and key.region not in view:
+            self.region_pane.show_regions([*view, key.region])
+            self._refresh_table()
+        if not self.table.move_cursor_to(key):
+            self.query_one(FilterBar).action_clear()
+            self.table.set_filter("")
+            self.table.move_cursor_to(key)
+        self.table.focus()
+        return True
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.set_filter(event.value)
+        self._update_titles()
+
+    @on(FilterBar.Done)
+    def _filter_done(self, event: FilterBar.Done) -> None:
+        if event.cleared:
+            self.table.set_filter("")
+        self._update_titles()
+        self.table.focus()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self) -> None:
+        self.inspector.refresh_active()
+
+    # ---- actions -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "flow" and self.read_only:
+            return False  # hidden from the footer and refused
+        if action == "quit":
+            # q must type into inputs and close dialogs, not quit from under them.
+            return not isinstance(self.screen, ModalScreen) and not isinstance(self.focused, Input)
+        return True
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_entries()))
+
+    def action_filter(self) -> None:
+        bar = self.query_one(FilterBar)
+        bar.open()
+
+    def action_focus_table(self) -> None:
+        self.table.focus()
+
+    def action_refresh(self) -> None:
+        if self._aws is None:
+            self.notify("Still connecting…")
+            return
+        self._extras.clear()
+        self.start_loading(self.region_pane.regions)
+
+    def action_sort(self, step: int) -> None:
+        self.table.cycle_sort(step)
+        self._update_titles()
+
+    def action_reverse_sort(self) -> None:
+        self.table.sort_by(self.table.sort_column, reverse=not self.table.sort_reverse)
+        self._update_titles()
+
+    def action_sort_by(self, column: str) -> None:
+        self.table.sort_by(column, reverse=False)
+        self._update_titles()
+
+    def action_tab(self, tab: str) -> None:
+        self.inspector.active = tab
+
+    def action_focus_regions(self) -> None:
+        self.query_one(RegionList).focus()
+
+    def action_show_region(self, region: str) -> None:
+        self.region_pane.show_regions([] if region == "*" else [region])
+
+    def action_clear_marks(self) -> None:
+        self.table.clear_marks()
+
+    def action_owner_scope(self) -> None:
+        self.push_screen(OwnerScopeScreen(self.scope), self.set_scope)
+
+    def action_toggle_deprecated(self) -> None:
+        scope = self.scope
+        self.set_scope(
+            OwnerScope(scope.owners, not scope.include_deprecated, scope.include_disabled)
+        )
+
+    def action_toggle_disabled(self) -> None:
+        scope = self.scope
+        self.set_scope(
+            OwnerScope(scope.owners, scope.include_deprecated, not scope.include_disabled)
+        )
+
+    def set_scope(self, scope: OwnerScope | None) -> None:
+        """Change whose images are listed; supersedes any load in flight."""
+        if scope is None or scope == self.scope:
+            return
+        self.scope = scope
+        self.notify(f"Listing: {scope.describe()}", markup=False, timeout=3)
+        self._rows.clear()
+        self._extras.clear()
+        for region in list(self.inventory.regions):
+            self.inventory.remove_region(region)
+        self._refresh_table()
+        if self._aws is not None:
+            self.start_loading(self.region_pane.regions)
+
+    def action_flow(self, action: str) -> None:
+        if self.read_only:
+            self.notify("amitui is read-only: no changes are offered", severity="warning")
+            return
+        if self._aws is None:
+            self.notify("Still connecting…", severity="warning")
+            return
+        images = self.selected_images()
+        if not images and action != CLEANUP:
+            self.notify("No image to act on", severity="warning")
+            return
+        try:
+            flow = get_flow(action)
+        except FlowUnavailable as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        self.run_worker(
+            flow(self, images), name=f"flow:{action}", group="actions", exit_on_error=False
+        )
+
+    # ---- help and palette ----------------------------------------------------------------
+
+    def _keys(self, binding: Binding) -> str:
+        keys = self.options.key_overrides.get(binding.id or "", binding.key)
+        return ", ".join(self.get_key_display(Binding(k.strip(), "")) for k in keys.split(","))
+
+    def help_entries(self) -> list[HelpEntry]:
+        sections: list[tuple[str, Sequence[BindingType]]] = [
+            ("Explorer", self.BINDINGS),
+            ("Image table", ImageTable.BINDINGS),
+            ("Regions", RegionList.BINDINGS),
+            ("Filter", FilterBar.BINDINGS),
+        ]
+        entries = []
+        for section, bindings in sections:
+            for item in bindings:
+                if not isinstance(item, Binding):
+                    continue
+                if self.read_only and item.action.startswith("flow("):
+                    continue
+                entries.append(HelpEntry(section, self._keys(item), item.description, item.tooltip))
+        entries.append(HelpEntry("Filter", "enter", "Done", "Back to the table, keep the filter"))
+        entries.append(HelpEntry("Regions", "enter", "Only this region", "Show just this one"))
+        entries.append(HelpEntry("Explorer", "tab", "Next pane", "Regions, table, details"))
+        entries.append(HelpEntry("Explorer", "ctrl+p", "Commands", "Regions, owners, actions"))
+        return entries
+
+    def palette_entries(self) -> Iterable[PaletteEntry]:
+        yield PaletteEntry(
+            "Show all regions", "Merge every region", lambda: self.action_show_region("*")
+        )
+        for region in self.region_pane.regions:
+            yield PaletteEntry(
+                f"Show region {region}",
+                "Only this region",
+                lambda r=region: self.action_show_region(r),
+            )
+        for owner, label in PRESETS:
+            yield PaletteEntry(
+                f"Owner: {label}",
+                "Whose images to list",
+                lambda o=owner: self.set_scope(
+                    OwnerScope((o,), self.scope.include_deprecated, self.scope.include_disabled)
+                ),
+            )
+        yield PaletteEntry(
+            "Owner: an account id…", "List another account's images", self.action_owner_scope
+        )
+        yield PaletteEntry(
+            "Toggle deprecated images",
+            "Include or hide deprecated images",
+            self.action_toggle_deprecated,
+        )
+        yield PaletteEntry(
+            "Toggle disabled images", "Include or hide disabled images", self.action_toggle_disabled
+        )
+        for column in COLUMNS:
+            yield PaletteEntry(
+                f"Sort by {column.label}",
+                "Sort the image table",
+                lambda c=column.key: self.action_sort_by(c),
+            )
+        yield PaletteEntry("Refresh", "Reload every region", self.action_refresh)
+        yield PaletteEntry("Help", "Every key", self.action_help)
+        if not self.read_only:
+            for action in ACTIONS:
+                label, detail = _ACTION_LABELS[action]
+                yield PaletteEntry(
+                    f"{label}…", detail,
+                    lambda a=action: self.action_flow(a),
+                )  # fmt: skip
+
+
+def make_app(
+    options: LaunchOptions,
+    *,
+    session_factory: SessionFactory | None = None,
+    now: datetime | None = None,
+) -> AmituiApp:
+    """The one way to build the explorer: the CLI, the tests and the screenshot script."""
+    return AmituiApp(options, session_factory=session_factory or open_session, now=now)
+
+
+def run_tui(options: LaunchOptions) -> int:
+    app = make_app(options)
+    app.run()
+    return app.return_code or 0
+
+
+__all__ = ["AmituiApp", "SessionFactory", "make_app", "run_tui"]
