@@ -71,7 +71,7 @@ def _disable(self: AmisResponse) -> ActionResult:
 
 def _modify_image_attribute(
     original: Callable[..., Any],
-    self: AmiBackend,
+    self: Any,  # an AmiBackend mixed into moto's EC2Backend (region_name lives there)
     ami_id: str,
     launch_permissions_to_add: list[dict[str, str]],
     launch_permissions_to_remove: list[dict[str, str]],
