@@ -17,6 +17,7 @@ Tests and screenshots rely on :data:`DEMO_REGIONS`, :func:`expected_counts` and
 from __future__ import annotations
 
 import json
+import logging
 import random
 import time
 import urllib.request
@@ -102,6 +103,7 @@ class DemoImage:
     public: bool = False
     shared_with: tuple[str, ...] = ()
     last_launched: datetime | None = None
+    protected: bool = False  # deregistration protection
 
     @property
     def family(self) -> str | None:
@@ -173,6 +175,7 @@ class FleetCounts:
     disabled: int
     public: int
     shared: int
+    protected: int
     images_sharing_a_snapshot: int
     orphaned_snapshots: int
     plain_snapshots: int
@@ -203,6 +206,7 @@ def counts(fleet: Fleet) -> FleetCounts:
         disabled=sum(1 for i in images if i.disabled),
         public=sum(1 for i in images if i.public),
         shared=sum(1 for i in images if i.shared_with),
+        protected=sum(1 for i in images if i.protected),
         images_sharing_a_snapshot=sum(
             1 for i in images if any(d.snapshot and snapshot_users[d.snapshot] > 1 for d in i.disks)
         ),
@@ -351,6 +355,7 @@ class _Builder:
                         # Eight weeks of support, then the pipeline deprecates the build.
                         deprecate_at=created + timedelta(weeks=8),
                         shared_with=(SHARED_ACCOUNTS[0],) if week <= 2 else (),
+                        protected=week == 1,
                         last_launched=(
                             REFERENCE_DATE - timedelta(hours=self.rng.randrange(1, 30))
                             if week <= 3
@@ -412,6 +417,7 @@ class _Builder:
                         ),
                         kms_key_id=aws_managed_key(region),
                         deprecate_at=created + timedelta(days=120),
+                        protected=n == 1,
                         last_launched=created + timedelta(days=self.rng.randrange(1, 14)),
                     )
                 )
@@ -671,6 +677,8 @@ class _Builder:
                         ("BuiltBy", "manual"),
                     ),
                     boot_mode=boot,
+                    # The DBA team protects what they still restore from.
+                    protected=boot == "uefi",
                     # The BIOS registration was retired once the UEFI one proved itself.
                     deprecate_at=(
                         datetime(2026, 3, 1, tzinfo=UTC) if boot == "legacy-bios" else None
@@ -765,8 +773,16 @@ def seed(endpoint_url: str, fleet: Fleet | None = None) -> SeedReport:
     """Create ``fleet`` (default: the demo fleet) in the sandbox at ``endpoint_url``."""
     global last_report
     started = time.monotonic()
-    seeder = _Seeder(endpoint_url, fleet or build_fleet())
-    seeder.run()
+    # Seeding runs inside the sandbox server process, whose request log goes to stderr, which
+    # the launcher reads only after READY: ~1,000 log lines would fill the pipe and hang us.
+    request_log = logging.getLogger("werkzeug")
+    level = request_log.level
+    request_log.setLevel(logging.WARNING)
+    try:
+        seeder = _Seeder(endpoint_url, fleet or build_fleet())
+        seeder.run()
+    finally:
+        request_log.setLevel(level)
     seeder.report.seconds = time.monotonic() - started
     last_report = seeder.report
     return seeder.report
@@ -804,6 +820,7 @@ class _Seeder:
         self.volumes: dict[tuple[str, int], str] = {}
         self.staging: dict[tuple[str, int], str] = {}
         self.deprecation_api = False
+        self.protection_api = False
 
     # -- plumbing
 
@@ -834,8 +851,12 @@ class _Seeder:
     def run(self) -> None:
         images = self.fleet.images
         self.probe_deprecation()
+        self.protection_api = self.supported("enable_image_deregistration_protection")
+        if not self.protection_api:
+            self.report.notes.append("EnableImageDeregistrationProtection unsupported: skipped")
         self.per_region(self.seed_sources, {i.region for i in images if not i.copy_of})
         self.per_region(self.seed_copies, {i.region for i in images if i.copy_of})
+        self.per_region(self.date_copied_snapshots, {i.region for i in images if i.copy_of})
         self.per_region(self.seed_region_extras, self.clients)
         self.per_region(self.seed_states, self.clients)
 
@@ -962,6 +983,23 @@ class _Seeder:
                 params.update(Encrypted=True, KmsKeyId=image.kms_key_id)
             self.report.image_ids[image.key] = self.call(region, "copy_image", **params)["ImageId"]
 
+    def date_copied_snapshots(self, region: str) -> None:
+        """CopyImage made the copies' snapshots in the sandbox; date them like the copies."""
+        copies = {
+            self.report.image_ids[i.key]: i
+            for i in self.fleet.images
+            if i.region == region and i.copy_of
+        }
+        pages = self.clients[region].get_paginator("describe_images")
+        self.report.calls += 1
+        for page in pages.paginate(ImageIds=sorted(copies)):
+            for record in page["Images"]:
+                started = copies[record["ImageId"]].created - timedelta(minutes=2)
+                for mapping in record.get("BlockDeviceMappings", []):
+                    snapshot_id = mapping.get("Ebs", {}).get("SnapshotId")
+                    if snapshot_id:
+                        self.start_times[snapshot_id] = (region, started)
+
     def seed_region_extras(self, region: str) -> None:
         """Loose snapshots, instances and launch templates."""
         for spec in self.fleet.snapshots:
@@ -1016,16 +1054,14 @@ class _Seeder:
                     ImageId=image_id,
                     LaunchPermission={"Add": permissions},
                 )
-            if image.deprecate_at and self.deprecation_api:
-                self.call(
-                    region,
-                    "enable_image_deprecation",
-                    ImageId=image_id,
-                    DeprecateAt=image.deprecate_at,
-                )
             if image.disabled:
                 self.call(region, "disable_image", ImageId=image_id)
+            if image.protected and self.protection_api:
+                self.call(region, "enable_image_deregistration_protection", ImageId=image_id)
             fields: dict[str, Any] = {"CreationDate": _ec2_time(image.created)}
+            if image.deprecate_at and self.deprecation_api:
+                # EnableImageDeprecation refuses past dates, as EC2 does: seed them directly.
+                fields["DeprecationTime"] = _ec2_time(image.deprecate_at)
             if image.last_launched:
                 fields["LastLaunchedTime"] = _ec2_time(min(image.last_launched, REFERENCE_DATE))
             self.control("images", region, image_id, fields)
@@ -1033,27 +1069,29 @@ class _Seeder:
             if snap_region == region:
                 self.control("snapshots", region, snapshot_id, {"StartTime": _ec2_time(started)})
 
+    def supported(self, operation: str, **params: Any) -> bool:
+        """Whether the sandbox implements ``operation``, asked about an image that does not
+        exist: EC2 answers InvalidAMIID.NotFound, moto without the extension an HTML 500."""
+        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.parsers import ResponseParserError
+
+        try:
+            self.call(HOME_REGION, operation, ImageId="ami-00000000000000000", **params)
+        except ClientError as error:
+            return str(error.response["Error"].get("Code", "")).startswith("InvalidAMI")
+        except (BotoCoreError, ResponseParserError):
+            return False
+        return True
+
     def probe_deprecation(self) -> None:
         """Find out with one call whether the sandbox answers EnableImageDeprecation.
 
         Asked about an image that does not exist, EC2 answers InvalidAMIID.NotFound; moto
         without the extension answers an HTML 500, which botocore cannot parse.
         """
-        from botocore.exceptions import BotoCoreError, ClientError
-        from botocore.parsers import ResponseParserError
-
-        try:
-            self.call(
-                HOME_REGION,
-                "enable_image_deprecation",
-                ImageId="ami-00000000000000000",
-                DeprecateAt=REFERENCE_DATE,
-            )
-            self.deprecation_api = True
-        except ClientError as error:
-            self.deprecation_api = error.response["Error"].get("Code", "").startswith("InvalidAMI")
-        except (BotoCoreError, ResponseParserError):
-            self.deprecation_api = False
+        self.deprecation_api = self.supported(
+            "enable_image_deprecation", DeprecateAt=REFERENCE_DATE
+        )
         if not self.deprecation_api:
             # TODO(deprecation extension): once the sandbox answers EnableImageDeprecation this
             # path is dead; until then the date is kept in a tag set at registration.

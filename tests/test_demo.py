@@ -1,0 +1,265 @@
+"""The demo fleet: what ``amitui --demo`` shows, checked through the EC2 API it is read with."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from amitui.sandbox import Sandbox, demo
+
+CREDENTIALS = {
+    "aws_access_key_id": "testing",
+    "aws_secret_access_key": "testing",
+    "aws_session_token": "testing",
+}
+
+
+class Account:
+    def __init__(self, endpoint_url: str, start_seconds: float) -> None:
+        self.endpoint_url = endpoint_url
+        self.start_seconds = start_seconds
+        self.session = boto3.Session(**CREDENTIALS)
+        self._clients: dict[str, Any] = {}
+
+    def ec2(self, region: str) -> Any:
+        if region not in self._clients:
+            self._clients[region] = self.session.client(
+                "ec2", region_name=region, endpoint_url=self.endpoint_url
+            )
+        return self._clients[region]
+
+    def images(self, region: str) -> list[dict[str, Any]]:
+        pages = self.ec2(region).get_paginator("describe_images")
+        return [
+            image
+            for page in pages.paginate(
+                Owners=["self"], IncludeDisabled=True, IncludeDeprecated=True
+            )
+            for image in page["Images"]
+        ]
+
+    def snapshots(self, region: str) -> list[dict[str, Any]]:
+        pages = self.ec2(region).get_paginator("describe_snapshots")
+        return [s for page in pages.paginate(OwnerIds=["self"]) for s in page["Snapshots"]]
+
+
+@pytest.fixture(scope="module")
+def account() -> Iterator[Account]:
+    started = time.monotonic()
+    with Sandbox(demo=True) as sandbox:
+        yield Account(sandbox.endpoint_url, time.monotonic() - started)
+
+
+@pytest.fixture(scope="module")
+def images(account: Account) -> dict[str, list[dict[str, Any]]]:
+    return {region: account.images(region) for region in demo.DEMO_REGIONS}
+
+
+def by_name(images: dict[str, list[dict[str, Any]]], region: str, name: str) -> dict[str, Any]:
+    [image] = [i for i in images[region] if i["Name"] == name]
+    return image
+
+
+def tags(record: dict[str, Any]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in record.get("Tags", [])}
+
+
+def test_description_is_deterministic_and_matches_the_headline_facts() -> None:
+    fleet = demo.build_fleet()
+    assert fleet == demo.build_fleet()
+    assert fleet != demo.build_fleet(seed=1)
+    expected = demo.expected_counts()
+    assert expected.images >= 150
+    assert len(expected.images_per_region) >= 6
+    assert set(expected.images_per_region) == set(demo.DEMO_REGIONS)
+    keys = [i.key for i in fleet.images]
+    assert len(keys) == len(set(keys))
+    oldest = min(i.created for i in fleet.images)
+    assert demo.REFERENCE_DATE - oldest > demo.timedelta(days=500)  # ~18 months of history
+    assert all(i.created <= demo.REFERENCE_DATE for i in fleet.images)
+    for name, (region, created) in demo.PINNED_IMAGES.items():
+        assert demo._ec2_time(fleet.image(f"{region}/{name}").created) == created
+    # Public images are never encrypted (EC2 refuses to share those publicly).
+    assert all(not i.kms_key_id for i in fleet.images if i.public)
+
+
+def test_seeding_time_is_reported(account: Account) -> None:
+    print(f"\nSandbox(demo=True) started in {account.start_seconds:.2f} s")
+    assert account.start_seconds < 60
+
+
+def test_regions_and_image_count(images: dict[str, list[dict[str, Any]]]) -> None:
+    expected = demo.expected_counts()
+    assert {r: len(images[r]) for r in images} == dict(expected.images_per_region)
+    assert sum(1 for r in images if images[r]) >= 6
+    assert sum(len(v) for v in images.values()) == expected.images >= 150
+
+
+def test_pinned_images_keep_their_dates(images: dict[str, list[dict[str, Any]]]) -> None:
+    for name, (region, created) in demo.PINNED_IMAGES.items():
+        assert by_name(images, region, name)["CreationDate"] == created
+
+
+def test_multi_disk_image_with_ephemeral(images: dict[str, list[dict[str, Any]]]) -> None:
+    multi = [
+        i
+        for i in images["eu-west-1"]
+        if sum(1 for m in i["BlockDeviceMappings"] if "Ebs" in m) >= 3
+        and any(m.get("VirtualName") for m in i["BlockDeviceMappings"])
+    ]
+    assert multi
+    sizes = {
+        m["DeviceName"]: m["Ebs"]["VolumeSize"]
+        for m in multi[0]["BlockDeviceMappings"]
+        if "Ebs" in m
+    }
+    assert sizes["/dev/xvda"] == 20 and sizes["/dev/sdf"] == 100
+
+
+def test_two_images_map_the_same_snapshot(images: dict[str, list[dict[str, Any]]]) -> None:
+    names = [n for n in demo.PINNED_IMAGES if n.startswith("legacy-db")]
+    roots = {
+        by_name(images, "eu-central-1", n)["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+        for n in names
+    }
+    assert len(names) == 2 and len(roots) == 1
+
+
+def test_encrypted_snapshots_carry_their_key(account: Account) -> None:
+    snapshots = account.snapshots("us-west-2")
+    cmk = demo.customer_key("us-west-2")
+    assert any(s["Encrypted"] and s.get("KmsKeyId") == cmk for s in snapshots)
+    batch = [i for i in account.images("us-west-2") if i["Name"].startswith("batch-worker-")]
+    assert batch and all(
+        m["Ebs"]["Encrypted"] and m["Ebs"].get("KmsKeyId") == cmk
+        for i in batch
+        for m in i["BlockDeviceMappings"]
+        if "Ebs" in m
+    )
+
+
+def test_disabled_image(account: Account) -> None:
+    ec2 = account.ec2("us-west-2")
+    listed = ec2.describe_images(Owners=["self"], IncludeDisabled=True)["Images"]
+    assert sum(1 for i in listed if i["State"] == "disabled") == 2
+
+
+def test_public_image_is_unencrypted(images: dict[str, list[dict[str, Any]]]) -> None:
+    public = [i for i in images["us-east-1"] if i["Public"]]
+    assert [i["Name"] for i in public] == ["oss-bastion-2026.06.02", "oss-bastion-2026.10.06"] or (
+        sorted(i["Name"] for i in public) == ["oss-bastion-2026.06.02", "oss-bastion-2026.10.06"]
+    )
+    assert all(
+        not m["Ebs"]["Encrypted"] for i in public for m in i["BlockDeviceMappings"] if "Ebs" in m
+    )
+
+
+def test_shared_image(account: Account, images: dict[str, list[dict[str, Any]]]) -> None:
+    image = by_name(images, "us-east-1", "web-golden-2026.11.17")
+    permissions = account.ec2("us-east-1").describe_image_attribute(
+        ImageId=image["ImageId"], Attribute="launchPermission"
+    )["LaunchPermissions"]
+    assert {"UserId": demo.SHARED_ACCOUNTS[0]} in permissions
+
+
+def test_instances_and_launch_template_use_demo_images(
+    account: Account, images: dict[str, list[dict[str, Any]]]
+) -> None:
+    ec2 = account.ec2("us-east-1")
+    in_use = by_name(images, "us-east-1", demo.IN_USE_IMAGE)["ImageId"]
+    reservations = ec2.describe_instances()["Reservations"]
+    running = [i for r in reservations for i in r["Instances"] if i["ImageId"] == in_use]
+    assert len(running) == 3
+    [template] = ec2.describe_launch_templates(LaunchTemplateNames=[demo.LAUNCH_TEMPLATE_NAME])[
+        "LaunchTemplates"
+    ]
+    versions = ec2.describe_launch_template_versions(LaunchTemplateId=template["LaunchTemplateId"])
+    assert versions["LaunchTemplateVersions"][0]["LaunchTemplateData"]["ImageId"] == in_use
+
+
+def test_orphaned_and_plain_snapshots(
+    account: Account, images: dict[str, list[dict[str, Any]]]
+) -> None:
+    orphaned = 0
+    plain = 0
+    for region in demo.DEMO_REGIONS:
+        mapped = {
+            m["Ebs"]["SnapshotId"]
+            for i in images[region]
+            for m in i["BlockDeviceMappings"]
+            if "Ebs" in m
+        }
+        for snapshot in account.snapshots(region):
+            if snapshot["SnapshotId"] in mapped:
+                continue
+            description = snapshot.get("Description", "")
+            if description.startswith("Created by CreateImage(i-"):
+                ami = description.rsplit(" ", 1)[-1]
+                assert ami not in {i["ImageId"] for i in images[region]}
+                orphaned += 1
+            else:
+                plain += 1
+    expected = demo.expected_counts()
+    assert orphaned == expected.orphaned_snapshots
+    # No scaffolding (staging snapshots) is left behind.
+    assert plain == expected.plain_snapshots
+
+
+def test_copies_record_their_source(images: dict[str, list[dict[str, Any]]]) -> None:
+    copy = by_name(images, "sa-east-1", "web-golden-2026.11.17")
+    source = by_name(images, "us-east-1", "web-golden-2026.11.17")
+    if "SourceImageId" not in copy:
+        pytest.skip("the sandbox's CopyImage does not report SourceImageId")
+    assert copy["SourceImageId"] == source["ImageId"]
+    assert copy["SourceImageRegion"] == "us-east-1"
+    assert tags(copy)["Family"] == "web-golden"
+
+
+def test_deprecated_images(images: dict[str, list[dict[str, Any]]]) -> None:
+    old = by_name(images, "us-east-1", "web-golden-2026.08.04")
+    # Until the sandbox answers EnableImageDeprecation the date is kept in a tag.
+    deprecation = old.get("DeprecationTime") or tags(old).get(demo.DEPRECATION_TAG)
+    assert deprecation is not None and deprecation < demo._ec2_time(demo.REFERENCE_DATE)
+
+
+def test_windows_and_arm64(images: dict[str, list[dict[str, Any]]]) -> None:
+    assert any(i["Architecture"] == "arm64" for i in images["us-west-2"])
+    windows = [i for i in images["us-east-1"] if i["Name"].startswith("win2022-base-")]
+    assert windows and all(i["RootDeviceName"] == "/dev/sda1" for i in windows)
+
+
+def _summary(account: Account) -> list[tuple[Any, ...]]:
+    """Everything about the fleet that does not depend on moto's random ids."""
+    rows = []
+    for region in demo.DEMO_REGIONS:
+        for image in account.images(region):
+            rows.append(
+                (
+                    region,
+                    image["Name"],
+                    image["CreationDate"],
+                    image["State"],
+                    image.get("LastLaunchedTime"),
+                    tuple(sorted(tags(image).items())),
+                    tuple(
+                        (m["DeviceName"], m.get("VirtualName"), m.get("Ebs", {}).get("VolumeSize"))
+                        for m in image["BlockDeviceMappings"]
+                    ),
+                )
+            )
+    return sorted(rows, key=repr)
+
+
+def test_second_seeding_is_identical(account: Account) -> None:
+    with Sandbox() as sandbox:
+        report = demo.seed(sandbox.endpoint_url)
+        print(
+            f"\ndemo.seed: {report.seconds:.2f} s, {report.calls} EC2 calls, "
+            f"{report.control_calls} control calls; notes: {report.notes}"
+        )
+        again = Account(sandbox.endpoint_url, 0.0)
+        assert _summary(again) == _summary(account)
