@@ -8,12 +8,15 @@ extensions in :mod:`amitui.sandbox.extensions` before it serves.
 
 from __future__ import annotations
 
+import collections
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
+from typing import IO
 
 #: Credentials the sandbox accepts; moto ignores them, botocore insists on having some.
 SANDBOX_CREDENTIALS: Mapping[str, str] = {
@@ -79,7 +82,10 @@ class Sandbox:
             env=env,
         )
         deadline = time.monotonic() + self.startup_timeout
-        assert self._process.stdout is not None
+        assert self._process.stdout is not None and self._process.stderr is not None
+        # Drain stderr from the start: a full pipe would block the server mid-seeding.
+        stderr_tail: collections.deque[str] = collections.deque(maxlen=40)
+        _drain_in_background(self._process.stderr, stderr_tail)
         while time.monotonic() < deadline:
             line = self._process.stdout.readline()
             if not line:
@@ -88,14 +94,10 @@ class Sandbox:
                 self._endpoint_url = line[len(READY_PREFIX) :].strip()
                 # Keep draining stdout so a chatty server never blocks on a full pipe.
                 _drain_in_background(self._process.stdout)
-                assert self._process.stderr is not None
-                _drain_in_background(self._process.stderr)
                 return self._endpoint_url
-        stderr = ""
-        if self._process.poll() is not None and self._process.stderr is not None:
-            stderr = self._process.stderr.read()[-2000:]
         self.stop()
-        raise SandboxError(f"the sandbox did not start: {stderr.strip() or 'timed out'}")
+        stderr = "".join(stderr_tail).strip()[-2000:]
+        raise SandboxError(f"the sandbox did not start: {stderr or 'timed out'}")
 
     def stop(self) -> None:
         if self._process is None:
@@ -123,11 +125,10 @@ class Sandbox:
         self.stop()
 
 
-def _drain_in_background(stream: object) -> None:
-    import threading
-
+def _drain_in_background(stream: IO[str], keep: collections.deque[str] | None = None) -> None:
     def drain() -> None:
-        for _ in stream:  # type: ignore[attr-defined]
-            pass
+        for line in stream:
+            if keep is not None:
+                keep.append(line)
 
     threading.Thread(target=drain, daemon=True).start()

@@ -35,7 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.enabled_regions:
         os.environ["AMITUI_SANDBOX_ENABLED_REGIONS"] = args.enabled_regions
 
+    import logging
+
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    # One log line per request would cost more than the request itself; errors still show.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     from amitui.sandbox import READY_PREFIX, extensions
 
