@@ -150,9 +150,7 @@ def test_disabled_image(account: Account) -> None:
 
 def test_public_image_is_unencrypted(images: dict[str, list[dict[str, Any]]]) -> None:
     public = [i for i in images["us-east-1"] if i["Public"]]
-    assert [i["Name"] for i in public] == ["oss-bastion-2026.06.02", "oss-bastion-2026.10.06"] or (
-        sorted(i["Name"] for i in public) == ["oss-bastion-2026.06.02", "oss-bastion-2026.10.06"]
-    )
+    assert sorted(i["Name"] for i in public) == ["oss-bastion-2026.06.02", "oss-bastion-2026.10.06"]
     assert all(
         not m["Ebs"]["Encrypted"] for i in public for m in i["BlockDeviceMappings"] if "Ebs" in m
     )
