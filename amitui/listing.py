@@ -50,9 +50,12 @@ def _json_default(value: Any) -> str:
 
 
 def write_json(images: Sequence[Image], out: TextIO) -> None:
-    records = [{**image.raw, "Region": image.region} for image in images]
-    json.dump(records, out, indent=2, default=_json_default)
-    out.write("\n")
+    # One image a line: each line through json's C encoder (json.dump and any indent fall back
+    # to the pure-Python one, a fifth of `amitui ls` time at 5,000 images), still grep-able.
+    encode = json.JSONEncoder(default=_json_default).encode
+    out.write("[\n")
+    out.write(",\n".join(encode({**image.raw, "Region": image.region}) for image in images))
+    out.write("\n]\n" if images else "]\n")
 
 
 def csv_row(image: Image) -> list[str]:
