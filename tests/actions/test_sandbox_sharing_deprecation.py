@@ -207,3 +207,30 @@ def test_copy_stays_pending_for_the_configured_delay(ec2_in: Callable[[str], Any
     assert {"Key": "team", "Value": "web"} in copied["Tags"]
     time.sleep(COPY_DELAY + 0.1)
     assert image(destination, copy_id)["State"] == "available"
+
+
+def test_snapshot_create_volume_permission_add_and_remove(ec2: Any) -> None:
+    """ModifySnapshotAttribute with CreateVolumePermission {Add, Remove} of UserId entries;
+    DescribeSnapshotAttribute lists them; a malformed account id changes nothing."""
+    snapshot = make_snapshot(ec2, 1)
+    ec2.modify_snapshot_attribute(
+        SnapshotId=snapshot,
+        Attribute="createVolumePermission",
+        CreateVolumePermission={"Add": [{"UserId": "210987654321"}, {"UserId": "333344445555"}]},
+    )
+    ec2.modify_snapshot_attribute(
+        SnapshotId=snapshot,
+        Attribute="createVolumePermission",
+        CreateVolumePermission={"Remove": [{"UserId": "333344445555"}]},
+    )
+    with pytest.raises(ClientError) as error:
+        ec2.modify_snapshot_attribute(
+            SnapshotId=snapshot,
+            Attribute="createVolumePermission",
+            CreateVolumePermission={"Add": [{"UserId": "12"}]},
+        )
+    assert code(error) == "InvalidParameterValue"
+    answer = ec2.describe_snapshot_attribute(
+        SnapshotId=snapshot, Attribute="createVolumePermission"
+    )
+    assert answer["CreateVolumePermissions"] == [{"UserId": "210987654321"}]

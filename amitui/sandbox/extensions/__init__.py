@@ -26,6 +26,7 @@ EXTENSIONS: tuple[str, ...] = (
     "image_deprecation",  # Enable/DisableImageDeprecation, DeprecationTime; control field
     "image_block_public_access",  # Get/Enable/DisableImageBlockPublicAccess; blocks Group=all
     "launch_permissions",  # organization/OU ARN formats; encrypted AMIs never public
+    "snapshot_permissions",  # ModifySnapshotAttribute CreateVolumePermission Add/Remove
     "bulk_seed",  # benchmarks only: POST /_amitui/bulk/{region}
     "read_cache",  # benchmarks only, opt-in by env: replays read answers; last = outermost
 )

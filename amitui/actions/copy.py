@@ -1,0 +1,234 @@
+"""Copy images to other regions: plan the CopyImage calls, then follow each copy to ``available``.
+
+:func:`plan_copy` is pure over the inventory: one ``CopyImage`` step per (image, destination),
+sent to the destination region, with a ``ClientToken`` derived from what is copied where, so
+a retry or a rerun of the same plan never makes a second copy (EC2 returns the first copy's
+ImageId for a repeated token). Refused (excluded, with the reason):
+
+- the destination is the image's own region;
+- the image is encrypted and the destination asks for no encryption (EC2 never decrypts);
+- the KMS key is an ARN in another region (KMS keys are regional);
+- the image is not ``available`` (EC2 copies only available images);
+- the destination already has an image of the same name (AMI names are unique per region).
+
+:func:`track_copy` polls a started copy until it is ``available`` (or ``failed``), yielding
+its state and the progress of its snapshot copies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from amitui.actions.validate import InvalidInput, kms_key, kms_key_in_region
+from amitui.aws import AwsSession
+from amitui.model import Image, Inventory, Plan, Step
+
+OPERATION = "CopyImage"
+
+
+@dataclass(frozen=True, slots=True)
+class CopyDestination:
+    """Where to copy, and how to encrypt there."""
+
+    region: str
+    #: True: encrypt the copy (Encrypted=true); False: keep the source's encryption state.
+    encrypt: bool = False
+    #: A key in ``region`` (id, alias or ARN); None: the region's ``aws/ebs`` key.
+    kms_key_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CopyRequest:
+    destinations: tuple[CopyDestination, ...]
+    #: Name and description of the copy; None keeps each source's own.
+    name: str | None = None
+    description: str | None = None
+    copy_tags: bool = True
+
+
+def client_token(
+    image: Image, destination: CopyDestination, name: str, description: str, copy_tags: bool
+) -> str:
+    """Idempotency token (at most 64 ASCII characters) for one copy: same copy, same token."""
+    canonical = json.dumps(
+        [
+            image.region,
+            image.image_id,
+            destination.region,
+            destination.encrypt,
+            destination.kms_key_id,
+            name,
+            description,
+            copy_tags,
+        ]
+    )
+    return "amitui-" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
+
+
+def step_id(image: Image, region: str) -> str:
+    return f"copy:{image.region}/{image.image_id}->{region}"
+
+
+def _refusal(
+    inventory: Inventory, image: Image, destination: CopyDestination, name: str
+) -> str | None:
+    if destination.region == image.region:
+        return f"{image.image_id} is already in {image.region}: pick another destination"
+    if image.encrypted and not destination.encrypt:
+        return (
+            f"{image.image_id} has encrypted snapshots; EC2 cannot copy it unencrypted "
+            "(turn encryption on for this destination)"
+        )
+    if destination.kms_key_id:
+        try:
+            kms_key_in_region(kms_key(destination.kms_key_id), destination.region)
+        except InvalidInput as exc:
+            return exc.message
+        if not destination.encrypt:
+            return "a KMS key needs encryption on (EC2: KmsKeyId requires Encrypted)"
+    if image.state != "available":
+        return f"{image.image_id} is {image.state}; EC2 copies only available images"
+    for other in inventory.images():
+        if (
+            other.region == destination.region
+            and other.name == name
+            and other.owner_id == image.owner_id
+        ):
+            return f"{destination.region} already has an image named {name!r} ({other.image_id})"
+    return None
+
+
+def plan_copy(inventory: Inventory, images: Sequence[Image], request: CopyRequest) -> Plan:
+    """One CopyImage step per image and destination (excluded steps say why not)."""
+    steps: list[Step] = []
+    notes: list[str] = []
+    for image in images:
+        name = request.name if request.name and len(images) == 1 else image.name
+        description = (
+            request.description
+            if request.description is not None and len(images) == 1
+            else image.description
+        )
+        for destination in request.destinations:
+            params: dict[str, object] = {
+                "SourceImageId": image.image_id,
+                "SourceRegion": image.region,
+                "Name": name,
+                "CopyImageTags": request.copy_tags,
+                "ClientToken": client_token(
+                    image, destination, name, description, request.copy_tags
+                ),
+            }
+            if description:
+                params["Description"] = description
+            if destination.encrypt:
+                params["Encrypted"] = True
+                if destination.kms_key_id:
+                    params["KmsKeyId"] = destination.kms_key_id
+            refusal = _refusal(inventory, image, destination, name)
+            if destination.encrypt:
+                key = destination.kms_key_id or "the aws/ebs key"
+                how = f"encrypted with {key}"
+            else:
+                how = "encrypted as the source" if image.encrypted else "unencrypted"
+            steps.append(
+                Step(
+                    step_id=step_id(image, destination.region),
+                    region=destination.region,
+                    operation=OPERATION,
+                    target=f"{image.image_id} → {destination.region}",
+                    params=params,
+                    reason=refusal or f"copy {name!r} from {image.region}, {how}",
+                    excluded=refusal is not None,
+                )
+            )
+    if any(d.kms_key_id and not kms_key(d.kms_key_id).is_arn for d in request.destinations):
+        notes.append(
+            "A KMS key given by id or alias is looked up in the destination region; "
+            "if it is not there the copy fails with the AWS error."
+        )
+    if steps and not request.copy_tags:
+        notes.append("Tags are not copied (EC2 copies no tags unless asked).")
+    notes.append("Launch permissions are never copied: share the copies separately.")
+    count = len([s for s in steps if not s.excluded])
+    regions = sorted({d.region for d in request.destinations})
+    return Plan(
+        action="copy",
+        title=f"Copy {len(images)} image(s) to {', '.join(regions)}: {count} copies",
+        steps=tuple(steps),
+        notes=tuple(notes),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CopyProgress:
+    region: str
+    image_id: str
+    state: str  # pending | available | failed | …
+    percent: int | None  # mean snapshot copy progress, when EC2 reports it
+    seconds: float
+    message: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.state not in ("pending", "transient")
+
+    def describe(self) -> str:
+        text = f"{self.image_id} {self.state}"
+        if self.percent is not None and self.state == "pending":
+            text += f" {self.percent}%"
+        text += f" ({self.seconds:.0f} s)"
+        return f"{text}: {self.message}" if self.message else text
+
+
+def _percent(snapshots: Sequence[dict[str, object]]) -> int | None:
+    values = []
+    for snapshot in snapshots:
+        raw = str(snapshot.get("Progress") or "").rstrip("%")
+        if raw.isdigit():
+            values.append(int(raw))
+    return round(sum(values) / len(values)) if values else None
+
+
+async def track_copy(
+    aws: AwsSession,
+    region: str,
+    image_id: str,
+    *,
+    poll: float = 2.0,
+    give_up_after: float = 4 * 3600.0,
+) -> AsyncIterator[CopyProgress]:
+    """Yield the copy's progress at each poll until it is no longer pending (or times out)."""
+    started = time.monotonic()
+    while True:
+        elapsed = time.monotonic() - started
+        response = await aws.call(region, "DescribeImages", ImageIds=[image_id])
+        images = response.get("Images", [])
+        if not images:
+            yield CopyProgress(region, image_id, "unknown", None, elapsed, "not found yet")
+        else:
+            record = images[0]
+            state = str(record.get("State") or "unknown")
+            percent = None
+            snapshot_ids = [
+                m["Ebs"]["SnapshotId"]
+                for m in record.get("BlockDeviceMappings", [])
+                if m.get("Ebs", {}).get("SnapshotId")
+            ]
+            if state == "pending" and snapshot_ids:
+                snapshots = await aws.call(region, "DescribeSnapshots", SnapshotIds=snapshot_ids)
+                percent = _percent(snapshots.get("Snapshots", []))
+            reason = (record.get("StateReason") or {}).get("Message", "")
+            progress = CopyProgress(region, image_id, state, percent, elapsed, str(reason))
+            yield progress
+            if progress.finished:
+                return
+        if elapsed > give_up_after:
+            yield CopyProgress(region, image_id, "timeout", None, elapsed, "stopped following")
+            return
+        await asyncio.sleep(poll)
