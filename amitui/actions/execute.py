@@ -36,7 +36,7 @@ Contract (shared by copy/share/deprecate and deregister-with-cleanup)::
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from collections.abc import AsyncGenerator, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,7 +150,7 @@ async def execute(
     done: Mapping[str, Mapping[str, Any]] | None = None,
     preflight: bool = False,
     cancel: asyncio.Event | None = None,
-) -> AsyncIterator[StepResult]:
+) -> AsyncGenerator[StepResult, None]:
     """Run ``plan``'s runnable steps; yield one :class:`StepResult` each as it completes."""
     run = journal.new_run()
     steps = plan.runnable

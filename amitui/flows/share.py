@@ -1,0 +1,125 @@
+"""The share flow (key ``s``): current launch permissions -> dialog -> plan (diff, public
+checks, KMS notes) -> review (typed confirmation to make public) -> run -> reload."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+from amitui.actions.share import (
+    ACCOUNT,
+    ORGANIZATION,
+    OU,
+    PUBLIC,
+    Grantee,
+    ShareContext,
+    ShareRequest,
+    load_block_public_access,
+    load_key_managers,
+    load_permissions,
+    parse_grantee,
+    plan_share,
+)
+from amitui.actions.validate import InvalidInput
+from amitui.flows import FlowHost
+from amitui.flows.plan_run import review_and_run
+from amitui.model import Image, ImageKey
+from amitui.widgets.share_dialog import (
+    MAKE_PRIVATE,
+    MAKE_PUBLIC,
+    CurrentGrant,
+    ShareDialog,
+    ShareForm,
+)
+
+_SEPARATORS = re.compile(r"[,\s;]+")
+_LABELS = {ACCOUNT: "account", ORGANIZATION: "organization", OU: "OU"}
+
+
+def grant_value(grantee: Grantee) -> str:
+    return f"{grantee.kind}|{grantee.value}"
+
+
+def current_grants(
+    images: Sequence[Image], permissions: Mapping[ImageKey, frozenset[Grantee]]
+) -> list[CurrentGrant]:
+    """Every grant any of the images has, with how many of them have it."""
+    counts = Counter(g for image in images for g in permissions.get(image.key, ()))
+    grants = []
+    for grantee in sorted(counts):
+        if grantee.kind == PUBLIC:
+            continue
+        label = f"{_LABELS[grantee.kind]} {grantee.value}"
+        if len(images) > 1:
+            label += f"  ({counts[grantee]} of {len(images)} images)"
+        grants.append(CurrentGrant(grant_value(grantee), label))
+    return grants
+
+
+def check_form(form: ShareForm) -> ShareRequest:
+    """The dialog's form as a request, or :class:`InvalidInput` (shown, nothing sent)."""
+    add: list[Grantee] = []
+    for token in _SEPARATORS.split(form.add.strip()):
+        if token:
+            add.append(parse_grantee(token))
+    remove = []
+    for value in form.remove:
+        kind, _, name = value.partition("|")
+        remove.append(Grantee(kind, name))
+    if form.public == MAKE_PUBLIC:
+        add.append(Grantee(PUBLIC))
+    elif form.public == MAKE_PRIVATE:
+        remove.append(Grantee(PUBLIC))
+    both = set(add) & set(remove)
+    if both:
+        raise InvalidInput("Grantee", f"{sorted(both)[0].describe()} is both added and removed")
+    if not add and not remove:
+        raise InvalidInput(
+            "Share",
+            "nothing to change: add a grantee, untick a current one, or pick public/private",
+        )
+    return ShareRequest(
+        add=tuple(dict.fromkeys(add)),
+        remove=tuple(dict.fromkeys(remove)),
+        share_snapshots=form.share_snapshots,
+    )
+
+
+def dialog_notes(images: Sequence[Image]) -> list[str]:
+    notes = []
+    for image in images:
+        keys = sorted({d.kms_key_id for d in image.block_devices if d.encrypted and d.kms_key_id})
+        if keys:
+            notes.append(
+                f"{image.image_id} is encrypted with {', '.join(keys)}: grantees need access to "
+                "that key, and an image encrypted with the AWS managed key cannot be shared."
+            )
+    return notes
+
+
+async def run(host: FlowHost, images: Sequence[Image]) -> None:
+    if host.read_only:
+        host.notify("amitui is read-only: sharing is not offered", severity="warning")
+        return
+    permissions = await load_permissions(host.aws, images)
+    request = await host.push_screen_wait(
+        ShareDialog(
+            images, current_grants(images, permissions), check_form, notes=dialog_notes(images)
+        )
+    )
+    if request is None:
+        return
+    regions = sorted({image.region for image in images})
+    block_state = (
+        await load_block_public_access(host.aws, regions) if Grantee(PUBLIC) in request.add else {}
+    )
+    key_managers = await load_key_managers(host.aws, images) if request.add else {}
+    plan = plan_share(
+        images,
+        request,
+        ShareContext(
+            permissions=permissions, block_public_access=block_state, key_managers=key_managers
+        ),
+    )
+    await review_and_run(host, plan, regions)
