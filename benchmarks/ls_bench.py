@@ -1,0 +1,106 @@
+"""``amitui ls`` against two boto3 peers: whole processes, alternated, medians.
+
+Each contender lists every enabled region's images through the latency proxy and prints them
+as JSON. A first untimed run of each checks that all three print the same images (and fills
+any sandbox read cache entry the warm-up missed); then ``runs`` rounds run every contender
+once, the order rotating each round so no contender always runs on a warmer machine.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.fleet import BenchFleet
+
+PEERS = Path(__file__).parent / "peers"
+
+CONTENDERS: dict[str, list[str]] = {
+    "amitui ls": [sys.executable, "-m", "amitui", "ls", "--format", "json"],
+    "boto3 threaded": [sys.executable, str(PEERS / "boto3_threaded.py")],
+    "boto3 sequential": [sys.executable, str(PEERS / "boto3_sequential.py")],
+}
+
+
+class ContenderFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class LsResult:
+    name: str
+    seconds: list[float] = field(default_factory=list)
+    requests: int = 0
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "median_s": round(self.median, 3),
+            "min_s": round(min(self.seconds), 3),
+            "max_s": round(max(self.seconds), 3),
+            "runs_s": [round(s, 3) for s in self.seconds],
+            "requests_per_run": self.requests,
+        }
+
+
+def run_once(fleet: BenchFleet, command: list[str], out: Path) -> float:
+    """Wall time of one whole process, from spawn to exit; stdout goes to ``out``."""
+    with out.open("wb") as stdout:
+        started = time.perf_counter()
+        finished = subprocess.run(
+            command, stdout=stdout, stderr=subprocess.PIPE, env=fleet.env, check=False
+        )
+        seconds = time.perf_counter() - started
+    if finished.returncode != 0:
+        raise ContenderFailed(
+            f"{' '.join(command)} exited {finished.returncode}: "
+            f"{finished.stderr.decode(errors='replace')[-2000:]}"
+        )
+    return seconds
+
+
+def image_ids(path: Path) -> set[tuple[str, str]]:
+    with path.open() as f:
+        return {(record["Region"], record["ImageId"]) for record in json.load(f)}
+
+
+def bench_ls(fleet: BenchFleet, runs: int, log: Any = print) -> dict[str, LsResult]:
+    results = {name: LsResult(name) for name in CONTENDERS}
+    names = list(CONTENDERS)
+    assert fleet.proxy is not None
+    with tempfile.TemporaryDirectory(prefix="amitui-bench-ls-") as tmp:
+        seen: dict[str, set[tuple[str, str]]] = {}
+        for name, command in CONTENDERS.items():
+            out = Path(tmp) / "out.json"
+            fleet.proxy.clear_requests()
+            seconds = run_once(fleet, command, out)
+            results[name].requests = len(fleet.proxy.requests)
+            seen[name] = image_ids(out)
+            log(f"  ls warm-up {name}: {seconds:.2f} s, {len(seen[name])} images")
+        expected = seen["amitui ls"]
+        for name, ids in seen.items():
+            if ids != expected or len(ids) != fleet.images:
+                raise ContenderFailed(
+                    f"{name} listed {len(ids)} images, amitui ls {len(expected)}, "
+                    f"seeded {fleet.images}: the contenders do not do the same work"
+                )
+        for round_ in range(runs):
+            shift = round_ % len(names)
+            for name in names[shift:] + names[:shift]:
+                seconds = run_once(fleet, CONTENDERS[name], Path(tmp) / "out.json")
+                results[name].seconds.append(seconds)
+            log(
+                f"  ls round {round_ + 1}/{runs}: "
+                + ", ".join(f"{n} {results[n].seconds[-1]:.2f} s" for n in names)
+            )
+    return results

@@ -1,0 +1,106 @@
+"""Run every benchmark and write ``benchmarks/results.json`` and ``benchmarks/README.md``.
+
+    python -m benchmarks.run            # the full set, a few minutes on 2 cores
+    python -m benchmarks.run --quick    # smaller fleet, fewer runs: about a minute
+
+Parts (``--only ls,tui,table``):
+
+- ``ls``: ``amitui ls --format json`` against a boto3 script looping over regions and one with
+  a thread per region, whole processes through the latency proxy, alternated, medians.
+- ``tui``: the App as a process through the same proxy: time to first paint, to the first
+  region's rows and to every region loaded.
+- ``table``: the App with 100,000 images: milliseconds per keystroke for filter typing,
+  sort and scrolling, and the process's memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import machine, report
+
+HERE = Path(__file__).parent
+PARTS = ("ls", "tui", "table")
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller fleet and fewer runs")
+    parser.add_argument("--ls-images", type=int, help="images in the ls fleet (default 5000)")
+    parser.add_argument("--runs", type=int, help="timed runs per contender (default 5)")
+    parser.add_argument("--rows", type=int, help="images in the table benchmark (default 100000)")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"comma list of {PARTS}")
+    parser.add_argument("--output", type=Path, default=HERE / "results.json")
+    parser.add_argument(
+        "--report", type=Path, default=HERE / "README.md", help="Markdown report to write"
+    )
+    parser.add_argument("--no-report", action="store_true", help="write results.json only")
+    args = parser.parse_args(argv)
+    parts = [p for p in args.only.split(",") if p]
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts {sorted(unknown)}; choose from {PARTS}")
+
+    ls_images = args.ls_images or (1000 if args.quick else 5000)
+    runs = args.runs or (3 if args.quick else 5)
+    rows = args.rows or (20_000 if args.quick else 100_000)
+
+    results: dict[str, Any] = {
+        "command": "python -m benchmarks.run" + (" --quick" if args.quick else ""),
+        "quick": args.quick,
+        "machine": machine.describe(),
+    }
+    started = time.perf_counter()
+
+    if "ls" in parts or "tui" in parts:
+        from benchmarks.fleet import BenchFleet
+
+        _log(f"fleet: seeding {ls_images} images over 17 regions…")
+        with BenchFleet(images=ls_images) as fleet:
+            warm = fleet.warm()
+            _log(f"fleet: seeded in {fleet.seed_seconds:.1f} s, warmed in {warm:.1f} s")
+            results["fleet"] = {
+                "images": ls_images,
+                "regions": len(fleet.latency_ms),
+                "latency_ms": fleet.latency_ms,
+                "seed_s": round(fleet.seed_seconds, 2),
+                "warm_s": round(warm, 2),
+            }
+            if "ls" in parts:
+                from benchmarks.ls_bench import bench_ls
+
+                _log(f"ls: {runs} alternated runs of each contender…")
+                ls = bench_ls(fleet, runs, log=_log)
+                results["ls"] = {name: result.as_json() for name, result in ls.items()}
+            if "tui" in parts:
+                from benchmarks.tui_bench import bench_tui
+
+                _log(f"tui: {runs} runs of the App against the fleet…")
+                results["tui"] = bench_tui(fleet, runs, log=_log)
+
+    if "table" in parts:
+        from benchmarks.table_bench import bench_table_process
+
+        _log(f"table: the App with {rows} images…")
+        results["table"] = bench_table_process(rows, log=_log)
+
+    results["total_s"] = round(time.perf_counter() - started, 1)
+    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    _log(f"wrote {args.output} in {results['total_s']} s")
+    if not args.no_report:
+        args.report.write_text(report.render(results), encoding="utf-8")
+        _log(f"wrote {args.report}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
