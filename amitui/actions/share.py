@@ -156,14 +156,17 @@ def plan_share(images: Sequence[Image], request: ShareRequest, context: ShareCon
                 )  # fmt: skip
         public_id = f"public:{image.region}/{image.image_id}"
         if add_public and not image.public:
-            refusal = None
+            refusals = []
             if context.block_public_access.get(image.region) == BLOCK_NEW_SHARING:
-                refusal = (
+                refusals.append(
                     f"block public access for AMIs is on in {image.region} (block-new-sharing); "
                     "turn it off in the EC2 console's Data protection settings first"
                 )
-            elif image.encrypted:
-                refusal = f"{image.image_id} has encrypted snapshots; EC2 never makes those public"
+            if image.encrypted:
+                refusals.append(
+                    f"{image.image_id} has encrypted snapshots; EC2 never makes those public"
+                )
+            refusal = "; ".join(refusals) or None
             steps.append(
                 Step(
                     public_id,
