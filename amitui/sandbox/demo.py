@@ -752,20 +752,27 @@ class _Builder:
 
 
 # --------------------------------------------------------------------------- seeding
+#
+# Two seeders apply a fleet with the same EC2 operations in the same order of phases:
+# :class:`_Seeder` through boto3 and the control endpoint (the reference: it proves the fleet
+# can be built with the API the app reads), :class:`_InProcessSeeder` by calling the sandbox
+# server's own moto backends and extension helpers (what ``--demo`` uses: ~1 s instead of
+# ~12 s of HTTP). Both build their requests with the pure helpers below, and
+# tests/test_demo.py checks that the two accounts describe the same.
 
 
 @dataclass(slots=True)
 class SeedReport:
-    """What :func:`seed` did and how long it took."""
+    """What :func:`seed` or :func:`seed_in_process` did and how long it took."""
 
     seconds: float = 0.0
-    calls: int = 0
+    calls: int = 0  # EC2 operations (API calls, or backend calls in-process)
     control_calls: int = 0
     image_ids: dict[str, str] = field(default_factory=dict)  # image key -> ami id
     notes: list[str] = field(default_factory=list)
 
 
-#: Set by :func:`seed`; the last seeding's report (the server process seeds once).
+#: Set by :func:`seed` and :func:`seed_in_process`; the last seeding's report.
 last_report: SeedReport | None = None
 
 
@@ -773,8 +780,8 @@ def seed(endpoint_url: str, fleet: Fleet | None = None) -> SeedReport:
     """Create ``fleet`` (default: the demo fleet) in the sandbox at ``endpoint_url``."""
     global last_report
     started = time.monotonic()
-    # Seeding runs inside the sandbox server process, whose request log goes to stderr, which
-    # the launcher reads only after READY: ~1,000 log lines would fill the pipe and hang us.
+    # Seeding may run inside the sandbox server process, whose request log goes to stderr:
+    # ~1,000 log lines would cost more than the requests.
     request_log = logging.getLogger("werkzeug")
     level = request_log.level
     request_log.setLevel(logging.WARNING)
@@ -786,6 +793,100 @@ def seed(endpoint_url: str, fleet: Fleet | None = None) -> SeedReport:
     seeder.report.seconds = time.monotonic() - started
     last_report = seeder.report
     return seeder.report
+
+
+def seed_in_process(fleet: Fleet | None = None) -> SeedReport:
+    """Create ``fleet`` in this process's moto EC2 backends (moto's default account).
+
+    For the sandbox server, before it serves: single-threaded, nothing can observe a
+    half-seeded account. Installs the sandbox extensions if they are not yet installed.
+    """
+    global last_report
+    started = time.monotonic()
+    seeder = _InProcessSeeder(fleet or build_fleet())
+    seeder.run()
+    seeder.report.seconds = time.monotonic() - started
+    last_report = seeder.report
+    return seeder.report
+
+
+# -- requests both seeders make (by EC2 API parameter name)
+
+
+def _regions(fleet: Fleet) -> list[str]:
+    return sorted({i.region for i in fleet.images} | {s.region for s in fleet.snapshots})
+
+
+def _disk_snapshot_tags(image: DemoImage, disk: DemoDisk) -> tuple[tuple[str, str], ...]:
+    return (("Name", f"{image.name}{disk.device.replace('/dev', '')}"),)
+
+
+def _disk_snapshot_started(image: DemoImage) -> datetime:
+    """Image snapshots are taken a few minutes before the image is registered."""
+    return image.created - timedelta(minutes=6)
+
+
+def _copied_snapshot_started(image: DemoImage) -> datetime:
+    return image.created - timedelta(minutes=2)
+
+
+def _block_device_mapping(image: DemoImage, disk: DemoDisk, snapshot_id: str) -> dict[str, Any]:
+    """One RegisterImage BlockDeviceMappings entry; ``snapshot_id`` unused for instance store."""
+    if disk.virtual_name:
+        return {"DeviceName": disk.device, "VirtualName": disk.virtual_name}
+    ebs: dict[str, Any] = {
+        "SnapshotId": snapshot_id,
+        "VolumeSize": disk.size_gib,
+        "VolumeType": disk.volume_type,
+        "DeleteOnTermination": disk.device == image.root_device,
+    }
+    if disk.volume_type in ("io1", "io2"):
+        ebs["Iops"] = 3000
+    return {"DeviceName": disk.device, "Ebs": ebs}
+
+
+def _register_params(image: DemoImage) -> dict[str, Any]:
+    """RegisterImage parameters besides BlockDeviceMappings and TagSpecifications."""
+    return {
+        "Name": image.name,
+        "Description": image.description,
+        "Architecture": image.architecture,
+        "RootDeviceName": image.root_device,
+        "VirtualizationType": "hvm",
+        "BootMode": image.boot_mode,
+        "EnaSupport": True,
+        "SriovNetSupport": "simple",
+        "ImdsSupport": "v2.0",
+    }
+
+
+def _image_tags(image: DemoImage, deprecation_api: bool) -> list[tuple[str, str]]:
+    tags = list(image.tags)
+    if image.deprecate_at and not deprecation_api:
+        tags.append((DEPRECATION_TAG, _ec2_time(image.deprecate_at)))
+    return tags
+
+
+def _launch_permissions(image: DemoImage) -> list[dict[str, str]]:
+    permissions = [{"UserId": a} for a in image.shared_with]
+    if image.public:
+        permissions.append({"Group": "all"})
+    return permissions
+
+
+def _image_control_fields(image: DemoImage, deprecation_api: bool) -> dict[str, Any]:
+    """What the control endpoint sets on an image: the dates EC2 owns."""
+    fields: dict[str, Any] = {"CreationDate": _ec2_time(image.created)}
+    if image.deprecate_at and deprecation_api:
+        # EnableImageDeprecation refuses past dates, as EC2 does: seed them directly.
+        fields["DeprecationTime"] = _ec2_time(image.deprecate_at)
+    if image.last_launched:
+        fields["LastLaunchedTime"] = _ec2_time(min(image.last_launched, REFERENCE_DATE))
+    return fields
+
+
+STAGING_DESCRIPTION = "amitui demo staging"
+LAUNCH_TEMPLATE_VERSION = "demo fleet"
 
 
 class _Seeder:
@@ -801,7 +902,6 @@ class _Seeder:
             aws_secret_access_key="testing",
             aws_session_token="testing",
         )
-        regions = sorted({i.region for i in fleet.images} | {s.region for s in fleet.snapshots})
         # One client per region, made up front: botocore's client factory is not thread-safe.
         self.clients: dict[str, Any] = {
             r: session.client(
@@ -811,7 +911,7 @@ class _Seeder:
                 # A loopback server either answers or is broken: retries only hide the fault.
                 config=Config(retries={"total_max_attempts": 1}),
             )
-            for r in regions
+            for r in _regions(fleet)
         }
         self.snapshot_ids: dict[str, str] = {}  # DemoSnapshot key -> id
         self.start_times: dict[str, tuple[str, datetime]] = {}  # snapshot id -> (region, time)
@@ -873,7 +973,7 @@ class _Seeder:
                 region,
                 "create_snapshot",
                 VolumeId=self.volume(region, size),
-                Description="amitui demo staging",
+                Description=STAGING_DESCRIPTION,
             )["SnapshotId"]
         return self.staging[(region, size)]
 
@@ -924,46 +1024,30 @@ class _Seeder:
             if image.region == region and not image.copy_of:
                 self.register(image)
 
+    def disk_snapshot(self, image: DemoImage, disk: DemoDisk) -> str:
+        if disk.virtual_name:
+            return ""
+        if disk.snapshot:
+            return self.snapshot_ids[disk.snapshot]
+        return self.new_snapshot(
+            image.region,
+            disk.size_gib,
+            f"{image.name} {disk.device}",
+            _disk_snapshot_started(image),
+            _disk_snapshot_tags(image, disk),
+            image.kms_key_id,
+        )
+
     def register(self, image: DemoImage) -> None:
-        mappings: list[dict[str, Any]] = []
-        snap_started = image.created - timedelta(minutes=6)
-        for disk in image.disks:
-            if disk.virtual_name:
-                mappings.append({"DeviceName": disk.device, "VirtualName": disk.virtual_name})
-                continue
-            if disk.snapshot:
-                snapshot_id = self.snapshot_ids[disk.snapshot]
-            else:
-                snapshot_id = self.new_snapshot(
-                    image.region,
-                    disk.size_gib,
-                    f"{image.name} {disk.device}",
-                    snap_started,
-                    (("Name", f"{image.name}{disk.device.replace('/dev', '')}"),),
-                    image.kms_key_id,
-                )
-            ebs: dict[str, Any] = {
-                "SnapshotId": snapshot_id,
-                "VolumeSize": disk.size_gib,
-                "VolumeType": disk.volume_type,
-                "DeleteOnTermination": disk.device == image.root_device,
-            }
-            if disk.volume_type in ("io1", "io2"):
-                ebs["Iops"] = 3000
-            mappings.append({"DeviceName": disk.device, "Ebs": ebs})
+        mappings = [
+            _block_device_mapping(image, disk, self.disk_snapshot(image, disk))
+            for disk in image.disks
+        ]
         image_id = self.call(
             image.region,
             "register_image",
-            Name=image.name,
-            Description=image.description,
-            Architecture=image.architecture,
-            RootDeviceName=image.root_device,
+            **_register_params(image),
             BlockDeviceMappings=mappings,
-            VirtualizationType="hvm",
-            BootMode=image.boot_mode,
-            EnaSupport=True,
-            SriovNetSupport="simple",
-            ImdsSupport="v2.0",
             TagSpecifications=self.image_tags(image),
         )["ImageId"]
         self.report.image_ids[image.key] = image_id
@@ -994,7 +1078,7 @@ class _Seeder:
         self.report.calls += 1
         for page in pages.paginate(ImageIds=sorted(copies)):
             for record in page["Images"]:
-                started = copies[record["ImageId"]].created - timedelta(minutes=2)
+                started = _copied_snapshot_started(copies[record["ImageId"]])
                 for mapping in record.get("BlockDeviceMappings", []):
                     snapshot_id = mapping.get("Ebs", {}).get("SnapshotId")
                     if snapshot_id:
@@ -1024,7 +1108,7 @@ class _Seeder:
                     region,
                     "create_launch_template",
                     LaunchTemplateName=template.name,
-                    VersionDescription="demo fleet",
+                    VersionDescription=LAUNCH_TEMPLATE_VERSION,
                     LaunchTemplateData={
                         "ImageId": self.report.image_ids[template.image],
                         "InstanceType": template.instance_type,
@@ -1044,9 +1128,7 @@ class _Seeder:
             if image.region != region:
                 continue
             image_id = self.report.image_ids[image.key]
-            permissions = [{"UserId": a} for a in image.shared_with]
-            if image.public:
-                permissions.append({"Group": "all"})
+            permissions = _launch_permissions(image)
             if permissions:
                 self.call(
                     region,
@@ -1058,12 +1140,7 @@ class _Seeder:
                 self.call(region, "disable_image", ImageId=image_id)
             if image.protected and self.protection_api:
                 self.call(region, "enable_image_deregistration_protection", ImageId=image_id)
-            fields: dict[str, Any] = {"CreationDate": _ec2_time(image.created)}
-            if image.deprecate_at and self.deprecation_api:
-                # EnableImageDeprecation refuses past dates, as EC2 does: seed them directly.
-                fields["DeprecationTime"] = _ec2_time(image.deprecate_at)
-            if image.last_launched:
-                fields["LastLaunchedTime"] = _ec2_time(min(image.last_launched, REFERENCE_DATE))
+            fields = _image_control_fields(image, self.deprecation_api)
             self.control("images", region, image_id, fields)
         for snapshot_id, (snap_region, started) in list(self.start_times.items()):
             if snap_region == region:
@@ -1100,10 +1177,239 @@ class _Seeder:
             )
 
     def image_tags(self, image: DemoImage) -> list[dict[str, Any]]:
-        tags = list(image.tags)
-        if image.deprecate_at and not self.deprecation_api:
-            tags.append((DEPRECATION_TAG, _ec2_time(image.deprecate_at)))
+        tags = _image_tags(image, self.deprecation_api)
         return [{"ResourceType": "image", "Tags": _tag_list(tags)}]
+
+
+class _InProcessSeeder:
+    """:class:`_Seeder`'s phases as calls on moto's backends: each step is the backend call
+    (or extension helper) the matching EC2 request handler makes, minus HTTP and parsing.
+
+    Moto objects are kept rather than ids, so nothing is looked up twice.
+    """
+
+    def __init__(self, fleet: Fleet) -> None:
+        from amitui.sandbox import extensions
+        from amitui.sandbox.extensions._moto import ec2_backend
+        from amitui.sandbox.extensions.control import set_fields
+
+        extensions.install()  # idempotent; the server has usually installed them already
+        self.set_fields = set_fields
+        self.fleet = fleet
+        self.report = SeedReport()
+        self.backends: dict[str, Any] = {r: ec2_backend(r) for r in _regions(fleet)}
+        self.images: dict[str, Any] = {}  # image key -> moto Ami
+        self.snapshots: dict[str, Any] = {}  # DemoSnapshot key -> moto Snapshot
+        self.start_times: list[tuple[Any, datetime]] = []  # (moto Snapshot, StartTime)
+        self.volumes: dict[tuple[str, int], Any] = {}
+        self.staging: dict[tuple[str, int], Any] = {}
+
+    def run(self) -> None:
+        images = self.fleet.images
+        for region in sorted({i.region for i in images if not i.copy_of}):
+            self.seed_sources(region)
+        for image in images:  # copies, in fleet order (regions are independent)
+            if image.copy_of:
+                self.copy(image)
+        for region in self.backends:
+            self.seed_region_extras(region)
+        for image in images:
+            self.seed_states(image)
+        for snapshot, started in self.start_times:
+            self.report.control_calls += 1
+            self.set_fields("snapshots", snapshot, {"StartTime": _ec2_time(started)})
+        self.report.image_ids = {key: ami.id for key, ami in self.images.items()}
+
+    def volume(self, region: str, size: int) -> Any:
+        if (region, size) not in self.volumes:
+            self.report.calls += 1
+            self.volumes[(region, size)] = self.backends[region].create_volume(
+                size=size, zone_name=f"{region}a", volume_type="gp3"
+            )
+        return self.volumes[(region, size)]
+
+    def staging_snapshot(self, region: str, size: int) -> Any:
+        if (region, size) not in self.staging:
+            self.report.calls += 1
+            self.staging[(region, size)] = self.backends[region].create_snapshot(
+                self.volume(region, size).id, STAGING_DESCRIPTION
+            )
+        return self.staging[(region, size)]
+
+    def new_snapshot(
+        self,
+        region: str,
+        size: int,
+        description: str,
+        started: datetime,
+        tags: Sequence[tuple[str, str]],
+        kms_key_id: str | None,
+    ) -> Any:
+        backend = self.backends[region]
+        self.report.calls += 1
+        if kms_key_id:
+            # As :meth:`_Seeder.new_snapshot`: CopySnapshot of a staging snapshot under the key.
+            snapshot = backend.copy_snapshot(
+                source_snapshot_id=self.staging_snapshot(region, size).id,
+                source_region=region,
+                description=description,
+                kms_key_id=kms_key_id,
+            )
+        else:
+            snapshot = backend.create_snapshot(self.volume(region, size).id, description)
+        snapshot.add_tags(dict(tags))
+        self.start_times.append((snapshot, started))
+        return snapshot
+
+    def loose_snapshot(self, spec: DemoSnapshot) -> Any:
+        return self.new_snapshot(
+            spec.region, spec.size_gib, spec.description, spec.started, spec.tags, spec.kms_key_id
+        )
+
+    def seed_sources(self, region: str) -> None:
+        for spec in self.fleet.snapshots:
+            if spec.region == region and spec.kind == "shared":
+                self.snapshots[spec.key] = self.loose_snapshot(spec)
+        for image in self.fleet.images:
+            if image.region == region and not image.copy_of:
+                self.register(image)
+
+    def disk_snapshot_id(self, image: DemoImage, disk: DemoDisk) -> str:
+        if disk.virtual_name:
+            return ""
+        if disk.snapshot:
+            return str(self.snapshots[disk.snapshot].id)
+        snapshot = self.new_snapshot(
+            image.region,
+            disk.size_gib,
+            f"{image.name} {disk.device}",
+            _disk_snapshot_started(image),
+            _disk_snapshot_tags(image, disk),
+            image.kms_key_id,
+        )
+        return str(snapshot.id)
+
+    def register(self, image: DemoImage) -> None:
+        from amitui.sandbox.extensions.block_devices import register_image
+
+        mappings = [
+            _block_device_mapping(image, disk, self.disk_snapshot_id(image, disk))
+            for disk in image.disks
+        ]
+        self.report.calls += 1
+        ami = register_image(self.backends[image.region], _register_params(image), mappings)
+        ami.add_tags(dict(_image_tags(image, deprecation_api=True)))
+        self.images[image.key] = ami
+
+    def copy(self, image: DemoImage) -> None:
+        from amitui.sandbox.extensions.copy_image import copy_image
+
+        source = self.fleet.image(image.copy_of or "")
+        params: dict[str, Any] = {
+            "Name": image.name,
+            "SourceImageId": self.images[source.key].id,
+            "SourceRegion": source.region,
+        }
+        if image.kms_key_id:
+            params.update(Encrypted=True, KmsKeyId=image.kms_key_id)
+        tags = {"image": dict(_image_tags(image, deprecation_api=True))}
+        self.report.calls += 1
+        ami = copy_image(self.backends[image.region], params, tags)
+        self.images[image.key] = ami
+        # CopyImage made the copy's snapshots; date them like the copy.
+        snapshots = self.backends[image.region].snapshots
+        for mapping in ami.block_device_mappings:
+            snapshot_id = mapping.get("Ebs", {}).get("SnapshotId")
+            if snapshot_id:
+                self.start_times.append((snapshots[snapshot_id], _copied_snapshot_started(image)))
+
+    def seed_region_extras(self, region: str) -> None:
+        """Loose snapshots, instances and launch templates; then the scaffolding goes."""
+        backend = self.backends[region]
+        for spec in self.fleet.snapshots:
+            if spec.region == region and spec.kind != "shared":
+                self.snapshots[spec.key] = self.loose_snapshot(spec)
+        for instance in self.fleet.instances:
+            if instance.region == region:
+                self.report.calls += 1
+                backend.run_instances(
+                    self.images[instance.image].id,
+                    instance.count,
+                    None,
+                    [],
+                    **_run_instances_kwargs(
+                        region, instance.instance_type, {"instance": {"Name": instance.name}}
+                    ),
+                )
+        for template in self.fleet.launch_templates:
+            if template.region == region:
+                self.report.calls += 1
+                # What CreateLaunchTemplate's handler passes: the data plus a parsed UserData.
+                data = {
+                    "ImageId": self.images[template.image].id,
+                    "InstanceType": template.instance_type,
+                    "UserData": None,
+                }
+                backend.create_launch_template(template.name, LAUNCH_TEMPLATE_VERSION, data, {})
+        for (staging_region, _), snapshot in list(self.staging.items()):
+            if staging_region == region:
+                self.report.calls += 1
+                backend.delete_snapshot(snapshot.id)
+        for (staging_region, _), volume in list(self.volumes.items()):
+            if staging_region == region:
+                self.report.calls += 1
+                backend.delete_volume(volume.id)
+
+    def seed_states(self, image: DemoImage) -> None:
+        from amitui.sandbox.extensions.deregistration_protection import enable_protection
+
+        backend = self.backends[image.region]
+        ami = self.images[image.key]
+        permissions = _launch_permissions(image)
+        if permissions:
+            self.report.calls += 1
+            backend.modify_image_attribute(ami.id, permissions, [])
+        if image.disabled:
+            self.report.calls += 1
+            backend.disable_image(ami.id)
+        if image.protected:
+            self.report.calls += 1
+            enable_protection(ami)
+        self.report.control_calls += 1
+        self.set_fields("images", ami, _image_control_fields(image, True))
+
+
+def _run_instances_kwargs(
+    region: str, instance_type: str, tags: dict[str, dict[str, str]]
+) -> dict[str, Any]:
+    """What RunInstances' handler passes to the backend for ImageId, InstanceType, Min/MaxCount
+    and TagSpecifications, every other parameter left out."""
+    return {
+        "instance_type": instance_type,
+        "is_instance_type_default": False,
+        "placement": None,
+        "placement_hostid": None,
+        "region_name": region,
+        "subnet_id": None,
+        "key_name": None,
+        "security_group_ids": [],
+        "nics": [],
+        "private_ip": None,
+        "associate_public_ip": None,
+        "tags": tags,
+        "ebs_optimized": False,
+        "disable_api_stop": False,
+        "instance_market_options": {},
+        "instance_initiated_shutdown_behavior": None,
+        "launch_template": {},
+        "hibernation_options": {},
+        "iam_instance_profile_name": None,
+        "iam_instance_profile_arn": None,
+        "monitoring_state": "disabled",
+        "ipv6_address_count": None,
+        "metadata_options": {},
+        "client_token": "ABCDE",
+    }
 
 
 def _tag_list(tags: Iterable[tuple[str, str]]) -> list[dict[str, str]]:

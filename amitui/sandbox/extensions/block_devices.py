@@ -140,23 +140,40 @@ def _bool(value: Any, *, default: bool) -> bool:
     return str(value).lower() == "true"
 
 
+#: RegisterImage parameters :func:`register_image` reads (besides BlockDeviceMappings).
+REGISTER_PARAMETERS = (
+    "Name", "Description", "RootDeviceName", "Architecture", "VirtualizationType", "BootMode",
+    "EnaSupport", "SriovNetSupport", "TpmSupport", "ImdsSupport",
+)  # fmt: skip
+
+
 def _register_image(original: Callable[..., Any], self: AmisResponse) -> Any:
     requested = self._get_param("BlockDeviceMappings", [])
+    params = {name: self._get_param(name) for name in REGISTER_PARAMETERS}
     if not requested:
         result = original(self)
-        image_id = result.result["ImageId"]
-        _apply_attributes(self, self.ec2_backend.amis[image_id])
+        ami = self.ec2_backend.amis[result.result["ImageId"]]
+        apply_launch_attributes(ami, params)
+        ami.add_tags(self._parse_tag_specification().get("image", {}))
         return result
-
     self.error_on_dryrun()
-    backend = self.ec2_backend
+    ami = register_image(self.ec2_backend, params, requested)
+    ami.add_tags(self._parse_tag_specification().get("image", {}))
+    return ActionResult({"ImageId": ami.id})
+
+
+def register_image(
+    backend: Any, params: Mapping[str, Any], requested: Sequence[Mapping[str, Any]]
+) -> Ami:
+    """RegisterImage with BlockDeviceMappings, in-process (the HTTP handler and the demo seeder
+    share it): ``params`` by RegisterImage parameter name; tags are the caller's."""
     mappings = resolve_mappings(backend, requested)
-    name = self._get_param("Name")
-    root = self._get_param("RootDeviceName") or mappings[0]["DeviceName"]
+    name = params.get("Name")
+    root = params.get("RootDeviceName") or mappings[0]["DeviceName"]
     ami = new_image(
         backend,
         name=name,
-        description=self._get_param("Description"),
+        description=params.get("Description"),
         root_device_name=root,
         root_device_type="ebs"
         if any(m["DeviceName"] == root and "Ebs" in m for m in mappings)
@@ -164,22 +181,22 @@ def _register_image(original: Callable[..., Any], self: AmisResponse) -> Any:
         image_location=f"{backend.account_id}/{name}",
     )
     set_block_devices(ami, mappings)
-    _apply_attributes(self, ami)
-    return ActionResult({"ImageId": ami.id})
+    apply_launch_attributes(ami, params)
+    return ami
 
 
-def _apply_attributes(request: AmisResponse, ami: Ami) -> None:
+def apply_launch_attributes(ami: Ami, params: Mapping[str, Any]) -> None:
     """Copy RegisterImage's launch attributes onto ``ami`` under the names moto serializes."""
-    ami.architecture = request._get_param("Architecture") or "i386"
-    ami.virtualization_type = request._get_param("VirtualizationType") or "paravirtual"
+    param: Callable[[str], Any] = params.get  # request values are untyped, as _get_param's
+    ami.architecture = param("Architecture") or "i386"
+    ami.virtualization_type = param("VirtualizationType") or "paravirtual"
     ami.hypervisor = "xen"
-    ami.boot_mode = request._get_param("BootMode")
-    ena = request._get_param("EnaSupport")
+    ami.boot_mode = param("BootMode")
+    ena = param("EnaSupport")
     ami.ena_support = _bool(ena, default=False) if ena is not None else None  # type: ignore[attr-defined]
     # DescribeImages reads the shape names, DescribeImageAttribute moto's short ones.
-    ami.sriov_net_support = ami.sriov = request._get_param("SriovNetSupport")  # type: ignore[attr-defined]
-    ami.tpm_support = ami.tmp = request._get_param("TpmSupport")  # type: ignore[attr-defined]
-    ami.imds_support = ami.imds = request._get_param("ImdsSupport")  # type: ignore[attr-defined]
+    ami.sriov_net_support = ami.sriov = param("SriovNetSupport")  # type: ignore[attr-defined]
+    ami.tpm_support = ami.tmp = param("TpmSupport")  # type: ignore[attr-defined]
+    ami.imds_support = ami.imds = param("ImdsSupport")  # type: ignore[attr-defined]
     ami.platform_details = "Linux/UNIX"  # type: ignore[attr-defined]
     ami.usage_operation = "RunInstances"  # type: ignore[attr-defined]
-    ami.add_tags(request._parse_tag_specification().get("image", {}))

@@ -30,7 +30,7 @@ prefix ``/_amitui/`` can never be an EC2 request (those are POSTs to ``/``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from moto.ec2.models.amis import Ami
@@ -80,22 +80,30 @@ def _handle(method: str, route: str, environ: dict[str, Any]) -> tuple[str, dict
             raise ValueError("the body must be a JSON object")
     except ValueError as exc:
         return "400 Bad Request", {"Error": f"bad JSON body: {exc}"}
-    id_key, collection, setters = _SETTERS[kind]
+    id_key, collection, _ = _SETTERS[kind]
     try:
         resource = getattr(ec2_backend(region), collection).get(resource_id)
     except KeyError:
         resource = None
     if resource is None:
         return "404 Not Found", {"Error": f"{resource_id} does not exist in {region}"}
-    unknown = sorted(set(fields) - set(setters))
-    if unknown:
-        return "400 Bad Request", {"Error": f"unknown fields {unknown}; known: {sorted(setters)}"}
     try:
-        for key, value in fields.items():
-            setters[key](resource, value)
+        set_fields(kind, resource, fields)
     except (TypeError, ValueError) as exc:
         return "400 Bad Request", {"Error": str(exc)}
     return "200 OK", {id_key: resource_id, "Updated": sorted(fields)}
+
+
+def set_fields(kind: str, resource: Any, fields: Mapping[str, Any]) -> None:
+    """What ``POST /_amitui/{kind}/…`` does to ``resource`` (an Ami for ``images``, a Snapshot
+    for ``snapshots``), for in-process callers such as the demo seeder. Raises ValueError
+    (or TypeError) for an unknown field or a bad value, before or while setting."""
+    setters = _SETTERS[kind][2]
+    unknown = sorted(set(fields) - set(setters))
+    if unknown:
+        raise ValueError(f"unknown fields {unknown}; known: {sorted(setters)}")
+    for key, value in fields.items():
+        setters[key](resource, value)
 
 
 def _set_creation_date(image: Any, value: str) -> None:

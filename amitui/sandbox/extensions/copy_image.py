@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from moto.core.responses import ActionResult
@@ -52,6 +52,13 @@ COPIED_ATTRIBUTES = (
     "usage_operation", "kernel_id",
 )  # fmt: skip
 
+#: CopyImage parameters the handler and :func:`copy_image` read.
+COPY_PARAMETERS = (
+    "SourceImageId", "SourceRegion", "Name", "Description", "Encrypted", "KmsKeyId",
+    "CopyImageTags", "TagSpecifications",
+)  # fmt: skip
+
+
 # The server is threaded: two retries of one ClientToken must not both copy.
 _token_lock = threading.Lock()
 
@@ -72,13 +79,7 @@ def install() -> None:
 
 
 def _copy_image(original: Callable[..., Any], self: AmisResponse) -> ActionResult:
-    params = {
-        name: self._get_param(name)
-        for name in (
-            "SourceImageId", "SourceRegion", "Name", "Description", "Encrypted", "KmsKeyId",
-            "CopyImageTags", "TagSpecifications",
-        )
-    }  # fmt: skip
+    params = {name: self._get_param(name) for name in COPY_PARAMETERS}
     self.error_on_dryrun()
     if params["KmsKeyId"] and not _true(params["Encrypted"]):
         raise ec2_error(
@@ -103,6 +104,12 @@ def _copy_image(original: Callable[..., Any], self: AmisResponse) -> ActionResul
         if token:
             tokens[token] = (copy.id, params)
     return ActionResult({"ImageId": copy.id})
+
+
+def copy_image(backend: Any, params: Mapping[str, Any], tags: dict[str, dict[str, str]]) -> Ami:
+    """CopyImage in-process (the demo seeder): ``params`` by CopyImage parameter name, ``tags``
+    by resource type as moto parses TagSpecifications. No ClientToken bookkeeping."""
+    return _copy(backend, {name: params.get(name) for name in COPY_PARAMETERS}, tags)
 
 
 def _copy(backend: Any, params: dict[str, Any], tags: dict[str, dict[str, str]]) -> Ami:

@@ -78,10 +78,16 @@ def _image(response: AmisResponse) -> Ami:
 def _enable(self: AmisResponse) -> ActionResult:
     image = _image(self)
     self.error_on_dryrun()
-    with_cooldown = str(self._get_param("WithCooldown", False)).lower() == "true"
+    enable_protection(
+        image, with_cooldown=str(self._get_param("WithCooldown", False)).lower() == "true"
+    )
+    return ActionResult({"Return": "true"})
+
+
+def enable_protection(image: Ami, *, with_cooldown: bool = False) -> None:
+    """What EnableImageDeregistrationProtection does to ``image`` (also used in-process)."""
     image.__dict__[_MODE] = "enabled-with-cooldown" if with_cooldown else "enabled-without-cooldown"
     image.__dict__.pop(_UNTIL, None)
-    return ActionResult({"Return": "true"})
 
 
 def _disable(self: AmisResponse) -> ActionResult:
