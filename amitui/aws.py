@@ -81,14 +81,21 @@ def validate_region(region: str, known: set[str] | None = None) -> str:
     raise UnknownRegionError(f"{region!r} {reason}{hint}")
 
 
-def parse_aws_timestamp(value: str) -> datetime:
+def parse_aws_timestamp(value: str | float) -> datetime:
     """botocore's timestamp parser, with a fast path for EC2's ``2026-11-20T12:00:00.000Z``.
 
     botocore parses every timestamp with dateutil, about 60 us each; DescribeSnapshots has one
     per snapshot and that was a third of all response parsing (measured by benchmarks/).
     Anything not in that exact shape goes to botocore's own parser.
     """
-    if len(value) >= 20 and value[4] == "-" and value[10] == "T" and value[-1] == "Z":
+    # JSON-protocol services (KMS) send epoch seconds as numbers: botocore's parser takes those.
+    if (
+        isinstance(value, str)
+        and len(value) >= 20
+        and value[4] == "-"
+        and value[10] == "T"
+        and value[-1] == "Z"
+    ):
         try:
             return datetime.fromisoformat(value)
         except ValueError:

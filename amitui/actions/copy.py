@@ -21,11 +21,11 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from amitui.actions.validate import InvalidInput, kms_key, kms_key_in_region
-from amitui.aws import AwsSession
+from amitui.aws import AwsSession, classify_error
 from amitui.model import Image, Inventory, Plan, Step
 
 OPERATION = "CopyImage"
@@ -74,8 +74,16 @@ def step_id(image: Image, region: str) -> str:
     return f"copy:{image.region}/{image.image_id}->{region}"
 
 
+#: (destination region, key as typed) -> the key's ARN there, or None: KMS says it is not there.
+KeyLookup = Mapping[tuple[str, str], str | None]
+
+
 def _refusal(
-    inventory: Inventory, image: Image, destination: CopyDestination, name: str
+    inventory: Inventory,
+    image: Image,
+    destination: CopyDestination,
+    name: str,
+    keys: KeyLookup,
 ) -> str | None:
     if destination.region == image.region:
         return f"{image.image_id} is already in {image.region}: pick another destination"
@@ -91,6 +99,12 @@ def _refusal(
             return exc.message
         if not destination.encrypt:
             return "a KMS key needs encryption on (EC2: KmsKeyId requires Encrypted)"
+        lookup = (destination.region, destination.kms_key_id)
+        if lookup in keys and keys[lookup] is None:
+            return (
+                f"KMS key {destination.kms_key_id} does not exist in {destination.region}; "
+                "KMS keys are regional: pick a key in the destination region"
+            )
     if image.state != "available":
         return f"{image.image_id} is {image.state}; EC2 copies only available images"
     for other in inventory.images():
@@ -103,8 +117,18 @@ def _refusal(
     return None
 
 
-def plan_copy(inventory: Inventory, images: Sequence[Image], request: CopyRequest) -> Plan:
-    """One CopyImage step per image and destination (excluded steps say why not)."""
+def plan_copy(
+    inventory: Inventory,
+    images: Sequence[Image],
+    request: CopyRequest,
+    *,
+    keys: KeyLookup | None = None,
+) -> Plan:
+    """One CopyImage step per image and destination (excluded steps say why not).
+
+    ``keys`` is :func:`lookup_keys`'s answer; keys it does not cover are not checked.
+    """
+    keys = keys or {}
     steps: list[Step] = []
     notes: list[str] = []
     for image in images:
@@ -130,7 +154,7 @@ def plan_copy(inventory: Inventory, images: Sequence[Image], request: CopyReques
                 params["Encrypted"] = True
                 if destination.kms_key_id:
                     params["KmsKeyId"] = destination.kms_key_id
-            refusal = _refusal(inventory, image, destination, name)
+            refusal = _refusal(inventory, image, destination, name, keys)
             if destination.encrypt:
                 key = destination.kms_key_id or "the aws/ebs key"
                 how = f"encrypted with {key}"
@@ -147,10 +171,15 @@ def plan_copy(inventory: Inventory, images: Sequence[Image], request: CopyReques
                     excluded=refusal is not None,
                 )
             )
-    if any(d.kms_key_id and not kms_key(d.kms_key_id).is_arn for d in request.destinations):
+    unchecked = [
+        d.kms_key_id
+        for d in request.destinations
+        if d.kms_key_id and (d.region, d.kms_key_id) not in keys
+    ]
+    if unchecked:
         notes.append(
-            "A KMS key given by id or alias is looked up in the destination region; "
-            "if it is not there the copy fails with the AWS error."
+            f"Could not check KMS key(s) {', '.join(unchecked)} (no kms:DescribeKey?); "
+            "a key not in the destination region makes that copy fail with the AWS error."
         )
     if steps and not request.copy_tags:
         notes.append("Tags are not copied (EC2 copies no tags unless asked).")
@@ -163,6 +192,28 @@ def plan_copy(inventory: Inventory, images: Sequence[Image], request: CopyReques
         steps=tuple(steps),
         notes=tuple(notes),
     )
+
+
+async def lookup_keys(
+    aws: AwsSession, destinations: Sequence[CopyDestination]
+) -> dict[tuple[str, str], str | None]:
+    """KMS DescribeKey of each destination's key in its region: ARN, or None if not found.
+
+    Keys KMS will not tell us about (access denied, KMS unreachable) are left out.
+    """
+    wanted = {(d.region, d.kms_key_id) for d in destinations if d.kms_key_id}
+
+    async def one(region: str, key: str) -> tuple[tuple[str, str], str | None] | None:
+        try:
+            response = await aws.call(region, "DescribeKey", service="kms", KeyId=key)
+        except Exception as exc:  # classified: only "not found" is an answer
+            if classify_error(exc, region=region).code == "NotFoundException":
+                return (region, key), None
+            return None
+        return (region, key), str(response.get("KeyMetadata", {}).get("Arn") or key)
+
+    answers = await asyncio.gather(*(one(region, key) for region, key in wanted))
+    return dict(answer for answer in answers if answer is not None)
 
 
 @dataclass(frozen=True, slots=True)

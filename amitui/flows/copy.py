@@ -6,7 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Sequence
 
-from amitui.actions.copy import CopyDestination, CopyRequest, plan_copy, track_copy
+from amitui.actions.copy import (
+    CopyDestination,
+    CopyRequest,
+    lookup_keys,
+    plan_copy,
+    track_copy,
+)
 from amitui.actions.validate import (
     InvalidInput,
     description,
@@ -113,7 +119,8 @@ async def run(host: FlowHost, images: Sequence[Image]) -> None:
     )
     if request is None:
         return
-    plan = plan_copy(host.inventory, images, request)
+    keys = await lookup_keys(host.aws, request.destinations)
+    plan = plan_copy(host.inventory, images, request, keys=keys)
     destinations = [d.region for d in request.destinations]
     sources = sorted({image.region for image in images})
     await review_and_run(

@@ -9,7 +9,13 @@ from typing import Any
 
 from conftest import COPY_DELAY, make_snapshot, register_image
 
-from amitui.actions.copy import CopyDestination, CopyRequest, plan_copy, track_copy
+from amitui.actions.copy import (
+    CopyDestination,
+    CopyRequest,
+    lookup_keys,
+    plan_copy,
+    track_copy,
+)
 from amitui.actions.deprecate import DeprecateRequest, plan_deprecate
 from amitui.actions.execute import execute
 from amitui.actions.share import (
@@ -275,3 +281,37 @@ async def test_deprecate_family_and_cancel(
     assert operations.count("EnableImageDeprecation") == 2
     assert operations.count("DisableImageDeprecation") == 1
     assert COPY_DELAY > 0
+
+
+async def test_copy_refuses_a_key_that_is_not_in_the_destination(
+    aws: AwsSession, actions_sandbox: Any, ec2_in: Callable[[str], Any]
+) -> None:
+    """KMS keys are regional: alias/team exists in eu-west-2 only, so a copy to
+    ap-northeast-2 with it is refused in the plan (KMS DescribeKey answers NotFound)."""
+    import boto3
+
+    kms = boto3.client(
+        "kms",
+        region_name="eu-west-2",
+        endpoint_url=actions_sandbox.endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    alias = f"alias/team-{time.time_ns()}"
+    key = kms.create_key(Description="team")["KeyMetadata"]
+    kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
+    ec2 = ec2_in(SOURCE)
+    image_id = register_image(ec2, f"kms-{time.time_ns()}", make_snapshot(ec2, 1))
+    inventory = await inventory_of(aws, SOURCE)
+    destinations = (
+        CopyDestination("eu-west-2", encrypt=True, kms_key_id=alias),
+        CopyDestination("ap-northeast-2", encrypt=True, kms_key_id=alias),
+    )
+    keys = await lookup_keys(aws, destinations)
+    assert keys == {("eu-west-2", alias): key["Arn"], ("ap-northeast-2", alias): None}
+    plan = plan_copy(
+        inventory, [the(inventory, SOURCE, image_id)], CopyRequest(destinations), keys=keys
+    )
+    assert [s.region for s in plan.runnable] == ["eu-west-2"]
+    (refused,) = plan.excluded
+    assert f"{alias} does not exist in ap-northeast-2" in refused.reason
