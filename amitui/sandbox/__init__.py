@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import collections
 import os
+import queue
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import IO
 
@@ -81,23 +81,27 @@ class Sandbox:
             text=True,
             env=env,
         )
-        deadline = time.monotonic() + self.startup_timeout
         assert self._process.stdout is not None and self._process.stderr is not None
         # Drain stderr from the start: a full pipe would block the server mid-seeding.
         stderr_tail: collections.deque[str] = collections.deque(maxlen=40)
-        _drain_in_background(self._process.stderr, stderr_tail)
-        while time.monotonic() < deadline:
-            line = self._process.stdout.readline()
-            if not line:
-                break
-            if line.startswith(READY_PREFIX):
-                self._endpoint_url = line[len(READY_PREFIX) :].strip()
-                # Keep draining stdout so a chatty server never blocks on a full pipe.
-                _drain_in_background(self._process.stdout)
-                return self._endpoint_url
+        stderr_reader = _drain_in_background(self._process.stderr, stderr_tail)
+        # stdout is read in a thread too, so a server that prints nothing still times out.
+        ready: queue.Queue[str | None] = queue.Queue()
+        _drain_in_background(self._process.stdout, on_ready=ready.put)
+        try:
+            endpoint_url = ready.get(timeout=self.startup_timeout)
+        except queue.Empty:
+            endpoint_url = None
+            why = f"no READY line within {self.startup_timeout:g} s"
+        else:
+            why = "it exited"
+        if endpoint_url:
+            self._endpoint_url = endpoint_url
+            return endpoint_url
         self.stop()
+        stderr_reader.join(timeout=1)  # the process is gone: its last words are on the way
         stderr = "".join(stderr_tail).strip()[-2000:]
-        raise SandboxError(f"the sandbox did not start: {stderr or 'timed out'}")
+        raise SandboxError(f"the sandbox did not start ({why}): {stderr or 'no error output'}")
 
     def stop(self) -> None:
         if self._process is None:
@@ -125,10 +129,25 @@ class Sandbox:
         self.stop()
 
 
-def _drain_in_background(stream: IO[str], keep: collections.deque[str] | None = None) -> None:
+def _drain_in_background(
+    stream: IO[str],
+    keep: collections.deque[str] | None = None,
+    on_ready: Callable[[str | None], None] | None = None,
+) -> threading.Thread:
+    """Read ``stream`` to its end in a daemon thread, so the server never blocks on a full
+    pipe. ``on_ready`` gets the READY line's URL, or None if the stream ends without one."""
+
     def drain() -> None:
+        announced = False
         for line in stream:
             if keep is not None:
                 keep.append(line)
+            if on_ready is not None and not announced and line.startswith(READY_PREFIX):
+                announced = True
+                on_ready(line[len(READY_PREFIX) :].strip())
+        if on_ready is not None and not announced:
+            on_ready(None)
 
-    threading.Thread(target=drain, daemon=True).start()
+    thread = threading.Thread(target=drain, daemon=True)
+    thread.start()
+    return thread
