@@ -272,6 +272,7 @@ _DENIED = {
     "UnrecognizedClientException",
 }
 _THROTTLED = {"RequestLimitExceeded", "Throttling", "ThrottlingException", "TooManyRequests"}
+_SERVER_ERRORS = {"InternalError", "InternalFailure", "ServiceUnavailable", "Unavailable"}
 _EXPIRED = {
     "ExpiredToken",
     "ExpiredTokenException",
@@ -311,10 +312,29 @@ def _short(message: str) -> str:
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
 
 
+# AWS's SignatureDoesNotMatch message quotes the canonical request, session token header
+# included; access key ids have a fixed shape; secret keys and tokens are long base64 runs.
+_SECRET_PATTERNS = (
+    re.compile(r"(x-amz-security-token[:=]\s*)\S+", re.IGNORECASE),
+    re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|AIDA|AROA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"),
+    re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40,}"),
+)
+
+
+def scrub_secrets(text: str) -> str:
+    """``text`` with anything shaped like an access key id, secret key or session token
+    replaced by ``<redacted>``: error messages reach the screen, ``ls`` stderr and the journal.
+    """
+    text = _SECRET_PATTERNS[0].sub(r"\1<redacted>", text)
+    for pattern in _SECRET_PATTERNS[1:]:
+        text = pattern.sub("<redacted>", text)
+    return text
+
+
 def classify_error(exc: BaseException, *, region: str = "", profile: str | None = None) -> AwsError:
     """Turn any exception from an AWS call into an :class:`AwsError` the UI and ``ls`` show."""
     error = _classify(exc, region, profile)
-    return AwsError(error.status, error.code, _short(error.message), error.hint)
+    return AwsError(error.status, error.code, _short(scrub_secrets(error.message)), error.hint)
 
 
 def _classify(exc: BaseException, region: str, profile: str | None) -> AwsError:
@@ -352,6 +372,16 @@ def _classify(exc: BaseException, region: str, profile: str | None) -> AwsError:
                 message,
                 "your IAM identity lacks a permission amitui needs here; "
                 "see 'IAM permissions' in the README",
+            )
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in _SERVER_ERRORS or (isinstance(status, int) and status >= 500):
+            return AwsError(
+                RegionStatus.FAILED,
+                code,
+                message,
+                f"AWS answered with a server error{f' (HTTP {status})' if status else ''}{where} "
+                "even after retries; "
+                "wait a minute and press r to retry",
             )
         return AwsError(RegionStatus.FAILED, code, message)
     if isinstance(exc, _CREDENTIAL_EXCEPTIONS):

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import re
 
-# C0 controls (except none: even tab/newline would break table cells), DEL, and C1 controls.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0 controls (except none: even tab/newline would break table cells), DEL, C1 controls, and
+# the Unicode bidi controls (LRM/RLM, ALM, embeddings/overrides, isolates): a right-to-left
+# override makes "gpj.exe" display as "exe.jpg" ("Trojan Source", CVE-2021-42574).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _visible(match: re.Match[str]) -> str:
-    return f"\\x{ord(match.group()):02x}"
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def inert(text: object) -> str:
-    """``text`` with every control character replaced by a visible ``\\xNN`` escape."""
+    """``text`` with every control character replaced by a visible ``\\xNN`` (or, for bidi
+    controls, ``\\uNNNN``) escape."""
     return _CONTROL.sub(_visible, str(text))
