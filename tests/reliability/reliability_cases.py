@@ -142,7 +142,9 @@ REGIONS: tuple[str, ...] = (*HEALTHY_REGIONS, *FAULT_REGION.values())
 
 #: What an attacker can carry through EC2's XML (no C0 controls: XML 1.0 cannot hold them):
 #: Rich markup, a hyperlink, a C1 CSI (U+009B, "ESC [" in one byte) and a bidi override.
-HOSTILE_NAME = "evil-[link=https://evil.example/]click[/link]-[bold red]boom[/]-\u009b2J-\u202egpj.exe"
+HOSTILE_NAME = (
+    "evil-[link=https://evil.example/]click[/link]-[bold red]boom[/]-\u009b2J-\u202egpj.exe"
+)
 HOSTILE_DESCRIPTION = "[reverse]desc[/reverse] \u009b31m red \u202e txt.exe"
 HOSTILE_TAG_VALUE = "[blink]tag[/blink]\u009b8m\u202e"
 #: Only for the rendering layer (model objects built directly): C0 controls and ESC sequences.

@@ -83,7 +83,8 @@ def engine_run(module_proxy: FaultProxy) -> Iterator[EngineRun]:
         region: sum(1 for r in module_proxy.requests_for(region=region) if r.fault is not None)
         for region in REGIONS
     }
-    yield EngineRun({load.region: load for load in loads}, [l.region for l in loads], seconds, fired)
+    order = [load.region for load in loads]
+    yield EngineRun({load.region: load for load in loads}, order, seconds, fired)
     module_proxy.reset()
 
 
