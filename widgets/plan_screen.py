@@ -14,6 +14,8 @@ Contract (shared by every action flow)::
 - A plan with no runnable step cannot be confirmed: it is shown with its exclusions, and
   Enter/Escape close it returning ``False``.
 - Dismisses with ``True`` (run it) or ``False`` (cancelled).
+- ctrl+d toggles :attr:`PlanScreen.dry_run_first`: the flow then asks ``execute`` for an EC2
+  DryRun of every call first (nothing runs unless every call would be allowed).
 """
 
 from __future__ import annotations
@@ -82,11 +84,19 @@ class PlanScreen(ModalScreen[bool]):
         Binding("y", "confirm_key", "Run", show=False, id="plan.yes", tooltip="Run the plan"),
         Binding("n", "cancel_key", "Cancel", show=False, id="plan.no", tooltip="Cancel"),
         Binding("enter", "enter", "Run", show=False, id="plan.enter", tooltip="Run the plan"),
+        Binding(
+            "ctrl+d",
+            "toggle_dry_run",
+            "DryRun first",
+            id="plan.dry_run",
+            tooltip="Check every call's permissions with an EC2 DryRun before running any",
+        ),
     ]
 
     def __init__(self, plan: Plan) -> None:
         super().__init__(classes="destructive" if plan.destructive else "")
         self.plan = plan
+        self.dry_run_first = False
 
     def compose(self) -> ComposeResult:
         plan = self.plan
@@ -120,9 +130,16 @@ class PlanScreen(ModalScreen[bool]):
     def _help(self) -> Text:
         if not self.plan.runnable:
             return Text("Enter or Escape: close")
+        dry_run = f" · ctrl+d: DryRun check first ({'on' if self.dry_run_first else 'off'})"
         if self.plan.destructive:
-            return Text(f"Type {inert(self.plan.confirm_text)} and Enter to run · Escape: cancel")
-        return Text("y or Enter: run · n or Escape: cancel")
+            return Text(
+                f"Type {inert(self.plan.confirm_text)} and Enter to run · Escape: cancel" + dry_run
+            )
+        return Text("y or Enter: run · n or Escape: cancel" + dry_run)
+
+    def action_toggle_dry_run(self) -> None:
+        self.dry_run_first = not self.dry_run_first
+        self.query_one("#plan-help", Static).update(self._help())
 
     def on_mount(self) -> None:
         if self.plan.runnable and self.plan.destructive:

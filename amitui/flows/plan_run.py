@@ -40,6 +40,7 @@ async def run_events(
     *,
     follow: Follow | None = None,
     reload_when_sent: Iterable[str] = (),
+    preflight: bool = False,
 ) -> AsyncIterator[StepResult | StepNote]:
     """Every StepResult of ``execute``, interleaved with the follow-up notes of each step."""
     queue: asyncio.Queue[StepResult | StepNote | None] = asyncio.Queue()
@@ -51,7 +52,9 @@ async def run_events(
                 await queue.put(note)
 
     async def pump_results() -> None:
-        async with aclosing(execute(host.aws, plan, journal, cancel=cancel)) as results:
+        async with aclosing(
+            execute(host.aws, plan, journal, cancel=cancel, preflight=preflight)
+        ) as results:
             async for result in results:
                 await queue.put(result)
                 if follow is not None and result.outcome is StepOutcome.OK:
@@ -87,7 +90,8 @@ async def review_and_run(
 
     Returns the results, or None when the user cancelled (nothing was sent).
     """
-    confirmed = await host.push_screen_wait(PlanScreen(plan))
+    review = PlanScreen(plan)
+    confirmed = await host.push_screen_wait(review)
     if not confirmed or not plan.runnable:
         host.notify("Cancelled: nothing was sent", severity="information", markup=False)
         return None
@@ -97,7 +101,13 @@ async def review_and_run(
             ProgressScreen(
                 plan,
                 lambda cancel: run_events(
-                    host, plan, journal, cancel, follow=follow, reload_when_sent=reload_when_sent
+                    host,
+                    plan,
+                    journal,
+                    cancel,
+                    follow=follow,
+                    reload_when_sent=reload_when_sent,
+                    preflight=review.dry_run_first,
                 ),
             )
         )

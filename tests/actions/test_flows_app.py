@@ -452,3 +452,31 @@ async def test_read_only_offers_no_action(
             await pilot.pause()
             assert not isinstance(app.screen, CopyDialog | ShareDialog | DeprecateDialog)
     assert sent(fault_proxy) == []
+
+
+async def test_dry_run_first_refuses_without_changing_anything(
+    explorer: Callable[..., AmituiApp], fault_proxy: FaultProxy, ec2_in: Callable[[str], Any]
+) -> None:
+    """ctrl+d on the plan: every call is sent with DryRun first; one refusal runs nothing."""
+    from amitui.sandbox.proxy import AwsError
+
+    ec2 = ec2_in(SOURCE)
+    image_id = register_image(ec2, f"dry-{time.time_ns()}", make_snapshot(ec2, 1))
+    fault_proxy.add_fault(AwsError("UnauthorizedOperation"), action="EnableImageDeprecation")
+    app = explorer()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await on_image(pilot, ImageKey(SOURCE, image_id))
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, DeprecateDialog))
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, PlanScreen))
+        await pilot.press("ctrl+d")
+        assert app.screen.dry_run_first  # type: ignore[attr-defined]
+        await pilot.press("y")
+        progress = await finish_progress(pilot, app)
+        (result,) = progress.results.values()
+        assert result.outcome.value == "failed" and result.detail.startswith("dry run")
+    assert sent(fault_proxy) == ["EnableImageDeprecation"]  # the DryRun only
+    assert "DeprecationTime" not in ec2.describe_images(ImageIds=[image_id])["Images"][0]
+    dry = [e for e in journal_lines() if e["step"].endswith(image_id)]
+    assert [e["dry_run"] for e in dry] == [True, True]
