@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import Any
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import logging
 
+    _parse_each_service_model_once()
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
     # One log line per request would cost more than the request itself; errors still show.
@@ -78,6 +80,40 @@ def main(argv: list[str] | None = None) -> int:
     stopped.wait()
     server.stop()
     return 0
+
+
+def _parse_each_service_model_once() -> None:
+    """Share botocore's parsed service models across the process's botocore sessions.
+
+    moto makes a new boto3 Session to list regions (three times at import, once per account
+    backend), and each Session's loader parses the 5 MB EC2 model again: ~0.2-0.5 s a time,
+    most of the server's start-up. botocore already shares one parsed model per loader, so
+    sharing it per loader configuration changes nothing else. Call before importing moto.
+    """
+    import functools
+
+    from botocore.loaders import Loader
+
+    parse = Loader.load_service_model
+    parsed: dict[tuple[Any, ...], Any] = {}
+
+    @functools.wraps(parse)
+    def load_service_model(
+        self: Loader, service_name: str, type_name: str, api_version: str | None = None
+    ) -> Any:
+        key = (
+            type(self),
+            tuple(self.search_paths),
+            tuple(self.extras_types),
+            service_name,
+            type_name,
+            api_version,
+        )
+        if key not in parsed:
+            parsed[key] = parse(self, service_name, type_name, api_version)
+        return parsed[key]
+
+    Loader.load_service_model = load_service_model
 
 
 if __name__ == "__main__":
