@@ -55,7 +55,9 @@ class DestinationRow(Horizontal):
     def compose(self) -> ComposeResult:
         yield Label(self.destination, classes="region")
         yield Checkbox("Encrypt", self.encrypt, id=f"encrypt-{self.destination}")
-        yield Input(placeholder="KMS key in this region (empty: aws/ebs)", id=f"kms-{self.destination}")
+        yield Input(
+            placeholder="KMS key in this region (empty: aws/ebs)", id=f"kms-{self.destination}"
+        )
 
     def value(self) -> DestinationForm:
         return DestinationForm(
@@ -95,7 +97,10 @@ class CopyDialog(FormDialog[CopyForm, ResultT]):
         yield field_label("Destination regions (space to pick one or many)")
         source_regions = {image.region for image in self.sources}
         yield SelectionList[str](
-            *(Selection(f"{r}  (source)" if r in source_regions else r, r) for r in self.region_names),
+            *(
+                Selection(f"{r}  (source)" if r in source_regions else r, r)
+                for r in self.region_names
+            ),
             id="regions",
         )
         yield field_label("Encryption and KMS key per destination")
