@@ -384,6 +384,14 @@ def _classify(exc: BaseException, region: str, profile: str | None) -> AwsError:
                 "wait a minute and press r to retry",
             )
         return AwsError(RegionStatus.FAILED, code, message)
+    if isinstance(exc, boto_exceptions.ProfileNotFound):
+        return AwsError(
+            RegionStatus.EXPIRED_CREDENTIALS,
+            type(exc).__name__,
+            str(exc),
+            "no profile by that name in the AWS config files; "
+            "'aws configure list-profiles' lists them",
+        )
     if isinstance(exc, _CREDENTIAL_EXCEPTIONS):
         return AwsError(
             RegionStatus.EXPIRED_CREDENTIALS,

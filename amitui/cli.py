@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+import botocore.session
+
 from amitui import __version__
 from amitui.aws import UnknownRegionError, classify_error, known_regions, validate_region
 from amitui.backend import LaunchOptions, open_session
@@ -97,6 +99,19 @@ def build_parser() -> ArgumentParser:
     return parser
 
 
+def check_profile(profile: str, parser: ArgumentParser) -> None:
+    """A ``--profile`` the AWS config files do not define is a usage error, found before any
+    call is made (botocore would only fail later, once per region)."""
+    profiles = sorted(botocore.session.Session().available_profiles)
+    if profile not in profiles:
+        known = ", ".join(profiles[:5]) + (", …" if len(profiles) > 5 else "")
+        parser.error(
+            f"no AWS profile named {profile!r} in the AWS config files"
+            + (f" (known: {known})" if profiles else "")
+            + "; 'aws configure list-profiles' lists them"
+        )
+
+
 def launch_options(args: argparse.Namespace, parser: ArgumentParser) -> LaunchOptions:
     regions: list[str] = args.regions or []
     if regions:
@@ -108,10 +123,19 @@ def launch_options(args: argparse.Namespace, parser: ArgumentParser) -> LaunchOp
             parser.error(str(exc))
     if regions and args.all_regions:
         parser.error("--region and --all-regions contradict each other; use one")
+    if args.profile is not None and not args.demo:
+        check_profile(args.profile, parser)
     try:
         config = load_config()
     except ConfigError as exc:
         parser.error(str(exc))
+    if config.regions:
+        known = known_regions()
+        try:
+            for region in config.regions:
+                validate_region(region, known)
+        except UnknownRegionError as exc:
+            parser.error(f"{config.path}: regions: {exc}")
     return LaunchOptions(
         profile=args.profile,
         regions=tuple(regions),
