@@ -103,7 +103,7 @@ class CleanupScreen(ModalScreen[CleanupChoice | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Close", id="guided.close", tooltip="Close, change nothing"),
-        Binding("space", "toggle", "Mark", id="guided.toggle", tooltip="(Un)mark this image"),
+        Binding("space", "toggle_mark", "Mark", id="guided.toggle", tooltip="(Un)mark this image"),
         Binding("a", "mark_all", "All", id="guided.all", tooltip="Mark every candidate"),
         Binding("n", "mark_none", "None", id="guided.none", tooltip="Unmark every candidate"),
         Binding(
@@ -232,7 +232,7 @@ class CleanupScreen(ModalScreen[CleanupChoice | None]):
             table.update_cell(str(row.key), "mark", self._mark(row.key))
         self._summarize()
 
-    def action_toggle(self) -> None:
+    def action_toggle_mark(self) -> None:
         table = self.query_one("#guided-table", DataTable)
         if not self.rows.candidates or table.cursor_row < 0:
             return

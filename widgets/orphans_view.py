@@ -58,7 +58,7 @@ class OrphansScreen(ModalScreen[tuple[SnapshotRef, ...] | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Close", id="orphans.close", tooltip="Close, change nothing"),
-        Binding("space", "toggle", "Mark", id="orphans.toggle", tooltip="(Un)mark this snapshot"),
+        Binding("space", "toggle_mark", "Mark", id="orphans.toggle", tooltip="(Un)mark this snapshot"),
         Binding("a", "mark_all", "All", id="orphans.all", tooltip="Mark every snapshot"),
         Binding("n", "mark_none", "None", id="orphans.none", tooltip="Unmark every snapshot"),
         Binding(
@@ -120,7 +120,7 @@ class OrphansScreen(ModalScreen[tuple[SnapshotRef, ...] | None]):
             table.update_cell(f"{row.region}/{row.snapshot_id}", "mark", self._mark(row.ref))
         self._summarize()
 
-    def action_toggle(self) -> None:
+    def action_toggle_mark(self) -> None:
         table = self.query_one("#orphans-table", DataTable)
         if not self.rows or table.cursor_row < 0:
             return

@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
+from cleanup_support import boto
 
 from amitui.aws import AwsSession, Credentials
 from amitui.journal import Journal
@@ -48,16 +48,6 @@ def region() -> str:
 @pytest.fixture
 def second_region() -> str:
     return next(_unused)
-
-
-def boto(endpoint_url: str, region: str, service: str = "ec2") -> Any:
-    return boto3.client(
-        service,
-        region_name=region,
-        endpoint_url=endpoint_url,
-        aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
 
 
 @pytest.fixture

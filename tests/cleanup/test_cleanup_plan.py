@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from conftest import boto
+from cleanup_support import boto
 from fleet import make_snapshot, register_image
 
 from amitui.actions.cleanup import (

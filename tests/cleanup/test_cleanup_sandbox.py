@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import boto
+from cleanup_support import boto
 from fleet import make_snapshot, register_image
 
 from amitui.sandbox import Sandbox

@@ -1,0 +1,221 @@
+"""Deregister with cleanup (``x``) and guided cleanup (command palette): the app glue.
+
+``run_deregister``: fresh lookups -> plan -> :class:`PlanScreen` (typed confirmation) ->
+:class:`RunScreen` (progress, left-behind list) -> reload the touched regions. Protected
+images are left out of the plan; afterwards the flow offers to lift their protection (a
+separate, non-destructive plan) - nothing is deregistered in that same step.
+
+``run_cleanup``: checks what uses every loaded image, then the guided view picks candidates by
+rules; the marked ones go through ``run_deregister`` (the same plan, the same checks), or the
+user opens the orphaned snapshots list, cleaned through the same plan/confirm/journal flow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
+
+from amitui.actions.cleanup import (
+    CleanupPlan,
+    execute_cleanup,
+    gather_facts,
+    gather_orphan_facts,
+    plan_delete_orphans,
+    plan_deregister,
+    plan_lift_protection,
+)
+from amitui.actions.execute import execute
+from amitui.actions.guided import Selection, parse_rules, select_candidates
+from amitui.actions.references import RegionUses, region_uses
+from amitui.flows import FlowHost
+from amitui.journal import Journal
+from amitui.model import Image, ImageKey, Plan, Snapshot, StepOutcome, StepResult
+from amitui.widgets.cleanup_run import RunScreen
+from amitui.widgets.cleanup_view import (
+    CandidateRow,
+    CleanupChoice,
+    CleanupScreen,
+    GuidedRows,
+    SparedRow,
+)
+from amitui.widgets.orphans_view import OrphanRow, OrphansScreen
+from amitui.widgets.plan_screen import PlanScreen
+
+#: What the guided view starts with: keep three releases, offer what is older than 90 days.
+DEFAULT_RULES: Mapping[str, str] = {"keep_newest": "3", "older_than_days": "90"}
+
+
+async def _account(host: FlowHost) -> str:
+    return await host.aws.account_id()
+
+
+async def _run_plan(host: FlowHost, plan: Plan, account: str) -> tuple[StepResult, ...]:
+    """Execute a confirmed cleanup plan behind the progress screen; reload what changed."""
+    journal = Journal(account=account)
+    try:
+        results: tuple[StepResult, ...] = await host.push_screen_wait(
+            RunScreen(plan, lambda cancel: execute_cleanup(host.aws, plan, journal, cancel=cancel))
+        )
+    finally:
+        journal.close()
+    await host.reload_regions(sorted({s.region for s in plan.runnable}))
+    return results
+
+
+def _report(host: FlowHost, results: Sequence[StepResult], what: str) -> None:
+    done = [r for r in results if r.outcome is StepOutcome.OK]
+    left = [r for r in results if r.outcome is not StepOutcome.OK]
+    images = sum(1 for r in done if r.step.operation == "DeregisterImage")
+    snapshots = sum(1 for r in done if r.step.operation == "DeleteSnapshot")
+    message = f"{what}: {images} image(s) deregistered, {snapshots} snapshot(s) deleted"
+    if left:
+        message += f"; {len(left)} step(s) left behind (see the journal)"
+    host.notify(message, severity="warning" if left else "information", markup=False)
+
+
+async def run_deregister(host: FlowHost, images: Sequence[Image]) -> None:
+    """``x``: deregister the marked images (or the one under the cursor) with cleanup."""
+    if not images:
+        host.notify("No image selected.", severity="warning")
+        return
+    account = await _account(host)
+    host.notify(
+        f"Checking {len(images)} image(s): protection, what uses them, who maps their snapshots…",
+        markup=False,
+    )
+    facts = await gather_facts(host.aws, images, account)
+    cleanup = plan_deregister(host.inventory, images, facts)
+    confirmed = await host.push_screen_wait(PlanScreen(cleanup.plan))
+    if confirmed:
+        results = await _run_plan(host, cleanup.plan, account)
+        host.clear_marks()
+        _report(host, results, "Deregister with cleanup")
+    await _offer_to_lift_protection(host, cleanup, account)
+
+
+async def _offer_to_lift_protection(host: FlowHost, cleanup: CleanupPlan, account: str) -> None:
+    lift = plan_lift_protection(cleanup)
+    if not lift.runnable:
+        return
+    if not await host.push_screen_wait(PlanScreen(lift)):
+        return
+    journal = Journal(account=account)
+    try:
+        results = [r async for r in execute(host.aws, lift, journal)]
+    finally:
+        journal.close()
+    await host.reload_regions(sorted({s.region for s in lift.runnable}))
+    failed = [r for r in results if r.outcome is not StepOutcome.OK]
+    if failed:
+        host.notify(
+            "Could not lift protection: "
+            + "; ".join(
+                f"{r.step.target}: {r.error.describe() if r.error else r.detail}" for r in failed
+            ),
+            severity="error",
+            markup=False,
+        )
+    else:
+        host.notify(
+            f"Deregistration protection lifted from {len(results)} image(s); press x to "
+            "deregister them (a cooldown, if any, must pass first).",
+            markup=False,
+        )
+
+
+# --- guided cleanup ---------------------------------------------------------------------
+
+
+async def _all_uses(host: FlowHost, images: Sequence[Image]) -> dict[str, RegionUses]:
+    by_region: dict[str, list[str]] = {}
+    for image in images:
+        by_region.setdefault(image.region, []).append(image.image_id)
+    found = await asyncio.gather(
+        *(region_uses(host.aws, region, ids) for region, ids in by_region.items())
+    )
+    return {u.region: u for u in found}
+
+
+def guided_rows(selection: Selection, host_images: Mapping[ImageKey, Image]) -> GuidedRows:
+    """Pure: the engine's selection as the view's rows."""
+    del host_images  # the selection carries its images
+    return GuidedRows(
+        candidates=tuple(
+            CandidateRow(
+                c.image.key,
+                c.image.name,
+                c.image.creation_date,
+                c.image.last_launched_time,
+                c.image.size_gib,
+                "; ".join(c.why),
+            )
+            for c in selection.candidates
+        ),
+        never=tuple(SparedRow(s.image.key, s.image.name, s.why) for s in selection.never),
+        kept_newest=tuple(
+            SparedRow(s.image.key, s.image.name, s.why) for s in selection.kept_newest
+        ),
+        rules=selection.rules.describe(),
+    )
+
+
+async def run_cleanup(host: FlowHost, images: Sequence[Image]) -> None:
+    """Guided cleanup over everything loaded (``images`` is ignored: rules pick)."""
+    del images
+    account = await _account(host)
+    everything = [i for i in host.inventory.images() if i.owner_id == account]
+    host.notify(f"Checking what uses {len(everything)} image(s)…", markup=False)
+    uses = await _all_uses(host, everything)
+    now = host.now()
+    by_key = {i.key: i for i in everything}
+
+    def evaluate(fields: Mapping[str, str]) -> GuidedRows:
+        rules = parse_rules(**fields)  # RuleError is a ValueError: the view shows it
+        return guided_rows(
+            select_candidates(everything, rules, now=now, account_id=account, uses=uses),
+            by_key,
+        )
+
+    choice: CleanupChoice | None = await host.push_screen_wait(
+        CleanupScreen(evaluate, DEFAULT_RULES)
+    )
+    if choice is None:
+        return
+    if choice.kind == "orphans":
+        await run_orphans(host)
+        return
+    chosen = [by_key[k] for k in choice.images if k in by_key]
+    await run_deregister(host, chosen)
+
+
+def _orphan_rows(orphans: Iterable[tuple[Snapshot, str]]) -> list[OrphanRow]:
+    return [
+        OrphanRow(
+            s.region,
+            s.snapshot_id,
+            s.volume_size,
+            s.storage_tier or "standard",
+            s.start_time,
+            former,
+            s.description,
+        )
+        for s, former in orphans
+    ]
+
+
+async def run_orphans(host: FlowHost) -> None:
+    """The orphaned snapshots list -> delete plan -> confirm -> run."""
+    orphans = [(o.snapshot, o.former_image_id) for o in host.inventory.orphaned_snapshots()]
+    orphans.sort(key=lambda pair: (pair[0].region, pair[0].snapshot_id))
+    chosen = await host.push_screen_wait(OrphansScreen(_orphan_rows(orphans)))
+    if not chosen:
+        return
+    wanted = set(chosen)
+    picked = [(s, f) for s, f in orphans if (s.region, s.snapshot_id) in wanted]
+    account = await _account(host)
+    facts = await gather_orphan_facts(host.aws, picked)
+    cleanup = plan_delete_orphans(picked, facts)
+    if not await host.push_screen_wait(PlanScreen(cleanup.plan)):
+        return
+    results = await _run_plan(host, cleanup.plan, account)
+    _report(host, results, "Orphaned snapshots")

@@ -1,0 +1,259 @@
+"""Deregister with cleanup and guided cleanup, end to end: the real App, the demo fleet in the
+sandbox, driven from the keyboard with Pilot.
+
+One demo sandbox serves the module; each test touches different images (and the tests
+that change the account run last in their region), so they stay independent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cleanup_support import boto
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from amitui.app import AmituiApp, make_app
+from amitui.aws import AwsSession
+from amitui.backend import LaunchOptions, demo_sandbox, sandbox_session
+from amitui.journal import read_entries
+from amitui.model import Image
+from amitui.sandbox import Sandbox
+from amitui.widgets.cleanup_run import RunScreen
+from amitui.widgets.cleanup_view import CleanupScreen
+from amitui.widgets.orphans_view import OrphansScreen
+from amitui.widgets.plan_screen import PlanScreen
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+SIZE = (180, 50)
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[Sandbox]:
+    sandbox = demo_sandbox()
+    sandbox.startup_timeout = 180
+    with sandbox:
+        yield sandbox
+
+
+def app_for(demo: Sandbox, *regions: str) -> AmituiApp:
+    @asynccontextmanager
+    async def session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
+        async with sandbox_session(demo.endpoint_url) as aws:
+            yield aws
+
+    return make_app(LaunchOptions(regions=regions, demo=True), session_factory=session, now=NOW)
+
+
+async def wait_for(pilot: Pilot[Any], ready: Callable[[], object], seconds: float = 60) -> None:
+    async with asyncio.timeout(seconds):
+        while not ready():
+            await pilot.pause(0.05)
+
+
+async def loaded(pilot: Pilot[Any], app: AmituiApp, *regions: str) -> None:
+    await wait_for(pilot, lambda: all(r in app.inventory.regions for r in regions))
+    await pilot.pause()
+
+
+def find(app: AmituiApp, region: str, name: str) -> Image:
+    found = [i for i in app.inventory.images() if i.region == region and i.name == name]
+    assert len(found) == 1, (region, name, found)
+    return found[0]
+
+
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    await pilot.press(*text)
+
+
+def ec2_of(demo: Sandbox, region: str) -> Any:
+    return boto(demo.endpoint_url, region)
+
+
+def journal_entries(tmp_path: Path) -> list[dict[str, Any]]:
+    return list(read_entries(tmp_path / "state" / "journal.jsonl"))
+
+
+async def test_in_use_and_protected_images_are_excluded_and_explained(demo: Sandbox) -> None:
+    app = app_for(demo, "us-east-1", "eu-central-1")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, "us-east-1", "eu-central-1")
+        in_use = find(app, "us-east-1", "web-golden-2026.11.10")
+        protected = find(app, "eu-central-1", "legacy-db-2025.06.12-uefi")
+        app.table.set_marks([in_use.key, protected.key])
+
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+
+        plan = app.screen.plan  # type: ignore[attr-defined]
+        assert plan.runnable == ()
+        reasons = {s.target: s.reason for s in plan.excluded}
+        assert "in use by instance i-" in reasons[in_use.image_id]
+        assert "launch template web-prod" in reasons[in_use.image_id]
+        assert "deregistration protection is on" in reasons[protected.image_id]
+        assert "DisableImageDeregistrationProtection" in reasons[protected.image_id]
+        rendered = " ".join(str(w.content) for w in app.screen.query(".excluded"))
+        assert "web-prod" in rendered and "DisableImageDeregistrationProtection" in rendered
+
+        await pilot.press("enter")  # nothing runnable: Enter closes
+        # The way out is offered next: a separate, non-destructive plan.
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, PlanScreen)
+                and app.screen.plan.action == "lift-deregistration-protection"
+            ),  # type: ignore[attr-defined]
+        )
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+    assert protected.image_id in {
+        i["ImageId"]
+        for i in ec2_of(demo, "eu-central-1").describe_images(Owners=["self"])["Images"]
+    }
+
+
+async def test_wrong_confirmation_does_nothing_and_escape_cancels(
+    demo: Sandbox, tmp_path: Path
+) -> None:
+    app = app_for(demo, "eu-central-1")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, "eu-central-1")
+        image = find(app, "eu-central-1", "legacy-db-2025.06.12")
+        app.table.move_cursor_to(image.key)
+
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+        await type_text(pilot, "ami-wrong")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PlanScreen)  # still asking
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        assert not isinstance(app.screen, PlanScreen)
+    assert image.image_id in {
+        i["ImageId"]
+        for i in ec2_of(demo, "eu-central-1").describe_images(Owners=["self"])["Images"]
+    }
+    assert [e for e in journal_entries(tmp_path) if e["phase"] == "sent"] == []
+
+
+async def test_deregister_deletes_own_snapshots_and_keeps_the_shared_one(
+    demo: Sandbox, tmp_path: Path
+) -> None:
+    ec2 = ec2_of(demo, "eu-central-1")
+    app = app_for(demo, "eu-central-1")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, "eu-central-1")
+        image = find(app, "eu-central-1", "legacy-db-2025.06.12")
+        keeper = find(app, "eu-central-1", "legacy-db-2025.06.12-uefi")
+        shared = set(image.snapshot_ids) & set(keeper.snapshot_ids)
+        own = set(image.snapshot_ids) - shared
+        assert shared and own
+        app.table.move_cursor_to(image.key)
+
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+        plan = app.screen.plan  # type: ignore[attr-defined]
+        assert plan.confirm_text == image.image_id
+        assert {s.target for s in plan.runnable} == {image.image_id, *own}
+        (kept,) = [s for s in plan.excluded if s.target in shared]
+        assert keeper.image_id in kept.reason
+        assert any("GiB" in n and "month" in n for n in plan.notes)
+
+        await type_text(pilot, image.image_id)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
+        await wait_for(pilot, lambda: app.screen.finished)  # type: ignore[attr-defined]
+        run_screen = app.screen
+        assert len(run_screen.results) == len(plan.runnable)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert image.key not in {i.key for i in app.inventory.images()}  # reloaded
+
+    assert image.image_id not in {
+        i["ImageId"] for i in ec2.describe_images(Owners=["self"])["Images"]
+    }
+    remaining = {s["SnapshotId"] for s in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]}
+    assert shared <= remaining and not own & remaining
+    entries = journal_entries(tmp_path)
+    for step in plan.runnable:
+        assert [e["phase"] for e in entries if e["step"] == step.step_id] == ["sent", "outcome"]
+    assert {e["outcome"] for e in entries if e["phase"] == "outcome"} == {"ok"}
+
+
+async def test_guided_cleanup_unmark_and_send_to_the_plan(demo: Sandbox, tmp_path: Path) -> None:
+    app = app_for(demo, "us-west-2")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, "us-west-2")
+        app.action_flow("cleanup")
+        await wait_for(pilot, lambda: isinstance(app.screen, CleanupScreen))
+        screen = app.screen
+        assert isinstance(screen, CleanupScreen)
+        await wait_for(pilot, lambda: screen.rows.rules)  # mounted, rules applied
+        candidates = screen.rows.candidates
+        assert candidates, "the default rules offer something in the demo"
+        never = {r.key.image_id: r.why for r in screen.rows.never}
+        in_use = find(app, "us-west-2", "graviton-al2023-2026.11.19")
+        assert "in use by instance" in never[in_use.image_id]
+        assert in_use.key not in {c.key for c in candidates}
+
+        # A typed rule narrows the list; a bad one says how to fix it.
+        older = screen.query_one("#rule-older_than_days", Input)
+        older.value = "ninety"
+        older.focus()
+        await pilot.press("enter")
+        assert "whole number" in str(screen.query_one("#guided-error").render())
+        older.value = "200"
+        await pilot.press("enter")
+        narrowed = screen.rows.candidates
+        assert 0 < len(narrowed) <= len(candidates)
+        assert all(NOW - c.created > timedelta(days=200) for c in narrowed if c.created)
+
+        screen.query_one("#guided-table").focus()
+        await pilot.press("space")  # unmark the first candidate
+        assert len(screen.marked) == len(narrowed) - 1
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+        plan = app.screen.plan  # type: ignore[attr-defined]
+        deregistered = {s.target for s in plan.steps if s.operation == "DeregisterImage"}
+        assert narrowed[0].key.image_id not in deregistered
+        assert deregistered == {c.key.image_id for c in narrowed[1:]}
+        await pilot.press("escape")  # cancel: nothing runs
+        await app.workers.wait_for_complete()
+    assert [e for e in journal_entries(tmp_path) if e["phase"] == "sent"] == []
+
+
+async def test_orphaned_snapshots_cleaned_through_the_same_flow(
+    demo: Sandbox, tmp_path: Path
+) -> None:
+    ec2 = ec2_of(demo, "sa-east-1")
+    app = app_for(demo, "sa-east-1")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, "sa-east-1")
+        orphans = {o.snapshot.snapshot_id for o in app.inventory.orphaned_snapshots()}
+        assert orphans
+        app.action_flow("cleanup")
+        await wait_for(pilot, lambda: isinstance(app.screen, CleanupScreen))
+        await wait_for(pilot, lambda: app.screen.rows.rules)  # type: ignore[attr-defined]
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, OrphansScreen))
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+        plan = app.screen.plan  # type: ignore[attr-defined]
+        assert {s.target for s in plan.runnable} == orphans
+        await type_text(pilot, plan.confirm_text)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.finished)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+    remaining = {s["SnapshotId"] for s in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]}
+    assert not orphans & remaining
+    sent = [e for e in journal_entries(tmp_path) if e["phase"] == "sent"]
+    assert {e["target"] for e in sent} == orphans
