@@ -21,6 +21,8 @@ Contract (shared by copy/share/deprecate and deregister-with-cleanup)::
 - Retries: ``retry`` chooses a :class:`RetryPolicy` per step (e.g. the cleanup's
   ``retry_by_operation({"DeleteSnapshot": RetryPolicy({"InvalidSnapshot.InUse"}, attempts=5)})``).
   botocore's own adaptive retries (throttling, 5xx) happen underneath, unjournaled.
+  ``RetryPolicy.done_codes``: AWS codes meaning the step's effect already holds (e.g.
+  ``InvalidSnapshot.NotFound`` for a DeleteSnapshot on a rerun): reported ``OK`` with a detail.
 - ``done``: step id -> response of steps an earlier run already did (from
   :func:`amitui.journal.succeeded_steps`); they are yielded as ``OK`` with
   ``detail="already done …"`` and not sent again, so dependents proceed and a rerun converges.

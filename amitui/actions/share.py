@@ -100,6 +100,8 @@ class ShareContext:
     block_public_access: Mapping[str, str] = field(default_factory=dict)
     #: KMS key ARN -> "AWS" or "CUSTOMER" (KeyManager); missing: unknown.
     key_managers: Mapping[str, str] = field(default_factory=dict)
+    #: The caller's account: images another account owns are left out ("" = don't check).
+    account: str = ""
 
 
 def _kms_keys(image: Image) -> list[str]:
@@ -113,6 +115,19 @@ def plan_share(images: Sequence[Image], request: ShareRequest, context: ShareCon
     add_public = Grantee(PUBLIC) in request.add
     remove_public = Grantee(PUBLIC) in request.remove
     for image in images:
+        if context.account and image.owner_id and image.owner_id != context.account:
+            steps.append(
+                Step(
+                    f"share:{image.region}/{image.image_id}",
+                    image.region,
+                    "ModifyImageAttribute",
+                    image.image_id,
+                    {},
+                    f"owned by {image.owner_id}: only the owner can change who may launch it",
+                    excluded=True,
+                )
+            )
+            continue
         current = context.permissions.get(image.key, frozenset())
         if image.public:
             current = current | {Grantee(PUBLIC)}

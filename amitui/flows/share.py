@@ -23,7 +23,7 @@ from amitui.actions.share import (
 )
 from amitui.actions.validate import InvalidInput
 from amitui.flows import FlowHost
-from amitui.flows.plan_run import review_and_run
+from amitui.flows.plan_run import account_of, review_and_run
 from amitui.model import Image, ImageKey
 from amitui.widgets.share_dialog import (
     MAKE_PRIVATE,
@@ -102,7 +102,16 @@ async def run(host: FlowHost, images: Sequence[Image]) -> None:
     if host.read_only:
         host.notify("amitui is read-only: sharing is not offered", severity="warning")
         return
-    permissions = await load_permissions(host.aws, images)
+    account = await account_of(host)
+    foreign = [i for i in images if account and i.owner_id and i.owner_id != account]
+    if foreign and len(foreign) == len(images):
+        host.notify(
+            f"{foreign[0].image_id} is owned by {foreign[0].owner_id}: only the owner can share it",
+            severity="warning",
+            markup=False,
+        )
+        return
+    permissions = await load_permissions(host.aws, [i for i in images if i not in foreign])
     request = await host.push_screen_wait(
         ShareDialog(
             images, current_grants(images, permissions), check_form, notes=dialog_notes(images)
@@ -119,7 +128,10 @@ async def run(host: FlowHost, images: Sequence[Image]) -> None:
         images,
         request,
         ShareContext(
-            permissions=permissions, block_public_access=block_state, key_managers=key_managers
+            permissions=permissions,
+            block_public_access=block_state,
+            key_managers=key_managers,
+            account=account,
         ),
     )
     await review_and_run(host, plan, regions)

@@ -316,3 +316,16 @@ async def test_copy_refuses_a_key_that_is_not_in_the_destination(
     assert [s.region for s in plan.runnable] == ["eu-west-2"]
     (refused,) = plan.excluded
     assert f"{alias} does not exist in ap-northeast-2" in refused.reason
+
+
+def test_share_leaves_out_images_another_account_owns() -> None:
+    foreign = Image.from_aws(
+        "eu-west-1", {"ImageId": "ami-0abc", "OwnerId": "999988887777", "State": "available"}
+    )
+    plan = plan_share(
+        [foreign],
+        ShareRequest(add=(Grantee("account", "210987654321"),)),
+        ShareContext(account="123456789012"),
+    )
+    assert not plan.runnable
+    assert "owned by 999988887777" in plan.excluded[0].reason
