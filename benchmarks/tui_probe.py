@@ -1,0 +1,91 @@
+"""One run of the App as a fresh process, timestamping what the user sees.
+
+Run by :mod:`benchmarks.tui_bench` with the fleet's environment and
+``AMITUI_BENCH_SPAWNED_AT`` (``time.monotonic()`` in the parent just before it spawned this
+process; Linux's monotonic clock is system-wide). Prints one JSON object, seconds since spawn:
+
+- ``imported``: ``amitui.app`` imported (everything the first screen needs);
+- ``first_paint``: Textual's ``Ready`` ("the first frame has been displayed");
+- ``first_aws_reply``: the first AWS call answered (recorded by wrapping ``AwsSession``
+  in this process only);
+- ``first_rows``: the image table first has rows;
+- ``all_loaded``: every region's load has arrived and none is loading.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+SPAWNED_AT = float(os.environ.get("AMITUI_BENCH_SPAWNED_AT", time.monotonic()))
+
+
+def since_spawn() -> float:
+    return time.monotonic() - SPAWNED_AT
+
+
+def main() -> int:
+    import asyncio
+    import json
+
+    from amitui.app import make_app
+
+    imported = since_spawn()
+    from textual import events
+    from textual.message import Message
+
+    from amitui.aws import AwsSession
+    from amitui.backend import LaunchOptions
+
+    marks: dict[str, float] = {"imported": imported}
+
+    def mark(name: str) -> None:
+        marks.setdefault(name, since_spawn())
+
+    original_call = AwsSession.call
+    original_paginate = AwsSession.paginate
+
+    async def call(self: AwsSession, *args: object, **kwargs: object) -> object:
+        response = await original_call(self, *args, **kwargs)  # type: ignore[arg-type]
+        mark("first_aws_reply")
+        return response
+
+    async def paginate(self: AwsSession, *args: object, **kwargs: object) -> object:
+        async for page in original_paginate(self, *args, **kwargs):  # type: ignore[arg-type]
+            mark("first_aws_reply")
+            yield page
+
+    AwsSession.call = call  # type: ignore[method-assign,assignment]
+    AwsSession.paginate = paginate  # type: ignore[method-assign,assignment]
+
+    def hook(message: Message) -> None:
+        if isinstance(message, events.Ready):
+            mark("first_paint")
+
+    expected = int(os.environ.get("AMITUI_BENCH_REGIONS", "17"))
+    timeout = float(os.environ.get("AMITUI_BENCH_TIMEOUT", "120"))
+
+    async def run() -> None:
+        app = make_app(LaunchOptions())
+        async with app.run_test(headless=True, size=(160, 45), message_hook=hook) as pilot:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if app.table.total_count:
+                    mark("first_rows")
+                pane = app.region_pane
+                if len(pane.regions) >= expected and not pane.busy:
+                    mark("all_loaded")
+                    break
+                await asyncio.sleep(0.005)
+            marks["images"] = app.table.total_count
+            marks["regions_loaded"] = len(app.inventory.regions)
+            await pilot.press("q")
+
+    asyncio.run(run())
+    print(json.dumps(marks))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
