@@ -133,6 +133,12 @@ class Credentials:
     session_token: str | None = None
 
 
+def _refuse_mutating(model: Any, **kwargs: Any) -> None:
+    """botocore ``before-call`` hook of read-only sessions' clients."""
+    if is_mutating(model.name):
+        raise ReadOnlyError(f"{model.name} refused: amitui is running read-only")
+
+
 class AwsSession:
     """One profile's access to EC2 across regions.
 
@@ -217,6 +223,9 @@ class AwsSession:
                 client = await self._stack.enter_async_context(
                     self._session.create_client(service, **kwargs)
                 )
+                if self.read_only:
+                    # Defence in depth: even code holding the raw client cannot mutate.
+                    client.meta.events.register("before-call", _refuse_mutating)
                 self._clients[key] = client
         return client
 
@@ -282,6 +291,7 @@ _EXPIRED = {
 }
 _CREDENTIAL_EXCEPTIONS = (
     boto_exceptions.NoCredentialsError,
+    boto_exceptions.PartialCredentialsError,
     boto_exceptions.TokenRetrievalError,
     boto_exceptions.SSOTokenLoadError,
     boto_exceptions.UnauthorizedSSOTokenError,
