@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from amitui.actions.execute import RetryPolicy, execute
+from amitui.actions.recycle_bin import IMAGES, SNAPSHOTS, RetentionRule, load_rules, retaining
 from amitui.actions.references import ImageUse, RegionUses, region_uses
 from amitui.aws import AwsSession, classify_error
 from amitui.journal import Journal, succeeded_steps
@@ -89,6 +90,9 @@ class RegionFacts:
     snapshot_users: Mapping[str, tuple[Image, ...]] = field(default_factory=dict)
     snapshot_users_error: AwsError | None = None
     uses: RegionUses | None = None
+    #: Recycle Bin retention rules of the region (what stays restorable).
+    retention: tuple[RetentionRule, ...] = ()
+    retention_error: AwsError | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +159,7 @@ async def _region_facts(
     aws: AwsSession, region: str, image_ids: Sequence[str], extra_snapshots: Sequence[str]
 ) -> RegionFacts:
     uses_task = asyncio.create_task(region_uses(aws, region, image_ids))
+    retention_task = asyncio.create_task(_retention(aws, region))
     images: dict[str, Image] = {}
     images_error = None
     try:
@@ -169,7 +174,26 @@ async def _region_facts(
         users = await snapshot_users(aws, region, wanted) if wanted else {}
     except Exception as exc:
         users_error = classify_error(exc, region=region, profile=aws.profile)
-    return RegionFacts(region, images, images_error, users, users_error, await uses_task)
+    retention, retention_error = await retention_task
+    return RegionFacts(
+        region,
+        images,
+        images_error,
+        users,
+        users_error,
+        await uses_task,
+        retention,
+        retention_error,
+    )
+
+
+async def _retention(
+    aws: AwsSession, region: str
+) -> tuple[tuple[RetentionRule, ...], AwsError | None]:
+    try:
+        return await load_rules(aws, region), None
+    except Exception as exc:  # shown as a note: then nothing counts as restorable
+        return (), classify_error(exc, region=region, profile=aws.profile)
 
 
 async def gather_facts(aws: AwsSession, images: Sequence[Image], account_id: str) -> CleanupFacts:
@@ -204,6 +228,8 @@ class SnapshotFate:
     reason: str
     #: Images (other than the ones being deregistered) that map it and so keep it.
     kept_by: tuple[str, ...] = ()
+    #: Days a Recycle Bin rule keeps it restorable after deletion (None: not retained).
+    restorable_days: int | None = None
 
     @property
     def monthly_cost(self) -> float:
@@ -226,6 +252,8 @@ class ImageVerdict:
     #: For a protected image: how to lift the protection.
     way_out: str = ""
     snapshots: tuple[SnapshotFate, ...] = ()
+    #: Days a Recycle Bin rule keeps the image restorable (None: not retained).
+    restorable_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,7 +405,12 @@ def plan_deregister(
             )
             continue
         own = tuple(image_fates[image.key])
-        final_verdicts.append(ImageVerdict(image, True, snapshots=own))
+        image_rule = retaining(facts.regions[image.region].retention, IMAGES, image.tags)
+        final_verdicts.append(
+            ImageVerdict(
+                image, True, snapshots=own, restorable_days=image_rule.days if image_rule else None
+            )
+        )
         deleted = [f for f in own if f.delete]
         kept = [f for f in own if not f.delete]
         summary = f"{image.name}: deletes {len(deleted)} snapshot(s)"
@@ -385,6 +418,8 @@ def plan_deregister(
             summary += f" ({sum(f.size_gib for f in deleted)} GiB)"
         if kept:
             summary += f", keeps {len(kept)}"
+        if image_rule is not None:
+            summary += f"; Recycle Bin keeps it restorable for {image_rule.days} days"
         steps.append(
             Step(
                 deregister_step_id(image.key),
@@ -422,6 +457,9 @@ def plan_deregister(
                 )
             )
     cleanup = CleanupPlan(Plan("", "", ()), tuple(final_verdicts), tuple(fates.values()))
+    retention_errors = {
+        r: f.retention_error for r, f in facts.regions.items() if f.retention_error is not None
+    }
     runnable_images = [v for v in final_verdicts if v.deregister]
     deletes = sum(1 for f in fates.values() if f.delete)
     return CleanupPlan(
@@ -429,7 +467,7 @@ def plan_deregister(
             action=DEREGISTER_ACTION,
             title=f"Deregister {len(runnable_images)} image(s) and delete {deletes} snapshot(s)",
             steps=tuple(steps),
-            notes=_notes(cleanup),
+            notes=_notes(cleanup, retention_errors),
             destructive=True,
             confirm_text=_confirm_text([v.image.image_id for v in runnable_images]),
         ),
@@ -474,17 +512,25 @@ def _snapshot_fate(
     if snapshot is not None and snapshot.owner_id and snapshot.owner_id != image.owner_id:
         return keep(f"kept: owned by another account ({snapshot.owner_id})")
     mappers = sorted(k.image_id for k in users if k in going) or [image.image_id]
+    tags = snapshot.tags if snapshot is not None else ()
+    rule = retaining(region.retention, SNAPSHOTS, tags)
+    reason = f"{size} GiB {tier}; mapped only by {', '.join(mappers)} (deregistered first)"
+    if rule is not None:
+        reason += f"; Recycle Bin keeps it restorable for {rule.days} days"
     return SnapshotFate(
         image.region,
         snapshot_id,
         size,
         tier,
         True,
-        f"{size} GiB {tier}; mapped only by {', '.join(mappers)} (deregistered first)",
+        reason,
+        restorable_days=rule.days if rule else None,
     )
 
 
-def _notes(cleanup: CleanupPlan) -> tuple[str, ...]:
+def _notes(
+    cleanup: CleanupPlan, retention_errors: Mapping[str, AwsError] | None = None
+) -> tuple[str, ...]:
     notes: list[str] = []
     deleted = [s for s in cleanup.snapshots if s.delete]
     if deleted:
@@ -505,12 +551,42 @@ def _notes(cleanup: CleanupPlan) -> tuple[str, ...]:
     in_use = [v for v in cleanup.verdicts if v.uses]
     if in_use:
         notes.append(f"{len(in_use)} image(s) in use are left out; nothing that uses them changes.")
-    if any(v.deregister for v in cleanup.verdicts):
-        notes.append(
-            "Deregistering cannot be undone unless a Recycle Bin retention rule keeps the "
-            "image or its snapshots restorable."
-        )
+    notes.extend(_restorable_notes(cleanup, retention_errors or {}))
     return tuple(notes)
+
+
+def _restorable_notes(cleanup: CleanupPlan, errors: Mapping[str, AwsError]) -> list[str]:
+    """Rule 5's second half: what a Recycle Bin rule keeps restorable, and what is final."""
+    images = [v for v in cleanup.verdicts if v.deregister]
+    deleted = [s for s in cleanup.snapshots if s.delete]
+    if not images and not deleted:
+        return []
+    notes = []
+    kept_images = [v for v in images if v.restorable_days is not None]
+    kept_snaps = [s for s in deleted if s.restorable_days is not None]
+    if kept_images:
+        days = max(v.restorable_days or 0 for v in kept_images)
+        notes.append(
+            f"Recycle Bin: {len(kept_images)} of {len(images)} image(s) stay restorable "
+            f"for up to {days} days."
+        )
+    if kept_snaps:
+        days = max(s.restorable_days or 0 for s in kept_snaps)
+        notes.append(
+            f"Recycle Bin: {len(kept_snaps)} of {len(deleted)} snapshot(s) stay restorable "
+            f"for up to {days} days (and keep costing until then)."
+        )
+    final = (len(images) - len(kept_images)) + (len(deleted) - len(kept_snaps))
+    if final:
+        notes.append(
+            f"{final} deregistration(s)/deletion(s) are final: no Recycle Bin rule covers them."
+        )
+    for region, error in sorted(errors.items()):
+        notes.append(
+            f"Recycle Bin rules in {region} could not be read ({error.code}): "
+            "assume nothing there is restorable."
+        )
+    return notes
 
 
 def plan_lift_protection(cleanup: CleanupPlan) -> Plan:
@@ -548,6 +624,8 @@ class OrphanFacts:
     #: Former images (per the snapshot descriptions) that EC2 still finds.
     still_registered: frozenset[str] = frozenset()
     error: AwsError | None = None
+    retention: tuple[RetentionRule, ...] = ()
+    retention_error: AwsError | None = None
 
 
 async def gather_orphan_facts(
@@ -567,7 +645,8 @@ async def gather_orphan_facts(
             return OrphanFacts(
                 region, error=classify_error(exc, region=region, profile=aws.profile)
             )
-        return OrphanFacts(region, users, frozenset(alive))
+        retention, retention_error = await _retention(aws, region)
+        return OrphanFacts(region, users, frozenset(alive), None, retention, retention_error)
 
     results = await asyncio.gather(*(one(r, p) for r, p in by_region.items()))
     return {r.region: r for r in results}
@@ -593,8 +672,12 @@ def plan_delete_orphans(
         elif former and former in region.still_registered:
             reason = f"kept: its image {former} is still registered"
         delete = not reason
-        if delete:
+        rule = None
+        if delete and region is not None:
             reason = f"{snapshot.volume_size} GiB {tier}; its image {former or '?'} is gone"
+            rule = retaining(region.retention, SNAPSHOTS, snapshot.tags)
+            if rule is not None:
+                reason += f"; Recycle Bin keeps it restorable for {rule.days} days"
         fate = SnapshotFate(
             snapshot.region,
             snapshot.snapshot_id,
@@ -603,6 +686,7 @@ def plan_delete_orphans(
             delete,
             reason,
             keepers,
+            rule.days if rule else None,
         )
         fates.append(fate)
         steps.append(
@@ -620,7 +704,8 @@ def plan_delete_orphans(
         )
     cleanup = CleanupPlan(Plan("", "", ()), (), tuple(fates))
     deleted = [f.snapshot_id for f in fates if f.delete]
-    notes = [n for n in _notes(cleanup) if not n.startswith("Deregistering")]
+    errors = {r: f.retention_error for r, f in facts.items() if f.retention_error is not None}
+    notes = _notes(cleanup, errors)
     return CleanupPlan(
         Plan(
             action=ORPHANS_ACTION,
@@ -660,7 +745,7 @@ async def execute_cleanup(
     retry_delay: float = 1.0,
     cancel: asyncio.Event | None = None,
     journal_path: Path | None = None,
-) -> AsyncIterator[StepResult]:
+) -> AsyncGenerator[StepResult, None]:
     """Execute a cleanup plan; steps an earlier run already did (journal) are not resent."""
     done = succeeded_steps(plan, journal_path or journal.path, account=journal.account or None)
     async for result in execute(

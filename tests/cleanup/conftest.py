@@ -1,4 +1,4 @@
-"""Fixtures for the deregister-with-cleanup tests: one plain sandbox, a region per test.
+"""Fixtures for the deregister-with-cleanup tests: a plain sandbox per module, a region per test.
 
 Regions are EC2's isolation unit, so giving each test a region nobody else used keeps the
 tests independent without cleaning up. Engine tests talk to the sandbox through a
@@ -27,27 +27,33 @@ REGIONS = [
     "eu-south-2", "me-central-1", "ap-south-2", "il-central-1", "ca-west-1", "ap-southeast-4",
     "mx-central-1",
 ]  # fmt: skip
-_unused = iter(REGIONS)
+#: One pool of unused regions per test module (each module has its own sandbox).
+_pools: dict[str, Iterator[str]] = {}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cleanup_sandbox() -> Iterator[Sandbox]:
     with Sandbox() as running:
         yield running
 
 
-@pytest.fixture
-def region() -> str:
-    """A region no other test of tests/cleanup has touched."""
+def _next_region(request: pytest.FixtureRequest) -> str:
+    pool = _pools.setdefault(request.module.__name__, iter(REGIONS))
     try:
-        return next(_unused)
+        return next(pool)
     except StopIteration:  # pragma: no cover - add regions above when this fires
-        pytest.fail("tests/cleanup ran out of unused regions; extend REGIONS")
+        pytest.fail("this module ran out of unused regions; extend REGIONS or split it")
 
 
 @pytest.fixture
-def second_region() -> str:
-    return next(_unused)
+def region(request: pytest.FixtureRequest) -> str:
+    """A region no other test of this module has touched."""
+    return _next_region(request)
+
+
+@pytest.fixture
+def second_region(request: pytest.FixtureRequest) -> str:
+    return _next_region(request)
 
 
 @pytest.fixture

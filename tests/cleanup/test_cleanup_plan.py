@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,8 @@ from amitui.actions.execute import execute
 from amitui.aws import AwsSession
 from amitui.journal import Journal, read_entries
 from amitui.loader import load_region
-from amitui.model import Image, Inventory, Plan, StepOutcome, StepResult
+from amitui.model import AwsError as ModelAwsError
+from amitui.model import Image, Inventory, Plan, RegionStatus, StepOutcome, StepResult
 from amitui.sandbox import SANDBOX_ACCOUNT_ID, Sandbox
 from amitui.sandbox.proxy import AwsError, FaultProxy
 
@@ -484,3 +486,54 @@ def control(sandbox: Sandbox, path: str, body: dict[str, Any]) -> None:
         f"{sandbox.endpoint_url}/_amitui/{path}", data=json.dumps(body).encode(), method="POST"
     )
     urllib.request.urlopen(request).close()
+
+
+# --- rule 5: what stays restorable ---------------------------------------------------------
+
+
+async def test_plan_says_what_recycle_bin_keeps_restorable(
+    cleanup_sandbox: Sandbox, aws: AwsSession, ec2: Any, region: str
+) -> None:
+    rbin = boto(cleanup_sandbox.endpoint_url, region, "rbin")
+    rbin.create_rule(
+        ResourceType="EBS_SNAPSHOT",
+        RetentionPeriod={"RetentionPeriodValue": 7, "RetentionPeriodUnit": "DAYS"},
+        ResourceTags=[{"ResourceTagKey": "Keep", "ResourceTagValue": "yes"}],
+    )
+    rbin.create_rule(  # Region-level: every image
+        ResourceType="EC2_IMAGE",
+        RetentionPeriod={"RetentionPeriodValue": 14, "RetentionPeriodUnit": "DAYS"},
+    )
+    kept, plain = make_snapshot(ec2, 8), make_snapshot(ec2, 8)
+    ec2.create_tags(Resources=[kept], Tags=[{"Key": "Keep", "Value": "yes"}])
+    image = register_image(ec2, "retained", kept, plain)
+
+    _, cleanup = await plan(aws, region, image)
+
+    reasons = {s.target: s.reason for s in cleanup.plan.runnable}
+    assert "restorable for 7 days" in reasons[kept]
+    assert "Recycle Bin" not in reasons[plain]
+    assert "restorable for 14 days" in reasons[image]
+    notes = " ".join(cleanup.plan.notes)
+    assert "1 of 1 image(s) stay restorable for up to 14 days" in notes
+    assert "1 of 2 snapshot(s) stay restorable for up to 7 days" in notes
+    assert "1 deregistration(s)/deletion(s) are final" in notes
+
+
+async def test_unreadable_recycle_bin_rules_are_said_so(
+    aws: AwsSession, ec2: Any, region: str
+) -> None:
+    image = register_image(ec2, "unknown-retention", make_snapshot(ec2, 8))
+    inventory = await load(aws, region)
+    images = chosen(inventory, image)
+    facts = await gather_facts(aws, images, SANDBOX_ACCOUNT_ID)
+    denied = ModelAwsError(RegionStatus.DENIED, "AccessDeniedException", "no rbin:ListRules")
+    facts = replace(facts, regions={region: replace(facts.regions[region], retention_error=denied)})
+
+    cleanup = plan_deregister(inventory, images, facts)
+
+    assert any(
+        f"Recycle Bin rules in {region} could not be read (AccessDeniedException)" in n
+        for n in cleanup.plan.notes
+    )
+    assert runnable(cleanup) != set()  # unknown retention informs; it does not block

@@ -229,3 +229,29 @@ def test_auto_scaling_sees_launch_configurations(
     )
     configurations = autoscaling.describe_launch_configurations()["LaunchConfigurations"]
     assert [(c["LaunchConfigurationName"], c["ImageId"]) for c in configurations] == [("lc", image)]
+
+
+# --- Recycle Bin rules ----------------------------------------------------------------------
+
+
+def test_recycle_bin_rules_create_get_list(cleanup_sandbox: Sandbox, region: str) -> None:
+    rbin = boto(cleanup_sandbox.endpoint_url, region, "rbin")
+    created = rbin.create_rule(
+        ResourceType="EBS_SNAPSHOT",
+        RetentionPeriod={"RetentionPeriodValue": 7, "RetentionPeriodUnit": "DAYS"},
+        ResourceTags=[{"ResourceTagKey": "Keep", "ResourceTagValue": "yes"}],
+        Description="keep tagged snapshots a week",
+    )
+    assert created["Status"] == "available"
+    identifier = created["Identifier"]
+
+    listed = rbin.list_rules(ResourceType="EBS_SNAPSHOT")["Rules"]
+    assert [(r["Identifier"], r["RetentionPeriod"]["RetentionPeriodValue"]) for r in listed] == [
+        (identifier, 7)
+    ]
+    assert rbin.list_rules(ResourceType="EC2_IMAGE")["Rules"] == []
+    rule = rbin.get_rule(Identifier=identifier)
+    assert rule["ResourceTags"] == [{"ResourceTagKey": "Keep", "ResourceTagValue": "yes"}]
+    with pytest.raises(ClientError) as missing:
+        rbin.get_rule(Identifier="nope")
+    assert _code(missing) == "ResourceNotFoundException"

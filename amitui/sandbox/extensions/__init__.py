@@ -23,6 +23,7 @@ EXTENSIONS: tuple[str, ...] = (
     "deregister_snapshots",
     "image_references",
     "last_launched",
+    "recycle_bin",  # rbin CreateRule/GetRule/ListRules (moto has no Recycle Bin)
     "image_deprecation",  # Enable/DisableImageDeprecation, DeprecationTime; control field
     "image_block_public_access",  # Get/Enable/DisableImageBlockPublicAccess; blocks Group=all
     "launch_permissions",  # organization/OU ARN formats; encrypted AMIs never public
