@@ -7,8 +7,9 @@ enabled, the first answer to each read-only request is kept and replayed byte fo
 benchmark that warms the cache first measures the clients and the (proxy-added) network.
 
 Enabled only when ``AMITUI_SANDBOX_CACHE_READS=1`` is in the server's environment. The key is
-the request's SigV4 region, path and form body (Action, parameters, NextToken) -- the same
-request always gets the same answer. Any request that is not a ``Describe*``/``Get*``/
+the request's SigV4 region and service, path and form parameters (Action, parameters,
+NextToken; sorted, since clients order them differently) -- the same request always gets
+the same answer. Any request that is not a ``Describe*``/``Get*``/
 ``List*`` action, and any ``/_amitui/`` control request, empties the cache first, so a
 benchmark that changes the fleet never reads stale data. Error answers are not cached.
 """
@@ -21,7 +22,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
@@ -35,7 +36,7 @@ StartResponse = Callable[..., Any]
 _Answer = tuple[str, list[tuple[str, str]], bytes]
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, str, bytes], _Answer] = {}
+_cache: dict[tuple[str, str, tuple[tuple[str, str], ...]], _Answer] = {}
 
 
 def install() -> None:
@@ -53,14 +54,17 @@ def _call(
     body = environ["wsgi.input"].read(length) if length else b""
     environ["wsgi.input"] = io.BytesIO(body)  # downstream reads it again
     scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    action = (parse_qs(body.decode("utf-8", "replace")).get("Action") or [""])[0]
+    # botocore serialises parameters in the order the caller passed them: the same request
+    # from boto3 and from amitui differs only in order, so the key is the sorted form.
+    form = tuple(sorted(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)))
+    action = dict(form).get("Action", "")
     path = environ.get("PATH_INFO", "")
     if scope is None or not action.startswith(_READ_PREFIXES) or path.startswith("/_amitui/"):
         with _lock:
             _cache.clear()
         return original(self, environ, start_response)
 
-    key = (f"{scope[1]}/{scope[2]}", path, body)
+    key = (f"{scope[1]}/{scope[2]}", path, form)
     with _lock:
         cached = _cache.get(key)
     if cached is not None:
