@@ -220,13 +220,13 @@ class AwsSession:
                     kwargs["aws_access_key_id"] = self._credentials.access_key_id
                     kwargs["aws_secret_access_key"] = self._credentials.secret_access_key
                     kwargs["aws_session_token"] = self._credentials.session_token
-                client = await self._stack.enter_async_context(
+                created = await self._stack.enter_async_context(
                     self._session.create_client(service, **kwargs)
                 )
                 if self.read_only:
                     # Defence in depth: even code holding the raw client cannot mutate.
-                    client.meta.events.register("before-call", _refuse_mutating)
-                self._clients[key] = client
+                    created.meta.events.register("before-call", _refuse_mutating)
+                self._clients[key] = client = created
         return client
 
     def _guard(self, operation: str) -> None:
