@@ -47,6 +47,8 @@ from amitui.widgets.region_pane import RegionList, RegionPane
 
 SessionFactory = Callable[[LaunchOptions], AbstractAsyncContextManager[AwsSession]]
 
+#: On quit, how long to let a session that is still opening finish (so it is closed properly).
+SESSION_CLOSE_TIMEOUT = 15.0
 #: Wait this long on one image before fetching its extras (scrolling fetches nothing).
 EXTRAS_DELAY = 0.25
 
@@ -219,9 +221,9 @@ class AmituiApp(App[int]):
     async def on_unmount(self) -> None:
         # The session may still be opening (the demo sandbox starting in a thread): let it
         # finish, so its subprocess is stopped by the exit stack rather than left behind.
-        if self._session_task is not None:
+        if self._session_task is not None and not self._session_task.done():
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await self._session_task
+                await asyncio.wait_for(self._session_task, SESSION_CLOSE_TIMEOUT)
         await self._stack.aclose()
 
     # ---- workers -------------------------------------------------------------------------
@@ -437,10 +439,11 @@ class AmituiApp(App[int]):
         self.inspector.focus_active()
 
     @on(RegionPane.ViewChanged)
-    def _view_changed(self) -> None:
+    def _view_changed(self, event: RegionPane.ViewChanged) -> None:
         self._refresh_table()
         self._refresh_orphans()
-        self.table.focus()
+        if not event.toggled:
+            self.table.focus()
 
     @on(JumpToImage)
     def _jump(self, event: JumpToImage) -> None:

@@ -86,9 +86,11 @@ class RegionPane(Vertical):
     class ViewChanged(Message):
         """The regions the table should show; empty means every region."""
 
-        def __init__(self, regions: frozenset[str]) -> None:
+        def __init__(self, regions: frozenset[str], *, toggled: bool = False) -> None:
             super().__init__()
             self.regions = regions
+            #: From space in the list (the user is still choosing), not Enter.
+            self.toggled = toggled
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -153,13 +155,13 @@ class RegionPane(Vertical):
             state.count = count
             self._rebuild()
 
-    def show_regions(self, regions: Iterable[str]) -> None:
+    def show_regions(self, regions: Iterable[str], *, toggled: bool = False) -> None:
         """Set the view (empty: all regions) and say so."""
         self._view = frozenset(r for r in regions if r in self._states)
         if self._view == frozenset(self._states):
             self._view = frozenset()
         self._rebuild()
-        self.post_message(self.ViewChanged(self._view))
+        self.post_message(self.ViewChanged(self._view, toggled=toggled))
 
     @property
     def busy(self) -> bool:
@@ -181,7 +183,7 @@ class RegionPane(Vertical):
             return
         current = set(self._view or self._states)
         current.symmetric_difference_update({event.region})
-        self.show_regions(current or (event.region,))
+        self.show_regions(current or (event.region,), toggled=True)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()

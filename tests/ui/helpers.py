@@ -1,0 +1,63 @@
+"""Small helpers shared by the explorer's tests."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from textual.content import Content
+from textual.pilot import Pilot
+from textual.widgets import Static
+from textual.worker import WorkerState
+
+from amitui.app import AmituiApp
+from amitui.model import ImageKey
+
+
+async def wait_loaded(pilot: Pilot[int], timeout: float = 15.0) -> AmituiApp:
+    """Wait until the session is open, every region has answered and workers are idle."""
+    app = pilot.app
+    assert isinstance(app, AmituiApp)
+    waited = 0.0
+    while not (app.connected and not app.region_pane.busy):
+        await pilot.pause(0.05)
+        waited += 0.05
+        assert waited < timeout, "the explorer did not finish loading"
+    await settle(pilot)
+    return app
+
+
+async def settle(pilot: Pilot[int], timeout: float = 15.0) -> None:
+    """Wait until no worker is pending or running (cancelled ones included)."""
+    waited = 0.0
+    while any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers):
+        await pilot.pause(0.02)
+        waited += 0.02
+        assert waited < timeout, "workers did not settle"
+    await pilot.pause()
+
+
+def table_lines(app: AmituiApp) -> list[str]:
+    """The image table as text, header first (what the user sees)."""
+    table = app.table
+    return [table.render_line(y).text for y in range(min(table.row_count + 2, 40))]
+
+
+async def cursor_to(pilot: Pilot[int], key: ImageKey) -> None:
+    app = pilot.app
+    assert isinstance(app, AmituiApp)
+    assert app.table.move_cursor_to(key), f"{key} is not in the table"
+    await pilot.pause()
+    await settle(pilot)
+
+
+def static_text(app: AmituiApp, selector: str, width: int = 140) -> str:
+    """The plain text a Static shows (Rich renderables included)."""
+    content = app.query_one(selector, Static).content
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Content):
+        return content.plain
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(content)
+    return console.export_text()

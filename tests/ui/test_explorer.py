@@ -1,0 +1,379 @@
+"""Pilot tests: each feature of the explorer driven from the keyboard against the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import fleet as F
+from conftest import AppFactory, session_factory
+from helpers import cursor_to, settle, static_text, table_lines, wait_loaded
+
+from amitui.app import make_app
+from amitui.aws import AwsSession
+from amitui.backend import LaunchOptions
+from amitui.flows import FlowHost, register_flow, unregister_flow
+from amitui.model import Image, ImageKey, RegionStatus
+from amitui.sandbox.proxy import FaultProxy
+from amitui.widgets.filter_bar import FilterBar
+from amitui.widgets.help_screen import HelpScreen
+from amitui.widgets.image_table import ImageTable
+from amitui.widgets.lineage import LineageView
+from amitui.widgets.owner_scope import OwnerScope, OwnerScopeScreen
+from amitui.widgets.region_pane import RegionList
+from amitui.widgets.snapshot_tree import OrphanTree, SnapshotTree
+
+SIZE = (160, 45)
+WEB = "web-golden-2026.11.03"
+
+
+def key(fleet: F.Fleet, region: str, name: str) -> ImageKey:
+    return ImageKey(region, fleet.image(region, name))
+
+
+async def test_first_paint_comes_before_any_aws_call(fleet: F.Fleet) -> None:
+    release = asyncio.Event()
+    real = session_factory(fleet.endpoint_url)
+
+    @asynccontextmanager
+    async def slow_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
+        await release.wait()  # e.g. the demo sandbox still starting
+        async with real(options) as aws:
+            yield aws
+
+    app = make_app(LaunchOptions(regions=F.REGIONS), session_factory=slow_session, now=F.NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.region_pane.regions == list(F.REGIONS)
+        assert app.region_pane.busy  # every region shows its spinner
+        assert "Connecting" in table_lines(app)[1]
+        release.set()
+        await wait_loaded(pilot)
+        assert app.table.total_count == 7
+
+
+async def test_regions_stream_in_with_counts_and_merge(make: AppFactory, fleet: F.Fleet) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        states = {r: app.region_pane.state(r) for r in F.REGIONS}
+        assert {r: (s.status, s.count) for r, s in states.items() if s} == {
+            F.HOME: (RegionStatus.LOADED, 5),
+            F.COPY_REGION: (RegionStatus.LOADED, 1),
+            F.OTHER_REGION: (RegionStatus.LOADED, 1),
+        }
+        assert app.table.show_region  # merged view has a Region column
+        assert "Region" in table_lines(app)[0]
+        assert app.query_one("#table-box").border_title == "Images 7"
+
+
+async def test_failed_region_shows_its_error_and_the_rest_stay_usable(
+    make: AppFactory, failing_proxy: FaultProxy
+) -> None:
+    app = make(failing_proxy.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        state = app.region_pane.state(F.OTHER_REGION)
+        assert state is not None and state.status is RegionStatus.DENIED
+        assert state.error is not None and state.error.code == "AuthFailure"
+        assert app.table.total_count == 6
+        await pilot.press("g", "end")  # the failed region in the list: its error in full
+        info = static_text(app, "#region-info")
+        assert "AuthFailure" in info and "Fix:" in info
+        await pilot.press("tab")
+        await pilot.press("down")
+        assert app.table.cursor_row == 1  # the table still works
+
+
+async def test_one_several_or_all_regions(make: AppFactory) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        regions = app.query_one(RegionList)
+        regions.focus()
+        regions.highlighted = 1  # us-east-1
+        await pilot.press("enter")
+        assert app.table.total_count == 5 and not app.table.show_region
+        regions.focus()
+        regions.highlighted = 2  # eu-west-1
+        await pilot.press("space")
+        assert app.table.total_count == 6 and app.table.show_region
+        regions.highlighted = 0
+        await pilot.press("enter")
+        assert app.table.total_count == 7
+
+
+async def test_filter_is_live_enter_keeps_escape_clears(make: AppFactory) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("slash", *"golden")
+        assert app.table.row_count == 3
+        assert isinstance(app.focused, FilterBar)
+        await pilot.press("enter")
+        assert isinstance(app.focused, ImageTable)
+        assert app.table.row_count == 3
+        assert "filter: golden" in str(app.query_one("#table-box").border_title)
+        await pilot.press("slash", "escape")
+        assert app.table.row_count == 7 and isinstance(app.focused, ImageTable)
+        # description and tag values are searched too
+        app.table.set_filter("PAYMENTS")
+        assert [r.image.name for r in app.table.visible_rows] == ["api-2026.08.15"]
+        app.table.set_filter("database base")
+        assert [r.image.name for r in app.table.visible_rows] == ["db-base-2026.09.01"]
+
+
+async def test_sort_by_column_and_reverse(make: AppFactory) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        dates = [r.image.creation_date for r in app.table.visible_rows]
+        assert dates == sorted(dates, reverse=True)  # newest first by default
+        app.action_sort_by("name")
+        names = [r.image.name.lower() for r in app.table.visible_rows]
+        assert names == sorted(names)
+        await pilot.press("O")
+        assert [r.image.name.lower() for r in app.table.visible_rows] == sorted(names)[::-1]
+        await pilot.press("o")
+        assert app.table.sort_column != "name"
+        assert "sorted by" in str(app.query_one("#table-box").border_subtitle)
+
+
+async def test_marks_are_visible_counted_and_selected(make: AppFactory, fleet: F.Fleet) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        first = app.table.cursor_image
+        await pilot.press("space", "space")
+        assert "● 2 marked" in str(app.query_one("#table-box").border_title)
+        assert table_lines(app)[1].startswith("●")
+        assert len(app.selected_images()) == 2 and app.selected_images()[0] == first
+        await pilot.press("u")
+        assert app.selected_images() == [app.table.cursor_image]
+
+
+async def test_details_load_launch_permissions_lazily_and_cache_them(
+    make: AppFactory, fleet: F.Fleet, proxy: FaultProxy
+) -> None:
+    app = make(proxy.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        proxy.clear_requests()
+        api = key(fleet, F.HOME, "api-2026.08.15")
+        await cursor_to(pilot, api)
+        details = static_text(app, "#details-body")
+        assert "210987654321" in details and "x86_64" in details
+        asked = [r for r in proxy.requests if r.action == "DescribeImageAttribute"]
+        assert asked
+        await cursor_to(pilot, key(fleet, F.HOME, WEB))
+        proxy.clear_requests()
+        await cursor_to(pilot, api)
+        assert not [r for r in proxy.requests if r.action == "DescribeImageAttribute"]
+        row = next(r for r in app.table.visible_rows if r.key == api)
+        assert "shared" in row.cells  # the table learns it is shared
+
+
+async def test_snapshot_tree_shows_shared_snapshots_and_jumps(
+    make: AppFactory, fleet: F.Fleet
+) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await cursor_to(pilot, key(fleet, F.HOME, WEB))
+        await pilot.press("t")
+        tree = app.query_one(SnapshotTree)
+        labels = [str(n.label) for n in _walk(tree.root)]
+        assert any(fleet.snapshots["web-data"] in label for label in labels)
+        assert any("encrypted" in label and F.ROOT_KEY in label for label in labels)
+        other = next(n for n in _walk(tree.root) if n.data is not None)
+        assert other.data == key(fleet, F.HOME, "web-golden-2026.10.20")
+        tree.focus()
+        tree.move_cursor(other)
+        await pilot.press("enter")
+        assert app.table.cursor_image is not None
+        assert app.table.cursor_image.key == other.data
+
+
+async def test_orphaned_snapshots_per_region(make: AppFactory, fleet: F.Fleet) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("n")
+        labels = [str(n.label) for n in _walk(app.query_one(OrphanTree).root)]
+        assert any(fleet.snapshots["orphan"] in s and F.GONE_IMAGE in s for s in labels)
+
+
+async def test_lineage_shows_the_family_and_navigates(make: AppFactory, fleet: F.Fleet) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await cursor_to(pilot, key(fleet, F.HOME, WEB))
+        await pilot.press("l")
+        lineage = app.query_one(LineageView)
+        ids = [o.id for o in lineage.options]
+        copy = key(fleet, F.COPY_REGION, WEB)
+        assert set(ids) == {str(key(fleet, F.HOME, WEB)), str(copy)}
+        lineage.focus()
+        lineage.highlighted = ids.index(str(copy))
+        await pilot.press("enter")
+        assert app.table.cursor_image is not None and app.table.cursor_image.key == copy
+
+
+async def test_help_lists_every_contract_key(make: AppFactory) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        entries = {(e.keys, e.description) for e in app.help_entries()}
+        for keys in ("/", "space", "c", "s", "d", "x", "r", "?", "q"):
+            assert any(k == keys for k, _ in entries), keys
+        await pilot.press("q")  # closes help, does not quit
+        assert not isinstance(app.screen, HelpScreen) and app.is_running
+
+
+async def test_action_keys_run_the_registered_flow(make: AppFactory, fleet: F.Fleet) -> None:
+    seen: list[tuple[str, list[str]]] = []
+
+    async def fake(host: FlowHost, images: Sequence[Image]) -> None:
+        seen.append(("copy", [i.image_id for i in images]))
+        await host.reload_regions([F.COPY_REGION])
+
+    register_flow("copy", fake)
+    try:
+        app = make()
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_loaded(pilot)
+            assert isinstance(app, FlowHost)
+            cursor = app.table.cursor_image
+            assert cursor is not None
+            await pilot.press("c")
+            await settle(pilot)
+            assert seen == [("copy", [cursor.image_id])]
+            await pilot.press("space", "space", "c")
+            await settle(pilot)
+            assert len(seen[-1][1]) == 2
+    finally:
+        unregister_flow("copy")
+
+
+async def test_missing_flow_says_not_available(make: AppFactory) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        app.action_flow("no-such-action")
+        await pilot.pause()
+        assert any("no action named" in str(n.message) for n in app._notifications)
+
+
+async def test_read_only_hides_and_refuses_mutating_keys(make: AppFactory) -> None:
+    called: list[str] = []
+
+    async def fake(host: FlowHost, images: Sequence[Image]) -> None:
+        called.append("x")
+
+    register_flow("deregister", fake)
+    try:
+        app = make(read_only=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_loaded(pilot)
+            shown = {b.binding.action for b in app.active_bindings.values() if b.binding.show}
+            assert not any(a.startswith("flow") for a in shown)
+            await pilot.press("x")
+            await settle(pilot)
+            assert called == []
+            assert not [e for e in app.help_entries() if e.description == "Deregister"]
+            assert "READ-ONLY" in static_text(app, "#scope-bar")
+    finally:
+        unregister_flow("deregister")
+
+
+async def test_key_overrides_from_config(make: AppFactory) -> None:
+    calls: list[int] = []
+
+    async def fake(host: FlowHost, images: Sequence[Image]) -> None:
+        calls.append(len(images))
+
+    register_flow("share", fake)
+    try:
+        app = make(key_overrides={"share": "S", "help": "f1"})
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_loaded(pilot)
+            await pilot.press("s")
+            await settle(pilot)
+            assert calls == []
+            await pilot.press("S")
+            await settle(pilot)
+            assert calls == [1]
+            assert any(e.keys == "f1" and e.description == "Help" for e in app.help_entries())
+    finally:
+        unregister_flow("share")
+
+
+async def test_owner_scope_and_toggles_reload(make: AppFactory) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("w")
+        assert isinstance(app.screen, OwnerScopeScreen)
+        await pilot.press("down", "down", "enter")  # Amazon
+        await wait_loaded(pilot)
+        assert app.scope.owners == ("amazon",)
+        assert all(r.image.owner_id != "123456789012" for r in app.table.visible_rows)
+        await pilot.press("D")
+        assert not app.scope.include_deprecated
+        await wait_loaded(pilot)
+
+
+async def test_stale_results_are_discarded(make: AppFactory, failing_proxy: FaultProxy) -> None:
+    app = make(failing_proxy.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        failing_proxy.set_latency(F.HOME, 400)
+        await pilot.press("r")  # a refresh in flight…
+        await pilot.pause(0.05)
+        app.set_scope(OwnerScope(owners=("210987654321",)))  # …superseded by a scope change
+        await wait_loaded(pilot)
+        assert app.table.total_count == 0  # nothing of the old scope came back
+
+
+async def test_markup_in_names_renders_literally(make: AppFactory, fleet: F.Fleet) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        app.region_pane.show_regions([F.HOME])  # wide name column
+        await cursor_to(pilot, key(fleet, F.HOME, F.MARKUP_NAME))
+        lines = table_lines(app)
+        assert any(F.MARKUP_NAME[:30] in line for line in lines), lines
+        details = static_text(app, "#details-body")
+        assert "[bold]not bold[/bold]" in details
+
+
+async def test_palette_offers_regions_scopes_and_actions(make: AppFactory) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        texts = [e.text for e in app.palette_entries()]
+        assert "Show region eu-west-1" in texts and "Owner: Amazon" in texts
+        assert "Copy…" in texts and "Guided cleanup…" in texts
+        await pilot.press("ctrl+p", *"show region eu-west-1")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.table.total_count == 1
+
+
+async def test_q_quits_cleanly(make: AppFactory) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+    assert app.return_code in (0, None)
+
+
+def _walk(node):  # type: ignore[no-untyped-def]
+    yield node
+    for child in node.children:
+        yield from _walk(child)
