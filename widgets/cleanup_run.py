@@ -12,6 +12,8 @@ Contract::
 - Escape while running sets ``cancel``: no new step starts, steps in flight finish and are
   shown. Once finished, Enter or Escape closes the screen, which returns every result.
 - Failed and skipped steps are listed under "Left behind" with the AWS error or the reason.
+  Then ``r`` closes the screen with :attr:`RunScreen.retry` set: the flow runs the same plan
+  again (the journal makes done steps count as done, so only what was left is retried).
 """
 
 from __future__ import annotations
@@ -78,7 +80,11 @@ class RunScreen(ModalScreen[tuple[StepResult, ...]]):
     BINDINGS = [
         Binding("escape", "stop_or_close", "Stop", id="run.stop", tooltip="Stop or close"),
         Binding("enter", "close", "Close", show=False, id="run.close", tooltip="Close"),
-    ]
+        Binding(
+            "r", "retry", "Retry", show=False, id="run.retry",
+            tooltip="Run the plan again: what is done stays done, the rest is retried",
+        ),
+    ]  # fmt: skip
 
     def __init__(self, plan: Plan, run: RunResults) -> None:
         super().__init__()
@@ -87,6 +93,8 @@ class RunScreen(ModalScreen[tuple[StepResult, ...]]):
         self._cancel = asyncio.Event()
         self.results: list[StepResult] = []
         self.finished = False
+        #: Set when the user asked to run the plan again (``r`` after a partial run).
+        self.retry = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="run-box"):
@@ -140,7 +148,10 @@ class RunScreen(ModalScreen[tuple[StepResult, ...]]):
         else:
             body.append("Everything in the plan was done.", style="green")
         self.query_one("#run-left", Static).update(body)
-        self.query_one("#run-help", Static).update(Text("Finished. Enter or Escape: close"))
+        help_text = "Finished. Enter or Escape: close"
+        if left or missing:
+            help_text += " · r: run the plan again (done steps are not repeated)"
+        self.query_one("#run-help", Static).update(Text(help_text))
 
     def action_stop_or_close(self) -> None:
         if self.finished:
@@ -153,4 +164,9 @@ class RunScreen(ModalScreen[tuple[StepResult, ...]]):
 
     def action_close(self) -> None:
         if self.finished:
+            self.dismiss(tuple(self.results))
+
+    def action_retry(self) -> None:
+        if self.finished and any(r.outcome is not StepOutcome.OK for r in self.results):
+            self.retry = True
             self.dismiss(tuple(self.results))

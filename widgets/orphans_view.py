@@ -58,7 +58,7 @@ class OrphansScreen(ModalScreen[tuple[SnapshotRef, ...] | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Close", id="orphans.close", tooltip="Close, change nothing"),
-        Binding("space", "toggle_mark", "Mark", id="orphans.toggle", tooltip="(Un)mark this snapshot"),
+        Binding("space", "toggle_mark", "Mark", id="orphans.toggle", tooltip="(Un)mark it"),
         Binding("a", "mark_all", "All", id="orphans.all", tooltip="Mark every snapshot"),
         Binding("n", "mark_none", "None", id="orphans.none", tooltip="Unmark every snapshot"),
         Binding(

@@ -745,8 +745,10 @@ async def execute_cleanup(
     retry_delay: float = 1.0,
     cancel: asyncio.Event | None = None,
     journal_path: Path | None = None,
+    preflight: bool = False,
 ) -> AsyncGenerator[StepResult, None]:
-    """Execute a cleanup plan; steps an earlier run already did (journal) are not resent."""
+    """Execute a cleanup plan; steps an earlier run already did (journal) are not resent.
+    ``preflight``: an EC2 DryRun of every call first (nothing runs unless all are allowed)."""
     done = succeeded_steps(plan, journal_path or journal.path, account=journal.account or None)
     async for result in execute(
         aws,
@@ -755,6 +757,7 @@ async def execute_cleanup(
         retry=lambda step: cleanup_policy(step, retry_delay=retry_delay),
         done=done,
         cancel=cancel,
+        preflight=preflight and not done,
     ):
         yield result
 

@@ -13,7 +13,7 @@ user opens the orphaned snapshots list, cleaned through the same plan/confirm/jo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 
 from amitui.actions.cleanup import (
     CleanupPlan,
@@ -49,17 +49,35 @@ async def _account(host: FlowHost) -> str:
     return await host.aws.account_id()
 
 
-async def _run_plan(host: FlowHost, plan: Plan, account: str) -> tuple[StepResult, ...]:
-    """Execute a confirmed cleanup plan behind the progress screen; reload what changed."""
+async def _run_plan(
+    host: FlowHost, plan: Plan, account: str, *, preflight: bool = False
+) -> tuple[StepResult, ...]:
+    """Execute a confirmed cleanup plan behind the progress screen; reload what changed.
+
+    After a partial run the user may run the same plan again (``r``): the journal says what
+    is already done, so a rerun converges instead of repeating calls.
+    """
     journal = Journal(account=account)
     try:
-        results: tuple[StepResult, ...] = await host.push_screen_wait(
-            RunScreen(plan, lambda cancel: execute_cleanup(host.aws, plan, journal, cancel=cancel))
-        )
+        while True:
+            screen = RunScreen(plan, _runner(host, plan, journal, preflight=preflight))
+            results: tuple[StepResult, ...] = await host.push_screen_wait(screen)
+            preflight = False  # a rerun only finishes what is left
+            if not screen.retry:
+                break
     finally:
         journal.close()
     await host.reload_regions(sorted({s.region for s in plan.runnable}))
     return results
+
+
+def _runner(
+    host: FlowHost, plan: Plan, journal: Journal, *, preflight: bool
+) -> Callable[[asyncio.Event], AsyncGenerator[StepResult, None]]:
+    def run(cancel: asyncio.Event) -> AsyncGenerator[StepResult, None]:
+        return execute_cleanup(host.aws, plan, journal, cancel=cancel, preflight=preflight)
+
+    return run
 
 
 def _report(host: FlowHost, results: Sequence[StepResult], what: str) -> None:
@@ -85,9 +103,9 @@ async def run_deregister(host: FlowHost, images: Sequence[Image]) -> None:
     )
     facts = await gather_facts(host.aws, images, account)
     cleanup = plan_deregister(host.inventory, images, facts)
-    confirmed = await host.push_screen_wait(PlanScreen(cleanup.plan))
-    if confirmed:
-        results = await _run_plan(host, cleanup.plan, account)
+    review = PlanScreen(cleanup.plan)
+    if await host.push_screen_wait(review):
+        results = await _run_plan(host, cleanup.plan, account, preflight=review.dry_run_first)
         host.clear_marks()
         _report(host, results, "Deregister with cleanup")
     await _offer_to_lift_protection(host, cleanup, account)
@@ -215,7 +233,8 @@ async def run_orphans(host: FlowHost) -> None:
     account = await _account(host)
     facts = await gather_orphan_facts(host.aws, picked)
     cleanup = plan_delete_orphans(picked, facts)
-    if not await host.push_screen_wait(PlanScreen(cleanup.plan)):
+    review = PlanScreen(cleanup.plan)
+    if not await host.push_screen_wait(review):
         return
-    results = await _run_plan(host, cleanup.plan, account)
+    results = await _run_plan(host, cleanup.plan, account, preflight=review.dry_run_first)
     _report(host, results, "Orphaned snapshots")

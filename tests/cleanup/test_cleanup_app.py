@@ -19,12 +19,15 @@ from cleanup_support import boto
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from amitui.actions.cleanup import gather_facts, plan_deregister
 from amitui.app import AmituiApp, make_app
 from amitui.aws import AwsSession
 from amitui.backend import LaunchOptions, demo_sandbox, sandbox_session
 from amitui.journal import read_entries
-from amitui.model import Image
-from amitui.sandbox import Sandbox
+from amitui.model import Image, StepOutcome
+from amitui.sandbox import SANDBOX_ACCOUNT_ID, Sandbox
+from amitui.sandbox.proxy import AwsError as ProxyAwsError
+from amitui.sandbox.proxy import FaultProxy
 from amitui.widgets.cleanup_run import RunScreen
 from amitui.widgets.cleanup_view import CleanupScreen
 from amitui.widgets.orphans_view import OrphansScreen
@@ -98,6 +101,7 @@ async def test_in_use_and_protected_images_are_excluded_and_explained(demo: Sand
         assert "launch template web-prod" in reasons[in_use.image_id]
         assert "deregistration protection is on" in reasons[protected.image_id]
         assert "DisableImageDeregistrationProtection" in reasons[protected.image_id]
+        await wait_for(pilot, lambda: app.screen.query(".excluded"))
         rendered = " ".join(str(w.content) for w in app.screen.query(".excluded"))
         assert "web-prod" in rendered and "DisableImageDeregistrationProtection" in rendered
 
@@ -257,3 +261,72 @@ async def test_orphaned_snapshots_cleaned_through_the_same_flow(
     assert not orphans & remaining
     sent = [e for e in journal_entries(tmp_path) if e["phase"] == "sent"]
     assert {e["target"] for e in sent} == orphans
+
+
+async def test_partial_failure_shown_and_rerun_from_the_progress_screen(
+    demo: Sandbox, tmp_path: Path
+) -> None:
+    """A snapshot delete fails: it is listed as left behind; ``r`` reruns the same plan,
+    which does only what was left (the deregistration is not sent again)."""
+    region = "ap-northeast-1"
+    with FaultProxy(demo.endpoint_url) as faults:
+
+        @asynccontextmanager
+        async def session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
+            async with sandbox_session(faults.url, max_attempts=0) as aws:
+                yield aws
+
+        app = make_app(
+            LaunchOptions(regions=(region,), demo=True), session_factory=session, now=NOW
+        )
+        async with app.run_test(size=SIZE) as pilot:
+            await loaded(pilot, app, region)
+            images = list(app.inventory.images())
+            facts = await gather_facts(app.aws, images, SANDBOX_ACCOUNT_ID)
+            cleanup = plan_deregister(app.inventory, images, facts)
+            image = next(
+                v.image
+                for v in cleanup.verdicts
+                if v.deregister and any(f.delete for f in v.snapshots)
+            )
+            app.table.move_cursor_to(image.key)
+            faults.add_fault(
+                ProxyAwsError("InternalError", "We encountered an internal error."),
+                region=region,
+                action="DeleteSnapshot",
+                count=1,
+            )
+
+            await pilot.press("x")
+            await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+            await type_text(pilot, image.image_id)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.finished)
+            first = app.screen
+            assert [r.error.code for r in first.results if r.error] == ["InternalError"]  # type: ignore[attr-defined]
+            left = str(first.query_one("#run-left").content)
+            assert "Left behind" in left and "InternalError" in left
+            faults.clear_requests()
+
+            await pilot.press("r")
+            await wait_for(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, RunScreen)
+                    and app.screen is not first
+                    and app.screen.finished
+                ),
+            )
+            second = app.screen
+            assert {r.outcome for r in second.results} == {StepOutcome.OK}  # type: ignore[attr-defined]
+            assert "Everything in the plan was done" in str(second.query_one("#run-left").content)
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+        assert [a for a in faults.actions() if a in ("DeregisterImage", "DeleteSnapshot")] == [
+            "DeleteSnapshot"
+        ]
+    remaining = {
+        s["SnapshotId"]
+        for s in ec2_of(demo, region).describe_snapshots(OwnerIds=["self"])["Snapshots"]
+    }
+    assert not set(image.snapshot_ids) & remaining

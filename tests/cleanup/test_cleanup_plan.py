@@ -537,3 +537,18 @@ async def test_unreadable_recycle_bin_rules_are_said_so(
         for n in cleanup.plan.notes
     )
     assert runnable(cleanup) != set()  # unknown retention informs; it does not block
+
+
+async def test_dry_run_preflight_refusal_runs_nothing(
+    aws: AwsSession, faults: FaultProxy, ec2: Any, region: str, journal: Journal
+) -> None:
+    snapshot = make_snapshot(ec2, 8)
+    image = register_image(ec2, "checked-first", snapshot)
+    _, cleanup = await plan(aws, region, image)
+    faults.add_fault(AwsError("UnauthorizedOperation", status=403), action="DeleteSnapshot")
+
+    results = await run(aws, cleanup.plan, journal, preflight=True)
+
+    assert results[f"delete-snapshot:{region}/{snapshot}"].outcome is StepOutcome.FAILED
+    assert results[f"deregister:{region}/{image}"].outcome is StepOutcome.SKIPPED
+    assert image in registered(ec2) and snapshot in snapshots(ec2)
