@@ -81,6 +81,11 @@ def retry_by_operation(policies: Mapping[str, RetryPolicy]) -> RetryChooser:
     return lambda step: policies.get(step.operation, NO_RETRY)
 
 
+async def _in_thread(write: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+    """Journal writes fsync: keep them off the event loop (the UI's), still in order."""
+    await asyncio.to_thread(write, *args, **kwargs)
+
+
 def _skipped(step: Step, detail: str) -> StepResult:
     return StepResult(step, StepOutcome.SKIPPED, detail=detail)
 
@@ -104,7 +109,7 @@ async def dry_run(
 
     async def check(step: Step) -> StepResult:
         if journal:
-            journal.sent(run, plan.action, step, dry_run=True)
+            await _in_thread(journal.sent, run, plan.action, step, dry_run=True)
         try:
             response = await _send(aws, step, dry_run=True)
         except Exception as exc:  # classified below; DryRunOperation is the success case
@@ -121,7 +126,7 @@ async def dry_run(
                 step, StepOutcome.OK, response, detail="dry run ignored: the call was made"
             )
         if journal:
-            journal.outcome(run, plan.action, result, dry_run=True)
+            await _in_thread(journal.outcome, run, plan.action, result, dry_run=True)
         return result
 
     return list(await asyncio.gather(*(check(step) for step in plan.runnable)))
@@ -161,9 +166,9 @@ async def execute(
     done = done or {}
     choose = retry or (lambda step: NO_RETRY)
 
-    def skip(step: Step, detail: str) -> StepResult:
+    async def skip(step: Step, detail: str) -> StepResult:
         result = _skipped(step, detail)
-        journal.outcome(run, plan.action, result)
+        await _in_thread(journal.outcome, run, plan.action, result)
         return result
 
     if preflight:
@@ -172,7 +177,7 @@ async def execute(
         if refused:
             for check in checks:
                 if check.outcome is StepOutcome.OK:
-                    yield skip(
+                    yield await skip(
                         check.step,
                         f"not run: the DryRun check refused {len(refused)} call(s) of this plan",
                     )
@@ -191,7 +196,7 @@ async def execute(
         policy = choose(step)
         attempt = 1
         while True:
-            journal.sent(run, plan.action, step)
+            await _in_thread(journal.sent, run, plan.action, step)
             try:
                 response = await _send(aws, step)
             except asyncio.CancelledError:
@@ -216,11 +221,12 @@ async def execute(
                     result = StepResult(
                         step, StepOutcome.OK, detail=f"already done: AWS answered {error.code}"
                     )
-                    journal.outcome(run, plan.action, result)
+                    await _in_thread(journal.outcome, run, plan.action, result)
                     return result
                 if policy.retries(error, attempt) and not (cancel and cancel.is_set()):
                     wait = policy.wait(attempt)
-                    journal.outcome(
+                    await _in_thread(
+                        journal.outcome,
                         run,
                         plan.action,
                         StepResult(
@@ -239,7 +245,7 @@ async def execute(
             else:
                 detail = f"succeeded on attempt {attempt}" if attempt > 1 else ""
                 result = StepResult(step, StepOutcome.OK, response, detail=detail)
-            journal.outcome(run, plan.action, result)
+            await _in_thread(journal.outcome, run, plan.action, result)
             return result
 
     async def decide(step: Step) -> StepResult:
@@ -253,10 +259,10 @@ async def execute(
                 dict(done[step.step_id]),
                 detail="already done in an earlier run (journal); not sent again",
             )
-            journal.outcome(run, plan.action, result)
+            await _in_thread(journal.outcome, run, plan.action, result)
             return result
         if step.step_id in in_cycle:
-            return skip(step, "not run: its dependencies form a cycle (a bug in the plan)")
+            return await skip(step, "not run: its dependencies form a cycle (a bug in the plan)")
         blocked = [d for d in step.depends_on if outcomes.get(d) is not StepOutcome.OK]
         if blocked:
             reasons = [
@@ -265,9 +271,9 @@ async def execute(
                 else f"{dep} {outcomes[dep].value}"
                 for dep in blocked
             ]
-            return skip(step, "skipped: " + "; ".join(reasons))
+            return await skip(step, "skipped: " + "; ".join(reasons))
         if cancel is not None and cancel.is_set():
-            return skip(step, "cancelled before it was sent")
+            return await skip(step, "cancelled before it was sent")
         in_flight.add(step.step_id)
         try:
             return await attempt_all(step)
@@ -279,14 +285,19 @@ async def execute(
             result = await decide(step)
         except asyncio.CancelledError:
             if step.step_id not in in_flight:
-                skip(step, "cancelled: the run was closed before this step was sent")
+                # Cancelled: no more awaiting here, so the line is written synchronously.
+                journal.outcome(
+                    run,
+                    plan.action,
+                    _skipped(step, "cancelled: the run was closed before this step was sent"),
+                )
             outcomes.setdefault(step.step_id, StepOutcome.SKIPPED)
             finished[step.step_id].set()
             raise
         except Exception as exc:  # a bug, not an AWS error: still reported, never hangs the run
             error = classify_error(exc, region=step.region, profile=aws.profile)
             result = StepResult(step, StepOutcome.FAILED, error=error, detail="internal error")
-            journal.outcome(run, plan.action, result)
+            await _in_thread(journal.outcome, run, plan.action, result)
         outcomes[step.step_id] = result.outcome
         finished[step.step_id].set()
         queue.put_nowait(result)
