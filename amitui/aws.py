@@ -29,6 +29,7 @@ from botocore import exceptions as boto_exceptions
 from botocore.utils import parse_timestamp
 
 from amitui.model import AwsError, RegionStatus
+from amitui.text import inert
 
 #: Read-only operations start with one of these; anything else changes the account.
 _READ_PREFIXES = ("Describe", "Get", "List")
@@ -344,7 +345,10 @@ def scrub_secrets(text: str) -> str:
 def classify_error(exc: BaseException, *, region: str = "", profile: str | None = None) -> AwsError:
     """Turn any exception from an AWS call into an :class:`AwsError` the UI and ``ls`` show."""
     error = _classify(exc, region, profile)
-    return AwsError(error.status, error.code, _short(scrub_secrets(error.message)), error.hint)
+    # AWS echoes parameter values (names, tags) in messages: make them inert at the source,
+    # so no display path (a notification with markup=False) can show a live control.
+    message = inert(_short(scrub_secrets(error.message)))
+    return AwsError(error.status, inert(error.code), message, inert(error.hint))
 
 
 def _classify(exc: BaseException, region: str, profile: str | None) -> AwsError:

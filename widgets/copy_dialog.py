@@ -107,15 +107,16 @@ class CopyDialog(FormDialog[CopyForm, ResultT]):
         yield Vertical(id="destinations")
         single = len(self.sources) == 1
         yield field_label("Name of the copies")
+        # Pre-filled from the source: untrusted, so controls are shown as visible escapes.
         yield Input(
-            self.sources[0].name if single else "",
+            inert(self.sources[0].name) if single else "",
             placeholder="(each copy keeps its source's name)",
             id="name",
             disabled=not single,
         )
         yield field_label("Description")
         yield Input(
-            self.sources[0].description if single else "",
+            inert(self.sources[0].description) if single else "",
             placeholder="(each copy keeps its source's description)",
             id="description",
             disabled=not single,

@@ -14,6 +14,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from amitui.text import inert
+
 
 @dataclass(frozen=True, slots=True)
 class HelpEntry:
@@ -34,8 +36,13 @@ def help_table(entries: Sequence[HelpEntry]) -> Table:
             if section is not None:
                 table.add_row()
             section = entry.section
-            table.add_row(Text(section, style="bold underline"), "", "")
-        table.add_row(Text(entry.keys), Text(entry.description), Text(entry.detail, "dim"))
+            table.add_row(Text(inert(section), style="bold underline"), "", "")
+        # Keys can come from the user's config file: shown as text, controls made visible.
+        table.add_row(
+            Text(inert(entry.keys)),
+            Text(inert(entry.description)),
+            Text(inert(entry.detail), "dim"),
+        )
     return table
 
 

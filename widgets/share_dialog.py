@@ -77,9 +77,9 @@ class ShareDialog(FormDialog[ShareForm, ResultT]):
             yield Static(Text("⚠ " + inert(note)), classes="note")
         yield field_label("Current launch permissions (untick to remove)")
         if self.current:
-            yield SelectionList[str](
-                *(Selection(inert(g.label), g.value, True) for g in self.current), id="current"
-            )
+            # Text, not str: a str prompt would be parsed as markup.
+            options = [Selection(Text(inert(g.label)), g.value, True) for g in self.current]
+            yield SelectionList[str](*options, id="current")
         else:
             yield Static(Text("Private: no account, organization or OU can launch it"))
         yield field_label(
