@@ -480,3 +480,32 @@ async def test_dry_run_first_refuses_without_changing_anything(
     assert "DeprecationTime" not in ec2.describe_images(ImageIds=[image_id])["Images"][0]
     dry = [e for e in journal_lines() if e["step"].endswith(image_id)]
     assert [e["dry_run"] for e in dry] == [True, True]
+
+
+async def test_marked_images_in_several_regions_share_one_plan(
+    explorer: Callable[..., AmituiApp], fault_proxy: FaultProxy, ec2_in: Callable[[str], Any]
+) -> None:
+    """Actions apply to the marked images, whatever their regions: one plan, one run."""
+    west, europe = ec2_in(SOURCE), ec2_in("eu-west-1")
+    first = register_image(west, f"marked-a-{time.time_ns()}", make_snapshot(west, 1))
+    second = register_image(europe, f"marked-b-{time.time_ns()}", make_snapshot(europe, 1))
+    app = explorer()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await on_image(pilot, ImageKey(SOURCE, first))
+        app.table.set_marks([ImageKey(SOURCE, first), ImageKey("eu-west-1", second)])
+        await pilot.pause()
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, DeprecateDialog))
+        app.screen.query_one("#when", Input).value = "2030-01-31 09:00"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, PlanScreen))
+        plan = app.screen.plan  # type: ignore[attr-defined]
+        assert {(s.region, s.target) for s in plan.runnable} == {
+            (SOURCE, first),
+            ("eu-west-1", second),
+        }
+        await pilot.press("y")
+        await finish_progress(pilot, app)
+    for ec2, image_id in ((west, first), (europe, second)):
+        (image,) = ec2.describe_images(ImageIds=[image_id])["Images"]
+        assert image["DeprecationTime"] == "2030-01-31T09:00:00.000Z"
