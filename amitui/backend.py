@@ -17,6 +17,8 @@ from amitui.loader import ImageQuery
 from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
 
 DEMO_DEFAULT_REGION = "us-east-1"
+#: Seconds a demo copy stays ``pending`` (real copies take minutes), so copying shows progress.
+DEMO_COPY_DELAY_SECONDS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,11 @@ class LaunchOptions:
 def demo_sandbox() -> Sandbox:
     from amitui.sandbox.demo import DEMO_REGIONS
 
-    return Sandbox(demo=True, enabled_regions=DEMO_REGIONS)
+    return Sandbox(
+        demo=True,
+        enabled_regions=DEMO_REGIONS,
+        extra_env={"AMITUI_SANDBOX_COPY_DELAY": str(DEMO_COPY_DELAY_SECONDS)},
+    )
 
 
 def sandbox_session(endpoint_url: str, *, read_only: bool = False, **options: Any) -> AwsSession:
