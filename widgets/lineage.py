@@ -31,12 +31,12 @@ def member_prompt(image: Image, current: Image, now: datetime) -> Text:
     text = Text.assemble(marker)
     text.append(f"{image.region:<15}", style="bold" if image.key == current.key else "")
     text.append(f"{image.image_id:<22}")
-    text.append(f"{inert(image.name)[:40]:<41}")
+    text.append(f"{inert(image.name)[:38]:<39}")
     created = image.creation_date.date().isoformat() if image.creation_date else ""
     text.append(f"{created:<11}{age_text(image.creation_date, now):>5}  ", style="dim")
-    text.append(image.state, style="green" if image.state == "available" else "yellow")
+    text.append(f"{image.state:<10}", style="green" if image.state == "available" else "yellow")
     if image.source_image_id:
-        text.append(f"  ← {image.source_image_id} ({image.source_image_region})", style="dim")
+        text.append(f"  copy of {image.source_image_region}", style="dim")
     else:
         text.append("  original", style="cyan")
     return text

@@ -71,11 +71,15 @@ class RegionList(OptionList):
 class RegionPane(Vertical):
     DEFAULT_CSS = """
     RegionPane {
-        width: 24;
+        width: 26;
         border: round $primary 50%;
         border-title-color: $text;
         &:focus-within { border: round $primary; }
-        RegionList { height: 1fr; border: none; padding: 0; background: transparent; }
+        RegionList {
+            height: 1fr; border: none; padding: 0; background: transparent;
+            scrollbar-size-vertical: 1;
+            &:focus { border: none; }
+        }
         #region-info {
             height: auto; max-height: 50%; padding: 0 1;
             border-top: solid $primary 30%; color: $text-muted;

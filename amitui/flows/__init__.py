@@ -79,8 +79,11 @@ FLOW_MODULES: dict[str, tuple[str, str]] = {
 class FlowHost(Protocol):
     """What the explorer App offers a flow. Nothing else of the App is a contract."""
 
-    #: The open AWS session (sandbox or real), shared with the explorer's loaders.
-    aws: AwsSession
+    @property
+    def aws(self) -> AwsSession:
+        """The open AWS session (sandbox or real), shared with the explorer's loaders."""
+        ...
+
     #: Everything loaded so far: images and snapshots per region, joined both ways.
     inventory: Inventory
     #: The launch options (profile, regions, owners, read_only, demo, key overrides).

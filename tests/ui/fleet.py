@@ -129,7 +129,9 @@ def seed(endpoint_url: str) -> Fleet:
     api = register(
         home, HOME, "api-2026.08.15", "2026-08-15", [("/dev/xvda", api_root)],
         Description="api service",
-        TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "team", "Value": "payments"}]}],
+        TagSpecifications=[
+            {"ResourceType": "image", "Tags": [{"Key": "team", "Value": "payments"}]}
+        ],
     )  # fmt: skip
     home.modify_image_attribute(ImageId=api, LaunchPermission={"Add": [{"UserId": "210987654321"}]})
     snapshot(

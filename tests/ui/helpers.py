@@ -14,7 +14,7 @@ from amitui.app import AmituiApp
 from amitui.model import ImageKey
 
 
-async def wait_loaded(pilot: Pilot[int], timeout: float = 15.0) -> AmituiApp:
+async def wait_loaded(pilot: Pilot[int], limit: float = 15.0) -> AmituiApp:
     """Wait until the session is open, every region has answered and workers are idle."""
     app = pilot.app
     assert isinstance(app, AmituiApp)
@@ -22,18 +22,18 @@ async def wait_loaded(pilot: Pilot[int], timeout: float = 15.0) -> AmituiApp:
     while not (app.connected and not app.region_pane.busy):
         await pilot.pause(0.05)
         waited += 0.05
-        assert waited < timeout, "the explorer did not finish loading"
+        assert waited < limit, "the explorer did not finish loading"
     await settle(pilot)
     return app
 
 
-async def settle(pilot: Pilot[int], timeout: float = 15.0) -> None:
+async def settle(pilot: Pilot[int], limit: float = 15.0) -> None:
     """Wait until no worker is pending or running (cancelled ones included)."""
     waited = 0.0
     while any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers):
         await pilot.pause(0.02)
         waited += 0.02
-        assert waited < timeout, "workers did not settle"
+        assert waited < limit, "workers did not settle"
     await pilot.pause()
 
 
