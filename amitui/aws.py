@@ -299,6 +299,11 @@ _CREDENTIAL_EXCEPTIONS = (
     boto_exceptions.CredentialRetrievalError,
     boto_exceptions.ProfileNotFound,
 )
+_TIMEOUT_EXCEPTIONS = (
+    boto_exceptions.ConnectTimeoutError,
+    boto_exceptions.ReadTimeoutError,
+    asyncio.TimeoutError,
+)
 _UNREACHABLE_EXCEPTIONS = (
     boto_exceptions.EndpointConnectionError,
     boto_exceptions.ConnectTimeoutError,
@@ -414,7 +419,7 @@ def _classify(exc: BaseException, region: str, profile: str | None) -> AwsError:
             f"no usable credentials; {refresh_hint(profile)}",
         )
     if isinstance(exc, _UNREACHABLE_EXCEPTIONS):
-        kind = "timed out" if isinstance(exc, asyncio.TimeoutError) else "unreachable"
+        kind = "timed out" if isinstance(exc, _TIMEOUT_EXCEPTIONS) else "unreachable"
         return AwsError(
             RegionStatus.FAILED,
             type(exc).__name__,

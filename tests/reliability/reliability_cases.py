@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from amitui.model import RegionStatus
-from amitui.sandbox.proxy import AwsError, ConnectionReset, Fault, Hang, HttpError
+from amitui.sandbox.proxy import AwsError, ConnectionReset, Fault, FaultProxy, Hang, HttpError
 
 #: Regions that stay healthy while every other region of the suite's sandbox fails its own way.
 HEALTHY_REGIONS = ("us-east-1", "ap-southeast-2")
@@ -136,6 +136,13 @@ FAULT_REGION: dict[str, str] = {
 }
 #: Every region the suite's sandbox enables.
 REGIONS: tuple[str, ...] = (*HEALTHY_REGIONS, *FAULT_REGION.values())
+
+
+def inject_every_fault(proxy: FaultProxy) -> None:
+    """Each loading fault into its own region (the healthy regions get none)."""
+    proxy.reset()
+    for case in LOAD_FAULTS:
+        proxy.add_fault(case.fault, region=FAULT_REGION[case.name], count=case.count)
 
 
 # --- untrusted text an attacker can put in an image they share with you --------------------

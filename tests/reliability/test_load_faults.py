@@ -28,6 +28,7 @@ from reliability_cases import (
     LOAD_FAULTS,
     REGIONS,
     LoadFault,
+    inject_every_fault,
     load_fault_id,
 )
 
@@ -45,12 +46,6 @@ SESSION_OPTIONS: dict[str, Any] = {
     "connect_timeout": 1.0,
 }
 REGION_TIMEOUT = 3.0
-
-
-def inject_every_fault(proxy: FaultProxy) -> None:
-    proxy.reset()
-    for case in LOAD_FAULTS:
-        proxy.add_fault(case.fault, region=FAULT_REGION[case.name], count=case.count)
 
 
 def assert_user_is_told(case: LoadFault, text: str) -> None:
