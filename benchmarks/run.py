@@ -48,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         "--report", type=Path, default=HERE / "README.md", help="Markdown report to write"
     )
     parser.add_argument("--no-report", action="store_true", help="write results.json only")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other parts' figures already in --output (re-run one part only)",
+    )
     args = parser.parse_args(argv)
     # A terminated run still stops its sandbox and proxy (the with-blocks' exits run).
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -60,11 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     runs = args.runs or (3 if args.quick else 5)
     rows = args.rows or (20_000 if args.quick else 100_000)
 
-    results: dict[str, Any] = {
-        "command": "python -m benchmarks.run" + (" --quick" if args.quick else ""),
-        "quick": args.quick,
-        "machine": machine.describe(),
-    }
+    results: dict[str, Any] = {}
+    if args.merge and args.output.exists():
+        results = json.loads(args.output.read_text(encoding="utf-8"))
+    results.update(
+        {
+            "command": "python -m benchmarks.run" + (" --quick" if args.quick else ""),
+            "quick": args.quick,
+            "machine": machine.describe(),
+        }
+    )
     started = time.perf_counter()
 
     if "ls" in parts or "tui" in parts:

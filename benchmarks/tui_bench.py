@@ -96,6 +96,7 @@ def bench_tui(fleet: BenchFleet, runs: int, log: Any = print) -> dict[str, Any]:
         samples.append(marks)
         log(f"  tui run {run + 1}/{runs}: " + ", ".join(f"{m} {marks[m]:.2f} s" for m in MARKS))
     result: dict[str, Any] = {f"{m}_s": _stat([s[m] for s in samples]) for m in MARKS}
+    result.update({f"cpu_{m}_s": _stat([s[f"cpu_{m}"] for s in samples]) for m in MARKS})
     result["runs"] = runs
     result["images"] = int(samples[-1]["images"])
     result["latency_ms"] = fleet.latency_ms

@@ -2,7 +2,8 @@
 
 Run by :mod:`benchmarks.tui_bench` with the fleet's environment and
 ``AMITUI_BENCH_SPAWNED_AT`` (``time.monotonic()`` in the parent just before it spawned this
-process; Linux's monotonic clock is system-wide). Prints one JSON object, seconds since spawn:
+process; Linux's monotonic clock is system-wide). Prints one JSON object, seconds since
+spawn, and for each mark ``cpu_<mark>``, the process's CPU seconds by then:
 
 - ``imported``: ``amitui.app`` imported (everything the first screen needs);
 - ``first_paint``: Textual's ``Ready`` ("the first frame has been displayed");
@@ -38,10 +39,14 @@ def main() -> int:
     from amitui.aws import AwsSession
     from amitui.backend import LaunchOptions
 
-    marks: dict[str, float] = {"imported": imported}
+    marks: dict[str, float] = {"imported": imported, "cpu_imported": time.process_time()}
 
     def mark(name: str) -> None:
-        marks.setdefault(name, since_spawn())
+        if name not in marks:
+            marks[name] = since_spawn()
+            # This process's CPU time so far: on a busy machine wall time also holds other
+            # processes' turns on the CPU.
+            marks[f"cpu_{name}"] = time.process_time()
 
     original_call = AwsSession.call
     original_paginate = AwsSession.paginate
