@@ -215,8 +215,13 @@ def _table(table: dict[str, Any]) -> str:
     memory = table["memory"]
     lines += [
         "",
+        "`/` is the first key after the images arrive and a single sample: it also pays for "
+        "work the App still had queued from loading (it varied from 0.16 s to 1.3 s of CPU "
+        "between full runs); it is not part of any budget row.\n",
         f"Loading all {table['rows']:,} images into the App took "
-        f"{_s(table['load_s'])} (building rows, sorting, first render).\n",
+        f"{_s(table['load_s'])}: `Image.from_aws` for every record (the engine's part, about "
+        "half), then, for each of the 17 arriving regions, the App rebuilds and re-sorts the "
+        "rows of every region so far (`_refresh_table` -> `set_rows`).\n",
         "| memory | MB |",
         "|---|---|",
         f"| RSS of the App with no images | {memory['baseline_rss_mb']:.0f} |",
