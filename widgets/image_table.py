@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import compress
 from typing import Any, ClassVar, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
@@ -59,7 +60,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("state", "State", 9),
     Column("arch", "Arch", 6),
     Column("root", "Root", 4),
-    Column("boot", "Boot", 9),
+    Column("boot", "Boot", 5),
     Column("access", "Access", 7),
     Column("deprecation", "Deprecates", 10),
     Column("size", "Size", 7, right=True),
@@ -79,7 +80,7 @@ def age_text(created: datetime | None, now: datetime) -> str:
     return f"{days // 365}y"
 
 
-_BOOT = {"legacy-bios": "bios", "uefi": "uefi", "uefi-preferred": "uefi-pref"}
+_BOOT = {"legacy-bios": "bios", "uefi": "uefi", "uefi-preferred": "uefi+"}
 _ROOT = {"ebs": "ebs", "instance-store": "inst"}
 
 
@@ -146,6 +147,8 @@ def make_row(
     ).lower()
     return ImageRow(image, image.key, cells, sort_keys, haystack, deprecated)
 
+
+_HAYSTACK = ImageRow._fields.index("haystack")
 
 _STATE_STYLE = {
     "available": Style(color="green"),
@@ -256,6 +259,8 @@ class ImageTable(ScrollView, can_focus=True):
         self._orders: dict[str, list[ImageRow]] = {}  # column -> rows, ascending
         self._ordered: list[ImageRow] = []  # all rows in sort order
         self._visible: list[ImageRow] = []  # the filtered view of _ordered
+        self._ordered_hay: list[str] | None = None  # haystacks of _ordered, same order
+        self._visible_hay: list[str] | None = None  # haystacks of _visible, same order
         self._filter = ""
         self.sort_column = "created"
         self.sort_reverse = True
@@ -265,6 +270,8 @@ class ImageTable(ScrollView, can_focus=True):
         self._widths: tuple[int, ...] = ()
         self._widths_for: tuple[int, bool] = (-1, True)
         self._last_cursor_key: ImageKey | None = None
+        self._layout: list[tuple[str, int, int, bool]] = []
+        self._style_cache: dict[str, Style] | None = None
 
     # ---- data --------------------------------------------------------------------------
 
@@ -297,17 +304,19 @@ class ImageTable(ScrollView, can_focus=True):
 
     def set_rows(self, rows: Iterable[ImageRow]) -> None:
         """Replace every row; the cursor stays on the same image when it is still there."""
-        current = self.cursor_image
+        current = self._cursor_row_object()
         self._rows = list(rows)
         self._orders.clear()
-        known = {row.key for row in self._rows}
-        dropped = [key for key in self._marks if key not in known]
-        for key in dropped:
-            del self._marks[key]
+        dropped: list[ImageKey] = []
+        if self._marks:
+            known = {row.key for row in self._rows}
+            dropped = [key for key in self._marks if key not in known]
+            for key in dropped:
+                del self._marks[key]
         self._resort()
         self._refilter(self._filter, incremental=False)
         # A cursor still on the first row stays there as rows stream in (newest first).
-        self._restore_cursor(current.key if current and self._cursor else None)
+        self._restore_cursor(current if self._cursor else None)
         if dropped:
             self.post_message(self.MarksChanged(self, len(self._marks)))
 
@@ -317,10 +326,10 @@ class ImageTable(ScrollView, can_focus=True):
         needle = text.lower()
         if needle == self._filter:
             return
-        current = self.cursor_image
+        current = self._cursor_row_object()
         incremental = bool(self._filter) and self._filter in needle
         self._refilter(needle, incremental=incremental)
-        self._restore_cursor(current.key if current else None)
+        self._restore_cursor(current)
 
     def sort_by(self, column: str, reverse: bool | None = None) -> None:
         """Sort by ``column`` (a :data:`COLUMNS` key); the same column again flips order."""
@@ -328,11 +337,11 @@ class ImageTable(ScrollView, can_focus=True):
             raise ValueError(f"no column {column!r}")
         if reverse is None:
             reverse = not self.sort_reverse if column == self.sort_column else False
-        current = self.cursor_image
+        current = self._cursor_row_object()
         self.sort_column, self.sort_reverse = column, reverse
         self._resort()
         self._refilter(self._filter, incremental=False)
-        self._restore_cursor(current.key if current else None)
+        self._restore_cursor(current)
 
     def cycle_sort(self, step: int = 1) -> None:
         """Sort by the next (or previous) column, ascending."""
@@ -360,26 +369,52 @@ class ImageTable(ScrollView, can_focus=True):
             ascending = sorted(self._rows, key=lambda row: row.sort_keys[index])
             self._orders[self.sort_column] = ascending
         self._ordered = ascending[::-1] if self.sort_reverse else list(ascending)
+        self._ordered_hay = None
 
     def _refilter(self, needle: str, *, incremental: bool) -> None:
-        source = self._visible if incremental else self._ordered
-        if needle:
-            self._visible = [row for row in source if needle in row.haystack]
+        if not needle:
+            self._visible, self._visible_hay = list(self._ordered), None
         else:
-            self._visible = list(self._ordered)
+            if incremental and self._visible_hay is not None:
+                rows, hays = self._visible, self._visible_hay
+            else:
+                rows, hays = self._ordered, self._ordered_haystacks()
+            # A mask of shared bools, no per-row allocation (100k new tuples wake the GC).
+            mask = [needle in hay for hay in hays]
+            self._visible = list(compress(rows, mask))
+            self._visible_hay = list(compress(hays, mask))
         self._filter = needle
         self._strips.clear()
         self.virtual_size = Size(self._table_width(), len(self._visible) + 1)
         self.refresh()
 
-    def _restore_cursor(self, key: ImageKey | None) -> None:
-        index = 0
-        if key is not None:
-            for position, row in enumerate(self._visible):
-                if row.key == key:
-                    index = position
-                    break
-        self._set_cursor(index)
+    def _ordered_haystacks(self) -> list[str]:
+        """The haystacks in sort order, as fresh strings allocated one after another: a
+        filter pass then reads memory in order instead of chasing 100k scattered rows."""
+        if self._ordered_hay is None:
+            self._ordered_hay = [row.haystack + "\0" for row in self._ordered]
+        return self._ordered_hay
+
+    def _cursor_row_object(self) -> ImageRow | None:
+        if 0 <= self._cursor < len(self._visible):
+            return self._visible[self._cursor]
+        return None
+
+    def _position(self, row: ImageRow) -> int | None:
+        """Where ``row`` (or a row for the same image) is shown; identity first, because
+        comparing 100k dataclass keys costs more than a keystroke's budget."""
+        for position, candidate in enumerate(self._visible):
+            if candidate is row:
+                return position
+        image_id, region = row.image.image_id, row.image.region
+        for position, candidate in enumerate(self._visible):
+            if candidate.image.image_id == image_id and candidate.image.region == region:
+                return position
+        return None
+
+    def _restore_cursor(self, row: ImageRow | None) -> None:
+        position = self._position(row) if row is not None else None
+        self._set_cursor(position or 0)
 
     # ---- cursor and marks --------------------------------------------------------------
 
@@ -404,7 +439,7 @@ class ImageTable(ScrollView, can_focus=True):
     def move_cursor_to(self, key: ImageKey) -> bool:
         """Put the cursor on ``key``; False if it is not shown (filtered out or absent)."""
         for position, row in enumerate(self._visible):
-            if row.key == key:
+            if row.image.image_id == key.image_id and row.image.region == key.region:
                 self._set_cursor(position)
                 return True
         return False
@@ -512,6 +547,7 @@ class ImageTable(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._style_cache = None
         self._strips.clear()
 
     def on_resize(self) -> None:
@@ -528,10 +564,41 @@ class ImageTable(ScrollView, can_focus=True):
             fixed = sum(c.width for c in columns) + len(columns) + 1  # gaps and gutter
             self._widths = tuple(c.width or max(c.min_width, width - fixed - 1) for c in columns)
             self._widths_for = (width, self.show_region)
+            self._layout = [
+                (column.key, COLUMN_INDEX[column.key], width, column.right)
+                for column, width in zip(columns, self._widths, strict=True)
+            ]
         return self._widths
 
     def _table_width(self) -> int:
-        return sum(self._column_widths()) + len(self._column_widths()) + 1
+        widths = self._column_widths()
+        return 2 + sum(widths) + len(widths)  # the mark gutter, cells, a gap after each
+
+    def _styles(self) -> dict[str, Style]:
+        """Rich styles for this render pass; recomputed only when CSS or focus changes."""
+        if self._style_cache is None:
+            base = self.rich_style
+            cursor = self.get_component_rich_style("image-table--cursor")
+            marked = self.get_component_rich_style("image-table--marked")
+            self._style_cache = {
+                "base": base,
+                "header": self.get_component_rich_style("image-table--header"),
+                "empty": self.get_component_rich_style("image-table--empty"),
+                "cursor": base + cursor,
+                "marked": base + marked,
+                "marked-cursor": base + marked + cursor,
+            }
+        return self._style_cache
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self._style_cache = None
+        self._strips.clear()
+        super()._on_focus(event)
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._style_cache = None
+        self._strips.clear()
+        super()._on_blur(event)
 
     def _refresh_row(self, index: int) -> None:
         self._strips = {k: v for k, v in self._strips.items() if k[0] != index}
@@ -540,27 +607,29 @@ class ImageTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         scroll_x = round(self.scroll_x)
+        styles = self._styles()
         if y == 0:
             return self._header_strip().crop_extend(scroll_x, scroll_x + width, None)
         index = round(self.scroll_y) + y - 1
         if index >= len(self._visible):
             if index == 0:
-                style = self.get_component_rich_style("image-table--empty")
-                return Strip([Segment(f"  {self.empty_text}", style)]).adjust_cell_length(width)
-            return Strip.blank(width, self.rich_style)
+                text = Segment(f"  {self.empty_text}", styles["empty"])
+                return Strip([text]).adjust_cell_length(width, styles["base"])
+            return Strip.blank(width, styles["base"])
         row = self._visible[index]
         cursor = index == self._cursor
-        cache_key = (index, row.key, cursor, row.key in self._marks, self.has_focus)
+        marked = row.key in self._marks
+        cache_key = (index, id(row), cursor, marked)
         strip = self._strips.get(cache_key)
         if strip is None:
-            strip = self._row_strip(row, cursor=cursor, marked=row.key in self._marks)
+            strip = self._row_strip(row, cursor=cursor, marked=marked)
             if len(self._strips) > STRIP_CACHE_SIZE:
                 self._strips.clear()
             self._strips[cache_key] = strip
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+        return strip.crop_extend(scroll_x, scroll_x + width, styles["base"])
 
     def _header_strip(self) -> Strip:
-        style = self.get_component_rich_style("image-table--header")
+        style = self._styles()["header"]
         segments = [Segment("  ", style)]
         for column, width in zip(self._columns(), self._column_widths(), strict=True):
             label = column.label
@@ -570,23 +639,22 @@ class ImageTable(ScrollView, can_focus=True):
         return Strip(segments).adjust_cell_length(self._table_width(), style)
 
     def _row_strip(self, row: ImageRow, *, cursor: bool, marked: bool) -> Strip:
-        base = self.rich_style
-        if marked:
-            base = base + self.get_component_rich_style("image-table--marked")
+        styles = self._styles()
         if cursor:
-            base = base + self.get_component_rich_style("image-table--cursor")
+            base = styles["marked-cursor" if marked else "cursor"]
+        else:
+            base = styles["marked" if marked else "base"]
+        gap = Segment(" ", base)
         segments = [Segment(f"{MARK} " if marked else "  ", base)]
-        indices = [COLUMN_INDEX[c.key] for c in self._columns()]
-        for column, index, width in zip(
-            self._columns(), indices, self._column_widths(), strict=True
-        ):
-            text = row.cells[index]
-            style = base + _cell_style(column.key, text, row) if text else base
-            if cursor:  # the cursor colours win over cell colours
-                style = base + self.get_component_rich_style("image-table--cursor")
-            segments.append(Segment(_fit(text, width, column.right), style))
-            segments.append(Segment(" ", base))
-        return Strip(segments).adjust_cell_length(self._table_width(), base)
+        self._column_widths()
+        cells = row.cells
+        for key, index, width, right in self._layout:
+            text = cells[index]
+            # The cursor's colours win over cell colours.
+            style = base if cursor or not text else base + _cell_style(key, text, row)
+            segments.append(Segment(_fit(text, width, right), style))
+            segments.append(gap)
+        return Strip(segments, self._table_width())
 
 
 def _cell_style(column: str, text: str, row: ImageRow) -> Style:

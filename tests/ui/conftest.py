@@ -87,10 +87,12 @@ def make(fleet: fleet_module.Fleet) -> AppFactory:
 
     def build(endpoint_url: str | None = None, **options: Any) -> AmituiApp:
         options.setdefault("regions", fleet_module.REGIONS)
-        return make_app(
+        app = make_app(
             LaunchOptions(**options),
             session_factory=session_factory(endpoint_url or fleet.endpoint_url),
             now=fleet_module.NOW,
         )
+        app.extras_delay = 0.0
+        return app
 
     return build

@@ -53,7 +53,7 @@ async def test_first_paint_comes_before_any_aws_call(fleet: F.Fleet) -> None:
         assert app.table.total_count == 7
 
 
-async def test_regions_stream_in_with_counts_and_merge(make: AppFactory, fleet: F.Fleet) -> None:
+async def test_regions_with_counts_one_several_or_all(make: AppFactory, fleet: F.Fleet) -> None:
     app = make()
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
@@ -66,6 +66,19 @@ async def test_regions_stream_in_with_counts_and_merge(make: AppFactory, fleet: 
         assert app.table.show_region  # merged view has a Region column
         assert "Region" in table_lines(app)[0]
         assert app.query_one("#table-box").border_title == "Images 7"
+
+        regions = app.query_one(RegionList)
+        regions.focus()
+        regions.highlighted = 1  # us-east-1
+        await pilot.press("enter")
+        assert app.table.total_count == 5 and not app.table.show_region
+        regions.focus()
+        regions.highlighted = 2  # eu-west-1
+        await pilot.press("space")
+        assert app.table.total_count == 6 and app.table.show_region
+        regions.highlighted = 0
+        await pilot.press("enter")
+        assert app.table.total_count == 7
 
 
 async def test_failed_region_shows_its_error_and_the_rest_stay_usable(
@@ -86,25 +99,7 @@ async def test_failed_region_shows_its_error_and_the_rest_stay_usable(
         assert app.table.cursor_row == 1  # the table still works
 
 
-async def test_one_several_or_all_regions(make: AppFactory) -> None:
-    app = make()
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_loaded(pilot)
-        regions = app.query_one(RegionList)
-        regions.focus()
-        regions.highlighted = 1  # us-east-1
-        await pilot.press("enter")
-        assert app.table.total_count == 5 and not app.table.show_region
-        regions.focus()
-        regions.highlighted = 2  # eu-west-1
-        await pilot.press("space")
-        assert app.table.total_count == 6 and app.table.show_region
-        regions.highlighted = 0
-        await pilot.press("enter")
-        assert app.table.total_count == 7
-
-
-async def test_filter_is_live_enter_keeps_escape_clears(make: AppFactory) -> None:
+async def test_filter_sort_and_marks(make: AppFactory) -> None:
     app = make()
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
@@ -122,12 +117,8 @@ async def test_filter_is_live_enter_keeps_escape_clears(make: AppFactory) -> Non
         assert [r.image.name for r in app.table.visible_rows] == ["api-2026.08.15"]
         app.table.set_filter("database base")
         assert [r.image.name for r in app.table.visible_rows] == ["db-base-2026.09.01"]
+        app.table.set_filter("")
 
-
-async def test_sort_by_column_and_reverse(make: AppFactory) -> None:
-    app = make()
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_loaded(pilot)
         dates = [r.image.creation_date for r in app.table.visible_rows]
         assert dates == sorted(dates, reverse=True)  # newest first by default
         app.action_sort_by("name")
@@ -139,11 +130,7 @@ async def test_sort_by_column_and_reverse(make: AppFactory) -> None:
         assert app.table.sort_column != "name"
         assert "sorted by" in str(app.query_one("#table-box").border_subtitle)
 
-
-async def test_marks_are_visible_counted_and_selected(make: AppFactory, fleet: F.Fleet) -> None:
-    app = make()
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_loaded(pilot)
+        await pilot.press("home")
         first = app.table.cursor_image
         await pilot.press("space", "space")
         assert "● 2 marked" in str(app.query_one("#table-box").border_title)
@@ -174,9 +161,7 @@ async def test_details_load_launch_permissions_lazily_and_cache_them(
         assert "shared" in row.cells  # the table learns it is shared
 
 
-async def test_snapshot_tree_shows_shared_snapshots_and_jumps(
-    make: AppFactory, fleet: F.Fleet
-) -> None:
+async def test_snapshot_tree_orphans_and_lineage_navigate(make: AppFactory, fleet: F.Fleet) -> None:
     app = make()
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
@@ -194,20 +179,10 @@ async def test_snapshot_tree_shows_shared_snapshots_and_jumps(
         assert app.table.cursor_image is not None
         assert app.table.cursor_image.key == other.data
 
-
-async def test_orphaned_snapshots_per_region(make: AppFactory, fleet: F.Fleet) -> None:
-    app = make()
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_loaded(pilot)
         await pilot.press("n")
         labels = [str(n.label) for n in _walk(app.query_one(OrphanTree).root)]
         assert any(fleet.snapshots["orphan"] in s and F.GONE_IMAGE in s for s in labels)
 
-
-async def test_lineage_shows_the_family_and_navigates(make: AppFactory, fleet: F.Fleet) -> None:
-    app = make()
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_loaded(pilot)
         await cursor_to(pilot, key(fleet, F.HOME, WEB))
         await pilot.press("l")
         lineage = app.query_one(LineageView)
