@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import functools
 import re
 import ssl
 import threading
@@ -19,14 +20,12 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import botocore.session
-from aiobotocore.config import AioConfig
-from aiobotocore.httpsession import AIOHTTPSession
-from aiobotocore.session import AioSession
 from botocore import exceptions as boto_exceptions
-from botocore.utils import parse_timestamp
+
+if TYPE_CHECKING:
+    from aiobotocore.session import AioSession
 
 from amitui.model import AwsError, RegionStatus
 from amitui.text import inert
@@ -61,6 +60,8 @@ def _snake(operation: str) -> str:
 
 def known_regions() -> set[str]:
     """Every EC2 region botocore knows, across the commercial, China and GovCloud partitions."""
+    import botocore.session
+
     session = botocore.session.get_session()
     regions: set[str] = set()
     for partition in session.get_available_partitions():
@@ -101,30 +102,38 @@ def parse_aws_timestamp(value: str | float) -> datetime:
             return datetime.fromisoformat(value)
         except ValueError:
             pass
+    from botocore.utils import parse_timestamp
+
     return parse_timestamp(value)  # type: ignore[no-any-return]
 
 
-class _SharedTlsHttpSession(AIOHTTPSession):
+@functools.cache
+def _shared_tls_http_session() -> type:
     """aiobotocore's HTTP session, with one verifying TLS context for every region's client.
 
     aiobotocore builds a context per client, parsing the whole CA bundle each time: about
     40 ms of CPU holding the GIL, 17 times over when every region starts at once (measured by
     benchmarks/). The context is identical for every region, so it is built once per process.
-    Client certificates and proxies keep aiobotocore's own per-client path.
+    Client certificates and proxies keep aiobotocore's own per-client path. (A function, so
+    that aiobotocore is imported with the first session, not with this module.)
     """
+    from aiobotocore.httpsession import AIOHTTPSession
 
-    _lock = threading.Lock()
-    _contexts: dict[object, ssl.SSLContext] = {}
+    lock = threading.Lock()
+    contexts: dict[object, ssl.SSLContext] = {}
 
-    def _build_ssl_contexts(self, proxy_url: str | None) -> tuple[Any, Any]:
-        if proxy_url or self._cert_file:
-            return super()._build_ssl_contexts(proxy_url)  # type: ignore[no-any-return]
-        key = self._verify  # True, False or a CA bundle path
-        with self._lock:
-            context = self._contexts.get(key)
-            if context is None:
-                context = self._contexts[key] = self._build_verify_context()
-        return context, None
+    class SharedTlsHttpSession(AIOHTTPSession):
+        def _build_ssl_contexts(self, proxy_url: str | None) -> tuple[Any, Any]:
+            if proxy_url or self._cert_file:
+                return super()._build_ssl_contexts(proxy_url)  # type: ignore[no-any-return]
+            key = self._verify  # True, False or a CA bundle path
+            with lock:
+                context = contexts.get(key)
+                if context is None:
+                    context = contexts[key] = self._build_verify_context()
+            return context, None
+
+    return SharedTlsHttpSession
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +174,12 @@ class AwsSession:
         self.read_only = read_only
         self._credentials = credentials
         self._default_region = default_region
+        # aiobotocore and aiohttp take ~0.6 s to import (aiohttp builds SSL contexts at import):
+        # imported with the first session, not with this module, so the App's first screen
+        # (which imports this module) paints before the AWS stack loads.
+        from aiobotocore.config import AioConfig
+        from aiobotocore.session import AioSession
+
         self._session: AioSession = AioSession(profile=profile)
         self._session.get_component("response_parser_factory").set_parser_defaults(
             timestamp_parser=parse_aws_timestamp
@@ -174,7 +189,7 @@ class AwsSession:
             read_timeout=read_timeout,
             connect_timeout=connect_timeout,
             max_pool_connections=max_concurrency,
-            http_session_cls=_SharedTlsHttpSession,
+            http_session_cls=_shared_tls_http_session(),
         )
         self._limit = asyncio.Semaphore(max_concurrency)
         self._stack = AsyncExitStack()

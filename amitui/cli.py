@@ -8,8 +8,6 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-import botocore.session
-
 from amitui import __version__
 from amitui.aws import UnknownRegionError, classify_error, known_regions, validate_region
 from amitui.backend import LaunchOptions, open_session
@@ -102,6 +100,8 @@ def build_parser() -> ArgumentParser:
 def check_profile(profile: str, parser: ArgumentParser) -> None:
     """A ``--profile`` the AWS config files do not define is a usage error, found before any
     call is made (botocore would only fail later, once per region)."""
+    import botocore.session  # here: botocore.session is slow to import, and rarely needed
+
     profiles = sorted(botocore.session.Session().available_profiles)
     if profile not in profiles:
         known = ", ".join(profiles[:5]) + (", …" if len(profiles) > 5 else "")
