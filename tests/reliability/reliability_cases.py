@@ -30,12 +30,15 @@ class LoadFault:
     fault: Fault
     count: int | None  # None: the region keeps failing; N: a burst of N, then it recovers
     status: RegionStatus  # the region's final state
-    code: str = ""  # the error code shown ("" when the region recovers)
+    code: str = ""  # the error code shown ("" when the region recovers); "A|B": either
     says: tuple[str, ...] = ()  # fragments of the message + hint the user must see
 
     @property
     def recovers(self) -> bool:
         return self.status is RegionStatus.LOADED
+
+    def shows_code(self, code: str) -> bool:
+        return code in self.code.split("|")
 
 
 LOAD_FAULTS: tuple[LoadFault, ...] = (
@@ -112,8 +115,9 @@ LOAD_FAULTS: tuple[LoadFault, ...] = (
         Hang(),
         None,
         RegionStatus.FAILED,
-        "Timeout",
-        ("did not answer within", "press r to retry"),
+        # botocore's read timeout or amitui's region timeout, whichever is shorter, says so.
+        "ReadTimeoutError|Timeout",
+        ("press r to retry",),
     ),
     LoadFault(
         "expired SSO credentials",

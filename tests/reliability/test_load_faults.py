@@ -39,13 +39,15 @@ from amitui.loader import stream_regions
 from amitui.model import RegionLoad, RegionStatus
 from amitui.sandbox.proxy import FaultProxy, Hang
 
-#: Short timeouts so the hung region costs seconds, not the 90 s default.
+#: Short read timeouts so the hung region costs seconds, not the 90 s default; the region
+#: timeout is generous so healthy regions never meet it on a loaded CI machine (the explorer's
+#: test, tests/reliability/test_tui.py, lets the region timeout fire instead).
 SESSION_OPTIONS: dict[str, Any] = {
     "max_attempts": ATTEMPTS,
     "read_timeout": 1.0,
     "connect_timeout": 1.0,
 }
-REGION_TIMEOUT = 3.0
+REGION_TIMEOUT = 20.0
 
 
 def assert_user_is_told(case: LoadFault, text: str) -> None:
@@ -96,7 +98,7 @@ def test_engine_loads_every_healthy_region_despite_twelve_failing_ones(
     # The hung region is last and bounded by its timeout; it held nobody back.
     hung = FAULT_REGION[next(c.name for c in LOAD_FAULTS if isinstance(c.fault, Hang))]
     assert engine_run.order[-1] == hung
-    assert engine_run.seconds < REGION_TIMEOUT + 10
+    assert engine_run.seconds < REGION_TIMEOUT
 
 
 @pytest.mark.parametrize("case", LOAD_FAULTS, ids=load_fault_id)
@@ -112,7 +114,9 @@ def test_engine_reports_each_fault_precisely(
         assert reliability_fleet.images[region] in {i.image_id for i in load.images}
     else:
         assert load.error is not None and load.images == ()
-        assert load.error.code == case.code
+        assert case.shows_code(load.error.code), load.error
+        if isinstance(case.fault, Hang):
+            assert "timed out" in load.error.describe()
         assert load.error.hint, "every failure says what to do"
         assert_user_is_told(case, load.error.describe())
 
@@ -167,6 +171,7 @@ def test_ls_names_each_failed_region_on_stderr(
         assert reliability_fleet.images[region] in listed
     else:
         assert len(lines) == 1
-        assert lines[0].startswith(f"amitui: {region}: {case.code}: ")
+        code = lines[0].split(": ")[2]
+        assert case.shows_code(code), lines[0]
         assert_user_is_told(case, lines[0])
         assert listed == set(), "nothing half-listed from a failed region"

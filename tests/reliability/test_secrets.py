@@ -81,24 +81,28 @@ async def test_a_region_error_quoting_credentials_is_scrubbed(
     assert load.error.hint, "still says what to do"
 
 
-@pytest.mark.parametrize("fault", QUOTING_ERRORS, ids=[f.code for f in QUOTING_ERRORS])
 def test_ls_stderr_never_shows_credentials(
-    fault: AwsError,
     fault_proxy: FaultProxy,
     reliability_fleet: ReliabilityFleet,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    fault_proxy.add_fault(fault, region=REGION)
+    # One ls run: each quoting error in a region of its own, one region healthy.
+    regions = ("eu-west-1", "eu-west-2", "eu-west-3")
+    for fault, region in zip(QUOTING_ERRORS, regions, strict=True):
+        fault_proxy.add_fault(fault, region=region)
     monkeypatch.setenv("AWS_ENDPOINT_URL", fault_proxy.url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
     monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION_TOKEN)
     monkeypatch.setattr(backend, "AwsSession", functools.partial(AwsSession, max_attempts=1))
     out, err = io.StringIO(), io.StringIO()
+    arguments = [arg for region in (*regions, REGION) for arg in ("--region", region)]
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(["ls", "--region", REGION, "--region", "ap-southeast-2"])
+        code = cli.main(["ls", *arguments])
     assert code == 1
-    assert f"amitui: {REGION}: {fault.code}: " in err.getvalue()
+    for fault, region in zip(QUOTING_ERRORS, regions, strict=True):
+        assert f"amitui: {region}: {fault.code}: " in err.getvalue()
+    assert reliability_fleet.images[REGION] in out.getvalue(), "the healthy region printed"
     assert leaked(err.getvalue() + out.getvalue()) == []
 
 

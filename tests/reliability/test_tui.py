@@ -144,7 +144,9 @@ async def test_every_fault_at_once_healthy_regions_stay_usable_and_failures_are_
                     problems.append(f"{case.name}: recovered region's images not listed")
                 continue
             shown = describe_state(state, frozenset(), len(REGIONS)).plain
-            missing = [f for f in (case.code, "Fix: ", *case.says) if f not in shown]
+            codes = case.code.split("|")
+            missing = [f for f in ("Fix: ", *case.says) if f not in shown]
+            missing += [] if any(c in shown for c in codes) else codes
             if missing:
                 problems.append(f"{case.name}: {missing} not in {shown!r}")
         assert problems == []
@@ -223,9 +225,7 @@ async def test_a_hostile_image_is_inert_in_the_table_and_every_tab(
         # test_untrusted_text.py (details surface).
 
 
-@pytest.mark.parametrize("key", ["c", "s", "d", "x"])
 async def test_read_only_explorer_opens_no_action_and_sends_nothing_mutating(
-    key: str,
     explorer: Callable[..., AmituiApp],
     fault_proxy: FaultProxy,
     reliability_fleet: ReliabilityFleet,
@@ -234,9 +234,10 @@ async def test_read_only_explorer_opens_no_action_and_sends_nothing_mutating(
     async with app.run_test(size=(200, 50)) as pilot:
         await settle(pilot)
         screens = len(app.screen_stack)
-        await pilot.press(key)
-        await pilot.pause(0.3)
-        await idle(pilot)
-        assert len(app.screen_stack) == screens, "no dialog opened"
+        for key in ("c", "s", "d", "x"):
+            await pilot.press(key)
+            await pilot.pause(0.2)
+            await idle(pilot)
+            assert len(app.screen_stack) == screens, f"{key}: no dialog opened"
     sent = {a for a in fault_proxy.actions() if a}
     assert all(a.startswith(("Describe", "Get", "List")) for a in sent), sent
