@@ -64,9 +64,16 @@ def sandbox_session(endpoint_url: str, *, read_only: bool = False, **options: An
     )
 
 
+def _import_aws_stack() -> None:
+    import aiobotocore.session  # noqa: F401 - imported for its side effect: loaded once
+
+
 @asynccontextmanager
 async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
     """The session for ``options``; for ``--demo`` the sandbox lives as long as it does."""
+    # Importing aiobotocore/aiohttp costs ~0.6-0.9 s of CPU; in a thread, the event loop (the
+    # App's first paint) keeps running meanwhile instead of waiting for it (benchmarks/).
+    await asyncio.to_thread(_import_aws_stack)
     if not options.demo:
         async with AwsSession(options.profile, read_only=options.read_only) as aws:
             yield aws
