@@ -75,7 +75,12 @@ class AmituiApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit", priority=True, tooltip="Quit amitui"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Every key, explained"),
-        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter by id/name/desc/tags"),
+        # Priority (checked before keys are routed to the focused widget), so keys typed right
+        # after "/" reach the filter; check_action turns it off inside inputs and dialogs.
+        Binding(
+            "slash", "filter", "Filter", id="filter", priority=True,
+            tooltip="Filter by id/name/desc/tags",
+        ),
         Binding("c", "flow('copy')", "Copy", id="copy", tooltip=_ACTION_LABELS["copy"][1]),
         Binding("s", "flow('share')", "Share", id="share", tooltip=_ACTION_LABELS["share"][1]),
         Binding(
@@ -219,6 +224,7 @@ class AmituiApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one(FilterBar).return_focus = self.table
         self.table.empty_text = "Connecting…" if not self.options.demo else "Starting the demo…"
         self.table.focus()
         self._update_titles()
@@ -496,8 +502,8 @@ class AmituiApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "flow" and self.read_only:
             return False  # hidden from the footer and refused
-        if action == "quit":
-            # q must type into inputs and close dialogs, not quit from under them.
+        if action in ("quit", "filter"):
+            # q and / must type into inputs and reach dialogs, not act from under them.
             return not isinstance(self.screen, ModalScreen) and not isinstance(self.focused, Input)
         return True
 

@@ -1,19 +1,25 @@
 """The live filter: ``/`` opens it, every keystroke filters, Enter returns to the table keeping
-the filter, Escape clears it."""
+the filter, Escape clears it.
+
+Typing fast (or pasting) right after ``/`` or Enter races Textual's key routing: keys are
+routed to whatever had focus when they arrived. So focus moves synchronously here, and keys
+that reach the bar after it handed focus back are passed on to the new focus.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input
 
 
 class FilterBar(Input):
     DEFAULT_CSS = """
     FilterBar { display: none; height: 1; border: none; padding: 0 1; background: $boost; }
-    FilterBar.-active { display: block; }
     FilterBar:focus { border: none; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -21,7 +27,7 @@ class FilterBar(Input):
     ]
 
     class Done(Message):
-        """Return to the table (the filter stays unless it was cleared)."""
+        """Back to the table (the filter stays unless it was cleared)."""
 
         def __init__(self, cleared: bool) -> None:
             super().__init__()
@@ -29,17 +35,49 @@ class FilterBar(Input):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(placeholder="filter: id, name, description, tag values", id=id)
+        #: Where Enter and Escape send the focus (the image table).
+        self.return_focus: Widget | None = None
 
     def open(self) -> None:
-        self.add_class("-active")
-        self.focus()
+        # Shown and focused synchronously (display set directly, set_focus rather than the
+        # deferred focus()), so the next queued key already lands here.
+        self.display = True
+        self.screen.set_focus(self)
+
+    def _leave(self) -> None:
+        if self.return_focus is not None:
+            self.screen.set_focus(self.return_focus)
 
     def action_clear(self) -> None:
         self.value = ""
-        self.remove_class("-active")
+        self.display = False
+        self._leave()
         self.post_message(self.Done(cleared=True))
 
     async def action_submit(self) -> None:
         if not self.value:
-            self.remove_class("-active")
+            self.display = False
+        self._leave()
         self.post_message(self.Done(cleared=False))
+
+    async def _on_key(self, event: events.Key) -> None:
+        focused = self.screen.focused
+        # has_focus lags (it follows Blur events); the screen's focus is the truth.
+        if focused is not None and focused is not self:
+            # Queued here before Enter/Escape moved the focus: it belongs to the new focus.
+            # Re-sent through the App so bindings apply as if it had arrived now.
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(events.Key(event.key, event.character))
+            return
+        if event.key in ("enter", "escape"):
+            # Here rather than only as bindings: bindings run after the key has bubbled,
+            # by which time the keys typed after Enter would already be in the filter.
+            event.stop()
+            event.prevent_default()
+            await (self.action_submit() if event.key == "enter" else self._clear())
+            return
+        await super()._on_key(event)
+
+    async def _clear(self) -> None:
+        self.action_clear()

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import fleet as F
 from conftest import AppFactory, session_factory
 from helpers import cursor_to, settle, static_text, table_lines, wait_loaded
+from textual import events
 
 from amitui.app import make_app
 from amitui.aws import AwsSession
@@ -138,6 +139,14 @@ async def test_filter_sort_and_marks(make: AppFactory) -> None:
         assert len(app.selected_images()) == 2 and app.selected_images()[0] == first
         await pilot.press("u")
         assert app.selected_images() == [app.table.cursor_image]
+
+        # Typed faster than the app handles them (a paste, tmux send-keys): keys queued
+        # right behind "/" land in the filter, keys behind Enter in the table.
+        for name, char in [("slash", "/"), ("d", "d"), ("b", "b"), ("enter", "\r"), ("space", " ")]:
+            app.post_message(events.Key(name, char))
+        await pilot.pause(0.3)
+        assert app.query_one(FilterBar).value == "db" and isinstance(app.focused, ImageTable)
+        assert len(app.table.marked_keys) == 1
 
 
 async def test_details_load_launch_permissions_lazily_and_cache_them(
