@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,31 @@ def test_a_local_credential_failure_names_no_secret() -> None:
     missing = PartialCredentialsError(provider="env", cred_var="AWS_SECRET_ACCESS_KEY")
     error = classify_error(missing)
     assert error.hint and leaked(error.describe()) == []
+
+
+async def test_the_explorer_screen_never_shows_credentials(
+    fault_proxy: FaultProxy, reliability_fleet: ReliabilityFleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A region whose error quotes the credentials, highlighted in the region pane, and a
+    screenshot of it: redacted."""
+    from test_tui import screen_text, settle
+
+    from amitui.app import make_app
+    from amitui.backend import LaunchOptions
+    from amitui.widgets.region_pane import RegionList
+
+    @contextlib.asynccontextmanager
+    async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
+        async with fake_credentials_session(fault_proxy.url) as aws:
+            yield aws
+
+    fault_proxy.add_fault(QUOTING_ERRORS[0], region="eu-west-1")
+    app = make_app(LaunchOptions(regions=("eu-west-1", REGION)), session_factory=open_session)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        # Highlight the failed region in the region list: its full error shows below it.
+        app.query_one(RegionList).highlighted = 1
+        await pilot.pause(0.2)
+        shown = screen_text(app)
+    assert "The request signature" in shown, "the failed region's message is on screen"
+    assert leaked(shown) == []
