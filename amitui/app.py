@@ -182,9 +182,7 @@ class AmituiApp(App[int]):
     async def reload_regions(self, regions: Iterable[str]) -> None:
         await self._connected.wait()
         regions = list(dict.fromkeys(regions))
-        new = [r for r in regions if r not in self.region_pane.regions]
-        if new:
-            self.region_pane.set_regions([*self.region_pane.regions, *new])
+        self.region_pane.add_regions(regions)
         tokens = self._begin_loading(regions)
         loads = await asyncio.gather(*(load_region(self.aws, r, self.image_query) for r in regions))
         for load in loads:

@@ -133,6 +133,13 @@ class RegionPane(Vertical):
         self._view = frozenset(r for r in self._view if r in self._states)
         self._rebuild()
 
+    def add_regions(self, regions: Iterable[str]) -> None:
+        """Add regions (e.g. a copy's destination) without touching the others' state."""
+        for region in regions:
+            self._states.setdefault(region, RegionState(region))
+        self._resolving = False
+        self._rebuild()
+
     def set_resolving(self) -> None:
         """Before the region list is known (e.g. DescribeRegions in flight)."""
         self._resolving = True

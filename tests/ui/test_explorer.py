@@ -234,6 +234,7 @@ async def test_action_keys_run_the_registered_flow(make: AppFactory, fleet: F.Fl
             await pilot.press("c")
             await settle(pilot)
             assert seen == [("copy", [cursor.image_id])]
+            assert not app.region_pane.busy and app.table.total_count == 7  # reloaded
             await pilot.press("space", "space", "c")
             await settle(pilot)
             assert len(seen[-1][1]) == 2
