@@ -71,7 +71,7 @@ class RegionList(OptionList):
 class RegionPane(Vertical):
     DEFAULT_CSS = """
     RegionPane {
-        width: 26;
+        width: 24;
         border: round $primary 50%;
         border-title-color: $text;
         &:focus-within { border: round $primary; }

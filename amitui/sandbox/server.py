@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     from amitui.sandbox import READY_PREFIX, extensions
+    from amitui.sandbox.extensions.copy_image import COPY_DELAY_ENV
 
     extensions.install()
     if args.demo:
@@ -52,7 +53,12 @@ def main(argv: list[str] | None = None) -> int:
 
         # Straight into moto's backends, before serving: ~1 s, where the same fleet through
         # HTTP (demo.seed, the reference the tests compare with) takes ~12 s.
+        # The demo fleet's copies finished long ago: seed them available, whatever delay the
+        # sandbox gives the copies a user makes later.
+        copy_delay = os.environ.pop(COPY_DELAY_ENV, None)
         demo.seed_in_process()
+        if copy_delay is not None:
+            os.environ[COPY_DELAY_ENV] = copy_delay
 
     server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
     server.start()
