@@ -73,6 +73,11 @@ def main() -> None:
         "the sandbox's state agree step by step; cleanup reports the snapshot left behind and why."
     )
     say(
+        "- The same in the explorer (deprecate 3 marked images, the 2nd call refused): the "
+        "progress screen shows the failed step with its AWS error, the journal in the state dir "
+        "agrees, and the closing notification says `deprecate: 2 done, 1 failed, 0 skipped`."
+    )
+    say(
         "- Credentials expiring after the first of 3 calls: the 2 failures name `aws sso login`; "
         "after the refresh the same plan reruns, sending only the 2 not done."
     )

@@ -70,6 +70,7 @@ async def test_sigkill_mid_cleanup_then_the_same_plan_converges(
     plan = cleanup.plan
     to_delete = {s.target for s in plan.runnable if s.operation == "DeleteSnapshot"}
     assert len(to_delete) == 4 and shared not in to_delete, "rule 3: the shared one is kept"
+    assert plan.destructive and plan.confirm_text == "5", "bulk cleanup: type the count"
     plan_file, journal = tmp_path / "plan.json", tmp_path / "journal.jsonl"
     plan_file.write_text(json.dumps(plan_to_json(plan)), encoding="utf-8")
 
