@@ -68,12 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {}
     if args.merge and args.output.exists():
         results = json.loads(args.output.read_text(encoding="utf-8"))
-    results.update(
-        {
-            "command": "python -m benchmarks.run" + (" --quick" if args.quick else ""),
-            "quick": args.quick,
-            "machine": machine.describe(),
-        }
+    described = machine.describe()
+    command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
+    results.update({"command": command, "quick": args.quick, "machine": described})
+    # Which invocation measured which part (with --merge, parts can come from several).
+    results.setdefault("history", []).append(
+        {"parts": parts, "date": described["date"], "loadavg": described["loadavg_at_start"]}
     )
     started = time.perf_counter()
 
