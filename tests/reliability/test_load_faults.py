@@ -95,9 +95,10 @@ def test_engine_loads_every_healthy_region_despite_twelve_failing_ones(
         assert {reliability_fleet.images[region], reliability_fleet.hostile[region]} <= {
             i.image_id for i in load.images
         }
-    # The hung region is last and bounded by its timeout; it held nobody back.
+    # The hung region is bounded by the read timeouts (3 attempts of 1 s), well inside the
+    # region timeout, and held nobody back (the healthy regions above loaded in the same run).
     hung = FAULT_REGION[next(c.name for c in LOAD_FAULTS if isinstance(c.fault, Hang))]
-    assert engine_run.order[-1] == hung
+    assert engine_run.loads[hung].status is RegionStatus.FAILED
     assert engine_run.seconds < REGION_TIMEOUT
 
 
