@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import ENGINE_REGIONS
-from fleet import ec2_client, make_snapshot, register_image
 
 from amitui import loader
 from amitui.aws import AwsSession, ReadOnlyError, classify_error, validate_region
@@ -19,6 +17,9 @@ from amitui.loader import ImageQuery, load_region, resolve_regions, stream_regio
 from amitui.model import Inventory, RegionStatus
 from amitui.sandbox import Sandbox
 from amitui.sandbox.proxy import AwsError, FaultProxy, Hang
+
+from .conftest import ENGINE_REGIONS
+from .fleet import ec2_client, make_snapshot, register_image
 
 
 @dataclass(frozen=True)
@@ -174,14 +175,14 @@ async def test_a_region_that_never_answers_times_out_and_says_so(
         started = time.perf_counter()
         loads = {
             load.region: load
-            async for load in stream_regions(aws, ENGINE_REGIONS, region_timeout=1.5)
+            async for load in stream_regions(aws, ENGINE_REGIONS, region_timeout=4.0)
         }
         elapsed = time.perf_counter() - started
     hung = loads["eu-west-1"]
     assert hung.status is RegionStatus.FAILED
-    assert hung.error is not None and "did not answer within 2 s" in hung.error.message
+    assert hung.error is not None and "did not answer within 4 s" in hung.error.message
     assert loads["us-east-1"].status is RegionStatus.LOADED
-    assert elapsed < 10
+    assert elapsed < 30  # the hung region costs its timeout, not the suite's patience
 
 
 async def test_regions_stream_in_as_they_finish(proxy: FaultProxy, fleet: Fleet) -> None:

@@ -11,11 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ENGINE_REGIONS
-from fleet import ec2_client, make_snapshot, register_image
 
 from amitui.sandbox import Sandbox
 from amitui.sandbox.proxy import AwsError, FaultProxy
+
+from .conftest import ENGINE_REGIONS
+from .fleet import ec2_client, make_snapshot, register_image
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conftest import COPY_DELAY, make_snapshot, register_image
-
 from amitui.actions.copy import (
     CopyDestination,
     CopyRequest,
@@ -33,6 +31,8 @@ from amitui.journal import Journal, read_entries
 from amitui.loader import load_region
 from amitui.model import Image, ImageKey, Inventory, StepOutcome, StepResult
 from amitui.sandbox.proxy import FaultProxy
+
+from .conftest import COPY_DELAY, make_snapshot, register_image
 
 SOURCE = "ap-south-1"
 DESTINATIONS = ("eu-west-2", "ap-northeast-2", "sa-east-1")

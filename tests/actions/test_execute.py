@@ -9,13 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import make_snapshot
-
 from amitui.actions.execute import RetryPolicy, dry_run, execute, retry_by_operation
 from amitui.aws import AwsSession
 from amitui.journal import REDACTED, Journal, read_entries, redact, succeeded_steps
 from amitui.model import Plan, Step, StepOutcome, StepResult
 from amitui.sandbox.proxy import AwsError, FaultProxy
+
+from .conftest import make_snapshot
 
 REGION = "eu-west-3"
 
@@ -243,7 +243,7 @@ async def test_cancel_stops_new_steps_and_reports_them(
 async def test_read_only_session_refuses_and_says_so(
     actions_sandbox: Any, journal: Journal, ec2_in: Callable[[str], Any]
 ) -> None:
-    from conftest import session_for
+    from .conftest import session_for
 
     snapshot = make_snapshot(ec2_in(REGION), 1)
     async with session_for(actions_sandbox.endpoint_url, read_only=True) as aws:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_snapshot, register_image, session_for
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, RadioButton, SelectionList
 from textual.worker import WorkerCancelled
@@ -28,6 +27,8 @@ from amitui.widgets.deprecate_dialog import DeprecateDialog
 from amitui.widgets.plan_screen import PlanScreen
 from amitui.widgets.progress_screen import ProgressScreen
 from amitui.widgets.share_dialog import ShareDialog
+
+from .conftest import make_snapshot, register_image, session_for
 
 SOURCE = "us-west-2"
 DESTINATIONS = ("eu-west-1", "ap-southeast-1", "ca-central-1")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from amitui.widgets.plan_screen import PlanScreen
 from textual.app import App
 from textual.widgets import Input, Static
 
 from amitui.model import Plan, Step
+from amitui.widgets.plan_screen import PlanScreen
 
 
 def plan(*, destructive: bool, runnable: bool = True) -> Plan:

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import COPY_DELAY, make_snapshot, register_image
 
 from amitui.sandbox import Sandbox
+
+from .conftest import COPY_DELAY, make_snapshot, register_image
 
 REGION = "ca-central-1"
 ORG = "arn:aws:organizations::123456789012:organization/o-abc123defg"

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cleanup_support import boto
 
 from amitui.aws import AwsSession, Credentials
 from amitui.journal import Journal
 from amitui.sandbox import SANDBOX_ACCOUNT_ID, SANDBOX_CREDENTIALS, Sandbox
 from amitui.sandbox.proxy import FaultProxy
+
+from .cleanup_support import boto
 
 REGIONS = [
     "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-west-3",

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cleanup_support import boto
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -32,6 +31,8 @@ from amitui.widgets.cleanup_run import RunScreen
 from amitui.widgets.cleanup_view import CleanupScreen
 from amitui.widgets.orphans_view import OrphansScreen
 from amitui.widgets.plan_screen import PlanScreen
+
+from .cleanup_support import boto
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 SIZE = (180, 50)

@@ -14,9 +14,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from cleanup_support import boto
-from fleet import make_snapshot, register_image
-
 from amitui.actions.cleanup import (
     CleanupPlan,
     execute_cleanup,
@@ -33,6 +30,9 @@ from amitui.model import AwsError as ModelAwsError
 from amitui.model import Image, Inventory, Plan, RegionStatus, StepOutcome, StepResult
 from amitui.sandbox import SANDBOX_ACCOUNT_ID, Sandbox
 from amitui.sandbox.proxy import AwsError, FaultProxy
+
+from ..fleet import make_snapshot, register_image
+from .cleanup_support import boto
 
 FAST = 0.01  # retry delay in tests
 

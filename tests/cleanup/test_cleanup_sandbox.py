@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from cleanup_support import boto
-from fleet import make_snapshot, register_image
 
 from amitui.sandbox import Sandbox
+
+from ..fleet import make_snapshot, register_image
+from .cleanup_support import boto
 
 
 def _snapshot_ids(ec2: Any) -> set[str]:

@@ -20,7 +20,7 @@ from amitui.sandbox.proxy import AwsError, FaultProxy
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import fleet as fleet_module
+from . import fleet as fleet_module
 
 AppFactory = Callable[..., AmituiApp]
 

@@ -6,9 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-import fleet as F
-from conftest import AppFactory, session_factory
-from helpers import cursor_to, settle, static_text, table_lines, wait_loaded
 from textual import events
 
 from amitui.app import make_app
@@ -24,6 +21,10 @@ from amitui.widgets.lineage import LineageView
 from amitui.widgets.owner_scope import OwnerScope, OwnerScopeScreen
 from amitui.widgets.region_pane import RegionList
 from amitui.widgets.snapshot_tree import OrphanTree, SnapshotTree
+
+from . import fleet as F
+from .conftest import AppFactory, session_factory
+from .helpers import cursor_to, settle, static_text, table_lines, wait_loaded
 
 SIZE = (160, 45)
 WEB = "web-golden-2026.11.03"

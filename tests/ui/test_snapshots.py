@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import fleet as F
-from conftest import AppFactory
-from helpers import cursor_to, wait_loaded
 from textual.pilot import Pilot
 
 from amitui.model import ImageKey
 from amitui.sandbox.proxy import FaultProxy
+
+from . import fleet as F
+from .conftest import AppFactory
+from .helpers import cursor_to, wait_loaded
 
 SIZE = (160, 45)
 WEB = "web-golden-2026.11.03"
