@@ -93,7 +93,7 @@ def main() -> None:
     cli = len(bad_input.CLI_CASES) * 2 + len(bad_input.LS_ONLY_CASES) + len(bad_input.SANDBOX_CASES)
     forms = len(bad_input.FORM_CASES)
     configs = len(bad_input.CONFIG_CASES)
-    in_app = len(dialogs.DIALOG_CASES)
+    in_app = len(dialogs.DIALOG_CASES) + 2  # + the owner scope's account id and the filter
     say(f"### Bad input: {cli + configs + forms + in_app} wrong values, each with its message")
     say("")
     say(
@@ -107,8 +107,9 @@ def main() -> None:
         "ids, organization/OU ARNs; deprecate: dates; cleanup rules): the field and the fix."
     )
     say(
-        f"- {in_app} of them typed into the running explorer's dialogs: the dialog stays open "
-        "with the message and nothing mutating reaches the proxy."
+        f"- {in_app} typed into the running explorer (copy/share/deprecate dialogs, the owner "
+        "scope's account id, regex and markup characters in the filter): the dialog stays open "
+        "with the message, the filter takes them literally, nothing mutating reaches the proxy."
     )
     say("")
     say("### Security")

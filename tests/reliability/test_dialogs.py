@@ -11,13 +11,17 @@ from collections.abc import Callable
 
 from conftest import ReliabilityFleet
 from test_tui import explorer, idle, settle  # noqa: F401  (fixture and helpers)
+from textual.widgets import Label
 
 from amitui.app import AmituiApp
 from amitui.model import ImageKey
 from amitui.sandbox.proxy import FaultProxy
 from amitui.widgets.form_dialog import FormDialog
+from amitui.widgets.owner_scope import OwnerScopeScreen
 
 REGION = "ap-southeast-2"
+#: Typed into the filter bar: regex and markup syntax that must be taken literally.
+FILTER_TEXT = "[bold]((*+?\\"
 
 #: (action key, keys typed in the dialog, what its error line must say)
 DIALOG_CASES = [
@@ -63,7 +67,30 @@ async def test_bad_values_are_refused_in_the_dialogs_and_nothing_is_sent(
             await pilot.press("escape")
             await pilot.pause(0.1)
             await idle(pilot)
-    assert len(refused) == len(DIALOG_CASES)
+        # Owner scope: a short account id is refused and the scope stays as it was.
+        await pilot.press("w")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, OwnerScopeScreen)
+        app.screen.query_one("#owner-account").focus()
+        await pilot.press(*"12345abc", "enter")
+        await pilot.pause(0.1)
+        error = str(app.screen.query_one("#owner-error", Label).render())
+        assert "An account id has 12 digits." in error
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert app.scope.owners == ("self",)
+        refused.append(error)
+        # Filter: regex and markup characters are plain text; nothing breaks, Escape clears.
+        await pilot.press("slash", *FILTER_TEXT, "enter")
+        await pilot.pause(0.1)
+        assert len(app.table.visible_rows) == 0
+        await pilot.press("slash", "escape")
+        await pilot.pause(0.1)
+        assert reliability_fleet.images[REGION] in {
+            r.image.image_id for r in app.table.visible_rows
+        }
+        refused.append(FILTER_TEXT)
+    assert len(refused) == len(DIALOG_CASES) + 2
     mutating = [
         a for a in fault_proxy.actions() if a and not a.startswith(("Describe", "Get", "List"))
     ]
