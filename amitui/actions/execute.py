@@ -42,7 +42,7 @@ from collections.abc import AsyncGenerator, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from amitui.aws import AwsSession, classify_error
+from amitui.aws import AwsSession, ReadOnlyError, classify_error, is_mutating
 from amitui.journal import Journal
 from amitui.model import AwsError, Plan, RegionStatus, Step, StepOutcome, StepResult
 
@@ -165,6 +165,16 @@ async def execute(
         return
     done = done or {}
     choose = retry or (lambda step: NO_RETRY)
+
+    if aws.read_only and any(is_mutating(s.operation) for s in steps):
+        # Refused up front: a "sent" journal line for a call the guard stops in-process
+        # would be untrue. One outcome line per step says why nothing was sent.
+        for step in steps:
+            refusal = ReadOnlyError(f"{step.operation} refused: amitui is running read-only")
+            result = StepResult(step, StepOutcome.FAILED, error=classify_error(refusal))
+            await _in_thread(journal.outcome, run, plan.action, result)
+            yield result
+        return
 
     async def skip(step: Step, detail: str) -> StepResult:
         result = _skipped(step, detail)

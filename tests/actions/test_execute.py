@@ -250,6 +250,10 @@ async def test_read_only_session_refuses_and_says_so(
         (result,) = await run(aws, Plan("x", "t", (delete_step("d", snapshot),)), journal)
     assert result.outcome is StepOutcome.FAILED
     assert result.error is not None and result.error.code == "ReadOnly"
+    # Nothing left the process, so the journal has an outcome line and no "sent" line.
+    journal.close()
+    phases = [entry["phase"] for entry in read_entries(journal.path)]
+    assert phases == ["outcome"]
 
 
 def test_secrets_never_reach_the_journal(tmp_path: Path) -> None:
