@@ -303,7 +303,6 @@ _EXPIRED = {
     "ExpiredTokenException",
     "RequestExpired",
     "InvalidClientTokenId",
-    "SignatureDoesNotMatch",
 }
 _CREDENTIAL_EXCEPTIONS = (
     boto_exceptions.NoCredentialsError,
@@ -377,6 +376,14 @@ def _classify(exc: BaseException, region: str, profile: str | None) -> AwsError:
         error: Mapping[str, Any] = exc.response.get("Error", {})
         code = str(error.get("Code", "Unknown"))
         message = str(error.get("Message", "")) or str(exc)
+        if code == "SignatureDoesNotMatch":
+            return AwsError(
+                RegionStatus.EXPIRED_CREDENTIALS,
+                code,
+                message,
+                "the secret key does not match the access key id, or this machine's clock is "
+                "off; check which credentials are in use with 'aws sts get-caller-identity'",
+            )
         if code in _EXPIRED:
             return AwsError(
                 RegionStatus.EXPIRED_CREDENTIALS,

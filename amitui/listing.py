@@ -80,8 +80,10 @@ def csv_row(image: Image) -> list[str]:
 def write_csv(images: Sequence[Image], out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    # Data stays exact when redirected; on a terminal a hostile name's escapes must not run.
+    clean = inert if out.isatty() else str
     for image in images:
-        writer.writerow(csv_row(image))
+        writer.writerow([clean(cell) for cell in csv_row(image)])
 
 
 def write_table(images: Sequence[Image], out: TextIO) -> None:

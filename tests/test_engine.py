@@ -224,3 +224,10 @@ def test_unknown_regions_are_refused_with_suggestions() -> None:
     assert validate_region("eu-west-1") == "eu-west-1"
     with pytest.raises(ValueError, match="did you mean eu-north-1"):
         validate_region("eu-nowhere-1")
+
+
+def test_a_signature_mismatch_is_not_called_expiry() -> None:
+    error = ClientError({"Error": {"Code": "SignatureDoesNotMatch", "Message": "no"}}, "X")
+    classified = classify_error(error)
+    assert classified.status is RegionStatus.EXPIRED_CREDENTIALS
+    assert "aws sts get-caller-identity" in classified.hint and "expired" not in classified.hint

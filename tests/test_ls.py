@@ -143,3 +143,22 @@ def test_bad_arguments_give_one_line_and_exit_2(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
     assert result.stdout == ""
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_csv_on_a_terminal_neutralises_escapes_but_keeps_data_exact_when_redirected() -> None:
+    from amitui.listing import write_csv
+    from amitui.model import Image
+
+    hostile = Image.from_aws(
+        "eu-west-1", {"ImageId": "ami-0123456789abcdef0", "Name": "x\x1b]8;;https://evil\x07y"}
+    )
+    redirected, terminal = io.StringIO(), _Terminal()
+    write_csv([hostile], redirected)
+    write_csv([hostile], terminal)
+    assert "x\x1b]8;;https://evil\x07y" in redirected.getvalue()
+    assert "\x1b" not in terminal.getvalue() and "\\x1b" in terminal.getvalue()
