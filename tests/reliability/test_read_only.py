@@ -127,8 +127,11 @@ async def test_execute_in_read_only_mode_sends_nothing_and_says_why(
     refused = [r for r in results if r.outcome is StepOutcome.FAILED]
     assert refused and all(r.error is not None and r.error.code == "ReadOnly" for r in refused)
     assert all("restart without --read-only" in (r.error.hint if r.error else "") for r in refused)
-    # The journal is true: every step has an outcome line and none says ok.
-    outcomes = [e for e in read_entries(journal.path) if e["phase"] == "outcome"]
+    # The journal is true: every step has an outcome line, none says ok, and no line claims
+    # a call was sent.
+    entries = list(read_entries(journal.path))
+    assert [e for e in entries if e["phase"] == "sent"] == []
+    outcomes = [e for e in entries if e["phase"] == "outcome"]
     last = {e["step"]: e for e in outcomes}
     assert set(last) == {s.step_id for s in plan.runnable}
     assert all(e["outcome"] != "ok" for e in last.values())
