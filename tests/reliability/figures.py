@@ -128,7 +128,8 @@ def main() -> None:
         f"markup incl. `[link=…]`, a C1 CSI, a bidi override) by {renderers} renderers (table "
         f"row, details, lineage, snapshot tree, region error, plan, progress, help, `ls` table) "
         f"and by {screens} screens (copy/share/deprecate dialogs, plan, help) plus notifications; "
-        "and a hostile image served by the sandbox, in the explorer's table and tabs: no live "
+        "and a hostile image served by the sandbox, in `amitui ls` and in the explorer's table "
+        "and tabs: no live "
         "control reaches the screen, no link is made, the payload is shown as visible text."
     )
     say(

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 
 import pytest
 from botocore.exceptions import ClientError
+from conftest import ReliabilityFleet
 from reliability_cases import (
     FORBIDDEN_IN_OUTPUT,
     HOSTILE_C0,
@@ -34,6 +35,7 @@ from textual.app import App
 from textual.content import Content
 from textual.screen import Screen
 
+from amitui import cli
 from amitui.aws import classify_error
 from amitui.listing import render
 from amitui.model import AwsError, Image, Plan, RegionStatus, Step, StepOutcome, StepResult
@@ -210,3 +212,16 @@ async def test_notifications_of_aws_errors_are_inert(payload: str, visible: str)
         app.notify(hostile_error(payload).describe(), title="Action failed", markup=False)
         await pilot.pause()
         screen_text(app)
+
+
+def test_ls_table_of_a_hostile_image_served_by_the_sandbox_is_inert(
+    reliability_fleet: ReliabilityFleet,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", reliability_fleet.endpoint_url)
+    assert cli.main(["ls", "--region", "us-east-1"]) == 0
+    out = capsys.readouterr().out
+    assert reliability_fleet.hostile["us-east-1"] in out
+    assert_inert(out, [], "evil-[link=https://evil")
+    assert "\\x9b2J" in out and "\\u202e" in out
