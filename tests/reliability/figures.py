@@ -84,7 +84,8 @@ def main() -> None:
     say(
         "- **SIGKILL mid-cleanup**: a 9-step plan (5 deregistrations, 4 snapshot deletions, 1 "
         "shared snapshot kept) runs in a subprocess at 150 ms per call and is killed once a "
-        "snapshot deletion is journaled; rerunning the same plan file converges: no step done "
+        "snapshot deletion is journaled, with a call on its way (journaled as sent, no "
+        "outcome); rerunning the same plan file converges: no step done "
         "before the kill is sent again, each step takes effect exactly once (the sandbox saw 5 "
         "deregistrations and 4 deletions succeed, no more), the kept snapshot and the image "
         "outside the plan are untouched."

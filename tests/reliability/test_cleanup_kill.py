@@ -89,6 +89,9 @@ async def test_sigkill_mid_cleanup_then_the_same_plan_converges(
     done_in_first = {str(e["step"]) for e in ok_outcomes(journal)}
     assert 0 < len(done_in_first) < len(plan.runnable), "killed in the middle"
     first_run_ids = {e["run"] for e in read_entries(journal)}
+    answered = {e["step"] for e in read_entries(journal) if e["phase"] == "outcome"}
+    unanswered = {e["step"] for e in read_entries(journal) if e["phase"] == "sent"} - answered
+    assert unanswered, "killed while a call was on its way (journaled sent, no outcome)"
     print(
         f"killed after {len(done_in_first)} of {len(plan.runnable)} steps: {sorted(done_in_first)}"
     )
