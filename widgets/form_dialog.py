@@ -57,7 +57,8 @@ class FormDialog(ModalScreen[ResultT | None], Generic[FormT, ResultT]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
             yield Label(Text(inert(self.dialog_title)), id="dialog-title")
-            with VerticalScroll(id="dialog-fields"):
+            # Not focusable itself: focus starts on the first field, so keys reach it.
+            with VerticalScroll(id="dialog-fields", can_focus=False):
                 yield from self.compose_fields()
             yield Static("", id="dialog-error")
             with Horizontal(id="dialog-buttons"):
