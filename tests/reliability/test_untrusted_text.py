@@ -225,3 +225,27 @@ def test_ls_table_of_a_hostile_image_served_by_the_sandbox_is_inert(
     assert reliability_fleet.hostile["us-east-1"] in out
     assert_inert(out, [], "evil-[link=https://evil")
     assert "\\x9b2J" in out and "\\u202e" in out
+
+
+async def test_the_explorers_notifications_make_remote_text_inert(
+    reliability_fleet: ReliabilityFleet,
+) -> None:
+    """Whatever the explorer or a flow notifies with ``markup=False`` (remote data) is inert,
+    even text that did not come through classify_error."""
+    from test_tui import session_factory, settle
+
+    from amitui.app import make_app
+    from amitui.backend import LaunchOptions
+
+    app = make_app(
+        LaunchOptions(regions=("us-east-1",)),
+        session_factory=session_factory(reliability_fleet.endpoint_url),
+    )
+    async with app.run_test(size=(220, 60)) as pilot:
+        await settle(pilot)
+        for _, payload, _ in PAYLOADS:
+            app.notify(payload, title=payload, markup=False, timeout=30)
+        await pilot.pause(0.2)
+        text = screen_text(app)
+    # screen_text() asserted no live control reached the screen; the escapes are visible.
+    assert "\\x" in text or "\\u202e" in text
