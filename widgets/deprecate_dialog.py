@@ -60,7 +60,7 @@ class DeprecateDialog(FormDialog[DeprecateForm, ResultT]):
             listing.append("\n")
         if len(self.images) > 8:
             listing.append(f"… and {len(self.images) - 8} more\n")
-        yield Static(listing, id="images")
+        yield Static(listing, id="sources")
         yield field_label(
             f"Deprecate at: +30d, +12h, +2w, 2027-01-31 or 2027-01-31 09:00 (UTC; now "
             f"{self.now:%Y-%m-%d %H:%M})"

@@ -72,7 +72,7 @@ class ShareDialog(FormDialog[ShareForm, ResultT]):
             listing.append("\n")
         if len(self.images) > 5:
             listing.append(f"… and {len(self.images) - 5} more\n")
-        yield Static(listing, id="images")
+        yield Static(listing, id="sources")
         for note in self.notes:
             yield Static(Text("⚠ " + inert(note)), classes="note")
         yield field_label("Current launch permissions (untick to remove)")
