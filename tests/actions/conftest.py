@@ -10,14 +10,16 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import pytest_asyncio
 
-from amitui.aws import AwsSession, Credentials
+from amitui.aws import AwsSession
+from amitui.backend import sandbox_session
 from amitui.journal import Journal
-from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
+from amitui.sandbox import Sandbox
 from amitui.sandbox.proxy import FaultProxy
+
+from ..fleet import ec2_client
 
 #: Copies stay pending this long in the action tests' sandbox (EC2: minutes; here: a blink).
 COPY_DELAY = 0.6
@@ -35,52 +37,9 @@ def fault_proxy(actions_sandbox: Sandbox) -> Iterator[FaultProxy]:
         yield running
 
 
-def ec2_client(endpoint_url: str, region: str) -> Any:
-    return boto3.client(
-        "ec2",
-        region_name=region,
-        endpoint_url=endpoint_url,
-        aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
-
-
-def make_snapshot(ec2: Any, size: int, **volume: Any) -> str:
-    zone = ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"]
-    volume_id = ec2.create_volume(Size=size, AvailabilityZone=zone, **volume)["VolumeId"]
-    snapshot_id: str = ec2.create_snapshot(VolumeId=volume_id, Description="test")["SnapshotId"]
-    return snapshot_id
-
-
-def register_image(ec2: Any, name: str, *snapshot_ids: str, **kwargs: Any) -> str:
-    """An hvm x86_64 image mapping the snapshots as /dev/xvda (root), /dev/xvdb, …"""
-    mappings = [
-        {"DeviceName": f"/dev/xvd{chr(ord('a') + i)}", "Ebs": {"SnapshotId": snapshot}}
-        for i, snapshot in enumerate(snapshot_ids)
-    ]
-    image_id: str = ec2.register_image(
-        Name=name,
-        Architecture="x86_64",
-        VirtualizationType="hvm",
-        RootDeviceName="/dev/xvda",
-        BlockDeviceMappings=mappings,
-        **kwargs,
-    )["ImageId"]
-    return image_id
-
-
 def session_for(endpoint_url: str, *, read_only: bool = False) -> AwsSession:
-    return AwsSession(
-        endpoint_url=endpoint_url,
-        credentials=Credentials(
-            SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            SANDBOX_CREDENTIALS["AWS_SESSION_TOKEN"],
-        ),
-        default_region="us-east-1",
-        read_only=read_only,
-        max_attempts=1,  # tests see every error as it comes; retries are execute()'s policy
-    )
+    # One attempt: tests see every error as it comes; retries are execute()'s policy.
+    return sandbox_session(endpoint_url, read_only=read_only, max_attempts=1)
 
 
 @pytest_asyncio.fixture(loop_scope="function")

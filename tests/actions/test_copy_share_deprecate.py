@@ -32,7 +32,8 @@ from amitui.loader import load_region
 from amitui.model import Image, ImageKey, Inventory, StepOutcome, StepResult
 from amitui.sandbox.proxy import FaultProxy
 
-from .conftest import COPY_DELAY, make_snapshot, register_image
+from ..fleet import make_snapshot, register_image
+from .conftest import COPY_DELAY
 
 SOURCE = "ap-south-1"
 DESTINATIONS = ("eu-west-2", "ap-northeast-2", "sa-east-1")

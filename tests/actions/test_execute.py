@@ -15,7 +15,7 @@ from amitui.journal import REDACTED, Journal, read_entries, redact, succeeded_st
 from amitui.model import Plan, Step, StepOutcome, StepResult
 from amitui.sandbox.proxy import AwsError, FaultProxy
 
-from .conftest import make_snapshot
+from ..fleet import make_snapshot
 
 REGION = "eu-west-3"
 

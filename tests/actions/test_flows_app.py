@@ -28,7 +28,8 @@ from amitui.widgets.plan_screen import PlanScreen
 from amitui.widgets.progress_screen import ProgressScreen
 from amitui.widgets.share_dialog import ShareDialog
 
-from .conftest import make_snapshot, register_image, session_for
+from ..fleet import make_snapshot, register_image
+from .conftest import session_for
 
 SOURCE = "us-west-2"
 DESTINATIONS = ("eu-west-1", "ap-southeast-1", "ca-central-1")

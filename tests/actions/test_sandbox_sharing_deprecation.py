@@ -18,7 +18,8 @@ from botocore.exceptions import ClientError
 
 from amitui.sandbox import Sandbox
 
-from .conftest import COPY_DELAY, make_snapshot, register_image
+from ..fleet import make_snapshot, register_image
+from .conftest import COPY_DELAY
 
 REGION = "ca-central-1"
 ORG = "arn:aws:organizations::123456789012:organization/o-abc123defg"

@@ -11,10 +11,12 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 
-from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
+from amitui.sandbox import Sandbox
+
+from ..fleet import ec2_client, register_image
+from ..fleet import make_snapshot as make_snapshot_of
 
 #: Regions moto knows, handed out one per test; every one of them opts in by default.
 REGIONS = [
@@ -25,17 +27,6 @@ REGIONS = [
     "eu-south-2", "me-central-1", "ap-south-2", "il-central-1", "ca-west-1", "ap-southeast-4",
     "mx-central-1",
 ]  # fmt: skip
-
-
-def client(endpoint_url: str, region: str) -> Any:
-    return boto3.client(
-        "ec2",
-        region_name=region,
-        endpoint_url=endpoint_url,
-        aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        aws_session_token=SANDBOX_CREDENTIALS["AWS_SESSION_TOKEN"],
-    )
 
 
 @pytest.fixture(scope="session")
@@ -69,19 +60,19 @@ def another_region() -> str:
 @pytest.fixture
 def ec2(sandbox: Sandbox, region: str) -> Any:
     """A boto3 EC2 client for this test's own region."""
-    return client(sandbox.endpoint_url, region)
+    return ec2_client(sandbox.endpoint_url, region)
 
 
 @pytest.fixture
 def ec2_in(sandbox: Sandbox) -> Callable[[str], Any]:
     """A boto3 EC2 client for any region (for cross-region calls)."""
-    return lambda name: client(sandbox.endpoint_url, name)
+    return lambda name: ec2_client(sandbox.endpoint_url, name)
 
 
 @pytest.fixture(scope="session")
 def client_for() -> Callable[[str, str], Any]:
     """``client_for(endpoint_url, region)``: a boto3 EC2 client for any sandbox."""
-    return client
+    return ec2_client
 
 
 @pytest.fixture
@@ -101,37 +92,14 @@ def control(sandbox: Sandbox) -> Callable[[str, dict[str, Any]], tuple[int, dict
     return post
 
 
-def _snapshot(ec2: Any, size: int, **volume: Any) -> str:
-    zone = ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"]
-    volume_id = ec2.create_volume(Size=size, AvailabilityZone=zone, **volume)["VolumeId"]
-    snapshot_id: str = ec2.create_snapshot(VolumeId=volume_id)["SnapshotId"]
-    return snapshot_id
-
-
-def _register(ec2: Any, name: str, *snapshot_ids: str, **kwargs: Any) -> str:
-    mappings = [
-        {"DeviceName": f"/dev/xvd{chr(ord('a') + i)}", "Ebs": {"SnapshotId": snap}}
-        for i, snap in enumerate(snapshot_ids)
-    ]
-    image_id: str = ec2.register_image(
-        Name=name,
-        Architecture="x86_64",
-        VirtualizationType="hvm",
-        RootDeviceName="/dev/xvda",
-        BlockDeviceMappings=mappings,
-        **kwargs,
-    )["ImageId"]
-    return image_id
-
-
 @pytest.fixture
 def make_snapshot() -> Callable[..., str]:
     """``make_snapshot(ec2, size, **CreateVolume args)``: a snapshot of a fresh volume."""
-    return _snapshot
+    return make_snapshot_of
 
 
 @pytest.fixture
 def register() -> Callable[..., str]:
     """``register(ec2, name, *snapshot_ids, **RegisterImage args)``: an hvm x86_64 image
     mapping the snapshots as /dev/xvda (root), /dev/xvdb, …"""
-    return _register
+    return register_image
