@@ -136,6 +136,7 @@ def add_image_field(name: str, setter: Setter) -> None:
     """Let another extension accept ``name`` in POST /_amitui/images/… (e.g. DeprecationTime)."""
     _SETTERS["images"][2][name] = setter
 
+
 #: route kind -> (id key in the answer, backend collection, field -> setter)
 _SETTERS: dict[str, tuple[str, str, dict[str, Setter]]] = {
     "images": (
