@@ -3,7 +3,7 @@ of which regions the image table shows (one, several, or all merged).
 
 Enter on a region shows only it; space adds or removes it from the view; Enter on "All
 regions" shows every region. Below the list, the highlighted region's status in full: how
-long it took, or the AWS error and what to do about it.
+long it took, or the AWS error: what to do about it first, then AWS's code and message.
 """
 
 from __future__ import annotations
@@ -270,9 +270,9 @@ def describe_state(state: RegionState | None, view: frozenset[str], total: int) 
     error = state.error
     parts: list[str | tuple[str, str]] = [
         (f"{state.region}: {_STATUS_TEXT.get(state.status, 'failed')}\n", "bold $error"),
-        (inert(error.code) + "\n", "bold"),
-        inert(error.message) + "\n",
     ]
+    # The fix before AWS's message: a long message would push it out of the box.
     if error.hint:
-        parts += [("Fix: ", "bold $success"), inert(error.hint)]
+        parts += [("Fix: ", "bold $success"), inert(error.hint) + "\n"]
+    parts += [(inert(error.code) + "\n", "bold"), inert(error.message)]
     return Content.assemble(*parts)
