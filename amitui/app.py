@@ -29,6 +29,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent
 from textual.worker import Worker, WorkerState
 
@@ -55,6 +56,9 @@ SESSION_CLOSE_TIMEOUT = 15.0
 LARGE_REGION = 10_000
 #: Wait this long on one image before fetching its extras (scrolling fetches nothing).
 EXTRAS_DELAY = 0.25
+#: Redraw the inspector once the cursor has rested this long: a held-down key moves the
+#: cursor every ~30 ms, and drawing the details grid costs about a keystroke's budget.
+INSPECT_DELAY = 0.08
 
 _ACTION_LABELS = {
     "copy": ("Copy", "Copy the marked images (else the one under the cursor) to other regions"),
@@ -147,6 +151,9 @@ class AmituiApp(App[int]):
         self._connected = asyncio.Event()
         #: Seconds on one image before its extras are fetched (tests set 0).
         self.extras_delay = EXTRAS_DELAY
+        #: Seconds the cursor rests before the inspector shows its image (0: at once).
+        self.inspect_delay = INSPECT_DELAY
+        self._inspect_timer: Timer | None = None
         if options.key_overrides:
             self.set_keymap(dict(options.key_overrides))
 
@@ -190,17 +197,19 @@ class AmituiApp(App[int]):
 
     # ---- composition ---------------------------------------------------------------------
 
+    # The main screen's widgets, found from any screen: a timer or worker may finish while a
+    # dialog is on top, where a query would find nothing.
     @property
     def table(self) -> ImageTable:
-        return self.query_one(ImageTable)
+        return self.screen_stack[0].query_one(ImageTable)
 
     @property
     def region_pane(self) -> RegionPane:
-        return self.query_one(RegionPane)
+        return self.screen_stack[0].query_one(RegionPane)
 
     @property
     def inspector(self) -> Inspector:
-        return self.query_one(Inspector)
+        return self.screen_stack[0].query_one(Inspector)
 
     @property
     def image_query(self) -> ImageQuery:
@@ -327,7 +336,8 @@ class AmituiApp(App[int]):
 
     @work(group="extras", exclusive=True, exit_on_error=False)
     async def load_extras(self, image: Image) -> None:
-        await asyncio.sleep(self.extras_delay)
+        # The inspector already waited inspect_delay for the cursor to rest.
+        await asyncio.sleep(max(0.0, self.extras_delay - self.inspect_delay))
         extras = await self._fetch_extras(image)
         self._extras[image.key] = extras
         self.inspector.show_extras(image, extras, self.now())
@@ -435,14 +445,40 @@ class AmituiApp(App[int]):
         self.query_one("#scope-bar", Static).update(" · ".join(bits))
 
     def _inspect(self, image: Image | None) -> None:
+        self._cancel_inspection()
         extras = self._extras.get(image.key) if image is not None else None
         self.inspector.show_image(image, self.inventory, extras, self.now())
         if image is not None and extras is None and self._aws is not None:
             self.load_extras(image)
 
+    @property
+    def inspection_pending(self) -> bool:
+        """The cursor moved and the inspector has not caught up yet (see INSPECT_DELAY)."""
+        return self._inspect_timer is not None
+
+    def flush_inspection(self) -> None:
+        """Show the cursor's image in the inspector now if it is still waiting to."""
+        if self._inspect_timer is not None:
+            self._inspect(self.table.cursor_image)
+
+    def _cancel_inspection(self) -> None:
+        if self._inspect_timer is not None:
+            self._inspect_timer.stop()
+            self._inspect_timer = None
+
     @on(ImageTable.CursorChanged)
     def _cursor_changed(self, event: ImageTable.CursorChanged) -> None:
-        self._inspect(event.image)
+        if self.inspect_delay <= 0:
+            self._inspect(event.image)
+            return
+        # Debounced: each move restarts the wait, so scrolling never draws the details. The
+        # table owns the timer, so it dies with the table when the App closes.
+        self._cancel_inspection()
+        self._inspect_timer = event.table.set_timer(self.inspect_delay, self._cursor_rested)
+
+    def _cursor_rested(self) -> None:
+        self._inspect_timer = None  # fired: nothing to cancel (it is running this callback)
+        self._inspect(self.table.cursor_image)
 
     @on(ImageTable.MarksChanged)
     def _marks_changed(self) -> None:
@@ -450,6 +486,7 @@ class AmituiApp(App[int]):
 
     @on(ImageTable.Selected)
     def _selected(self) -> None:
+        self.flush_inspection()
         self.inspector.focus_active()
 
     @on(RegionPane.ViewChanged)
@@ -493,6 +530,7 @@ class AmituiApp(App[int]):
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
+        self.flush_inspection()
         self.inspector.refresh_active()
 
     # ---- actions -------------------------------------------------------------------------
@@ -535,6 +573,7 @@ class AmituiApp(App[int]):
         self._update_titles()
 
     def action_tab(self, tab: str) -> None:
+        self.flush_inspection()  # asked for the image's tab: show it now, not after a rest
         self.inspector.active = tab
 
     def action_focus_regions(self) -> None:

@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -155,6 +157,28 @@ def render_details(image: Image, extras: ImageExtras | None, now: datetime) -> R
     return Group(columns, tags)
 
 
+class RenderedOnce:
+    """A Rich renderable drawn once per width. Textual draws a Static's content once to
+    measure its height and again to paint it; the details grid costs ~10 ms each time."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+        self._drawn: tuple[int, int, list[Segment]] | None = None  # (console, width, lines)
+
+    def segments(self, console: Console, options: ConsoleOptions) -> list[Segment]:
+        drawn = self._drawn
+        if drawn is None or drawn[0] != id(console) or drawn[1] != options.max_width:
+            drawn = (id(console), options.max_width, list(console.render(self.renderable, options)))
+            self._drawn = drawn
+        return drawn[2]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from self.segments(console, options)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.renderable)
+
+
 class ImageDetails(VerticalScroll):
     """Scrollable details of the image under the cursor."""
 
@@ -163,12 +187,30 @@ class ImageDetails(VerticalScroll):
     ImageDetails > Static { width: 1fr; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._body_height = (-1, -1)  # (width, lines) of what the body shows
+
     def compose(self) -> ComposeResult:
         yield Static(Text("No image selected", style="dim italic"), id="details-body")
 
     def show(self, image: Image | None, extras: ImageExtras | None, now: datetime) -> None:
         body = self.query_one("#details-body", Static)
         if image is None:
+            self._body_height = (-1, -1)
             body.update(Text("No image selected", style="dim italic"))
-        else:
-            body.update(render_details(image, extras, now))
+            return
+        details = RenderedOnce(render_details(image, extras, now))
+        # A layout reflows the whole screen: only when the body's height changes (draw once
+        # now at the body's width to know; the paint then reuses that drawing).
+        width = body.size.width
+        height = (width, self._measure(details, width)) if width > 0 else (-1, -1)
+        layout = height[0] < 0 or height != self._body_height
+        self._body_height = height
+        body.update(details, layout=layout)
+
+    def _measure(self, details: RenderedOnce, width: int) -> int:
+        """Lines of ``details`` at ``width``, as Textual counts them for a Static."""
+        app = self.app
+        options = app.console_options.update_width(width).update(highlight=False)
+        return sum(text.count("\n") for text, _, _ in details.segments(app.console, options))

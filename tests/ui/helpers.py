@@ -27,10 +27,18 @@ async def wait_loaded(pilot: Pilot[int], limit: float = 15.0) -> AmituiApp:
     return app
 
 
+def _busy(app: object) -> bool:
+    if isinstance(app, AmituiApp) and app.inspection_pending:
+        return True  # the inspector waits for the cursor to rest (INSPECT_DELAY)
+    workers = app.workers  # type: ignore[attr-defined]
+    return any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in workers)
+
+
 async def settle(pilot: Pilot[int], limit: float = 15.0) -> None:
-    """Wait until no worker is pending or running (cancelled ones included)."""
+    """Wait until the inspector shows the cursor's image and no worker is pending or running
+    (cancelled ones included)."""
     waited = 0.0
-    while any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers):
+    while _busy(pilot.app):
         await pilot.pause(0.02)
         waited += 0.02
         assert waited < limit, "workers did not settle"
