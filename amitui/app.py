@@ -154,6 +154,7 @@ class AmituiApp(App[int]):
         #: Seconds the cursor rests before the inspector shows its image (0: at once).
         self.inspect_delay = INSPECT_DELAY
         self._inspect_timer: Timer | None = None
+        self._scope_text = ""
         if options.key_overrides:
             self.set_keymap(dict(options.key_overrides))
 
@@ -442,7 +443,11 @@ class AmituiApp(App[int]):
         bits = [f"amitui · {mode}", f"owner: {self.scope.describe()}"]
         if self.read_only:
             bits.append("READ-ONLY")
-        self.query_one("#scope-bar", Static).update(" · ".join(bits))
+        scope_text = " · ".join(bits)
+        if scope_text != self._scope_text:
+            # Only on change, and one line high: an update with layout reflows the screen.
+            self._scope_text = scope_text
+            self.query_one("#scope-bar", Static).update(scope_text, layout=False)
 
     def _inspect(self, image: Image | None) -> None:
         self._cancel_inspection()
