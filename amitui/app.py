@@ -28,6 +28,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent
@@ -38,6 +39,7 @@ from amitui.backend import LaunchOptions, open_session
 from amitui.flows import ACTIONS, CLEANUP, FlowUnavailable, get_flow
 from amitui.loader import ImageQuery, load_region, resolve_regions, stream_regions
 from amitui.model import Image, ImageKey, Inventory, RegionLoad
+from amitui.text import inert
 from amitui.widgets.commands import AmituiCommands, PaletteEntry
 from amitui.widgets.details import ImageExtras
 from amitui.widgets.filter_bar import FilterBar
@@ -537,6 +539,23 @@ class AmituiApp(App[int]):
     def _tab_activated(self) -> None:
         self.flush_inspection()
         self.inspector.refresh_active()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """As :meth:`App.notify`; with ``markup=False`` the text is untrusted (AWS messages,
+        image names), so control characters are made inert line by line (Rich leaves ESC, C1
+        and bidi controls in plain text)."""
+        if not markup:
+            message = "\n".join(inert(line) for line in message.split("\n"))
+            title = "\n".join(inert(line) for line in title.split("\n"))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # ---- actions -------------------------------------------------------------------------
 
