@@ -416,6 +416,8 @@ class AmituiApp(App[int]):
         table = self.table
         table.show_region = len(regions) != 1
         table.set_rows(rows)
+        if not self.region_pane.busy:
+            table.presort()  # the rows have settled: every column's order, in idle turns
         if self.region_pane.busy:
             table.empty_text = "Loading…"
         elif table.filter_text:
