@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich._ratio import ratio_distribute
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
@@ -58,11 +59,62 @@ def _value(value: object) -> Text:
     return Text(inert(value))
 
 
-def _grid() -> Table:
+LABEL_WIDTH = 16
+
+
+def _grid(width: int | None = None) -> Table:
+    """Label and value columns; ``width``: the grid's width, known when rendering. Given, the
+    value column gets its width up front, so Rich measures no cell (same widths as ratio=1)."""
     grid = Table.grid(padding=(0, 1), expand=True)
-    grid.add_column(style="bold", no_wrap=True, width=16)
-    grid.add_column(ratio=1, overflow="fold")
+    grid.add_column(style="bold", no_wrap=True, width=LABEL_WIDTH)
+    if width is not None and width > LABEL_WIDTH + 1:
+        grid.add_column(width=width - LABEL_WIDTH - 1, overflow="fold")
+    else:
+        grid.add_column(ratio=1, overflow="fold")
     return grid
+
+
+class _SideBySide:
+    """Two label/value grids side by side, two cells apart, as a Rich grid with two ratio=1
+    columns lays them out, without Rich measuring every cell of both grids twice (the
+    details are redrawn each time the cursor rests on an image)."""
+
+    def __init__(self, left: list[tuple[str, Text]], right: list[tuple[str, Text]]) -> None:
+        self.left, self.right = left, right
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        # What Table.grid(padding=(0, 2), expand=True) with two ratio=1 columns gives each
+        # column (the first includes the 2-cell gap).
+        left_width, right_width = ratio_distribute(width, [1, 1], [3, 1])
+        if left_width < LABEL_WIDTH + 4 or right_width < LABEL_WIDTH + 2:
+            yield self._table()  # narrow: let Rich decide everything
+            return
+        left_width -= 2
+        left = console.render_lines(
+            _rows(_grid(left_width), self.left), options.update_width(left_width)
+        )
+        right = console.render_lines(
+            _rows(_grid(right_width), self.right), options.update_width(right_width)
+        )
+        gap = Segment("  ")
+        blank_left, blank_right = [Segment(" " * left_width)], [Segment(" " * right_width)]
+        new_line = Segment.line()
+        for index in range(max(len(left), len(right))):
+            yield from left[index] if index < len(left) else blank_left
+            yield gap
+            yield from right[index] if index < len(right) else blank_right
+            yield new_line
+
+    def _table(self) -> Table:
+        columns = Table.grid(padding=(0, 2), expand=True)
+        columns.add_column(ratio=1)
+        columns.add_column(ratio=1)
+        columns.add_row(_rows(_grid(), self.left), _rows(_grid(), self.right))
+        return columns
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self._table())
 
 
 def _rows(grid: Table, rows: Iterable[tuple[str, Text]]) -> Table:
@@ -104,46 +156,37 @@ def render_details(image: Image, extras: ImageExtras | None, now: datetime) -> R
     protection = image.deregistration_protection or (
         extras.deregistration_protection if extras else None
     )
-    left = _rows(
-        _grid(),
-        [
-            ("Image", Text(image.image_id, style="bold")),
-            ("Name", _value(image.name)),
-            ("Description", _value(image.description)),
-            ("Owner", _value(image.image_owner_alias or image.owner_id)),
-            ("Region", _value(image.region)),
-            ("State", state),
-            ("Created", _when(image.creation_date, now)),
-            ("Architecture", _value(image.architecture)),
-            ("Virtualization", _value(image.virtualization_type)),
-            ("Root device", root),
-            ("Boot mode", _value(image.boot_mode)),
-            ("ENA", _value(image.ena_support)),
-            ("SR-IOV", _value(image.sriov_net_support)),
-            ("TPM", _value(image.tpm_support)),
-            ("IMDS", _value(image.imds_support)),
-        ],
-    )
-    right = _rows(
-        _grid(),
-        [
-            ("Platform", _value(image.platform_details or image.platform)),
-            ("Usage operation", _value(image.usage_operation)),
-            ("Product codes", _value(", ".join(image.product_codes))),
-            ("Kernel/ramdisk", Text(kernel)),
-            ("Deprecation", deprecation),
-            ("Dereg. protect", _value(protection)),
-            ("Last launched", _when(last_launched, now)),
-            ("Source image", source),
-            ("Launch perms", launch_permissions_text(image, extras)),
-            ("Disks", Text(f"{len(image.block_devices)} ({image.size_gib} GiB in snapshots)")),
-            ("Encrypted", _value(image.encrypted)),
-        ],
-    )
-    columns = Table.grid(padding=(0, 2), expand=True)
-    columns.add_column(ratio=1)
-    columns.add_column(ratio=1)
-    columns.add_row(left, right)
+    left = [
+        ("Image", Text(image.image_id, style="bold")),
+        ("Name", _value(image.name)),
+        ("Description", _value(image.description)),
+        ("Owner", _value(image.image_owner_alias or image.owner_id)),
+        ("Region", _value(image.region)),
+        ("State", state),
+        ("Created", _when(image.creation_date, now)),
+        ("Architecture", _value(image.architecture)),
+        ("Virtualization", _value(image.virtualization_type)),
+        ("Root device", root),
+        ("Boot mode", _value(image.boot_mode)),
+        ("ENA", _value(image.ena_support)),
+        ("SR-IOV", _value(image.sriov_net_support)),
+        ("TPM", _value(image.tpm_support)),
+        ("IMDS", _value(image.imds_support)),
+    ]
+    right = [
+        ("Platform", _value(image.platform_details or image.platform)),
+        ("Usage operation", _value(image.usage_operation)),
+        ("Product codes", _value(", ".join(image.product_codes))),
+        ("Kernel/ramdisk", Text(kernel)),
+        ("Deprecation", deprecation),
+        ("Dereg. protect", _value(protection)),
+        ("Last launched", _when(last_launched, now)),
+        ("Source image", source),
+        ("Launch perms", launch_permissions_text(image, extras)),
+        ("Disks", Text(f"{len(image.block_devices)} ({image.size_gib} GiB in snapshots)")),
+        ("Encrypted", _value(image.encrypted)),
+    ]
+    columns = _SideBySide(left, right)
     tags = Text("Tags  ", style="bold")
     if image.tags:
         for index, (key, value) in enumerate(image.tags):
