@@ -230,10 +230,10 @@ def _table(table: dict[str, Any]) -> str:
     lines += [
         "",
         "Every sample is in `results.json` (`cpu_samples_ms`). The slowest filter keys are the "
-        "first character (all 100,000 rows scanned and shown again) and Escape (the full list "
-        "restored); in the last run one backspace took 1.0 s of CPU once, which did not recur "
-        "under the profiler (cause not established; a full garbage collection over the rows' "
-        "objects would be consistent with it).\n",
+        "first character (all 100,000 rows scanned and shown again), the backspaces (a full "
+        "scan each) and Escape (the full list restored); in an earlier run one backspace took "
+        "1.0 s of CPU once, which did not recur (cause not established; a full garbage "
+        "collection over the rows' objects would be consistent with it).\n",
         "`/` is the first key after the images arrive and a single sample: it also pays for "
         "work the App still had queued from loading (it varied from 0.16 s to 1.3 s of CPU "
         "between full runs); it is not part of any budget row.\n",
@@ -286,27 +286,33 @@ Found with py-spy and cProfile (`python -m benchmarks.table_bench --rows 100000 
 scroll` writes `table_bench.scroll.pstats`); details for the widget's owner in
 `/work/notes/perf-for-T.md`.
 
-- **Keystrokes at 100,000 images.** The table itself is virtualised and cheap: with the two
-  App-level costs below stubbed out (an experiment, not shipped), a scroll key costs ~16-21 ms
-  of CPU. What every key pays on top:
-  1. *The inspector re-lays out the whole screen on every cursor move* (~50 ms CPU per key,
-     every scroll key and most filter/sort keys): `ImageTable.CursorChanged` ->
-     `AmituiApp._inspect` -> `ImageDetails.show` -> `Static.update(...)`, which defaults to
-     `layout=True`, so Textual reflows the screen and renders the details grid twice (once to
-     measure its height). Fix: update the inspector when the cursor rests (a short timer, as
-     the AWS extras already do) and/or give the details body a fixed size and
-     `update(..., layout=False)`.
-  2. *`_update_titles` on every filter and sort key* rewrites the one-line scope bar with
-     `Static.update` (a second full reflow) even though its text has not changed.
-  3. *A first sort by a column sorts 100,000 rows in Python*: 26-128 ms per column on this
-     machine (names are the slowest). Orders are cached per column after the first time.
-     Fix: compute the ascending orders in idle time once the rows settle.
+- **Keystrokes at 100,000 images.** The table itself is virtualised and cheap: a scroll key
+  that does not redraw the inspector costs 10-20 ms of CPU. Found by this analysis and fixed
+  by the widget's owner (the figures above are after these fixes):
+  1. *The inspector re-laid out the whole screen on every cursor move* (~50 ms CPU per key):
+     `Static.update` defaults to `layout=True`, so Textual reflowed the screen and rendered the
+     details grid twice (once to measure its height). Now the inspector is redrawn when the
+     cursor has rested 80 ms (`INSPECT_DELAY`; a held-down key never redraws it), the grid is
+     rendered once per update and laid out without an outer Rich grid (~7 -> ~5 ms), and the
+     body is updated with `layout=False` unless its height changed.
+  2. *`_update_titles` on every filter and sort key* rewrote the one-line scope bar (a second
+     full reflow) although its text had not changed; now only on change, without layout.
+  3. *A first sort by a column sorted 100,000 rows in Python* (26-128 ms per column, names the
+     slowest). Every column's order is now computed once the rows settle, one column per
+     event-loop turn (`ImageTable.presort`), so a sort key only reverses or copies an order.
   4. *The cursor was re-found after each filter/sort key by comparing `ImageKey` dataclasses
      in a Python loop* (~60 ms half-way down 100k rows), and *the filter scanned 100k
      haystacks in a Python loop* on the first character and on every backspace (~45 ms).
      Fixed by the widget's owner after this analysis (commit cd76725: identity search, a
      bool-mask filter over contiguous haystacks, styles cached per pass); the table figures
      above were measured after it.
+  What is still over 50 ms, and why: the bench presses a key every ~100 ms or more (Pilot's
+  idle waits plus the work), slower than the 80 ms rest, so the inspector redraw (the details
+  render plus repainting the pane, ~30-45 ms of CPU here) lands in most scroll and filter
+  keys' windows: scroll samples are 10-20 ms without it and 45-80 ms with it. Sort keys (the
+  cursor stays on its image, so no redraw) pay 5-20 ms in `sort_by` and the rest in
+  repainting the table and its box. Would meet it: a details pane drawn from pre-formatted
+  lines (the Line API, like the table) instead of Rich tables, and a cheaper repaint.
 - **Streaming while loading.** Every response is parsed by botocore on the event loop
   (~0.2 ms per image, ~0.1 ms per snapshot on this machine). When many regions answer within
   the same few hundred milliseconds, their parses queue up on the loop and a finished region
@@ -354,7 +360,9 @@ Engine (owner: the lead), found with py-spy on `amitui ls`:
    from ~1.1 s to ~0.5 s; first paint from ~1.6 s to ~0.9 s after start in a quiet probe.
 
 Image table and App (owner: T): the measured causes are in `/work/notes/perf-for-T.md`; T
-fixed the cursor search and the filter scan (cd76725). Items 1-3 above are still open.
+fixed the cursor search and the filter scan (cd76725), then items 1-3 above (inspector
+redrawn when the cursor rests without a reflow, scope bar only on change, every column's
+order presorted once the rows settle). Loading still rebuilds the rows per arriving region.
 
 Sandbox (benchmarks only): `bulk_seed` (100,000 images in seconds) and `read_cache` (see
 How it is measured).
