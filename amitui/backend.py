@@ -7,6 +7,7 @@ otherwise the standard AWS chain (profile, SSO, env, ``AWS_ENDPOINT_URL``) decid
 from __future__ import annotations
 
 import asyncio
+import atexit
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -49,6 +50,32 @@ def demo_sandbox() -> Sandbox:
     )
 
 
+#: A demo sandbox spawned before the TUI is even imported (see :func:`launch_demo_early`).
+_early_demo: Sandbox | None = None
+
+
+def launch_demo_early() -> None:
+    """Spawn the demo sandbox now, so its ~2 s start-up overlaps the TUI's own start-up;
+    :func:`open_session` adopts it instead of starting another."""
+    global _early_demo
+    if _early_demo is None:
+        _early_demo = demo_sandbox()
+        _early_demo.launch()
+        # Should the TUI never get as far as adopting it, the process must not outlive us.
+        atexit.register(_stop_unadopted_demo)
+
+
+def _stop_unadopted_demo() -> None:
+    if _early_demo is not None:
+        _early_demo.stop()
+
+
+def _take_early_demo() -> Sandbox | None:
+    global _early_demo
+    sandbox, _early_demo = _early_demo, None
+    return sandbox
+
+
 def sandbox_session(endpoint_url: str, *, read_only: bool = False, **options: Any) -> AwsSession:
     """A session for the sandbox (or a proxy in front of it) at ``endpoint_url``."""
     return AwsSession(
@@ -73,14 +100,15 @@ async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
     """The session for ``options``; for ``--demo`` the sandbox lives as long as it does."""
     # Importing aiobotocore/aiohttp costs ~0.6-0.9 s of CPU; in a thread, the event loop (the
     # App's first paint) keeps running meanwhile instead of waiting for it (benchmarks/).
-    await asyncio.to_thread(_import_aws_stack)
     if not options.demo:
+        await asyncio.to_thread(_import_aws_stack)
         async with AwsSession(options.profile, read_only=options.read_only) as aws:
             yield aws
         return
-    sandbox = demo_sandbox()
-    # Starting the sandbox blocks on a subprocess handshake: keep it off the event loop.
-    await asyncio.to_thread(sandbox.start)
+    sandbox = _take_early_demo() or demo_sandbox()
+    # Starting the sandbox blocks on a subprocess handshake: off the event loop, and side by
+    # side with the imports.
+    await asyncio.gather(asyncio.to_thread(_import_aws_stack), asyncio.to_thread(sandbox.start))
     try:
         async with sandbox_session(sandbox.endpoint_url, read_only=options.read_only) as aws:
             yield aws

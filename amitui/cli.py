@@ -10,7 +10,7 @@ from typing import NoReturn
 
 from amitui import __version__
 from amitui.aws import UnknownRegionError, classify_error, known_regions, validate_region
-from amitui.backend import LaunchOptions, open_session
+from amitui.backend import LaunchOptions, launch_demo_early, open_session
 from amitui.config import ConfigError, load_config
 from amitui.listing import FORMATS, sort_images, write_images
 from amitui.loader import resolve_regions, stream_regions
@@ -200,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(list_images(options, args.format))
         except KeyboardInterrupt:
             return 130
+    if options.demo:
+        launch_demo_early()
     from amitui.app import run_tui
 
     return run_tui(options)

@@ -71,7 +71,8 @@ class Sandbox:
             cmd += ["--enabled-regions", ",".join(self.enabled_regions)]
         return cmd
 
-    def start(self) -> str:
+    def launch(self) -> None:
+        """Spawn the server and return at once; :meth:`wait_ready` (or :meth:`start`) waits."""
         env = {**os.environ, **SANDBOX_CREDENTIALS, **self.extra_env}
         self._process = subprocess.Popen(
             self.command(),
@@ -83,13 +84,18 @@ class Sandbox:
         )
         assert self._process.stdout is not None and self._process.stderr is not None
         # Drain stderr from the start: a full pipe would block the server mid-seeding.
-        stderr_tail: collections.deque[str] = collections.deque(maxlen=40)
-        stderr_reader = _drain_in_background(self._process.stderr, stderr_tail)
+        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=40)
+        self._stderr_reader = _drain_in_background(self._process.stderr, self._stderr_tail)
         # stdout is read in a thread too, so a server that prints nothing still times out.
-        ready: queue.Queue[str | None] = queue.Queue()
-        _drain_in_background(self._process.stdout, on_ready=ready.put)
+        self._ready: queue.Queue[str | None] = queue.Queue()
+        _drain_in_background(self._process.stdout, on_ready=self._ready.put)
+
+    def wait_ready(self) -> str:
+        """Wait for the launched server's READY line; return its endpoint URL."""
+        if self._endpoint_url is not None:
+            return self._endpoint_url
         try:
-            endpoint_url = ready.get(timeout=self.startup_timeout)
+            endpoint_url = self._ready.get(timeout=self.startup_timeout)
         except queue.Empty:
             endpoint_url = None
             why = f"no READY line within {self.startup_timeout:g} s"
@@ -99,9 +105,14 @@ class Sandbox:
             self._endpoint_url = endpoint_url
             return endpoint_url
         self.stop()
-        stderr_reader.join(timeout=1)  # the process is gone: its last words are on the way
-        stderr = "".join(stderr_tail).strip()[-2000:]
+        self._stderr_reader.join(timeout=1)  # the process is gone: its last words are on the way
+        stderr = "".join(self._stderr_tail).strip()[-2000:]
         raise SandboxError(f"the sandbox did not start ({why}): {stderr or 'no error output'}")
+
+    def start(self) -> str:
+        if self._process is None:
+            self.launch()
+        return self.wait_ready()
 
     def stop(self) -> None:
         if self._process is None:
