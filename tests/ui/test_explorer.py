@@ -96,6 +96,7 @@ async def test_failed_region_shows_its_error_and_the_rest_stay_usable(
         await pilot.press("g", "end")  # the failed region in the list: its error in full
         info = static_text(app, "#region-info")
         assert "AuthFailure" in info and "Fix:" in info
+        assert info.index("Fix:") < info.index("AuthFailure")  # a long message cannot hide it
         await pilot.press("tab")
         await pilot.press("down")
         assert app.table.cursor_row == 1  # the table still works
@@ -169,6 +170,33 @@ async def test_details_load_launch_permissions_lazily_and_cache_them(
         assert not [r for r in proxy.requests if r.action == "DescribeImageAttribute"]
         row = next(r for r in app.table.visible_rows if r.key == api)
         assert "shared" in row.cells  # the table learns it is shared
+
+
+async def test_inspector_follows_the_cursor_once_it_rests(make: AppFactory) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        first = app.table.cursor_image
+        assert first is not None and first.image_id in static_text(app, "#details-body")
+        app.inspect_delay = 5.0  # a cursor that never rests within the test
+        await pilot.press("down", "down")
+        moved = app.table.cursor_image
+        assert moved is not None and moved != first
+        assert app.inspection_pending  # scrolling does not redraw the details…
+        assert moved.image_id not in static_text(app, "#details-body")
+        await pilot.press("i")  # …asking for them does, at once
+        assert not app.inspection_pending
+        assert moved.image_id in static_text(app, "#details-body")
+        app.inspect_delay = 0.05
+        await pilot.press("up", "up")
+        await settle(pilot)  # rested: shown
+        assert first.image_id in static_text(app, "#details-body")
+        # Untrusted text in a notification: control characters shown as escapes, lines kept.
+        app.notify("evil\x1b[2J name\u202e\nsecond line", title="t\x9b", markup=False)
+        await pilot.pause()
+        shown = [n for n in app._notifications if "evil" in n.message]
+        assert shown and shown[-1].message == "evil\\x1b[2J name\\u202e\nsecond line"
+        assert shown[-1].title == "t\\x9b"
 
 
 async def test_snapshot_tree_orphans_and_lineage_navigate(make: AppFactory, fleet: F.Fleet) -> None:
