@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from datetime import UTC, datetime
@@ -61,6 +62,9 @@ EXTRAS_DELAY = 0.25
 #: Redraw the inspector once the cursor has rested this long: a held-down key moves the
 #: cursor every ~30 ms, and drawing the details grid costs about a keystroke's budget.
 INSPECT_DELAY = 0.08
+#: While regions are still loading, rebuild the table at most this often: each rebuild sorts
+#: and filters every row loaded so far, and regions tend to answer in bursts.
+TABLE_REFRESH_INTERVAL = 0.1
 
 _ACTION_LABELS = {
     "copy": ("Copy", "Copy the marked images (else the one under the cursor) to other regions"),
@@ -156,6 +160,8 @@ class AmituiApp(App[int]):
         #: Seconds the cursor rests before the inspector shows its image (0: at once).
         self.inspect_delay = INSPECT_DELAY
         self._inspect_timer: Timer | None = None
+        self._table_timer: Timer | None = None
+        self._table_refreshed = 0.0  # time.monotonic() of the last rebuild
         self._scope_text = ""
         if options.key_overrides:
             self.set_keymap(dict(options.key_overrides))
@@ -327,7 +333,7 @@ class AmituiApp(App[int]):
             self.inventory.remove_region(load.region)
             self._rows.pop(load.region, None)
         self.region_pane.set_result(load)
-        self._refresh_table()
+        self._refresh_table_soon()
         self._refresh_orphans()
         image = self.table.cursor_image
         if image is not None and image.region == load.region:
@@ -408,7 +414,30 @@ class AmituiApp(App[int]):
         view = self.region_pane.view
         return [r for r in self.region_pane.regions if not view or r in view]
 
+    def _refresh_table_soon(self) -> None:
+        """Rebuild the table now, or, while other regions are still loading and it was
+        rebuilt less than TABLE_REFRESH_INTERVAL ago, once that interval is over."""
+        if not self.region_pane.busy:
+            self._refresh_table()  # the last region: at once
+            return
+        if self._table_timer is not None:
+            return  # already due
+        wait = self._table_refreshed + TABLE_REFRESH_INTERVAL - time.monotonic()
+        if wait <= 0:
+            self._refresh_table()
+        else:
+            # Owned by the table, so it dies with it when the App closes.
+            self._table_timer = self.table.set_timer(wait, self._table_refresh_due)
+
+    def _table_refresh_due(self) -> None:
+        self._table_timer = None  # fired: nothing to cancel (it is running this callback)
+        self._refresh_table()
+
     def _refresh_table(self) -> None:
+        if self._table_timer is not None:
+            self._table_timer.stop()
+            self._table_timer = None
+        self._table_refreshed = time.monotonic()
         regions = self._view_regions()
         rows: list[ImageRow] = []
         for region in regions:

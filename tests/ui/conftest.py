@@ -4,7 +4,6 @@ a fault proxy in front of it, and an app factory that reuses them (no demo seedi
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -17,8 +16,6 @@ from amitui.aws import AwsSession, Credentials
 from amitui.backend import LaunchOptions
 from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
 from amitui.sandbox.proxy import AwsError, FaultProxy
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 from . import fleet as fleet_module
 
