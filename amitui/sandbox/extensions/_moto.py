@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.ec2.exceptions import EC2ClientError
+from moto.ec2.exceptions import EC2ClientError, InvalidAMIIdError, UnvailableAMIIdError
 
 #: The ``(original, self, *args, **kwargs)`` signature of a wrapping replacement.
 Replacement = Callable[..., Any]
@@ -63,3 +63,15 @@ def parse_time(value: str) -> datetime:
 def format_time(value: datetime) -> str:
     """The ``2026-01-02T03:04:05.000Z`` form EC2 uses for string-typed timestamps."""
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def requested_image(response: Any) -> Any:
+    """The registered image a request's ``ImageId`` names, with EC2's errors for an id that
+    was deregistered (``InvalidAMIID.Unavailable``) or never existed (``InvalidAMIID.NotFound``)."""
+    image_id = response._get_param("ImageId")
+    backend = response.ec2_backend
+    if image_id in backend.amis:
+        return backend.amis[image_id]
+    if image_id in backend.deleted_amis:
+        raise UnvailableAMIIdError(image_id)
+    raise InvalidAMIIdError(image_id)

@@ -29,11 +29,10 @@ from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
-from moto.ec2.exceptions import InvalidAMIIdError, UnvailableAMIIdError
 from moto.ec2.models.amis import Ami, AmiBackend
 from moto.ec2.responses.amis import AmisResponse
 
-from ._moto import ec2_error, format_time, wrap
+from ._moto import ec2_error, format_time, requested_image, wrap
 
 COOLDOWN = timedelta(hours=24)
 #: Where the state lives on an Ami: "enabled-with-cooldown", "enabled-without-cooldown" or
@@ -64,19 +63,8 @@ def is_protected(image: Ami) -> bool:
     return describe_protection(image) != "disabled"
 
 
-def _image(response: AmisResponse) -> Ami:
-    image_id = response._get_param("ImageId")
-    backend = response.ec2_backend
-    if image_id in backend.amis:
-        image: Ami = backend.amis[image_id]
-        return image
-    if image_id in backend.deleted_amis:
-        raise UnvailableAMIIdError(image_id)
-    raise InvalidAMIIdError(image_id)
-
-
 def _enable(self: AmisResponse) -> ActionResult:
-    image = _image(self)
+    image = requested_image(self)
     self.error_on_dryrun()
     enable_protection(
         image, with_cooldown=str(self._get_param("WithCooldown", False)).lower() == "true"
@@ -91,7 +79,7 @@ def enable_protection(image: Ami, *, with_cooldown: bool = False) -> None:
 
 
 def _disable(self: AmisResponse) -> ActionResult:
-    image = _image(self)
+    image = requested_image(self)
     self.error_on_dryrun()
     mode = image.__dict__.pop(_MODE, None)
     if mode == "enabled-with-cooldown":

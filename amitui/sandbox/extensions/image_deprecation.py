@@ -25,12 +25,11 @@ from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
-from moto.ec2.exceptions import InvalidAMIIdError, UnvailableAMIIdError
 from moto.ec2.models.amis import Ami
 from moto.ec2.responses.amis import AmisResponse
 
 from . import control
-from ._moto import ec2_error, format_time, parse_time
+from ._moto import ec2_error, format_time, parse_time, requested_image
 
 MAX_AHEAD = timedelta(days=3652)  # 10 years
 MAX_PUBLIC_AFTER_CREATION = timedelta(days=730)  # 2 years
@@ -44,17 +43,6 @@ def install() -> None:
     control.add_image_field("DeprecationTime", _seed_deprecation_time)
 
 
-def _image(response: AmisResponse) -> Ami:
-    image_id = response._get_param("ImageId")
-    backend = response.ec2_backend
-    if image_id in backend.amis:
-        image: Ami = backend.amis[image_id]
-        return image
-    if image_id in backend.deleted_amis:
-        raise UnvailableAMIIdError(image_id)
-    raise InvalidAMIIdError(image_id)
-
-
 def round_to_minute(value: datetime) -> datetime:
     rounded = value.replace(second=0, microsecond=0)
     if value.second * 1_000_000 + value.microsecond >= 30_000_000:
@@ -63,7 +51,7 @@ def round_to_minute(value: datetime) -> datetime:
 
 
 def _enable(self: AmisResponse) -> ActionResult:
-    image = _image(self)
+    image = requested_image(self)
     raw = self._get_param("DeprecateAt")
     self.error_on_dryrun()
     if not raw:
@@ -89,14 +77,14 @@ def _enable(self: AmisResponse) -> ActionResult:
             "InvalidParameterValue",
             "The deprecation time can be at most 10 years in the future.",
         )
-    image.deprecation_time = format_time(when)  # type: ignore[attr-defined]
+    image.deprecation_time = format_time(when)
     return ActionResult({"Return": True})
 
 
 def _disable(self: AmisResponse) -> ActionResult:
-    image = _image(self)
+    image = requested_image(self)
     self.error_on_dryrun()
-    image.deprecation_time = None  # type: ignore[attr-defined]
+    image.deprecation_time = None
     return ActionResult({"Return": True})
 
 
