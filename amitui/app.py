@@ -35,7 +35,8 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent
 from textual.worker import Worker, WorkerState
 
-from amitui.aws import AwsSession, classify_error
+from amitui.aws import AwsSession
+from amitui.aws_errors import classify_error
 from amitui.backend import LaunchOptions, open_session
 from amitui.flows import ACTIONS, CLEANUP, FlowUnavailable, get_flow
 from amitui.loader import ImageQuery, load_region, resolve_regions, stream_regions

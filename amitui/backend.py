@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from amitui.aws import AwsSession, Credentials
+from amitui.botocore_tuning import preload_service_models
 from amitui.loader import ImageQuery
 from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
 
@@ -91,24 +92,22 @@ def sandbox_session(endpoint_url: str, *, read_only: bool = False, **options: An
     )
 
 
-def _import_aws_stack() -> None:
-    import aiobotocore.session  # noqa: F401 - imported for its side effect: loaded once
-
-
 @asynccontextmanager
 async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
     """The session for ``options``; for ``--demo`` the sandbox lives as long as it does."""
-    # Importing aiobotocore/aiohttp costs ~0.6-0.9 s of CPU; in a thread, the event loop (the
-    # App's first paint) keeps running meanwhile instead of waiting for it (benchmarks/).
+    # Importing aiobotocore/aiohttp and parsing the EC2 model cost ~0.6-0.9 s of CPU; in a
+    # thread, the event loop (the App's first paint) keeps running meanwhile (benchmarks/).
     if not options.demo:
-        await asyncio.to_thread(_import_aws_stack)
+        await asyncio.to_thread(preload_service_models, options.profile)
         async with AwsSession(options.profile, read_only=options.read_only) as aws:
             yield aws
         return
     sandbox = _take_early_demo() or demo_sandbox()
     # Starting the sandbox blocks on a subprocess handshake: off the event loop, and side by
-    # side with the imports.
-    await asyncio.gather(asyncio.to_thread(_import_aws_stack), asyncio.to_thread(sandbox.start))
+    # side with the imports, so the clients are made at once when it is ready.
+    await asyncio.gather(
+        asyncio.to_thread(preload_service_models), asyncio.to_thread(sandbox.start)
+    )
     try:
         async with sandbox_session(sandbox.endpoint_url, read_only=options.read_only) as aws:
             yield aws

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from amitui import __version__
-from amitui.aws import UnknownRegionError, classify_error, known_regions, validate_region
+from amitui.aws import UnknownRegionError, known_regions, validate_region
+from amitui.aws_errors import classify_error
 from amitui.backend import LaunchOptions, launch_demo_early, open_session
 from amitui.config import ConfigError, load_config
 from amitui.listing import FORMATS, sort_images, write_images

@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from amitui.aws import AwsSession, classify_error
+from amitui.aws import AwsSession
+from amitui.aws_errors import classify_error
 from amitui.model import AwsError, Image, RegionLoad, RegionStatus, Snapshot
 
 #: EC2's largest page for DescribeImages/DescribeSnapshots.

@@ -341,10 +341,10 @@ figure above.
 
 Engine (owner: the lead), found with py-spy on `amitui ls`:
 
-1. **One TLS context for all regions** (`amitui/aws.py`, `_SharedTlsHttpSession`):
+1. **One TLS context for all regions** (`amitui/botocore_tuning.py`, `shared_tls_http_session`):
    aiobotocore builds a verifying SSL context per client, parsing the CA bundle each time
    (~40 ms of CPU holding the GIL), 17 times at start-up. Built once per process now.
-2. **Fast timestamp parsing** (`amitui/aws.py`, `parse_aws_timestamp`): botocore parses
+2. **Fast timestamp parsing** (`amitui/botocore_tuning.py`, `parse_aws_timestamp`): botocore parses
    every timestamp with dateutil (~60 us); DescribeSnapshots has one per snapshot and it was
    a third of all response parsing. EC2's `...T12:00:00.000Z` now goes through
    `datetime.fromisoformat`, anything else through botocore's parser, with identical values.

@@ -11,6 +11,10 @@ spawn, and for each mark ``cpu_<mark>``, the process's CPU seconds by then:
   in this process only);
 - ``first_rows``: the image table first has rows;
 - ``all_loaded``: every region's load has arrived and none is loading.
+
+With ``AMITUI_BENCH_DEMO=1`` it runs ``amitui --demo`` instead (the embedded sandbox spawned
+before the App is imported, as the command line does); ``python -m benchmarks.tui_probe``
+alone then times what a new user sees after typing ``amitui --demo``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,13 @@ def main() -> int:
     import asyncio
     import json
 
+    demo = os.environ.get("AMITUI_BENCH_DEMO") == "1"
+    if demo:
+        from amitui.backend import launch_demo_early
+        from amitui.sandbox.demo import DEMO_REGIONS
+
+        launch_demo_early()
+        os.environ.setdefault("AMITUI_BENCH_REGIONS", str(len(DEMO_REGIONS)))
     from amitui.app import make_app
 
     imported = since_spawn()
@@ -72,7 +83,7 @@ def main() -> int:
     timeout = float(os.environ.get("AMITUI_BENCH_TIMEOUT", "120"))
 
     async def run() -> None:
-        app = make_app(LaunchOptions())
+        app = make_app(LaunchOptions(demo=demo))
         async with app.run_test(headless=True, size=(160, 45), message_hook=hook) as pilot:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:

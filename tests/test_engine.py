@@ -11,7 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from amitui import loader
-from amitui.aws import AwsSession, ReadOnlyError, classify_error, validate_region
+from amitui.aws import AwsSession, validate_region
+from amitui.aws_errors import ReadOnlyError, classify_error
 from amitui.backend import sandbox_session
 from amitui.loader import ImageQuery, load_region, resolve_regions, stream_regions
 from amitui.model import Inventory, RegionStatus

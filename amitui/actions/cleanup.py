@@ -36,7 +36,8 @@ from typing import Any
 from amitui.actions.execute import RetryPolicy, execute
 from amitui.actions.recycle_bin import IMAGES, SNAPSHOTS, RetentionRule, load_rules, retaining
 from amitui.actions.references import ImageUse, RegionUses, region_uses
-from amitui.aws import AwsSession, classify_error
+from amitui.aws import AwsSession
+from amitui.aws_errors import classify_error
 from amitui.journal import Journal, succeeded_steps
 from amitui.model import (
     AwsError,

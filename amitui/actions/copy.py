@@ -25,7 +25,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from amitui.actions.validate import InvalidInput, kms_key, kms_key_in_region
-from amitui.aws import AwsSession, classify_error
+from amitui.aws import AwsSession
+from amitui.aws_errors import classify_error
 from amitui.model import Image, Inventory, Plan, Step
 
 OPERATION = "CopyImage"

@@ -42,7 +42,8 @@ from collections.abc import AsyncGenerator, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from amitui.aws import AwsSession, ReadOnlyError, classify_error, is_mutating
+from amitui.aws import AwsSession, is_mutating
+from amitui.aws_errors import ReadOnlyError, classify_error
 from amitui.journal import Journal
 from amitui.model import AwsError, Plan, RegionStatus, Step, StepOutcome, StepResult
 

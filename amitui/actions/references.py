@@ -18,7 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from amitui.aws import AwsSession, classify_error
+from amitui.aws import AwsSession
+from amitui.aws_errors import classify_error
 from amitui.model import AwsError
 
 #: DescribeImageReferences takes at most this many image ids per call.

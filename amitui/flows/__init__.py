@@ -20,7 +20,7 @@ A flow is an ``async`` function::
   ``ModalScreen[T]`` result, and may run engine calls directly with ``await``.
   Long-running steps should show progress in their own screen; the UI stays responsive.
 - An exception escaping the flow is shown to the user as an error notification (code and
-  message via :func:`amitui.aws.classify_error`); the app never crashes because of it.
+  message via :func:`amitui.aws_errors.classify_error`); the app never crashes because of it.
   Expected outcomes (cancelled, nothing to do, some steps failed) are for the flow itself to
   report, e.g. ``host.notify("…", severity="warning")``. Build notification and dialog text
   from AWS/AMI data with ``rich.text.Text`` or ``markup=False`` — names may contain ``[``.

@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parse_each_service_model_once() -> None:
-    """Share botocore's parsed service models across the process's botocore sessions.
+    """Share botocore's parsed service models and data files across the process's sessions.
 
     moto makes a new boto3 Session to list regions (three times at import, once per account
     backend), and each Session's loader parses the 5 MB EC2 model again: ~0.2-0.5 s a time,
@@ -123,6 +123,23 @@ def _parse_each_service_model_once() -> None:
         return parsed[key]
 
     Loader.load_service_model = load_service_model
+
+    # The same for the data files each Session's loader reads again (endpoints.json: ~0.05 s
+    # a time, five times before serving). Service models are left to the cache above: botocore
+    # merges their sdk-extras into the loaded dict, so those are not shared raw.
+    load_data = Loader.load_data_with_path
+    loaded: dict[tuple[Any, ...], Any] = {}
+
+    @functools.wraps(load_data)
+    def load_data_with_path(self: Loader, name: str) -> Any:
+        if "/" in name:
+            return load_data(self, name)
+        key = (type(self), tuple(self.search_paths), name)
+        if key not in loaded:
+            loaded[key] = load_data(self, name)
+        return loaded[key]
+
+    Loader.load_data_with_path = load_data_with_path
 
 
 if __name__ == "__main__":

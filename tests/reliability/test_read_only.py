@@ -15,7 +15,8 @@ import pytest
 from conftest import ReliabilityFleet
 
 from amitui.actions.execute import execute
-from amitui.aws import ReadOnlyError, _snake, is_mutating
+from amitui.aws import _snake, is_mutating
+from amitui.aws_errors import ReadOnlyError
 from amitui.backend import sandbox_session
 from amitui.journal import Journal, read_entries
 from amitui.model import Plan, Step, StepOutcome

@@ -20,7 +20,8 @@ from conftest import ReliabilityFleet
 
 from amitui import backend, cli
 from amitui.actions.execute import execute
-from amitui.aws import AwsSession, Credentials, classify_error, scrub_secrets
+from amitui.aws import AwsSession, Credentials
+from amitui.aws_errors import classify_error, scrub_secrets
 from amitui.journal import Journal
 from amitui.loader import load_region
 from amitui.model import Plan, Step

@@ -36,7 +36,7 @@ from textual.content import Content
 from textual.screen import Screen
 
 from amitui import cli
-from amitui.aws import classify_error
+from amitui.aws_errors import classify_error
 from amitui.listing import render
 from amitui.model import AwsError, Image, Plan, RegionStatus, Step, StepOutcome, StepResult
 from amitui.text import inert
