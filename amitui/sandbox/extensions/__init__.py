@@ -29,6 +29,7 @@ EXTENSIONS: tuple[str, ...] = (
     "launch_permissions",  # organization/OU ARN formats; encrypted AMIs never public
     "snapshot_permissions",  # ModifySnapshotAttribute CreateVolumePermission Add/Remove
     "bulk_seed",  # benchmarks only: POST /_amitui/bulk/{region}
+    "one_at_a_time",  # requests are handled in turn (moto has no locking of its own)
     "read_cache",  # benchmarks only, opt-in by env: replays read answers; last = outermost
 )
 
