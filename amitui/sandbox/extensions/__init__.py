@@ -28,6 +28,7 @@ EXTENSIONS: tuple[str, ...] = (
     "image_block_public_access",  # Get/Enable/DisableImageBlockPublicAccess; blocks Group=all
     "launch_permissions",  # organization/OU ARN formats; encrypted AMIs never public
     "snapshot_permissions",  # ModifySnapshotAttribute CreateVolumePermission Add/Remove
+    "tag_lookup",  # a resource's tagSet by lookup (moto scans every tag per resource)
     "bulk_seed",  # benchmarks only: POST /_amitui/bulk/{region}
     "one_at_a_time",  # requests are handled in turn (moto has no locking of its own)
     "read_cache",  # benchmarks only, opt-in by env: replays read answers; last = outermost
