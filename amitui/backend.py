@@ -21,6 +21,8 @@ from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
 DEMO_DEFAULT_REGION = "us-east-1"
 #: Seconds a demo copy stays ``pending`` (real copies take minutes), so copying shows progress.
 DEMO_COPY_DELAY_SECONDS = 8
+#: Services whose models are parsed ahead: EC2 for everything, STS for the account id.
+SERVICES_USED = ("ec2", "sts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,7 @@ async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
     # Importing aiobotocore/aiohttp and parsing the EC2 model cost ~0.6-0.9 s of CPU; in a
     # thread, the event loop (the App's first paint) keeps running meanwhile (benchmarks/).
     if not options.demo:
-        await asyncio.to_thread(preload_service_models, options.profile)
+        await asyncio.to_thread(preload_service_models, options.profile, SERVICES_USED)
         async with AwsSession(options.profile, read_only=options.read_only) as aws:
             yield aws
         return
@@ -106,7 +108,8 @@ async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
     # Starting the sandbox blocks on a subprocess handshake: off the event loop, and side by
     # side with the imports, so the clients are made at once when it is ready.
     await asyncio.gather(
-        asyncio.to_thread(preload_service_models), asyncio.to_thread(sandbox.start)
+        asyncio.to_thread(preload_service_models, None, SERVICES_USED),
+        asyncio.to_thread(sandbox.start),
     )
     try:
         async with sandbox_session(sandbox.endpoint_url, read_only=options.read_only) as aws:

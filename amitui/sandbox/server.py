@@ -141,6 +141,21 @@ def _parse_each_service_model_once() -> None:
 
     Loader.load_data_with_path = load_data_with_path
 
+    # botocore parses its JSON into OrderedDicts, which takes json's C parser twice as long
+    # (EC2's model: ~0.1 s instead of ~0.04 s, parsed twice before the first answer). Plain
+    # dicts keep the same order, and neither moto nor botocore relies on OrderedDict's extras.
+    import json
+
+    from botocore.loaders import JSONFileLoader
+
+    def load_file(self: JSONFileLoader, full_path: str, open_method: Any) -> Any:
+        if not os.path.isfile(full_path):
+            return None
+        with open_method(full_path, "rb") as file:
+            return json.loads(file.read().decode("utf-8"))
+
+    JSONFileLoader._load_file = load_file
+
 
 if __name__ == "__main__":
     sys.exit(main())
