@@ -7,19 +7,21 @@ loading. All AMI text is put into Rich ``Text`` cells, so a name like ``[red]`` 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from rich._ratio import ratio_distribute
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from amitui.model import Image
 from amitui.text import inert
@@ -62,59 +64,105 @@ def _value(value: object) -> Text:
 LABEL_WIDTH = 16
 
 
-def _grid(width: int | None = None) -> Table:
-    """Label and value columns; ``width``: the grid's width, known when rendering. Given, the
-    value column gets its width up front, so Rich measures no cell (same widths as ratio=1)."""
+def _grid() -> Table:
+    """A bold label column and a folding value column (the narrow layout's, and the shape
+    :func:`_column` draws without Rich)."""
     grid = Table.grid(padding=(0, 1), expand=True)
     grid.add_column(style="bold", no_wrap=True, width=LABEL_WIDTH)
-    if width is not None and width > LABEL_WIDTH + 1:
-        grid.add_column(width=width - LABEL_WIDTH - 1, overflow="fold")
-    else:
-        grid.add_column(ratio=1, overflow="fold")
+    grid.add_column(ratio=1, overflow="fold")
     return grid
 
 
-class _SideBySide:
-    """Two label/value grids side by side, two cells apart, as a Rich grid with two ratio=1
-    columns lays them out, without Rich measuring every cell of both grids twice (the
-    details are redrawn each time the cursor rests on an image)."""
+NO_IMAGE = Text("No image selected", style="dim italic")
 
-    def __init__(self, left: list[tuple[str, Text]], right: list[tuple[str, Text]]) -> None:
-        self.left, self.right = left, right
+#: A label and its value, one row of a details column.
+Row = tuple[str, Text]
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+
+class Details:
+    """The details of one image, formatted once and drawn as lines.
+
+    Two label/value columns side by side, then the tags: what a Rich grid of two ratio=1
+    columns, two cells apart, each a grid of a bold 16-cell label and a folding value, draws
+    (see :meth:`_columns`), but put together from each value's segments. Rich's tables measure,
+    pad and crop every cell (~10 ms for one image), and the details are redrawn every time
+    the cursor rests on an image; this costs a fraction of a millisecond.
+    """
+
+    def __init__(self, left: Sequence[Row], right: Sequence[Row], tags: Text) -> None:
+        self.left, self.right, self.tags = left, right, tags
+
+    def lines(self, console: Console, options: ConsoleOptions) -> list[list[Segment]]:
+        """The details as lines of exactly ``options.max_width`` cells."""
         width = options.max_width
-        # What Table.grid(padding=(0, 2), expand=True) with two ratio=1 columns gives each
-        # column (the first includes the 2-cell gap).
         left_width, right_width = ratio_distribute(width, [1, 1], [3, 1])
         if left_width < LABEL_WIDTH + 4 or right_width < LABEL_WIDTH + 2:
-            yield self._table()  # narrow: let Rich decide everything
-            return
-        left_width -= 2
-        left = console.render_lines(
-            _rows(_grid(left_width), self.left), options.update_width(left_width)
-        )
-        right = console.render_lines(
-            _rows(_grid(right_width), self.right), options.update_width(right_width)
-        )
-        gap = Segment("  ")
-        blank_left, blank_right = [Segment(" " * left_width)], [Segment(" " * right_width)]
-        new_line = Segment.line()
-        for index in range(max(len(left), len(right))):
-            yield from left[index] if index < len(left) else blank_left
-            yield gap
-            yield from right[index] if index < len(right) else blank_right
-            yield new_line
+            lines = console.render_lines(self._columns(), options)  # narrow: as Rich lays out
+        else:
+            left_width -= 2  # the gap between the columns
+            left = _column(console, options, self.left, left_width)
+            right = _column(console, options, self.right, right_width)
+            gap = Segment("  ")
+            blank_left, blank_right = [Segment(" " * left_width)], [Segment(" " * right_width)]
+            lines = [
+                [
+                    *(left[index] if index < len(left) else blank_left),
+                    gap,
+                    *(right[index] if index < len(right) else blank_right),
+                ]
+                for index in range(max(len(left), len(right)))
+            ]
+        lines.extend(console.render_lines(self.tags, options))
+        return lines
 
-    def _table(self) -> Table:
+    def _columns(self) -> Table:
         columns = Table.grid(padding=(0, 2), expand=True)
         columns.add_column(ratio=1)
         columns.add_column(ratio=1)
         columns.add_row(_rows(_grid(), self.left), _rows(_grid(), self.right))
         return columns
 
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        new_line = Segment.line()
+        for line in self.lines(console, options):
+            yield from line
+            yield new_line
+
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        return Measurement.get(console, options, self._table())
+        return Measurement.get(console, options, Group(self._columns(), self.tags))
+
+
+_LABEL_STYLE = Style(bold=True)
+
+
+def _column(
+    console: Console, options: ConsoleOptions, rows: Iterable[Row], width: int
+) -> list[list[Segment]]:
+    """``rows`` as ``_grid(width)`` draws them: a bold label padded to LABEL_WIDTH, a space,
+    the value in the rest, folded onto more lines (under a blank label) when it is longer."""
+    value_width = width - LABEL_WIDTH - 1
+    # As Table renders a value cell (left-justified: padded in the value's own base style).
+    value_options = options.update(
+        width=value_width, justify="left", no_wrap=False, overflow="fold", highlight=False
+    )
+    blank_label = Segment(" " * (LABEL_WIDTH + 1), _LABEL_STYLE)
+    lines: list[list[Segment]] = []
+    for label, value in rows:
+        label_segment = Segment(f"{label:<{LABEL_WIDTH}} ", _LABEL_STYLE)
+        plain = value.plain
+        length = cell_len(plain)
+        if length <= value_width and "\n" not in plain:
+            # One line: the value's own segments (as Rich renders a Text), padded.
+            style = console.get_style(value.style) or None
+            segments = list(value.render(console)) if value.spans else [Segment(plain, style)]
+            if length < value_width:
+                segments.append(Segment(" " * (value_width - length), style))
+            lines.append([label_segment, *segments])
+        else:
+            folded = console.render_lines(value, value_options)
+            lines.append([label_segment, *folded[0]])
+            lines.extend([blank_label, *line] for line in folded[1:])
+    return lines
 
 
 def _rows(grid: Table, rows: Iterable[tuple[str, Text]]) -> Table:
@@ -137,7 +185,7 @@ def launch_permissions_text(image: Image, extras: ImageExtras | None) -> Text:
     return prefix + Text(" + ") + text if prefix else text
 
 
-def render_details(image: Image, extras: ImageExtras | None, now: datetime) -> RenderableType:
+def render_details(image: Image, extras: ImageExtras | None, now: datetime) -> Details:
     """The details of ``image`` as two columns of attributes, then tags."""
     state = Text(image.state)
     if image.state_reason:
@@ -186,7 +234,6 @@ def render_details(image: Image, extras: ImageExtras | None, now: datetime) -> R
         ("Disks", Text(f"{len(image.block_devices)} ({image.size_gib} GiB in snapshots)")),
         ("Encrypted", _value(image.encrypted)),
     ]
-    columns = _SideBySide(left, right)
     tags = Text("Tags  ", style="bold")
     if image.tags:
         for index, (key, value) in enumerate(image.tags):
@@ -197,63 +244,81 @@ def render_details(image: Image, extras: ImageExtras | None, now: datetime) -> R
             tags.append(inert(value))
     else:
         tags.append("—", style="dim")
-    return Group(columns, tags)
+    return Details(left, right, tags)
 
 
-class RenderedOnce:
-    """A Rich renderable drawn once per width. Textual draws a Static's content once to
-    measure its height and again to paint it; the details grid costs ~10 ms each time."""
-
-    def __init__(self, renderable: RenderableType) -> None:
-        self.renderable = renderable
-        self._drawn: tuple[int, int, list[Segment]] | None = None  # (console, width, lines)
-
-    def segments(self, console: Console, options: ConsoleOptions) -> list[Segment]:
-        drawn = self._drawn
-        if drawn is None or drawn[0] != id(console) or drawn[1] != options.max_width:
-            drawn = (id(console), options.max_width, list(console.render(self.renderable, options)))
-            self._drawn = drawn
-        return drawn[2]
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield from self.segments(console, options)
-
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        return Measurement.get(console, options, self.renderable)
-
-
-class ImageDetails(VerticalScroll):
-    """Scrollable details of the image under the cursor."""
+class ImageDetails(ScrollView, can_focus=True):
+    """Scrollable details of the image under the cursor, drawn line by line (Textual's Line
+    API) from lines built once per image and width: showing another image repaints this pane
+    only, and never lays out the screen again (the pane's size does not depend on it)."""
 
     DEFAULT_CSS = """
-    ImageDetails { height: 1fr; padding: 0 1; }
-    ImageDetails > Static { width: 1fr; }
+    ImageDetails { height: 1fr; padding: 0 1; overflow-x: hidden; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._body_height = (-1, -1)  # (width, lines) of what the body shows
+        self._details: Details | None = None
+        self._strips: list[Strip] = []
+        self._strips_width = -1  # the width _strips were drawn at; -1: to draw
 
-    def compose(self) -> ComposeResult:
-        yield Static(Text("No image selected", style="dim italic"), id="details-body")
+    @property
+    def details(self) -> Details | None:
+        """What the pane shows (None: no image)."""
+        return self._details
 
     def show(self, image: Image | None, extras: ImageExtras | None, now: datetime) -> None:
-        body = self.query_one("#details-body", Static)
-        if image is None:
-            self._body_height = (-1, -1)
-            body.update(Text("No image selected", style="dim italic"))
-            return
-        details = RenderedOnce(render_details(image, extras, now))
-        # A layout reflows the whole screen: only when the body's height changes (draw once
-        # now at the body's width to know; the paint then reuses that drawing).
-        width = body.size.width
-        height = (width, self._measure(details, width)) if width > 0 else (-1, -1)
-        layout = height[0] < 0 or height != self._body_height
-        self._body_height = height
-        body.update(details, layout=layout)
+        self._details = None if image is None else render_details(image, extras, now)
+        self._strips_width = -1
+        self._draw()
+        self.refresh()
 
-    def _measure(self, details: RenderedOnce, width: int) -> int:
-        """Lines of ``details`` at ``width``, as Textual counts them for a Static."""
+    def text(self, width: int | None = None) -> str:
+        """The pane's text, as shown at ``width`` (default: the pane's own width)."""
+        if width is None:
+            self._draw()
+            return "\n".join(strip.text.rstrip() for strip in self._strips)
+        return "\n".join("".join(s.text for s in line).rstrip() for line in self._lines(width))
+
+    def _lines(self, width: int) -> list[list[Segment]]:
         app = self.app
         options = app.console_options.update_width(width).update(highlight=False)
-        return sum(text.count("\n") for text, _, _ in details.segments(app.console, options))
+        if self._details is None:
+            return app.console.render_lines(NO_IMAGE, options)
+        return self._details.lines(app.console, options)
+
+    def _draw(self) -> None:
+        """Draw the lines for the pane's current width, if not drawn for it yet."""
+        width = self.scrollable_content_region.width
+        if width == self._strips_width:
+            return
+        self._strips_width = width
+        base = self.rich_style
+        self._strips = (
+            [Strip(Segment.apply_style(line, base), width) for line in self._lines(width)]
+            if width > 0
+            else []
+        )
+        size = Size(width, len(self._strips))
+        if size != self.virtual_size:
+            # Without a layout (setting virtual_size reflows the whole screen): the pane's own
+            # size does not depend on its lines; the scroll bar lays out if it comes or goes.
+            self.set_reactive(ScrollView.virtual_size, size)
+            self._scroll_update(size)
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips_width = -1  # the lines carry the pane's colours (e.g. a new theme)
+
+    def watch_show_vertical_scrollbar(self) -> None:
+        self._draw()  # the scroll bar narrows the lines (or gives the width back)
+
+    def render_line(self, y: int) -> Strip:
+        self._draw()
+        index = round(self.scroll_y) + y
+        if index < len(self._strips):
+            return self._strips[index]
+        return Strip.blank(self._strips_width, self.rich_style)

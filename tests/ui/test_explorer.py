@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 
 from textual import events
 
-from amitui.app import make_app
+from amitui.app import AmituiApp, make_app
 from amitui.aws import AwsSession
 from amitui.backend import LaunchOptions
 from amitui.flows import FlowHost, register_flow, unregister_flow
 from amitui.model import Image, ImageKey, RegionStatus
 from amitui.sandbox.proxy import FaultProxy
+from amitui.widgets.details import ImageDetails
 from amitui.widgets.filter_bar import FilterBar
 from amitui.widgets.help_screen import HelpScreen
 from amitui.widgets.image_table import ImageTable
@@ -25,6 +26,12 @@ from amitui.widgets.snapshot_tree import OrphanTree, SnapshotTree
 from . import fleet as F
 from .conftest import AppFactory, session_factory
 from .helpers import cursor_to, settle, static_text, table_lines, wait_loaded
+
+
+def details_text(app: AmituiApp, width: int = 140) -> str:
+    """The details pane's text, drawn at ``width``."""
+    return app.query_one(ImageDetails).text(width)
+
 
 SIZE = (160, 45)
 WEB = "web-golden-2026.11.03"
@@ -160,7 +167,7 @@ async def test_details_load_launch_permissions_lazily_and_cache_them(
         proxy.clear_requests()
         api = key(fleet, F.HOME, "api-2026.08.15")
         await cursor_to(pilot, api)
-        details = static_text(app, "#details-body")
+        details = details_text(app)
         assert "210987654321" in details and "x86_64" in details
         asked = [r for r in proxy.requests if r.action == "DescribeImageAttribute"]
         assert asked
@@ -177,20 +184,20 @@ async def test_inspector_follows_the_cursor_once_it_rests(make: AppFactory) -> N
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
         first = app.table.cursor_image
-        assert first is not None and first.image_id in static_text(app, "#details-body")
+        assert first is not None and first.image_id in details_text(app)
         app.inspect_delay = 5.0  # a cursor that never rests within the test
         await pilot.press("down", "down")
         moved = app.table.cursor_image
         assert moved is not None and moved != first
         assert app.inspection_pending  # scrolling does not redraw the details…
-        assert moved.image_id not in static_text(app, "#details-body")
+        assert moved.image_id not in details_text(app)
         await pilot.press("i")  # …asking for them does, at once
         assert not app.inspection_pending
-        assert moved.image_id in static_text(app, "#details-body")
+        assert moved.image_id in details_text(app)
         app.inspect_delay = 0.05
         await pilot.press("up", "up")
         await settle(pilot)  # rested: shown
-        assert first.image_id in static_text(app, "#details-body")
+        assert first.image_id in details_text(app)
         # Untrusted text in a notification: control characters shown as escapes, lines kept.
         app.notify("evil\x1b[2J name\u202e\nsecond line", title="t\x9b", markup=False)
         await pilot.pause()
@@ -359,7 +366,7 @@ async def test_markup_in_names_renders_literally(make: AppFactory, fleet: F.Flee
         await cursor_to(pilot, key(fleet, F.HOME, F.MARKUP_NAME))
         lines = table_lines(app)
         assert any(F.MARKUP_NAME[:30] in line for line in lines), lines
-        details = static_text(app, "#details-body")
+        details = details_text(app)
         assert "[bold]not bold[/bold]" in details
 
 
