@@ -3,12 +3,14 @@
     python -m benchmarks.run            # the full set, a few minutes on 2 cores
     python -m benchmarks.run --quick    # smaller fleet, fewer runs: about a minute
 
-Parts (``--only ls,tui,table``):
+Parts (``--only ls,tui,demo,table``):
 
 - ``ls``: ``amitui ls --format json`` against a boto3 script looping over regions and one with
   a thread per region, whole processes through the latency proxy, alternated, medians.
 - ``tui``: the App as a process through the same proxy: time to first paint, to the first
   region's rows and to every region loaded.
+- ``demo``: ``amitui --demo`` as a new user starts it (the embedded sandbox included): time to
+  first paint, first rows and every demo image on screen.
 - ``table``: the App with 100,000 images: milliseconds per keystroke for filter typing,
   sort and scrolling, and the process's memory.
 """
@@ -26,7 +28,7 @@ from typing import Any
 from benchmarks import machine, report
 
 HERE = Path(__file__).parent
-PARTS = ("ls", "tui", "table")
+PARTS = ("ls", "tui", "demo", "table")
 
 
 def _log(message: str) -> None:
@@ -102,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
 
                 _log(f"tui: {runs} runs of the App against the fleet…")
                 results["tui"] = bench_tui(fleet, runs, log=_log)
+
+    if "demo" in parts:
+        from benchmarks.tui_bench import bench_demo
+
+        _log(f"demo: {runs} launches of amitui --demo…")
+        results["demo"] = bench_demo(runs, log=_log)
 
     if "table" in parts:
         from benchmarks.table_bench import bench_table_process

@@ -1,4 +1,4 @@
-"""The App against the proxied fleet: first paint, first rows, every region loaded.
+"""The App against the proxied fleet, and ``amitui --demo``: first paint, first rows, all loaded.
 
 Each run is a fresh process (:mod:`benchmarks.tui_probe`), so Python start-up and every
 import on the way to the first screen are counted, as a user would feel them.
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -77,6 +79,58 @@ def slowest_region_alone(fleet: BenchFleet) -> float:
             return min(times)
 
     return asyncio.run(run())
+
+
+def demo_probe_once(home: str, timeout: float = 120.0) -> dict[str, float]:
+    """``amitui --demo`` as a new user starts it: the probe in demo mode, no config at all."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "XDG_", "AMITUI_"))
+    }
+    env.update(
+        {
+            "HOME": home,
+            "AMITUI_BENCH_DEMO": "1",
+            "AMITUI_BENCH_TIMEOUT": str(timeout - 10),
+            "AMITUI_BENCH_SPAWNED_AT": repr(time.monotonic()),
+        }
+    )
+    finished = subprocess.run(
+        [sys.executable, str(PROBE)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if finished.returncode != 0 or not finished.stdout.strip():
+        raise ProbeFailed(f"demo probe exited {finished.returncode}: {finished.stderr[-2000:]}")
+    marks: dict[str, float] = json.loads(finished.stdout.strip().splitlines()[-1])
+    missing = [m for m in MARKS if m not in marks]
+    if missing:
+        raise ProbeFailed(f"demo probe did not see {missing}: {marks}")
+    return marks
+
+
+def bench_demo(runs: int, log: Any = print) -> dict[str, Any]:
+    """What a new user waits for after typing ``amitui --demo``, ``runs`` fresh processes."""
+    with tempfile.TemporaryDirectory(prefix="amitui-bench-demo-") as home:
+        if runs > 1:
+            demo_probe_once(home)  # untimed: warms the disk cache, as a second launch would
+        samples = []
+        for run in range(runs):
+            marks = demo_probe_once(home)
+            samples.append(marks)
+            log(
+                f"  demo run {run + 1}/{runs}: " + ", ".join(f"{m} {marks[m]:.2f} s" for m in MARKS)
+            )
+    result: dict[str, Any] = {f"{m}_s": _stat([s[m] for s in samples]) for m in MARKS}
+    result.update({f"cpu_{m}_s": _stat([s[f"cpu_{m}"] for s in samples]) for m in MARKS})
+    result["runs"] = runs
+    result["images"] = int(samples[-1]["images"])
+    result["regions"] = int(samples[-1]["regions_loaded"])
+    return result
 
 
 def _stat(values: list[float]) -> dict[str, float]:
