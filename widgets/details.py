@@ -300,11 +300,15 @@ class ImageDetails(ScrollView, can_focus=True):
             else []
         )
         size = Size(width, len(self._strips))
-        if size != self.virtual_size:
-            # Without a layout (setting virtual_size reflows the whole screen): the pane's own
-            # size does not depend on its lines; the scroll bar lays out if it comes or goes.
-            self.set_reactive(ScrollView.virtual_size, size)
-            self._scroll_update(size)
+        if size == self.virtual_size:
+            return
+        if any(d is not None and d.is_auto for d in (self.styles.width, self.styles.height)):
+            self.virtual_size = size  # sized by its lines: a layout it is
+            return
+        # Without a layout (setting virtual_size reflows the whole screen): the pane's own
+        # size does not depend on its lines; the scroll bar lays out if it comes or goes.
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
 
     def on_resize(self) -> None:
         self._draw()

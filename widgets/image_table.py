@@ -5,10 +5,14 @@ screen (the Line API over a ``ScrollView``, like Toolong's ``LogLines``). Each i
 one :class:`ImageRow` once (cells formatted, a lowercase haystack for the filter, sort keys),
 so a keystroke is a pass over plain tuples:
 
-- filter: ``needle in row.haystack`` over the current sort order (incremental when the
-  needle grows);
-- sort: one ``list.sort`` over precomputed keys (ints and lowercase strings);
+- filter: ``needle in haystack`` over every row in C (over the shown rows only when the
+  needle grows; a needle seen before, e.g. after a backspace, is not searched again);
+- sort: one sort per column over precomputed keys (done ahead, in idle turns);
 - scroll: only the visible rows are turned into strips, and strips are cached.
+
+Orders and the filtered view are arrays of row numbers, not lists of rows: the cyclic
+garbage collector does not walk their elements (a new 100k-element list of rows made every
+collection during the next frames walk 100k objects: ~10 ms per filter or sort key).
 
 The widget knows the model (:class:`~amitui.model.Image`) and nothing of AWS. It posts
 :class:`ImageTable.CursorChanged` and :class:`ImageTable.MarksChanged`; the App decides what
@@ -17,12 +21,13 @@ they mean.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import compress, count, repeat
 from operator import contains, is_
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, overload
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -41,6 +46,12 @@ from amitui.text import inert
 MARK = "●"
 #: Strips kept for rows already drawn; far more than a screen, small next to 100k rows.
 STRIP_CACHE_SIZE = 2048
+#: Row numbers kept for filters already applied (per needle, e.g. for backspace), in all.
+MATCH_CACHE_SIZE = 1_000_000
+
+
+def _indices(values: Iterable[int] = ()) -> array[int]:
+    return array("i", values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +160,27 @@ def make_row(
     return ImageRow(image, image.key, cells, sort_keys, haystack, deprecated)
 
 
-_HAYSTACK = ImageRow._fields.index("haystack")
+class RowsView(Sequence[ImageRow]):
+    """Rows picked by row number, in that order, without copying them."""
+
+    def __init__(self, rows: Sequence[ImageRow], indices: array[int]) -> None:
+        self._rows, self._indices = rows, indices
+
+    def __len__(self) -> int:
+        return len(self._indices)
+
+    @overload
+    def __getitem__(self, index: int) -> ImageRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[ImageRow]: ...
+    def __getitem__(self, index: int | slice) -> ImageRow | list[ImageRow]:
+        if isinstance(index, slice):
+            return [self._rows[i] for i in self._indices[index]]
+        return self._rows[self._indices[index]]
+
+    def __iter__(self) -> Iterator[ImageRow]:
+        return map(self._rows.__getitem__, self._indices)
+
 
 _STATE_STYLE = {
     "available": Style(color="green"),
@@ -257,11 +288,12 @@ class ImageTable(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._rows: list[ImageRow] = []
-        self._orders: dict[str, list[ImageRow]] = {}  # column -> rows, ascending
-        self._ordered: list[ImageRow] = []  # all rows in sort order
-        self._visible: list[ImageRow] = []  # the filtered view of _ordered
-        self._ordered_hay: list[str] | None = None  # haystacks of _ordered, same order
-        self._visible_hay: list[str] | None = None  # haystacks of _visible, same order
+        self._haystacks: list[str] = []  # row.haystack for each of _rows, same order
+        # Row numbers (indices into _rows):
+        self._orders: dict[str, array[int]] = {}  # column -> every row, ascending
+        self._ordered: array[int] = _indices()  # every row, in sort order
+        self._visible: array[int] = _indices()  # the filtered view of _ordered
+        self._matches: dict[str, array[int]] = {}  # needle -> its _visible, in this order
         self._filter = ""
         self.sort_column = "created"
         self.sort_reverse = True
@@ -292,7 +324,7 @@ class ImageTable(ScrollView, can_focus=True):
 
     @property
     def visible_rows(self) -> Sequence[ImageRow]:
-        return self._visible
+        return RowsView(self._rows, self._visible)
 
     @property
     def cursor_row(self) -> int:
@@ -300,15 +332,16 @@ class ImageTable(ScrollView, can_focus=True):
 
     @property
     def cursor_image(self) -> Image | None:
-        if 0 <= self._cursor < len(self._visible):
-            return self._visible[self._cursor].image
-        return None
+        row = self._cursor_row_object()
+        return row.image if row is not None else None
 
     def set_rows(self, rows: Iterable[ImageRow]) -> None:
         """Replace every row; the cursor stays on the same image when it is still there."""
         current = self._cursor_row_object()
         self._rows = list(rows)
+        self._haystacks = [row.haystack for row in self._rows]
         self._orders.clear()
+        self._matches.clear()
         self._stop_presort()
         dropped: list[ImageKey] = []
         if self._marks:
@@ -319,7 +352,7 @@ class ImageTable(ScrollView, can_focus=True):
         self._resort()
         self._refilter(self._filter, incremental=False)
         # A cursor still on the first row stays there as rows stream in (newest first).
-        self._restore_cursor(current if self._cursor else None, same_rows=False)
+        self._restore_cursor(current if self._cursor else None)
         if dropped:
             self.post_message(self.MarksChanged(self, len(self._marks)))
 
@@ -329,10 +362,10 @@ class ImageTable(ScrollView, can_focus=True):
         needle = text.lower()
         if needle == self._filter:
             return
-        current = self._cursor_row_object()
+        current = self._cursor_index()
         incremental = bool(self._filter) and self._filter in needle
         self._refilter(needle, incremental=incremental)
-        self._restore_cursor(current)
+        self._restore_cursor_index(current)
 
     def sort_by(self, column: str, reverse: bool | None = None) -> None:
         """Sort by ``column`` (a :data:`COLUMNS` key); the same column again flips order."""
@@ -340,11 +373,11 @@ class ImageTable(ScrollView, can_focus=True):
             raise ValueError(f"no column {column!r}")
         if reverse is None:
             reverse = not self.sort_reverse if column == self.sort_column else False
-        current = self._cursor_row_object()
+        current = self._cursor_index()
         self.sort_column, self.sort_reverse = column, reverse
         self._resort()
         self._refilter(self._filter, incremental=False)
-        self._restore_cursor(current)
+        self._restore_cursor_index(current)
 
     def cycle_sort(self, step: int = 1) -> None:
         """Sort by the next (or previous) column, ascending."""
@@ -354,18 +387,18 @@ class ImageTable(ScrollView, can_focus=True):
 
     def replace_row(self, row: ImageRow) -> None:
         """Swap in a recomputed row for the same image (e.g. its access became known)."""
-        old = next((r for r in self._rows if r.key == row.key), None)
-        if old is None:
+        index = _find_image(self._rows, row.image)
+        if index is None:
             return
-        # Swapped by identity in C (a dataclass == per row costs milliseconds at 100k); the
-        # cached orders stay valid except for the columns whose sort key changed.
-        for column, order in list(self._orders.items()):
+        old, self._rows[index] = self._rows[index], row
+        # Orders and views hold row numbers, so they stay valid, except the cached orders of
+        # the columns whose sort key changed (the current order stays as shown until then).
+        for column in list(self._orders):
             if old.sort_keys[COLUMN_INDEX[column]] != row.sort_keys[COLUMN_INDEX[column]]:
                 del self._orders[column]
-            else:
-                _swap(order, old, row)
-        for rows in (self._rows, self._ordered, self._visible):
-            _swap(rows, old, row)
+        if old.haystack != row.haystack:
+            self._haystacks[index] = row.haystack
+            self._matches.clear()
         self._strips.clear()
         self.refresh()
 
@@ -388,66 +421,100 @@ class ImageTable(ScrollView, can_focus=True):
     def _stop_presort(self) -> None:
         self._presort_run += 1
 
-    def _ascending(self, column: str) -> list[ImageRow]:
+    def _ascending(self, column: str) -> array[int]:
         # Ascending orders are cached per column until the rows change: flipping the order
-        # or returning to a column is then O(n), not another sort.
+        # or returning to a column is then a copy, not another sort.
         ascending = self._orders.get(column)
         if ascending is None:
             index = COLUMN_INDEX[column]
-            ascending = sorted(self._rows, key=lambda row: row.sort_keys[index])
+            keys = [row.sort_keys[index] for row in self._rows]
+            ascending = _indices(sorted(range(len(keys)), key=keys.__getitem__))  # stable
             self._orders[column] = ascending
         return ascending
 
     def _resort(self) -> None:
         ascending = self._ascending(self.sort_column)
-        self._ordered = ascending[::-1] if self.sort_reverse else list(ascending)
-        self._ordered_hay = None
+        # Shared, not copied: orders and views are never changed in place.
+        self._ordered = ascending[::-1] if self.sort_reverse else ascending
+        self._matches.clear()
 
     def _refilter(self, needle: str, *, incremental: bool) -> None:
         if not needle:
-            self._visible, self._visible_hay = list(self._ordered), None
+            self._visible = self._ordered
         else:
-            if incremental and self._visible_hay is not None:
-                rows, hays = self._visible, self._visible_hay
-            else:
-                rows, hays = self._ordered, self._ordered_haystacks()
-            # A mask of shared bools, no per-row allocation (100k new tuples wake the GC).
-            mask = list(map(contains, hays, repeat(needle)))  # needle in hay, in C
-            self._visible = list(compress(rows, mask))
-            self._visible_hay = list(compress(hays, mask))
+            visible = self._matches.get(needle)
+            if visible is None:
+                visible = self._search(needle, self._visible if incremental else None)
+                self._remember(needle, visible)
+            self._visible = visible
         self._filter = needle
         self._strips.clear()
-        self.virtual_size = Size(self._table_width(), len(self._visible) + 1)
+        self._set_virtual_size(Size(self._table_width(), len(self._visible) + 1))
         self.refresh()
 
-    def _ordered_haystacks(self) -> list[str]:
-        """The haystacks in sort order, as fresh strings allocated one after another: a
-        filter pass then reads memory in order instead of chasing 100k scattered rows."""
-        if self._ordered_hay is None:
-            self._ordered_hay = [row.haystack + "\0" for row in self._ordered]
-        return self._ordered_hay
+    def _search(self, needle: str, within: array[int] | None) -> array[int]:
+        """The rows of ``within`` (default: every row, in sort order) whose haystack contains
+        ``needle``, in that order; each loop runs in C."""
+        haystacks = self._haystacks
+        if within is not None:  # the needle grew: only the rows that matched before
+            found = map(contains, map(haystacks.__getitem__, within), repeat(needle))
+            return _indices(compress(within, found))
+        # Every row: searched in the rows' own order (their haystacks were allocated one
+        # after another, so memory is read in order), then picked in sort order.
+        hits = bytes(map(contains, haystacks, repeat(needle)))
+        ordered = self._ordered
+        return _indices(compress(ordered, map(hits.__getitem__, ordered)))
 
-    def _cursor_row_object(self) -> ImageRow | None:
+    def _remember(self, needle: str, visible: array[int]) -> None:
+        matches = self._matches
+        matches[needle] = visible
+        total = sum(map(len, matches.values()))
+        while total > MATCH_CACHE_SIZE and len(matches) > 1:
+            total -= len(matches.pop(next(iter(matches))))  # the oldest first
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Set the scrollable size without laying out the screen (the table's own size does
+        not depend on its rows); a scroll bar that comes or goes still lays out."""
+        if size == self.virtual_size:
+            return
+        if any(d is not None and d.is_auto for d in (self.styles.width, self.styles.height)):
+            self.virtual_size = size  # sized by its rows: a layout it is
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
+
+    def _cursor_index(self) -> int | None:
+        """The cursor's row number (index into _rows)."""
         if 0 <= self._cursor < len(self._visible):
             return self._visible[self._cursor]
         return None
 
-    def _position(self, row: ImageRow, *, same_rows: bool) -> int | None:
-        """Where ``row`` (or, unless ``same_rows``, a row for the same image) is shown;
-        identity first, because comparing 100k dataclass keys costs more than a keystroke's
-        budget. ``same_rows``: only filtered or sorted since, so no other row can match."""
-        position: int | None = next(compress(count(), map(is_, self._visible, repeat(row))), None)
-        if position is not None or same_rows:
-            return position
-        image_id, region = row.image.image_id, row.image.region
-        for position, candidate in enumerate(self._visible):
-            if candidate.image.image_id == image_id and candidate.image.region == region:
-                return position
-        return None
+    def _cursor_row_object(self) -> ImageRow | None:
+        index = self._cursor_index()
+        return self._rows[index] if index is not None else None
 
-    def _restore_cursor(self, row: ImageRow | None, *, same_rows: bool = True) -> None:
-        position = self._position(row, same_rows=same_rows) if row is not None else None
-        self._set_cursor(position or 0)
+    def _restore_cursor_index(self, index: int | None) -> None:
+        """Put the cursor back on row number ``index`` (same rows, filtered or sorted since;
+        one search in C), or on the first row if it is not shown."""
+        position = 0
+        if index is not None:
+            try:
+                position = self._visible.index(index)
+            except ValueError:
+                position = 0
+        self._set_cursor(position)
+
+    def _restore_cursor(self, row: ImageRow | None) -> None:
+        """Put the cursor back on ``row``, or a row for the same image, after the rows were
+        replaced (identity first: comparing 100k dataclass keys costs milliseconds)."""
+        if row is None:
+            self._set_cursor(0)
+            return
+        rows = self._rows
+        index: int | None = next(compress(count(), map(is_, rows, repeat(row))), None)
+        if index is None:
+            index = _find_image(rows, row.image)
+        self._restore_cursor_index(index)
 
     # ---- cursor and marks --------------------------------------------------------------
 
@@ -471,8 +538,10 @@ class ImageTable(ScrollView, can_focus=True):
 
     def move_cursor_to(self, key: ImageKey) -> bool:
         """Put the cursor on ``key``; False if it is not shown (filtered out or absent)."""
-        for position, row in enumerate(self._visible):
-            if row.image.image_id == key.image_id and row.image.region == key.region:
+        rows = self._rows
+        for position, index in enumerate(self._visible):
+            image = rows[index].image
+            if image.image_id == key.image_id and image.region == key.region:
                 self._set_cursor(position)
                 return True
         return False
@@ -521,8 +590,8 @@ class ImageTable(ScrollView, can_focus=True):
         """Marked images in table order (filtered-out marks included, after the shown ones)."""
         if not self._marks:
             return []
-        shown = [row.image for row in self._ordered if row.key in self._marks]
-        return shown
+        marks = self._marks
+        return [row.image for row in map(self._rows.__getitem__, self._ordered) if row.key in marks]
 
     def action_toggle_mark(self) -> None:
         self.toggle_mark()
@@ -585,7 +654,7 @@ class ImageTable(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._strips.clear()
-        self.virtual_size = Size(self._table_width(), len(self._visible) + 1)
+        self._set_virtual_size(Size(self._table_width(), len(self._visible) + 1))
 
     def _columns(self) -> list[Column]:
         return [c for c in COLUMNS if self.show_region or c.key != "region"]
@@ -649,7 +718,7 @@ class ImageTable(ScrollView, can_focus=True):
                 text = Segment(f"  {self.empty_text}", styles["empty"])
                 return Strip([text]).adjust_cell_length(width, styles["base"])
             return Strip.blank(width, styles["base"])
-        row = self._visible[index]
+        row = self._rows[self._visible[index]]
         cursor = index == self._cursor
         marked = row.key in self._marks
         cache_key = (index, id(row), cursor, marked)
@@ -690,11 +759,14 @@ class ImageTable(ScrollView, can_focus=True):
         return Strip(segments, self._table_width())
 
 
-def _swap(rows: list[ImageRow], old: ImageRow, new: ImageRow) -> None:
-    """Replace ``old`` (found by identity) with ``new`` in ``rows``, if it is there."""
-    position = next(compress(count(), map(is_, rows, repeat(old))), None)
-    if position is not None:
-        rows[position] = new
+def _find_image(rows: Sequence[ImageRow], image: Image) -> int | None:
+    """The index of the row for the same image as ``image`` (by id and region: comparing
+    ``ImageKey`` dataclasses costs twice as much)."""
+    image_id, region = image.image_id, image.region
+    for index, row in enumerate(rows):
+        if row.image.image_id == image_id and row.image.region == region:
+            return index
+    return None
 
 
 def _cell_style(column: str, text: str, row: ImageRow) -> Style:

@@ -1,0 +1,163 @@
+"""The image table's filter and sort against a plain reference, and what keeps keystrokes
+cheap at 100k rows: views held as arrays of row numbers (nothing for the cyclic GC to walk), a
+needle searched once (backspace reuses it), no screen layout per filter key."""
+
+from __future__ import annotations
+
+import gc
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.screen import Screen
+
+from amitui.model import Image
+from amitui.widgets.image_table import COLUMN_INDEX, SORTABLE, ImageRow, ImageTable, rows_for
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+FAMILIES = ("web-golden", "api-base", "batch", "Web-Edge")
+
+
+def image(n: int) -> Image:
+    created = NOW - timedelta(hours=(n * 7919) % 5000)
+    return Image.from_aws(
+        ("us-east-1", "eu-west-1", "ap-south-1")[n % 3],
+        {
+            "ImageId": f"ami-{(n * 2654435761) % 16**17:017x}",
+            "Name": f"{FAMILIES[n % 4]}-{created:%Y.%m.%d}-{n % 50}",
+            "Description": f"build {n}",
+            "OwnerId": "123456789012",
+            "State": ("available", "pending", "failed")[n % 3 and n % 2],
+            "CreationDate": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "Architecture": ("x86_64", "arm64")[n % 2],
+            "Public": n % 17 == 0,
+            "Tags": [{"Key": "team", "Value": ("platform", "data")[n % 2]}],
+            "BlockDeviceMappings": [
+                {"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": "snap-1", "VolumeSize": n % 9}}
+            ],
+        },
+    )
+
+
+ROWS = rows_for([image(n) for n in range(600)], NOW)
+
+
+def expected(rows: list[ImageRow], column: str, reverse: bool, needle: str) -> list[str]:
+    """A plain stable sort, reversed as a whole, then the filter."""
+    ordered = sorted(rows, key=lambda row: row.sort_keys[COLUMN_INDEX[column]])
+    if reverse:
+        ordered.reverse()
+    return [row.image.image_id for row in ordered if needle.lower() in row.haystack]
+
+
+class TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield ImageTable(id="images")
+
+
+def shown(table: ImageTable) -> list[str]:
+    return [row.image.image_id for row in table.visible_rows]
+
+
+async def test_filter_and_sort_match_a_plain_reference() -> None:
+    app = TableApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.query_one(ImageTable)
+        table.set_rows(ROWS)
+        table.presort()
+        await pilot.pause()
+        rnd = random.Random(7)
+        needles = ["", "w", "we", "web", "WEB-G", "web-golden-2026", "api", "data", "zzz", "-1"]
+        for _ in range(200):
+            if rnd.random() < 0.5:
+                table.sort_by(rnd.choice(SORTABLE), rnd.choice([True, False]))
+            else:
+                table.set_filter(rnd.choice(needles))
+            cursor = table.cursor_image
+            want = expected(ROWS, table.sort_column, table.sort_reverse, table.filter_text)
+            assert shown(table) == want
+            assert cursor is None or cursor.image_id == want[table.cursor_row]
+            table.move_cursor(rnd.randint(-40, 40))
+
+
+async def test_the_cursor_stays_on_its_image_through_filter_and_sort() -> None:
+    app = TableApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.query_one(ImageTable)
+        table.set_rows(ROWS)
+        await pilot.pause()
+        table.move_cursor(123)
+        image = table.cursor_image
+        assert image is not None
+        for step in ("name", "size", "state"):
+            table.sort_by(step)
+            assert table.cursor_image == image
+        table.set_filter(image.name[:8])
+        assert table.cursor_image == image
+        table.set_filter(image.name[:5])  # backspaces
+        assert table.cursor_image == image
+        table.set_rows(list(reversed(ROWS)))  # reloaded: found by identity
+        assert table.cursor_image == image
+        table.set_rows(rows_for([image], NOW))  # a new row for the same image
+        assert table.cursor_image == image
+
+
+async def test_views_are_not_tracked_by_the_gc_and_needles_are_searched_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = TableApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.query_one(ImageTable)
+        table.set_rows(ROWS)
+        await pilot.pause()
+        searches: list[str] = []
+        search = ImageTable._search
+
+        def counted(self: ImageTable, needle: str, within: Any) -> Any:
+            searches.append(needle)
+            return search(self, needle, within)
+
+        monkeypatch.setattr(ImageTable, "_search", counted)
+        for text in ("w", "we", "web", "we", "w", "", "w", "web"):
+            table.set_filter(text)
+            # Row numbers in an array: the GC walks none of a new view's elements.
+            assert len(gc.get_referents(table._visible)) <= 1  # its type, at most
+            assert len(gc.get_referents(table._ordered)) <= 1
+        assert searches == ["w", "we", "web"]  # backspacing and retyping reuse them
+        assert shown(table) == expected(ROWS, "created", True, "web")
+        table.sort_by("name")
+        table.set_filter("we")
+        assert searches[-1] == "we"  # another order: searched again
+        assert shown(table) == expected(ROWS, "name", False, "we")
+
+
+async def test_filter_keys_repaint_without_laying_out_the_screen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = TableApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.query_one(ImageTable)
+        table.set_rows(ROWS)
+        await pilot.pause()
+        layouts: list[object] = []
+        refresh_layout = Screen._refresh_layout
+
+        def counted(screen: Screen[Any], *args: Any, **kwargs: Any) -> None:
+            layouts.append(screen)
+            refresh_layout(screen, *args, **kwargs)
+
+        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        for text in ("a", "ap", "api", "ap", ""):
+            table.set_filter(text)
+            await pilot.pause()
+            assert table.virtual_size.height == table.row_count + 1
+            assert table.max_scroll_y == max(0, table.row_count + 1 - table.size.height)
+        table.sort_by("name")
+        await pilot.pause()
+        assert layouts == []  # the scroll bar stayed: repainted, never laid out
+        table.set_filter("zzz")  # nothing matches: the scroll bar goes, that lays out
+        await pilot.pause()
+        assert not table.show_vertical_scrollbar
+        assert table.render_line(1).text.strip() == table.empty_text
