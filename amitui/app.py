@@ -56,8 +56,8 @@ SessionFactory = Callable[[LaunchOptions], AbstractAsyncContextManager[AwsSessio
 
 #: On quit, how long to let a session that is still opening finish (so it is closed properly).
 SESSION_CLOSE_TIMEOUT = 15.0
-#: A region with this many images freezes the GC's view of what is loaded (see _apply_load).
-LARGE_REGION = 10_000
+#: With this many images loaded, each load freezes the GC's view of them (see _apply_load).
+LARGE_INVENTORY = 10_000
 #: Wait this long on one image before fetching its extras (scrolling fetches nothing).
 EXTRAS_DELAY = 0.25
 #: Redraw the inspector once the cursor has rested this long: a held-down key moves the
@@ -326,9 +326,11 @@ class AmituiApp(App[int]):
         if load.error is None:
             self.inventory.add(load)
             self._rows[load.region] = self._make_rows(load.images)
-            if len(load.images) >= LARGE_REGION:
-                # Move the loaded records out of the cyclic GC's reach: with 100k images,
-                # a full collection would otherwise stall keystrokes by 100 ms and more.
+            if sum(map(len, self._rows.values())) >= LARGE_INVENTORY:
+                # Move the loaded records out of the cyclic GC's reach: with 100k images
+                # (in one region or many), each full collection walks ~1.4M objects and
+                # stalls loading and keystrokes by 100-900 ms. (Dropped later, they are
+                # still freed: they hold no reference cycles.)
                 gc.freeze()
         else:
             self.inventory.remove_region(load.region)
@@ -446,6 +448,8 @@ class AmituiApp(App[int]):
         table = self.table
         table.show_region = len(regions) != 1
         table.set_rows(rows)
+        if len(rows) >= LARGE_INVENTORY:
+            gc.freeze()  # the table's lists of every row too (see _apply_load)
         if not self.region_pane.busy:
             table.presort()  # the rows have settled: every column's order, in idle turns
         if self.region_pane.busy:
