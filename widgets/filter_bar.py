@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input
@@ -59,6 +60,16 @@ class FilterBar(Input):
             self.display = False
         self._leave()
         self.post_message(self.Done(cleared=False))
+
+    def _watch_value(self, value: str) -> None:
+        # Input sets virtual_size (a reactive that lays out the whole screen: ~10 ms with
+        # 100k rows) to the text's width on every keystroke. The bar's own size never depends
+        # on it (one line, full width), so set it here without a layout first.
+        size = Size(self.content_width, 1)
+        if size != self.virtual_size:
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
+        super()._watch_value(value)
 
     async def _on_key(self, event: events.Key) -> None:
         focused = self.screen.focused
