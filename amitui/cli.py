@@ -169,7 +169,8 @@ async def list_images(options: LaunchOptions, fmt: str) -> int:
             error = classify_error(exc, profile=options.profile)
             _say(f"cannot list regions: {error.describe()}")
             return 1
-        async for load in stream_regions(aws, regions, options.query):
+        # The listing is the images' own records: no DescribeSnapshots.
+        async for load in stream_regions(aws, regions, options.query, with_snapshots=False):
             if load.error is not None:
                 failed += 1
                 _say(f"{load.region}: {load.error.describe()}")

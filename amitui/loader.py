@@ -70,15 +70,23 @@ async def load_region(
     query: ImageQuery = ImageQuery(),
     *,
     region_timeout: float = DEFAULT_REGION_TIMEOUT,
+    with_snapshots: bool = True,
 ) -> RegionLoad:
-    """Load one region's images and snapshots concurrently; failures become data."""
+    """Load one region's images and snapshots concurrently; failures become data.
+
+    ``with_snapshots=False`` lists the images alone (what ``amitui ls`` prints needs nothing
+    else: sizes and snapshot ids come with the images' block device mappings).
+    """
     started = time.perf_counter()
     try:
         async with asyncio.timeout(region_timeout):
-            # gather, not a TaskGroup: the first failure is the one worth reporting.
-            images, snapshots = await asyncio.gather(
-                load_images(aws, region, query), load_snapshots(aws, region)
-            )
+            if with_snapshots:
+                # gather, not a TaskGroup: the first failure is the one worth reporting.
+                images, snapshots = await asyncio.gather(
+                    load_images(aws, region, query), load_snapshots(aws, region)
+                )
+            else:
+                images, snapshots = await load_images(aws, region, query), []
     except TimeoutError:
         error = AwsError(
             RegionStatus.FAILED,
@@ -105,10 +113,13 @@ async def stream_regions(
     query: ImageQuery = ImageQuery(),
     *,
     region_timeout: float = DEFAULT_REGION_TIMEOUT,
+    with_snapshots: bool = True,
 ) -> AsyncIterator[RegionLoad]:
     """Yield each region's :class:`RegionLoad` as soon as it completes."""
     tasks = [
-        asyncio.create_task(load_region(aws, r, query, region_timeout=region_timeout))
+        asyncio.create_task(
+            load_region(aws, r, query, region_timeout=region_timeout, with_snapshots=with_snapshots)
+        )
         for r in regions
     ]
     try:

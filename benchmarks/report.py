@@ -164,8 +164,9 @@ def _ls(results: dict[str, Any]) -> str:
         f"{fleet['regions']} regions; round trips added by the proxy from "
         f"{min(fleet['latency_ms'].values()):.0f} ms to "
         f"{max(fleet['latency_ms'].values()):.0f} ms. Each contender does DescribeRegions, "
-        "then per region DescribeImages (Owners=self, paginated, 1,000 a page) and "
-        "DescribeSnapshots (paginated), and prints the images as JSON. Wall time of the whole "
+        "then per region DescribeImages (Owners=self, paginated, 1,000 a page), and prints "
+        "the images as JSON (no contender lists snapshots: the output does not need them). "
+        "Wall time of the whole "
         "process (Python start-up and imports included), alternated, "
         f"{len(results['ls']['amitui ls']['runs_s'])} runs each.\n",
         "| contender | wall median | min | max | CPU median (user+sys) | requests per run |",

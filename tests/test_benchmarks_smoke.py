@@ -37,8 +37,9 @@ def test_the_harness_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert set(figures["ls"]) == {"amitui ls", "boto3 threaded", "boto3 sequential"}
     for contender in figures["ls"].values():
         assert len(contender["runs_s"]) == 1
-        assert contender["requests_per_run"] == 1 + 2 * 3  # DescribeRegions + 2 per region
+        assert contender["requests_per_run"] == 1 + 3  # DescribeRegions + DescribeImages per region
     assert figures["tui"]["images"] == 30
+    assert figures["demo"]["images"] == 170  # amitui --demo launched and saw the whole fleet
     assert figures["table"]["rows"] == 340
     assert set(figures["table"]["keystrokes"]) >= {"filter", "sort", "scroll"}
 

@@ -124,6 +124,21 @@ def test_a_failed_region_is_named_on_stderr_and_the_rest_still_print(
     assert images_in(records, "eu-west-1") == {}
 
 
+def test_ls_lists_images_only(
+    engine_sandbox: Sandbox, listed: dict[str, dict[str, list[str]]], tmp_path: Path
+) -> None:
+    """What ls prints comes from DescribeImages alone (snapshot ids and sizes are in the block
+    device mappings), so it sends DescribeRegions and DescribeImages, nothing else."""
+    with FaultProxy(engine_sandbox.endpoint_url) as proxy:
+        result = amitui(proxy.url, "ls", "--format", "json", home=tmp_path)
+        actions = {r.action for r in proxy.requests}
+    assert result.returncode == 0, result.stderr
+    assert actions == {"DescribeRegions", "DescribeImages"}
+    records = json.loads(result.stdout)
+    for region, images in listed.items():
+        assert images_in(records, region) == images
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -1,10 +1,9 @@
 """Peer: a plain boto3 script that lists every region's images one region after another.
 
 The same work as ``amitui ls --format json``: DescribeRegions, then per region
-DescribeImages (Owners=self, deprecated and disabled included) and DescribeSnapshots
-(OwnerIds=self), both through the paginator with 1,000-item pages; prints the images as a
-JSON array of AWS's records plus ``"Region"``. Endpoint and credentials come from the
-standard chain (``AWS_ENDPOINT_URL``...), as for amitui.
+DescribeImages (Owners=self, deprecated and disabled included) through the paginator with
+1,000-item pages; prints the images as a JSON array of AWS's records plus ``"Region"``.
+Endpoint and credentials come from the standard chain (``AWS_ENDPOINT_URL``...), as for amitui.
 """
 
 from __future__ import annotations
@@ -31,11 +30,6 @@ def list_region(session: boto3.Session, region: str) -> list[dict[str, Any]]:
         PaginationConfig={"PageSize": 1000},
     ):
         images.extend({**image, "Region": region} for image in page["Images"])
-    snapshots = 0
-    for page in ec2.get_paginator("describe_snapshots").paginate(
-        OwnerIds=["self"], PaginationConfig={"PageSize": 1000}
-    ):
-        snapshots += len(page["Snapshots"])
     return images
 
 

@@ -31,11 +31,6 @@ def list_region(ec2: Any, region: str) -> list[dict[str, Any]]:
         PaginationConfig={"PageSize": 1000},
     ):
         images.extend({**image, "Region": region} for image in page["Images"])
-    snapshots = 0
-    for page in ec2.get_paginator("describe_snapshots").paginate(
-        OwnerIds=["self"], PaginationConfig={"PageSize": 1000}
-    ):
-        snapshots += len(page["Snapshots"])
     return images
 
 
