@@ -192,6 +192,7 @@ _STATE_STYLE = {
     "deregistered": Style(dim=True, strike=True),
 }
 _ACCESS_STYLE = {"public": Style(color="red", bold=True), "shared": Style(color="cyan")}
+_NO_STYLE = Style()  # shared: base + _NO_STYLE is base itself (no new Style per cell)
 _DEPRECATED_STYLE = Style(color="yellow")
 _FUTURE_DEPRECATION_STYLE = Style(dim=True)
 
@@ -306,6 +307,8 @@ class ImageTable(ScrollView, can_focus=True):
         self._layout: list[tuple[str, int, int, bool]] = []
         self._style_cache: dict[str, Style] | None = None
         self._presort_run = 0  # bumped to void a presort in progress
+        self._content_size_for: tuple[Any, ...] = ()
+        self._content_size_cached = (0, 0)
 
     # ---- data --------------------------------------------------------------------------
 
@@ -550,7 +553,7 @@ class ImageTable(ScrollView, can_focus=True):
         self._set_cursor(self._cursor + direction * max(1, self._page_rows()))
 
     def _page_rows(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
+        return max(1, self._content_size()[1] - 1)
 
     def _scroll_to_cursor(self) -> None:
         rows = self._page_rows()
@@ -650,6 +653,7 @@ class ImageTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._style_cache = None
+        self._content_size_for = ()  # padding or borders may have changed
         self._strips.clear()
 
     def on_resize(self) -> None:
@@ -660,7 +664,7 @@ class ImageTable(ScrollView, can_focus=True):
         return [c for c in COLUMNS if self.show_region or c.key != "region"]
 
     def _column_widths(self) -> tuple[int, ...]:
-        width = self.scrollable_content_region.width
+        width = self._content_size()[0]
         if self._widths_for != (width, self.show_region):
             columns = self._columns()
             fixed = sum(c.width for c in columns) + len(columns) + 1  # gaps and gutter
@@ -706,8 +710,17 @@ class ImageTable(ScrollView, can_focus=True):
         self._strips = {k: v for k, v in self._strips.items() if k[0] != index}
         self.refresh_line(index + 1)  # virtual line: the header is line 0
 
+    def _content_size(self) -> tuple[int, int]:
+        """The scrollable content region's (width, height): Textual recomputes it (CSS
+        gutter included) on every read, and it is read per line and per row drawn."""
+        key = (self.size, self.show_vertical_scrollbar, self.show_horizontal_scrollbar)
+        if key != self._content_size_for:
+            region = self.scrollable_content_region
+            self._content_size_for, self._content_size_cached = key, (region.width, region.height)
+        return self._content_size_cached
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width = self._content_size()[0]
         scroll_x = round(self.scroll_x)
         styles = self._styles()
         if y == 0:
@@ -746,16 +759,25 @@ class ImageTable(ScrollView, can_focus=True):
             base = styles["marked-cursor" if marked else "cursor"]
         else:
             base = styles["marked" if marked else "base"]
-        gap = Segment(" ", base)
-        segments = [Segment(f"{MARK} " if marked else "  ", base)]
         self._column_widths()
         cells = row.cells
+        # Cells in the row's base style are joined into one segment (a row is then ~6
+        # segments, not 26: every segment costs again in each of Textual's passes).
+        parts: list[str] = [f"{MARK} " if marked else "  "]
+        segments: list[Segment] = []
         for key, index, width, right in self._layout:
             text = cells[index]
+            fitted = _fit(text, width, right)
             # The cursor's colours win over cell colours.
             style = base if cursor or not text else base + _cell_style(key, text, row)
-            segments.append(Segment(_fit(text, width, right), style))
-            segments.append(gap)
+            if style is base:  # Style + a null style is the same object
+                parts.append(fitted)
+            else:
+                segments.append(Segment("".join(parts), base))
+                segments.append(Segment(fitted, style))
+                parts = []
+            parts.append(" ")  # the gap after each cell
+        segments.append(Segment("".join(parts), base))
         return Strip(segments, self._table_width())
 
 
@@ -771,12 +793,12 @@ def _find_image(rows: Sequence[ImageRow], image: Image) -> int | None:
 
 def _cell_style(column: str, text: str, row: ImageRow) -> Style:
     if column == "state":
-        return _STATE_STYLE.get(text, Style())
+        return _STATE_STYLE.get(text, _NO_STYLE)
     if column == "access":
-        return _ACCESS_STYLE.get(text, Style())
+        return _ACCESS_STYLE.get(text, _NO_STYLE)
     if column == "deprecation":
         return _DEPRECATED_STYLE if row.deprecated else _FUTURE_DEPRECATION_STYLE
-    return Style()
+    return _NO_STYLE
 
 
 def _fit(text: str, width: int, right: bool = False) -> str:
