@@ -517,11 +517,22 @@ class AmituiApp(App[int]):
         # Debounced: each move restarts the wait, so scrolling never draws the details. The
         # table owns the timer, so it dies with the table when the App closes.
         self._cancel_inspection()
-        self._inspect_timer = event.table.set_timer(self.inspect_delay, self._cursor_rested)
+        self._inspect_timer = event.table.set_timer(
+            self.inspect_delay, partial(self._cursor_rested, event.image)
+        )
 
-    def _cursor_rested(self) -> None:
+    def _cursor_rested(self, image: Image | None) -> None:
         self._inspect_timer = None  # fired: nothing to cancel (it is running this callback)
-        self._inspect(self.table.cursor_image)
+        current = self.table.cursor_image
+        if (current and current.key) != (image and image.key):
+            # The cursor has moved on since (a key pressed just before the rest ended: its
+            # CursorChanged is still on the way): wait for it to rest again rather than draw
+            # an image it has already left.
+            self._inspect_timer = self.table.set_timer(
+                self.inspect_delay, partial(self._cursor_rested, current)
+            )
+            return
+        self._inspect(current)
 
     @on(ImageTable.MarksChanged)
     def _marks_changed(self) -> None:

@@ -196,6 +196,32 @@ async def test_details_load_launch_permissions_lazily_and_cache_them(
         assert "shared" in row.cells  # the table learns it is shared
 
 
+async def test_a_rest_ending_after_the_cursor_moved_on_draws_nothing_stale(
+    make: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        first = app.table.cursor_image
+        assert first is not None
+        app.inspect_delay = 5.0
+        drawn: list[Image | None] = []
+        show_image = app.inspector.show_image
+        monkeypatch.setattr(
+            app.inspector,
+            "show_image",
+            lambda image, *a: (drawn.append(image), show_image(image, *a)),
+        )
+        app.table.move_cursor(1)  # a key pressed: its CursorChanged is still on the way…
+        moved = app.table.cursor_image
+        assert moved is not None and moved != first
+        app._cursor_rested(first)  # …when the rest on the first image ends
+        assert drawn == [] and app.inspection_pending  # not drawn: it waits for a new rest
+        await pilot.pause()
+        app.flush_inspection()
+        assert drawn == [moved] and moved.image_id in details_text(app)
+
+
 async def test_inspector_follows_the_cursor_once_it_rests(make: AppFactory) -> None:
     app = make()
     async with app.run_test(size=SIZE) as pilot:
