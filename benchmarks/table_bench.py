@@ -107,9 +107,14 @@ def _p95(values: Sequence[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def _stat(samples_ms: Sequence[float], cpu_ms: Sequence[float], what: str) -> dict[str, Any]:
+def _stat(
+    samples_ms: Sequence[float], cpu_ms: Sequence[float], what: str, inspected: Sequence[bool]
+) -> dict[str, Any]:
     """Wall-clock figures (what a user waits) and main-thread CPU (what the App spent; on a
-    shared machine wall time also holds other processes' turns on the CPU)."""
+    shared machine wall time also holds other processes' turns on the CPU). ``inspected``:
+    whether the inspector was redrawn within each sample."""
+    with_inspector = [c for c, i in zip(cpu_ms, inspected, strict=True) if i]
+    without = [c for c, i in zip(cpu_ms, inspected, strict=True) if not i]
     return {
         "what": what,
         "count": len(samples_ms),
@@ -121,6 +126,13 @@ def _stat(samples_ms: Sequence[float], cpu_ms: Sequence[float], what: str) -> di
         "cpu_max_ms": round(max(cpu_ms), 2),
         "samples_ms": [round(s, 2) for s in samples_ms],
         "cpu_samples_ms": [round(s, 2) for s in cpu_ms],
+        "inspector_redrawn": list(inspected),
+        "cpu_median_ms_with_inspector": round(statistics.median(with_inspector), 2)
+        if with_inspector
+        else None,
+        "cpu_median_ms_without_inspector": round(statistics.median(without), 2)
+        if without
+        else None,
     }
 
 
@@ -183,9 +195,19 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
         display(screen, renderable)
 
     app._display = timed_display  # type: ignore[method-assign]
+    # Which keystrokes the inspector's redraw (after the cursor rests) landed in.
+    inspections: list[float] = []
+    inspect = app._inspect
+
+    def counted_inspect(image: Any) -> None:
+        inspections.append(time.perf_counter())
+        inspect(image)
+
+    app._inspect = counted_inspect  # type: ignore[method-assign]
     kinds = ("open filter", "filter", "sort", "scroll")
     timings: dict[str, list[float]] = {kind: [] for kind in kinds}
     cpu_timings: dict[str, list[float]] = {kind: [] for kind in kinds}
+    inspected: dict[str, list[bool]] = {kind: [] for kind in kinds}
     async with app.run_test(headless=True, size=(160, 45)) as pilot:
         app.query_one(FilterBar).cursor_blink = False  # a blinking cursor repaints by timer
         await pilot.pause(0.5)
@@ -202,6 +224,7 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
             # From the key press to the last frame it caused (Pilot's own idle waits, ~60 ms
             # of sleeping, are not counted: they are after the frame).
             frames.clear()
+            inspections.clear()
             if kind == profile:
                 profiler.enable()
             begin, begin_cpu = time.perf_counter(), time.thread_time()
@@ -213,6 +236,7 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
                 return  # e.g. PgDn at the end of a small table: nothing to time
             timings[kind].append((frames[-1][0] - begin) * 1000)
             cpu_timings[kind].append((frames[-1][1] - begin_cpu) * 1000)
+            inspected[kind].append(any(t <= frames[-1][0] for t in inspections))
 
         await timed("open filter", "slash")
         for char in FILTER_TEXT:
@@ -232,6 +256,16 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
         if not all(timings[kind] for kind in kinds):
             raise RuntimeError(f"some keystrokes changed nothing on screen: {timings}")
         after_rss, peak_rss = rss_mb()
+        # What Pilot itself costs (measured after the keystrokes, so they run as before):
+        # press and pause each wait until every widget on the screen has processed a
+        # callback. That CPU counts in a keystroke's figure whenever its last frame comes
+        # after such a wait (e.g. the inspector's redraw, 80 ms after the key).
+        widgets = len(list(app.screen.walk_children(with_self=True)))
+        walks = []
+        for _ in range(10):
+            begin_cpu = time.thread_time()
+            await pilot._wait_for_screen()
+            walks.append((time.thread_time() - begin_cpu) * 1000)
         await pilot.press("q")
     if profile:
         profiler.dump_stats(f"table_bench.{profile.replace(' ', '_')}.pstats")
@@ -243,8 +277,14 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
         "filter_text": FILTER_TEXT,
         "filter_matches": filtered,
         "keystrokes": {
-            kind.replace(" ", "_"): _stat(timings[kind], cpu_timings[kind], KEYS[kind])
+            kind.replace(" ", "_"): _stat(
+                timings[kind], cpu_timings[kind], KEYS[kind], inspected[kind]
+            )
             for kind in kinds
+        },
+        "harness": {
+            "widgets": widgets,
+            "pilot_wait_for_screen_cpu_ms": round(statistics.median(walks), 2),
         },
         "memory": {
             "baseline_rss_mb": round(baseline_rss, 1),
