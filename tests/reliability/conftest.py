@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from aiobotocore.retries import bucket as aio_bucket
 from botocore.retries import standard as botocore_standard
-from fleet import ec2_client, make_snapshot, register_image
-from reliability_cases import HOSTILE_DESCRIPTION, HOSTILE_NAME, HOSTILE_TAG_VALUE, REGIONS
 
 from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
 from amitui.sandbox.proxy import FaultProxy
+
+from ..fleet import ec2_client, make_snapshot, register_image
+from .reliability_cases import HOSTILE_DESCRIPTION, HOSTILE_NAME, HOSTILE_TAG_VALUE, REGIONS
 
 
 @dataclass(frozen=True)

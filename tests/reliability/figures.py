@@ -11,16 +11,20 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-HERE = Path(__file__).parent
-sys.path[:0] = [str(HERE), str(HERE.parent)]
+# Run as a script: the suite is the package tests.reliability, importable from the repo root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import test_bad_input as bad_input  # noqa: E402
-import test_confirmations as confirmations  # noqa: E402
-import test_dialogs as dialogs  # noqa: E402
-import test_read_only as read_only  # noqa: E402
-import test_secrets as secrets  # noqa: E402
-import test_untrusted_text as untrusted  # noqa: E402
-from reliability_cases import HEALTHY_REGIONS, LOAD_FAULTS, REGIONS  # noqa: E402
+from tests.reliability import test_bad_input as bad_input
+from tests.reliability import test_confirmations as confirmations
+from tests.reliability import test_dialogs as dialogs
+from tests.reliability import test_read_only as read_only
+from tests.reliability import test_secrets as secrets
+from tests.reliability import test_untrusted_text as untrusted
+from tests.reliability.reliability_cases import (
+    HEALTHY_REGIONS,
+    LOAD_FAULTS,
+    REGIONS,
+)
 
 SURFACES_LOADING = ("engine", "`amitui ls`", "TUI")
 

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ReliabilityFleet
-from fleet import ec2_client, make_snapshot, register_image
 
 from amitui.actions.cleanup import (
     CleanupFacts,
@@ -36,6 +34,9 @@ from amitui.loader import load_region
 from amitui.model import Image, Inventory, Plan, RegionStatus, StepOutcome, StepResult
 from amitui.sandbox import SANDBOX_ACCOUNT_ID
 from amitui.sandbox.proxy import AwsError, FaultProxy
+
+from ..fleet import ec2_client, make_snapshot, register_image
+from .conftest import ReliabilityFleet
 
 GRANTEE = "111122223333"
 NOW = datetime.now(UTC).replace(microsecond=0)

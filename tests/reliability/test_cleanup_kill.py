@@ -20,10 +20,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from cleanup_runner import plan_to_json
-from conftest import ReliabilityFleet
-from fleet import ec2_client, make_snapshot, register_image
-
 from amitui.actions.cleanup import gather_facts, plan_deregister
 from amitui.backend import sandbox_session
 from amitui.journal import read_entries
@@ -31,6 +27,10 @@ from amitui.loader import load_region
 from amitui.model import Inventory
 from amitui.sandbox import SANDBOX_ACCOUNT_ID
 from amitui.sandbox.proxy import FaultProxy
+
+from ..fleet import ec2_client, make_snapshot, register_image
+from .cleanup_runner import plan_to_json
+from .conftest import ReliabilityFleet
 
 REGION = "eu-north-1"
 RUNNER = Path(__file__).with_name("cleanup_runner.py")

@@ -15,9 +15,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from conftest import ReliabilityFleet
-from test_tui import explorer, idle, settle  # noqa: F401  (fixture and helpers)
-from test_untrusted_text import Host, hostile_image
 from textual.widgets import Static
 
 from amitui.actions.share import ACCOUNT, PUBLIC, Grantee, ShareContext, ShareRequest, plan_share
@@ -25,6 +22,10 @@ from amitui.app import AmituiApp
 from amitui.model import Image, ImageKey, Plan
 from amitui.sandbox.proxy import FaultProxy
 from amitui.widgets.plan_screen import PlanScreen
+
+from .conftest import ReliabilityFleet
+from .test_tui import explorer, idle, settle  # noqa: F401  (fixture and helpers)
+from .test_untrusted_text import Host, hostile_image
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 #: Keys a user might hit by accident on a plan screen; none of them alone may run it.

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import ReliabilityFleet
-from test_tui import explorer, idle, settle  # noqa: F401  (fixture and helpers)
 from textual.widgets import Label
 
 from amitui.app import AmituiApp
@@ -18,6 +16,9 @@ from amitui.model import ImageKey
 from amitui.sandbox.proxy import FaultProxy
 from amitui.widgets.form_dialog import FormDialog
 from amitui.widgets.owner_scope import OwnerScopeScreen
+
+from .conftest import ReliabilityFleet
+from .test_tui import explorer, idle, settle  # noqa: F401  (fixture and helpers)
 
 REGION = "ap-southeast-2"
 #: Typed into the filter bar: regex and markup syntax that must be taken literally.

@@ -20,8 +20,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import ReliabilityFleet, isolate_user_env
-from reliability_cases import (
+
+from amitui import backend, cli
+from amitui.aws import AwsSession
+from amitui.backend import sandbox_session
+from amitui.loader import stream_regions
+from amitui.model import RegionLoad, RegionStatus
+from amitui.sandbox.proxy import FaultProxy, Hang
+
+from .conftest import ReliabilityFleet, isolate_user_env
+from .reliability_cases import (
     ATTEMPTS,
     FAULT_REGION,
     HEALTHY_REGIONS,
@@ -31,13 +39,6 @@ from reliability_cases import (
     inject_every_fault,
     load_fault_id,
 )
-
-from amitui import backend, cli
-from amitui.aws import AwsSession
-from amitui.backend import sandbox_session
-from amitui.loader import stream_regions
-from amitui.model import RegionLoad, RegionStatus
-from amitui.sandbox.proxy import FaultProxy, Hang
 
 #: Short read timeouts so the hung region costs seconds, not the 90 s default; the region
 #: timeout is generous so healthy regions never meet it on a loaded CI machine (the explorer's

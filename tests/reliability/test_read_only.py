@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ReliabilityFleet
 
 from amitui.actions.execute import execute
 from amitui.aws import _snake, is_mutating
@@ -21,6 +20,8 @@ from amitui.backend import sandbox_session
 from amitui.journal import Journal, read_entries
 from amitui.model import Plan, Step, StepOutcome
 from amitui.sandbox.proxy import FaultProxy
+
+from .conftest import ReliabilityFleet
 
 AMI = "ami-0123456789abcdef0"
 SNAP = "snap-0123456789abcdef0"

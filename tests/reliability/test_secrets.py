@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import PartialCredentialsError
-from conftest import ReliabilityFleet
 
 from amitui import backend, cli
 from amitui.actions.execute import execute
@@ -26,6 +25,8 @@ from amitui.journal import Journal
 from amitui.loader import load_region
 from amitui.model import Plan, Step
 from amitui.sandbox.proxy import AwsError, FaultProxy
+
+from .conftest import ReliabilityFleet
 
 ACCESS_KEY = "ASIAQWERTYUIOPASDFGH"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
@@ -175,11 +176,11 @@ async def test_the_explorer_screen_never_shows_credentials(
 ) -> None:
     """A region whose error quotes the credentials, highlighted in the region pane, and a
     screenshot of it: redacted."""
-    from test_tui import screen_text, settle
-
     from amitui.app import make_app
     from amitui.backend import LaunchOptions
     from amitui.widgets.region_pane import RegionList
+
+    from .test_tui import screen_text, settle
 
     @contextlib.asynccontextmanager
     async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:

@@ -21,16 +21,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest import ReliabilityFleet
-from reliability_cases import (
-    ATTEMPTS,
-    FAULT_REGION,
-    FORBIDDEN_IN_OUTPUT,
-    HEALTHY_REGIONS,
-    LOAD_FAULTS,
-    REGIONS,
-    inject_every_fault,
-)
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
@@ -42,6 +32,17 @@ from amitui.loader import stream_regions
 from amitui.model import ImageKey, RegionStatus
 from amitui.sandbox.proxy import AwsError, FaultProxy
 from amitui.widgets.region_pane import describe_state
+
+from .conftest import ReliabilityFleet
+from .reliability_cases import (
+    ATTEMPTS,
+    FAULT_REGION,
+    FORBIDDEN_IN_OUTPUT,
+    HEALTHY_REGIONS,
+    LOAD_FAULTS,
+    REGIONS,
+    inject_every_fault,
+)
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 REGION_TIMEOUT = 8.0

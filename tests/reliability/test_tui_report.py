@@ -8,9 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import ReliabilityFleet
-from fleet import ec2_client, make_snapshot, register_image
-from test_tui import explorer, idle, screen_text, settle  # noqa: F401  (fixture and helpers)
 from textual.pilot import Pilot
 
 from amitui.app import AmituiApp
@@ -20,6 +17,10 @@ from amitui.sandbox.proxy import AwsError, FaultProxy
 from amitui.widgets.form_dialog import FormDialog
 from amitui.widgets.plan_screen import PlanScreen
 from amitui.widgets.progress_screen import ProgressScreen
+
+from ..fleet import ec2_client, make_snapshot, register_image
+from .conftest import ReliabilityFleet
+from .test_tui import explorer, idle, screen_text, settle  # noqa: F401  (fixture and helpers)
 
 REGION = "ap-northeast-1"
 

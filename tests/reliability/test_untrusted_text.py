@@ -22,14 +22,6 @@ from datetime import UTC, datetime
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import ReliabilityFleet
-from reliability_cases import (
-    FORBIDDEN_IN_OUTPUT,
-    HOSTILE_C0,
-    HOSTILE_DESCRIPTION,
-    HOSTILE_NAME,
-    HOSTILE_TAG_VALUE,
-)
 from rich.console import Console, RenderableType
 from textual.app import App
 from textual.content import Content
@@ -51,6 +43,15 @@ from amitui.widgets.progress_screen import StepNote, step_status
 from amitui.widgets.region_pane import RegionState, describe_state
 from amitui.widgets.share_dialog import CurrentGrant, ShareDialog
 from amitui.widgets.snapshot_tree import image_label
+
+from .conftest import ReliabilityFleet
+from .reliability_cases import (
+    FORBIDDEN_IN_OUTPUT,
+    HOSTILE_C0,
+    HOSTILE_DESCRIPTION,
+    HOSTILE_NAME,
+    HOSTILE_TAG_VALUE,
+)
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -232,10 +233,10 @@ async def test_the_explorers_notifications_make_remote_text_inert(
 ) -> None:
     """Whatever the explorer or a flow notifies with ``markup=False`` (remote data) is inert,
     even text that did not come through classify_error."""
-    from test_tui import session_factory, settle
-
     from amitui.app import make_app
     from amitui.backend import LaunchOptions
+
+    from .test_tui import session_factory, settle
 
     app = make_app(
         LaunchOptions(regions=("us-east-1",)),
