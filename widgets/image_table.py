@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import compress, count, repeat
-from operator import contains, is_
+from operator import contains, is_, itemgetter
 from typing import Any, ClassVar, NamedTuple, overload
 
 from rich.cells import cell_len, set_cell_size
@@ -295,6 +295,7 @@ class ImageTable(ScrollView, can_focus=True):
         self._ordered: array[int] = _indices()  # every row, in sort order
         self._visible: array[int] = _indices()  # the filtered view of _ordered
         self._matches: dict[str, array[int]] = {}  # needle -> its _visible, in this order
+        self._order_getter: itemgetter[Any] | None = None  # _ordered's indices (filter)
         self._filter = ""
         self.sort_column = "created"
         self.sort_reverse = True
@@ -439,6 +440,7 @@ class ImageTable(ScrollView, can_focus=True):
         ascending = self._ascending(self.sort_column)
         # Shared, not copied: orders and views are never changed in place.
         self._ordered = ascending[::-1] if self.sort_reverse else ascending
+        self._order_getter = None
         self._matches.clear()
 
     def _refilter(self, needle: str, *, incremental: bool) -> None:
@@ -459,14 +461,26 @@ class ImageTable(ScrollView, can_focus=True):
         """The rows of ``within`` (default: every row, in sort order) whose haystack contains
         ``needle``, in that order; each loop runs in C."""
         haystacks = self._haystacks
-        if within is not None:  # the needle grew: only the rows that matched before
+        if within is not None and len(within) * 3 < len(haystacks):
+            # The needle grew: only the rows that matched before. Read in sort order, their
+            # haystacks are scattered in memory (~3x slower per row than a full pass), so
+            # this pays only when most rows were already filtered out.
             found = map(contains, map(haystacks.__getitem__, within), repeat(needle))
             return _indices(compress(within, found))
         # Every row: searched in the rows' own order (their haystacks were allocated one
         # after another, so memory is read in order), then picked in sort order.
         hits = bytes(map(contains, haystacks, repeat(needle)))
+        return _indices(compress(self._ordered, self._in_sort_order(hits)))
+
+    def _in_sort_order(self, values: bytes) -> Iterable[int]:
+        """``values`` (one per row, in row order) in sort order, rearranged in C."""
         ordered = self._ordered
-        return _indices(compress(ordered, map(hits.__getitem__, ordered)))
+        if len(ordered) < 2:  # itemgetter of one index returns the item, not a tuple
+            return [values[index] for index in ordered]
+        if self._order_getter is None:  # 100k indices: ~3 ms, once per order
+            self._order_getter = itemgetter(*ordered)
+        rearranged: tuple[int, ...] = self._order_getter(values)
+        return rearranged
 
     def _remember(self, needle: str, visible: array[int]) -> None:
         matches = self._matches
