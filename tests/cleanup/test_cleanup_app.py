@@ -62,7 +62,12 @@ async def wait_for(pilot: Pilot[Any], ready: Callable[[], object], seconds: floa
 
 
 async def loaded(pilot: Pilot[Any], app: AmituiApp, *regions: str) -> None:
-    await wait_for(pilot, lambda: all(r in app.inventory.regions for r in regions))
+    """The regions' images are listed and no region is still loading anything (a cleanup
+    refuses to plan while a region's snapshots are still being listed)."""
+    await wait_for(
+        pilot,
+        lambda: all(r in app.inventory.regions for r in regions) and not app.region_pane.busy,
+    )
     await pilot.pause()
 
 
