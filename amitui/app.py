@@ -317,15 +317,18 @@ class AmituiApp(App[int]):
     @work(group="regions", exclusive=True, exit_on_error=False)
     async def load_regions(self, regions: list[str]) -> None:
         tokens = self._begin_loading(regions)
-        async for load in stream_regions(self.aws, regions, self.image_query):
+        async for load in stream_regions(self.aws, regions, self.image_query, images_first=True):
             self._apply_load(load, tokens[load.region])
 
     def _apply_load(self, load: RegionLoad, token: int) -> None:
         if self._tokens.get(load.region) != token:
             return  # a newer load of this region (refresh, scope change) superseded this one
         if load.error is None:
+            previous = self.inventory.regions.get(load.region)
             self.inventory.add(load)
-            self._rows[load.region] = self._make_rows(load.images)
+            # The complete load after an images-first one has the same images: same rows.
+            if previous is None or previous.images is not load.images:
+                self._rows[load.region] = self._make_rows(load.images)
             if sum(map(len, self._rows.values())) >= LARGE_INVENTORY:
                 # Move the loaded records out of the cyclic GC's reach: with 100k images
                 # (in one region or many), each full collection walks ~1.4M objects and
@@ -461,7 +464,8 @@ class AmituiApp(App[int]):
         self._update_titles()
 
     def _refresh_orphans(self) -> None:
-        regions = self._view_regions()
+        # A region whose snapshots are still being listed has no orphans to show yet.
+        regions = [r for r in self._view_regions() if not self.inventory.snapshots_pending(r)]
         orphans = [o for r in regions for o in self.inventory.orphaned_snapshots(r)]
         self.inspector.show_orphans(orphans, [r for r in regions if r in self.inventory.regions])
 

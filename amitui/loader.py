@@ -9,8 +9,9 @@ never raised.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,13 +89,7 @@ async def load_region(
             else:
                 images, snapshots = await load_images(aws, region, query), []
     except TimeoutError:
-        error = AwsError(
-            RegionStatus.FAILED,
-            "Timeout",
-            f"{region} did not answer within {region_timeout:.0f} s",
-            "the region is slow or unreachable; press r to retry",
-        )
-        return RegionLoad(region, error.status, error=error, seconds=time.perf_counter() - started)
+        return _timed_out(region, region_timeout, started)
     except Exception as exc:  # errors are data: classified, kept, shown per region
         error = classify_error(exc, region=region, profile=aws.profile)
         return RegionLoad(region, error.status, error=error, seconds=time.perf_counter() - started)
@@ -107,6 +102,16 @@ async def load_region(
     )
 
 
+def _timed_out(region: str, region_timeout: float, started: float) -> RegionLoad:
+    error = AwsError(
+        RegionStatus.FAILED,
+        "Timeout",
+        f"{region} did not answer within {region_timeout:.0f} s",
+        "the region is slow or unreachable; press r to retry",
+    )
+    return RegionLoad(region, error.status, error=error, seconds=time.perf_counter() - started)
+
+
 async def stream_regions(
     aws: AwsSession,
     regions: Sequence[str],
@@ -114,20 +119,104 @@ async def stream_regions(
     *,
     region_timeout: float = DEFAULT_REGION_TIMEOUT,
     with_snapshots: bool = True,
+    images_first: bool = False,
 ) -> AsyncIterator[RegionLoad]:
-    """Yield each region's :class:`RegionLoad` as soon as it completes."""
-    tasks = [
-        asyncio.create_task(
-            load_region(aws, r, query, region_timeout=region_timeout, with_snapshots=with_snapshots)
-        )
+    """Yield each region's :class:`RegionLoad` as soon as it completes.
+
+    ``images_first``: a region whose images are listed before its snapshots is also yielded
+    then, with ``snapshots_pending=True``, and again complete once its snapshots are in (an
+    account with thousands of snapshots and a few images should not wait for the former).
+    """
+    if not (images_first and with_snapshots):
+        tasks = [
+            asyncio.create_task(
+                load_region(
+                    aws, r, query, region_timeout=region_timeout, with_snapshots=with_snapshots
+                )
+            )
+            for r in regions
+        ]
+        try:
+            for finished in asyncio.as_completed(tasks):
+                yield await finished
+        finally:
+            for task in tasks:
+                task.cancel()
+        return
+
+    arrived: asyncio.Queue[RegionLoad] = asyncio.Queue()
+    loaders = [
+        asyncio.create_task(_load_images_first(aws, r, query, region_timeout, arrived.put_nowait))
         for r in regions
     ]
     try:
-        for finished in asyncio.as_completed(tasks):
-            yield await finished
+        complete = 0
+        while complete < len(loaders):
+            load = await arrived.get()
+            complete += not load.snapshots_pending
+            yield load
     finally:
-        for task in tasks:
-            task.cancel()
+        for loader in loaders:
+            loader.cancel()
+
+
+async def _load_images_first(
+    aws: AwsSession,
+    region: str,
+    query: ImageQuery,
+    region_timeout: float,
+    deliver: Callable[[RegionLoad], None],
+) -> None:
+    """Deliver the images as soon as they are listed if the snapshots are still to come,
+    then the region's complete load (or its failure, as :func:`load_region` does)."""
+    started = time.perf_counter()
+    images_task = asyncio.create_task(load_images(aws, region, query))
+    snapshots_task = asyncio.create_task(load_snapshots(aws, region))
+
+    @functools.cache
+    def images() -> tuple[Image, ...]:
+        """One tuple for both loads: the App sees the same images and keeps their rows."""
+        return tuple(images_task.result())
+
+    async def images_then_snapshots() -> RegionLoad:
+        waiting: set[asyncio.Task[Any]] = {images_task, snapshots_task}
+        while waiting:
+            done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # the first failure fails the region, as in load_region
+            if images_task in done and waiting:
+                deliver(
+                    RegionLoad(
+                        region,
+                        RegionStatus.LOADED,
+                        images=images(),
+                        seconds=time.perf_counter() - started,
+                        snapshots_pending=True,
+                    )
+                )
+        return RegionLoad(
+            region,
+            RegionStatus.LOADED,
+            images=images(),
+            snapshots=tuple(snapshots_task.result()),
+            seconds=time.perf_counter() - started,
+        )
+
+    try:
+        try:
+            async with asyncio.timeout(region_timeout):
+                load = await images_then_snapshots()
+        finally:
+            images_task.cancel()
+            snapshots_task.cancel()
+            # Retrieve a second failure, so asyncio does not log it as never retrieved.
+            await asyncio.gather(images_task, snapshots_task, return_exceptions=True)
+    except TimeoutError:
+        load = _timed_out(region, region_timeout, started)
+    except Exception as exc:  # errors are data: classified, kept, shown per region
+        error = classify_error(exc, region=region, profile=aws.profile)
+        load = RegionLoad(region, error.status, error=error, seconds=time.perf_counter() - started)
+    deliver(load)
 
 
 async def resolve_regions(

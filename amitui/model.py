@@ -283,6 +283,9 @@ class RegionLoad:
     snapshots: tuple[Snapshot, ...] = ()
     error: AwsError | None = None
     seconds: float = 0.0
+    #: The images are in and the region's snapshots are still being listed; the complete
+    #: load of the region follows (see ``stream_regions(images_first=True)``).
+    snapshots_pending: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +336,11 @@ class Inventory:
     @property
     def regions(self) -> Mapping[str, RegionLoad]:
         return self._regions
+
+    def snapshots_pending(self, region: str) -> bool:
+        """``region``'s images are loaded but its snapshots not yet."""
+        load = self._regions.get(region)
+        return load is not None and load.snapshots_pending
 
     def images(self) -> Iterator[Image]:
         return iter(self._images.values())

@@ -17,7 +17,7 @@ from amitui.backend import sandbox_session
 from amitui.loader import ImageQuery, load_region, resolve_regions, stream_regions
 from amitui.model import Inventory, RegionStatus
 from amitui.sandbox import Sandbox
-from amitui.sandbox.proxy import AwsError, FaultProxy, Hang
+from amitui.sandbox.proxy import AwsError, Delay, FaultProxy, Hang
 
 from .conftest import ENGINE_REGIONS
 from .fleet import ec2_client, make_snapshot, register_image
@@ -191,6 +191,54 @@ async def test_regions_stream_in_as_they_finish(proxy: FaultProxy, fleet: Fleet)
     async with session_via(proxy) as aws:
         order = [load.region async for load in stream_regions(aws, ENGINE_REGIONS)]
     assert order[-1] == "us-east-1"
+
+
+async def test_images_first_shows_a_region_before_its_snapshots(
+    proxy: FaultProxy, fleet: Fleet
+) -> None:
+    """An account with many snapshots should not wait for them to see its images: with
+    images_first, a region whose DescribeSnapshots is slow arrives twice, images first."""
+    proxy.add_fault(Delay(1500), region="eu-west-1", action="DescribeSnapshots")
+    async with session_via(proxy) as aws:
+        loads = [
+            load
+            async for load in stream_regions(aws, ["eu-west-1", "us-east-1"], images_first=True)
+        ]
+    west = [load for load in loads if load.region == "eu-west-1"]
+    assert [load.snapshots_pending for load in west] == [True, False]
+    partial, complete = west
+    assert partial.status is RegionStatus.LOADED and partial.snapshots == ()
+    assert set(fleet.images["eu-west-1"].values()) <= {i.image_id for i in partial.images}
+    assert complete.images is partial.images  # the same images, then their snapshots
+    assert complete.snapshots
+    # Every region ends with exactly one complete load; us-east-1 had nothing to wait for.
+    assert [load.snapshots_pending for load in loads].count(False) == 2
+    inventory = Inventory()
+    inventory.add(partial)
+    assert inventory.snapshots_pending("eu-west-1")
+    inventory.add(complete)
+    assert not inventory.snapshots_pending("eu-west-1")
+
+
+async def test_images_first_still_fails_a_region_whose_snapshots_fail(
+    proxy: FaultProxy, fleet: Fleet
+) -> None:
+    """The images are shown while the snapshots are listed; if that listing then fails, the
+    region fails as a whole, as without images_first (no half-known region stays)."""
+    proxy.add_fault(Hang(), region="eu-west-1", action="DescribeSnapshots")
+    async with session_via(proxy) as aws:
+        loads = [
+            load
+            async for load in stream_regions(
+                aws, ["eu-west-1"], images_first=True, region_timeout=1.5
+            )
+        ]
+    assert [(load.status, load.snapshots_pending) for load in loads] == [
+        (RegionStatus.LOADED, True),
+        (RegionStatus.FAILED, False),
+    ]
+    assert loads[0].images and loads[1].images == ()
+    assert loads[1].error is not None and loads[1].error.code == "Timeout"
 
 
 async def test_read_only_refuses_mutating_calls_before_sending(proxy: FaultProxy) -> None:

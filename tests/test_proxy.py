@@ -20,8 +20,10 @@ from amitui.sandbox import Sandbox
 from amitui.sandbox.proxy import (
     AwsError,
     ConnectionReset,
+    Delay,
     FaultProxy,
     Hang,
+    Hold,
     HttpError,
     realistic_latency_table,
 )
@@ -154,6 +156,39 @@ def test_fault_targets_only_its_region_and_action(proxy: FaultProxy) -> None:
     with pytest.raises(botocore.exceptions.ClientError):
         _client(proxy.url, SLOW).describe_snapshots(OwnerIds=["self"])
     assert [r.status for r in proxy.requests] == [200, 200, 401]
+
+
+def test_delay_slows_one_action_and_still_answers(proxy: FaultProxy) -> None:
+    proxy.add_fault(Delay(400), region=SLOW, action="DescribeSnapshots")
+    slow = _client(proxy.url, SLOW)
+    started = time.monotonic()
+    _describe(slow)
+    assert time.monotonic() - started < 0.4  # DescribeImages: not delayed
+    started = time.monotonic()
+    slow.describe_snapshots(OwnerIds=["self"])  # answered by the sandbox, 0.4 s late
+    assert time.monotonic() - started >= 0.4
+    assert [(r.action, r.status) for r in proxy.requests] == [
+        ("DescribeImages", 200),
+        ("DescribeSnapshots", 200),
+    ]
+
+
+def test_hold_answers_only_once_released(proxy: FaultProxy) -> None:
+    hold = Hold()
+    proxy.add_fault(hold, region=SLOW, action="DescribeImages", count=1)
+    answered = threading.Event()
+
+    def describe() -> None:
+        _describe(_client(proxy.url, SLOW))
+        answered.set()
+
+    caller = threading.Thread(target=describe)
+    caller.start()
+    assert not answered.wait(0.5)  # held
+    hold.release()
+    assert answered.wait(10)
+    caller.join()
+    assert [(r.action, r.status) for r in proxy.requests] == [("DescribeImages", 200)]
 
 
 def test_connection_reset(proxy: FaultProxy) -> None:

@@ -42,6 +42,8 @@ class RegionState:
     count: int = 0
     error: AwsError | None = None
     seconds: float = 0.0
+    #: Images shown, snapshots still being listed.
+    snapshots_pending: bool = False
 
 
 class RegionList(OptionList):
@@ -150,6 +152,7 @@ class RegionPane(Vertical):
         for region in regions:
             state = self._states.setdefault(region, RegionState(region))
             state.status = RegionStatus.LOADING
+            state.snapshots_pending = False
         self._rebuild()
 
     def set_result(self, load: RegionLoad) -> None:
@@ -158,6 +161,7 @@ class RegionPane(Vertical):
         state.count = len(load.images)
         state.error = load.error
         state.seconds = load.seconds
+        state.snapshots_pending = load.snapshots_pending
         self._rebuild()
 
     def set_count(self, region: str, count: int) -> None:
@@ -177,7 +181,8 @@ class RegionPane(Vertical):
     @property
     def busy(self) -> bool:
         return self._resolving or any(
-            s.status in (RegionStatus.LOADING, RegionStatus.PENDING) for s in self._states.values()
+            s.status in (RegionStatus.LOADING, RegionStatus.PENDING) or s.snapshots_pending
+            for s in self._states.values()
         )
 
     # ---- events ------------------------------------------------------------------------
@@ -247,6 +252,8 @@ class RegionPane(Vertical):
             status = (f"{SPINNER[self._frame]:>6}", "bold $accent")
         elif state.status.is_error:
             status = (f"{_STATUS_TEXT[state.status]:>6}"[:6], "bold $error")
+        elif state.snapshots_pending:  # the count is in; a spinner for the snapshots
+            status = (f"{state.count:>5}{SPINNER[self._frame]}", "")
         else:
             status = (f"{state.count:>6}", "")
         return Content.assemble(mark, state.region.ljust(14)[:14], status)
@@ -265,6 +272,8 @@ def describe_state(state: RegionState | None, view: frozenset[str], total: int) 
         return Content.assemble(("Showing ", "dim"), shown)
     if state.status in (RegionStatus.LOADING, RegionStatus.PENDING):
         return Content(f"{state.region}: loading…")
+    if state.snapshots_pending:
+        return Content(f"{state.region}: {state.count} images; listing its snapshots…")
     if state.error is None:
         return Content(f"{state.region}: {state.count} images in {state.seconds:.1f} s")
     error = state.error

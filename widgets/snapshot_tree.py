@@ -37,8 +37,13 @@ def device_label(device: BlockDevice, root: str | None) -> Text:
     return text
 
 
-def snapshot_label(snapshot: Snapshot | None, snapshot_id: str, device: BlockDevice) -> Text:
+def snapshot_label(
+    snapshot: Snapshot | None, snapshot_id: str, device: BlockDevice, *, pending: bool = False
+) -> Text:
     text = Text.assemble((snapshot_id, "bold magenta"))
+    if snapshot is None and pending:
+        text.append("  the region's snapshots are still being listed…", "italic dim")
+        return text
     if snapshot is None:
         text.append("  not in this account's snapshots (shared with it, or not loaded)", "dim")
         return text
@@ -85,7 +90,9 @@ class SnapshotTree(Tree[ImageKey | None]):
                 node.allow_expand = False
                 continue
             snapshot = inventory.snapshot(image.region, device.snapshot_id)
-            snap_node = node.add(snapshot_label(snapshot, device.snapshot_id, device), expand=True)
+            pending = inventory.snapshots_pending(image.region)
+            label = snapshot_label(snapshot, device.snapshot_id, device, pending=pending)
+            snap_node = node.add(label, expand=True)
             others = [
                 other
                 for other in inventory.images_mapping(image.region, device.snapshot_id)

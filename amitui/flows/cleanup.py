@@ -91,10 +91,26 @@ def _report(host: FlowHost, results: Sequence[StepResult], what: str) -> None:
     host.notify(message, severity="warning" if left else "information", markup=False)
 
 
+def _snapshots_still_listing(host: FlowHost, regions: Iterable[str]) -> bool:
+    """Say so and answer True if any of ``regions`` is still listing its snapshots: what a
+    cleanup frees (sizes, tiers, owners, Recycle Bin tags) comes from them."""
+    pending = sorted({r for r in regions if host.inventory.snapshots_pending(r)})
+    if pending:
+        host.notify(
+            f"Still listing the snapshots of {', '.join(pending)}; try again when the "
+            "region's spinner stops.",
+            severity="warning",
+            markup=False,
+        )
+    return bool(pending)
+
+
 async def run_deregister(host: FlowHost, images: Sequence[Image]) -> None:
     """``x``: deregister the marked images (or the one under the cursor) with cleanup."""
     if not images:
         host.notify("No image selected.", severity="warning")
+        return
+    if _snapshots_still_listing(host, (i.region for i in images)):
         return
     account = await _account(host)
     host.notify(
@@ -180,6 +196,8 @@ def guided_rows(selection: Selection, host_images: Mapping[ImageKey, Image]) -> 
 async def run_cleanup(host: FlowHost, images: Sequence[Image]) -> None:
     """Guided cleanup over everything loaded (``images`` is ignored: rules pick)."""
     del images
+    if _snapshots_still_listing(host, host.inventory.regions):
+        return
     account = await _account(host)
     everything = [i for i in host.inventory.images() if i.owner_id == account]
     host.notify(f"Checking what uses {len(everything)} image(s)…", markup=False)
@@ -223,6 +241,8 @@ def _orphan_rows(orphans: Iterable[tuple[Snapshot, str]]) -> list[OrphanRow]:
 
 async def run_orphans(host: FlowHost) -> None:
     """The orphaned snapshots list -> delete plan -> confirm -> run."""
+    if _snapshots_still_listing(host, host.inventory.regions):
+        return
     orphans = [(o.snapshot, o.former_image_id) for o in host.inventory.orphaned_snapshots()]
     orphans.sort(key=lambda pair: (pair[0].region, pair[0].snapshot_id))
     chosen = await host.push_screen_wait(OrphansScreen(_orphan_rows(orphans)))

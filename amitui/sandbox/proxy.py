@@ -30,7 +30,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import FrameType, TracebackType
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
@@ -42,10 +42,12 @@ __all__ = [
     "REALISTIC_LATENCY_MS",
     "AwsError",
     "ConnectionReset",
+    "Delay",
     "Fault",
     "FaultProxy",
     "FaultRule",
     "Hang",
+    "Hold",
     "HttpError",
     "RequestRecord",
     "realistic_latency_table",
@@ -137,7 +139,24 @@ class Hang:
     """Never answer (until the proxy stops), so the client's read timeout fires."""
 
 
-Fault = AwsError | HttpError | ConnectionReset | Hang
+@dataclass(frozen=True)
+class Delay:
+    """Answer, but ``ms`` later than the region's latency alone would (one slow action)."""
+
+    ms: float
+
+
+@dataclass(eq=False)
+class Hold:
+    """Forward only once :meth:`release` is called (a test decides when an answer comes)."""
+
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+Fault = AwsError | HttpError | ConnectionReset | Hang | Delay | Hold
 
 
 @dataclass(eq=False)  # identity: two rules with the same spec are still two rules
@@ -478,6 +497,14 @@ class FaultProxy:
             return _reset(request)
         if isinstance(fault, ConnectionReset):
             return _reset(request)
+        if isinstance(fault, Delay):
+            await asyncio.sleep(fault.ms / 1000)
+        if isinstance(fault, Hold):
+            assert self._stopping is not None
+            while not fault.released.is_set():
+                if self._stopping.is_set():
+                    return _reset(request)
+                await asyncio.sleep(0.01)
         return await self._forward(request, body, seq)
 
     async def _forward(self, request: web.Request, body: bytes, seq: int) -> web.StreamResponse:
