@@ -30,13 +30,13 @@ class ProbeFailed(RuntimeError):
     pass
 
 
-def probe_once(fleet: BenchFleet, timeout: float = 180.0) -> dict[str, float]:
+def run_probe(env: dict[str, str], timeout: float, regions: int | None = None) -> dict[str, float]:
+    """One probe process with ``env``; its marks, checked (``regions``: how many it must see)."""
     env = {
-        **fleet.env,
-        "AMITUI_BENCH_REGIONS": str(len(fleet.regions)),
+        **env,
         "AMITUI_BENCH_TIMEOUT": str(timeout - 10),
+        "AMITUI_BENCH_SPAWNED_AT": repr(time.monotonic()),
     }
-    env["AMITUI_BENCH_SPAWNED_AT"] = repr(time.monotonic())
     finished = subprocess.run(
         [sys.executable, str(PROBE)],
         env=env,
@@ -49,9 +49,14 @@ def probe_once(fleet: BenchFleet, timeout: float = 180.0) -> dict[str, float]:
         raise ProbeFailed(f"tui probe exited {finished.returncode}: {finished.stderr[-2000:]}")
     marks: dict[str, float] = json.loads(finished.stdout.strip().splitlines()[-1])
     missing = [m for m in MARKS if m not in marks]
-    if missing or marks.get("regions_loaded") != len(fleet.regions):
+    if missing or (regions is not None and marks.get("regions_loaded") != regions):
         raise ProbeFailed(f"tui probe did not see {missing or 'every region'}: {marks}")
     return marks
+
+
+def probe_once(fleet: BenchFleet, timeout: float = 180.0) -> dict[str, float]:
+    env = {**fleet.env, "AMITUI_BENCH_REGIONS": str(len(fleet.regions))}
+    return run_probe(env, timeout, regions=len(fleet.regions))
 
 
 def slowest_region_alone(fleet: BenchFleet) -> float:
@@ -88,29 +93,8 @@ def demo_probe_once(home: str, timeout: float = 120.0) -> dict[str, float]:
         for key, value in os.environ.items()
         if not key.startswith(("AWS_", "XDG_", "AMITUI_"))
     }
-    env.update(
-        {
-            "HOME": home,
-            "AMITUI_BENCH_DEMO": "1",
-            "AMITUI_BENCH_TIMEOUT": str(timeout - 10),
-            "AMITUI_BENCH_SPAWNED_AT": repr(time.monotonic()),
-        }
-    )
-    finished = subprocess.run(
-        [sys.executable, str(PROBE)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if finished.returncode != 0 or not finished.stdout.strip():
-        raise ProbeFailed(f"demo probe exited {finished.returncode}: {finished.stderr[-2000:]}")
-    marks: dict[str, float] = json.loads(finished.stdout.strip().splitlines()[-1])
-    missing = [m for m in MARKS if m not in marks]
-    if missing:
-        raise ProbeFailed(f"demo probe did not see {missing}: {marks}")
-    return marks
+    env.update({"HOME": home, "AMITUI_BENCH_DEMO": "1"})
+    return run_probe(env, timeout)
 
 
 def bench_demo(runs: int, log: Any = print) -> dict[str, Any]:
