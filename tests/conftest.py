@@ -6,6 +6,7 @@ so nothing on the developer's machine (or a real AWS account) can leak in.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,23 @@ import pytest
 from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
 from amitui.sandbox.proxy import FaultProxy
 
+from . import head_start
+
 ENGINE_REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the background work (head_start.py) of every test that is going to run.
+
+    Not under pytest-xdist: every worker collects every test, so each one starts its own
+    work when a test of its asks (head_start.started)."""
+    if session.config.option.collectonly or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    head_start.start({name for item in session.items for name in getattr(item, "fixturenames", ())})
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    head_start.stop_all()
 
 
 @pytest.fixture(autouse=True)

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import select
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
 from amitui.sandbox import Sandbox, demo
+
+from .head_start import NICENESS, head_start, started
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CREDENTIALS = {
     "aws_access_key_id": "testing",
@@ -361,36 +374,87 @@ class AccountView:
         }
 
 
-@pytest.fixture(scope="module", autouse=True)
-def reference_seeding(account: Account) -> Iterator[Future[Account]]:
-    """A plain sandbox seeded through the API (the reference implementation), built in the
-    background while the other tests run: at ~12 s it is most of this file's time. After
-    ``account``, so that its start-up is timed alone."""
-    sandbox = Sandbox()
-
-    def build() -> Account:
-        sandbox.start()
+def serve_reference_seeding() -> None:
+    """In a process of its own, at a lower CPU priority: a plain sandbox seeded through the
+    API (demo.seed, the reference implementation); one JSON line on stdout says where it
+    serves and how the seeding went; then it serves until its stdin closes."""
+    os.nice(NICENESS)
+    with Sandbox() as sandbox:
         report = demo.seed(sandbox.endpoint_url)
-        print(
-            f"\ndemo.seed: {report.seconds:.2f} s, {report.calls} EC2 calls, "
-            f"{report.control_calls} control calls; notes: {report.notes}"
-        )
-        assert not report.notes  # every extension the fleet needs is there
-        return Account(sandbox.endpoint_url, 0.0)
+        seeded = {
+            "endpoint_url": sandbox.endpoint_url,
+            "seconds": report.seconds,
+            "calls": report.calls,
+            "control_calls": report.control_calls,
+            "notes": report.notes,
+        }
+        print(json.dumps(seeded), flush=True)
+        sys.stdin.read()
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(build)
+
+@dataclass(frozen=True)
+class ReferenceSeeding:
+    process: subprocess.Popen[str]
+    log: Path  # its stderr
+
+
+@head_start("reference_seeding")
+@contextmanager
+def reference_seeding_process() -> Iterator[ReferenceSeeding]:
+    """The reference seeding (~12 s: about a thousand EC2 calls over HTTP), started with the
+    session so that it overlaps the tests before this module instead of adding to them."""
+    with tempfile.TemporaryDirectory(prefix="amitui-demo-reference-") as tmp:
+        log = Path(tmp) / "stderr.log"
+        with log.open("w") as stderr:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "from tests.test_demo import serve_reference_seeding; "
+                    "serve_reference_seeding()",
+                ],
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+            )
         try:
-            yield future
+            yield ReferenceSeeding(process, log)
         finally:
-            if not future.cancel():
-                future.exception()  # wait for it: never stop a sandbox mid-start
-            sandbox.stop()
+            assert process.stdin is not None
+            process.stdin.close()  # the process stops its sandbox and exits
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 @pytest.fixture(scope="module")
-def reference(reference_seeding: Future[Account]) -> Account:
-    return reference_seeding.result(timeout=120)
+def reference_seeding() -> ReferenceSeeding:
+    return started("reference_seeding")  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def reference(reference_seeding: ReferenceSeeding) -> Account:
+    process = reference_seeding.process
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], 120)
+    line = process.stdout.readline() if ready else ""
+    if not line:
+        process.poll()
+        pytest.fail(
+            f"the reference seeding did not report (exit code {process.returncode}): "
+            + reference_seeding.log.read_text(errors="replace")[-3000:]
+        )
+    seeded = json.loads(line)
+    print(
+        f"\ndemo.seed: {seeded['seconds']:.2f} s, {seeded['calls']} EC2 calls, "
+        f"{seeded['control_calls']} control calls; notes: {seeded['notes']}"
+    )
+    assert not seeded["notes"]  # every extension the fleet needs is there
+    return Account(seeded["endpoint_url"], 0.0)
 
 
 def test_in_process_seeding_matches_seeding_through_the_api(
