@@ -23,7 +23,7 @@ from amitui.sandbox import SANDBOX_CREDENTIALS
 from benchmarks.fleet import BenchFleet
 
 PROBE = Path(__file__).parent / "tui_probe.py"
-MARKS = ("imported", "first_paint", "first_aws_reply", "first_rows", "all_loaded")
+MARKS = ("imported", "first_paint", "first_aws_reply", "first_rows", "all_listed", "all_loaded")
 
 
 class ProbeFailed(RuntimeError):

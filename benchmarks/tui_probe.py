@@ -10,6 +10,7 @@ spawn, and for each mark ``cpu_<mark>``, the process's CPU seconds by then:
 - ``first_aws_reply``: the first AWS call answered (recorded by wrapping ``AwsSession``
   in this process only);
 - ``first_rows``: the image table first has rows;
+- ``all_listed``: every region's images are in the table (their snapshots may still come);
 - ``all_loaded``: every region's load has arrived and none is loading.
 
 With ``AMITUI_BENCH_DEMO=1`` it runs ``amitui --demo`` instead (the embedded sandbox spawned
@@ -49,6 +50,7 @@ def main() -> int:
 
     from amitui.aws import AwsSession
     from amitui.backend import LaunchOptions
+    from amitui.model import RegionStatus
 
     marks: dict[str, float] = {"imported": imported, "cpu_imported": time.process_time()}
 
@@ -90,7 +92,13 @@ def main() -> int:
                 if app.table.total_count:
                     mark("first_rows")
                 pane = app.region_pane
+                if len(pane.regions) >= expected and all(
+                    state is not None and state.status is RegionStatus.LOADED
+                    for state in map(pane.state, pane.regions)
+                ):
+                    mark("all_listed")  # every region's images on screen (snapshots may follow)
                 if len(pane.regions) >= expected and not pane.busy:
+                    mark("all_listed")
                     mark("all_loaded")
                     break
                 await asyncio.sleep(0.005)
