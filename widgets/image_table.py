@@ -721,7 +721,9 @@ class ImageTable(ScrollView, can_focus=True):
         super()._on_blur(event)
 
     def _refresh_row(self, index: int) -> None:
-        self._strips = {k: v for k, v in self._strips.items() if k[0] != index}
+        # The strip cache needs no pruning: its key holds all a row's strip depends on
+        # (position, row, cursor, mark); styles and widths clear it. (Pruning it copied up
+        # to 2,048 entries twice per cursor move.)
         self.refresh_line(index + 1)  # virtual line: the header is line 0
 
     def _content_size(self) -> tuple[int, int]:
