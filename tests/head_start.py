@@ -5,8 +5,8 @@ A module registers the work under the name of the fixture that hands it to its t
 
     @head_start("harness_run")
     @contextmanager
-    def harness_run_process() -> Iterator[HarnessRun]:
-        ...  # start the subprocess, yield a handle to it, stop it
+    def harness_run_process(niceness: int) -> Iterator[HarnessRun]:
+        ...  # start the subprocess (os.nice(niceness) in it), yield a handle to it, stop it
 
     @pytest.fixture
     def harness_run() -> HarnessRun:
@@ -14,11 +14,11 @@ A module registers the work under the name of the fixture that hands it to its t
 
 tests/conftest.py enters every registered context whose fixture a collected test uses when
 collection finishes, and exits them all when the session ends. Entering must not wait for
-the work: it starts processes and returns. The work runs in other processes, at a lower CPU
-priority (:data:`NICENESS`), so it takes the CPU the tests leave idle and timing-sensitive
-tests running meanwhile see the machine as before. A thread of the test process would not
-do: it would take the tests' interpreter, and Textual's Pilot decides whether the app is
-idle from this process's CPU time.
+the work: it starts processes and returns. The work runs in other processes; started ahead,
+at a lower CPU priority (:data:`NICENESS`), so it takes the CPU the tests leave idle and
+timing-sensitive tests running meanwhile see the machine as before. A thread of the test
+process would not do: it would take the tests' interpreter, and Textual's Pilot decides
+whether the app is idle from this process's CPU time.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from typing import Any, TypeVar
 #: What background work adds to its niceness (``os.nice``): the CPU goes to the tests first.
 NICENESS = 10
 
-Work = Callable[[], AbstractContextManager[Any]]
+#: A context manager factory; its argument is the niceness its processes give themselves.
+Work = Callable[[int], AbstractContextManager[Any]]
 W = TypeVar("W", bound=Work)
 
 _works: dict[str, Work] = {}
@@ -49,16 +50,17 @@ def head_start(fixture_name: str) -> Callable[[W], W]:
     return register
 
 
-def start(fixture_names: Iterable[str]) -> None:
+def start(fixture_names: Iterable[str], niceness: int = NICENESS) -> None:
     """Start the registered work of these fixtures that has not started yet."""
     for name in fixture_names:
         if name in _works and name not in _started:
-            _started[name] = _exits.enter_context(_works[name]())
+            _started[name] = _exits.enter_context(_works[name](niceness))
 
 
 def started(fixture_name: str) -> Any:
-    """What the work registered for ``fixture_name`` yielded (started now if not yet)."""
-    start([fixture_name])
+    """What the work registered for ``fixture_name`` yielded; started now, at the tests'
+    own priority, if it was not started ahead (a test is waiting for it)."""
+    start([fixture_name], niceness=0)
     return _started[fixture_name]
 
 

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from .head_start import NICENESS, head_start, started
+from .head_start import head_start, started
 
 ROOT = Path(__file__).resolve().parent.parent
-#: ``python -m benchmarks.run`` at a lower CPU priority (see head_start.py); argv follows.
+#: ``python -m benchmarks.run`` at the niceness in argv[1] (see head_start.py); its argv follows.
 RUN_NICELY = (
-    "import os, runpy; "
-    f"os.nice({NICENESS}); "
+    "import os, runpy, sys; "
+    "os.nice(int(sys.argv.pop(1))); "
     "runpy.run_module('benchmarks.run', run_name='__main__', alter_sys=True)"
 )
 
@@ -40,7 +40,7 @@ class HarnessRun:
 
 @head_start("harness_run")
 @contextmanager
-def harness_run_process() -> Iterator[HarnessRun]:
+def harness_run_process(niceness: int) -> Iterator[HarnessRun]:
     """The harness at a tiny size, in the background from the start of the session: its ~35 s
     (about ten processes, one after another) overlap the tests that run before this one."""
     with tempfile.TemporaryDirectory(prefix="amitui-bench-smoke-") as tmp:
@@ -50,7 +50,7 @@ def harness_run_process() -> Iterator[HarnessRun]:
         with log.open("wb") as stderr:
             process = subprocess.Popen(
                 [
-                    sys.executable, "-c", RUN_NICELY,
+                    sys.executable, "-c", RUN_NICELY, str(niceness),
                     "--ls-images", "30", "--regions", "3", "--runs", "1", "--rows", "340",
                     "--output", str(results), "--report", str(report),
                 ],

@@ -23,7 +23,7 @@ import pytest
 
 from amitui.sandbox import Sandbox, demo
 
-from .head_start import NICENESS, head_start, started
+from .head_start import head_start, started
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -374,11 +374,11 @@ class AccountView:
         }
 
 
-def serve_reference_seeding() -> None:
-    """In a process of its own, at a lower CPU priority: a plain sandbox seeded through the
-    API (demo.seed, the reference implementation); one JSON line on stdout says where it
-    serves and how the seeding went; then it serves until its stdin closes."""
-    os.nice(NICENESS)
+def serve_reference_seeding(niceness: int) -> None:
+    """In a process of its own, at ``niceness``: a plain sandbox seeded through the API
+    (demo.seed, the reference implementation); one JSON line on stdout says where it serves
+    and how the seeding went; then it serves until its stdin closes."""
+    os.nice(niceness)
     with Sandbox() as sandbox:
         report = demo.seed(sandbox.endpoint_url)
         seeded = {
@@ -400,7 +400,7 @@ class ReferenceSeeding:
 
 @head_start("reference_seeding")
 @contextmanager
-def reference_seeding_process() -> Iterator[ReferenceSeeding]:
+def reference_seeding_process(niceness: int) -> Iterator[ReferenceSeeding]:
     """The reference seeding (~12 s: about a thousand EC2 calls over HTTP), started with the
     session so that it overlaps the tests before this module instead of adding to them."""
     with tempfile.TemporaryDirectory(prefix="amitui-demo-reference-") as tmp:
@@ -411,7 +411,7 @@ def reference_seeding_process() -> Iterator[ReferenceSeeding]:
                     sys.executable,
                     "-c",
                     "from tests.test_demo import serve_reference_seeding; "
-                    "serve_reference_seeding()",
+                    f"serve_reference_seeding({niceness})",
                 ],
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
@@ -431,8 +431,10 @@ def reference_seeding_process() -> Iterator[ReferenceSeeding]:
                 process.wait()
 
 
-@pytest.fixture(scope="module")
-def reference_seeding() -> ReferenceSeeding:
+@pytest.fixture(scope="module", autouse=True)
+def reference_seeding(account: Account) -> ReferenceSeeding:
+    """Started with the session; else (under pytest-xdist) as this module starts, after
+    ``account`` so that its start-up is timed alone, to overlap the module's other tests."""
     return started("reference_seeding")  # type: ignore[no-any-return]
 
 
