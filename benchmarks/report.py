@@ -286,13 +286,29 @@ def _table(table: dict[str, Any]) -> str:
             f"{stat['cpu_max_ms']:.1f} ms | {stat['median_ms']:.1f} ms | {stat['p95_ms']:.1f} ms |"
         )
     memory = table["memory"]
+    scroll = table["keystrokes"]["scroll"]
+    harness = table.get("harness")
+    if scroll.get("cpu_median_ms_with_inspector") is not None and harness:
+        redrawn = sum(scroll["inspector_redrawn"])
+        lines += [
+            "",
+            f"Scroll keys are bimodal: in {redrawn} of the {scroll['count']} the inspector's "
+            "redraw (the details of the image under the cursor, 80 ms after it rests) came "
+            "before the next key, so their window runs to that frame: CPU median "
+            f"{scroll['cpu_median_ms_with_inspector']:.1f} ms, against "
+            f"{scroll['cpu_median_ms_without_inspector']:.1f} ms for the others. Those windows "
+            "also hold Pilot's own two waits for the screen (press and pause each wait until "
+            f"all {harness['widgets']} widgets have processed a callback: "
+            f"{harness['pilot_wait_for_screen_cpu_ms']:.1f} ms of CPU each, measured after "
+            "the keystrokes), which a user's keystroke does not pay.",
+        ]
     lines += [
         "",
-        "Every sample is in `results.json` (`cpu_samples_ms`). The slowest filter keys are the "
-        "first character (all 100,000 rows scanned and shown again), the backspaces (a full "
-        "scan each) and Escape (the full list restored); in an earlier run one backspace took "
-        "1.0 s of CPU once, which did not recur (cause not established; a full garbage "
-        "collection over the rows' objects would be consistent with it).\n",
+        "Every sample is in `results.json` (`cpu_samples_ms`, `inspector_redrawn`). The "
+        "slowest filter keys are the first characters (`w` and `we` match almost every row: "
+        "full passes over all 100,000 haystacks) and Escape (it hides the filter bar and moves "
+        "the focus: Textual's Footer mounts its keys again and the screen is laid out several "
+        "times; it is the filter's maximum, not its p95).\n",
         "`/` is the first key after the images arrive and a single sample: it also pays for "
         "work the App still had queued from loading (it varied from 0.16 s to 1.3 s of CPU "
         "between full runs); it is not part of any budget row.\n",
@@ -346,7 +362,7 @@ scroll` writes `table_bench.scroll.pstats`); details for the widget's owner in
 `/work/notes/perf-for-T.md`.
 
 - **Keystrokes at 100,000 images.** The table itself is virtualised and cheap: a scroll key
-  that does not redraw the inspector costs 10-20 ms of CPU. Found by this analysis and fixed
+  that does not redraw the inspector costs 10-15 ms of CPU. Found by this analysis and fixed
   by the widget's owner (the figures above are after these fixes):
   1. *The inspector re-laid out the whole screen on every cursor move* (~50 ms CPU per key):
      `Static.update` defaults to `layout=True`, so Textual reflowed the screen and rendered the
@@ -365,13 +381,31 @@ scroll` writes `table_bench.scroll.pstats`); details for the widget's owner in
      Fixed by the widget's owner after this analysis (commit cd76725: identity search, a
      bool-mask filter over contiguous haystacks, styles cached per pass); the table figures
      above were measured after it.
-  What is still over 50 ms, and why: the bench presses a key every ~100 ms or more (Pilot's
-  idle waits plus the work), slower than the 80 ms rest, so the inspector redraw (the details
-  render plus repainting the pane, ~30-45 ms of CPU here) lands in most scroll and filter
-  keys' windows: scroll samples are 10-20 ms without it and 45-80 ms with it. Sort keys (the
-  cursor stays on its image, so no redraw) pay 5-20 ms in `sort_by` and the rest in
-  repainting the table and its box. Would meet it: a details pane drawn from pre-formatted
-  lines (the Line API, like the table) instead of Rich tables, and a cheaper repaint.
+  5. *The details pane was drawn with Rich tables* (~9 ms per redraw with its measurement):
+     it is now a Line API widget built from each value's segments (0.3 ms, the same cells
+     and styles), repainted without a screen layout.
+  6. *The garbage collector*: each sort or filter key made new 100k-element lists of rows,
+     which every collection walked while they were young (~10-25 ms per key); and with 17
+     regions of ~5,900 images `gc.freeze()` never ran (it waited for one 10k region), so each
+     full collection walked ~1.4M loaded objects (100-900 ms, once on a filter key). Orders
+     and views are now arrays of row numbers, and the App freezes once 10k images are loaded
+     in all (loading 100k also went from ~14 s to ~8 s).
+  7. *Layouts per keystroke*: setting `virtual_size` (the table's row count, the filter bar's
+     text width in Textual's Input) lays out the whole screen (~8-10 ms); both are now set
+     without one (their size does not depend on it).
+  8. *A rest that ended just after a key* drew the image the cursor had just left, then the
+     new one; it now waits for the new rest. Rows are drawn with ~6 segments instead of 26;
+     a needle already searched (backspace) is not searched again; full filter passes are
+     rearranged into sort order in C.
+  Before/after, interleaved runs at 100k on this machine (CPU median/p95): filter 65-68/95-155
+  -> 20-32/37-57 ms, sort 50-56/78-93 -> 16-23/21-29 ms, scroll 54-58/77-83 -> 33-38/47-54 ms.
+  What is left near 50 ms, and why: about half the scroll keys hold the inspector's redraw
+  (the bench presses a key every ~80-100 ms, about the 80 ms rest); such a key is the table's
+  repaint (~10 ms), the details and their repaint (~8 ms) and Pilot's two waits for the
+  screen (4-8 ms each, not the App's), so its p95 sits at 45-55 ms depending on the
+  machine's load. The rest is Textual's per-line cost (~0.15 ms per line per widget: the
+  scroll bar alone ~2.5 ms per scroll). The first filter characters match almost every row
+  (full passes, ~15-25 ms in `set_filter`) and land at 35-58 ms.
 - **Streaming while loading.** Every response is parsed by botocore on the event loop
   (~0.2 ms per image, ~0.1 ms per snapshot on this machine). When many regions answer within
   the same few hundred milliseconds, their parses queue up on the loop and a finished region
@@ -421,7 +455,9 @@ Engine (owner: the lead), found with py-spy on `amitui ls`:
 Image table and App (owner: T): the measured causes are in `/work/notes/perf-for-T.md`; T
 fixed the cursor search and the filter scan (cd76725), then items 1-3 above (inspector
 redrawn when the cursor rests without a reflow, scope bar only on change, every column's
-order presorted once the rows settle). Loading still rebuilds the rows per arriving region.
+order presorted once the rows settle), then items 5-8 (details pane on the Line API,
+views as arrays of row numbers and the GC frozen for large inventories, no layout per
+filter key, no stale inspector redraw, cheaper rows and filter passes).
 
 Sandbox (benchmarks only): `bulk_seed` (100,000 images in seconds) and `read_cache` (see
 How it is measured).
