@@ -269,9 +269,17 @@ class ImageDetails(ScrollView, can_focus=True):
 
     def show(self, image: Image | None, extras: ImageExtras | None, now: datetime) -> None:
         self._details = None if image is None else render_details(image, extras, now)
+        shown, shown_width = self._strips, self._strips_width
         self._strips_width = -1
         self._draw()
-        self.refresh()
+        if shown_width != self._strips_width or len(shown) != len(self._strips):
+            self.refresh()
+            return
+        # Only the lines that differ: the labels, and many values of images side by side
+        # (owner, region, architecture...), stay; Textual repaints only what is refreshed.
+        for y, (old, new) in enumerate(zip(shown, self._strips, strict=True)):
+            if old != new:
+                self.refresh_line(y)
 
     def text(self, width: int | None = None) -> str:
         """The pane's text, as shown at ``width`` (default: the pane's own width)."""

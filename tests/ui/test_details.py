@@ -157,3 +157,27 @@ async def test_long_details_scroll_and_wrap_beside_the_scroll_bar() -> None:
         pane.show(None, None, NOW)
         await pilot.pause()
         assert pane.text() == "No image selected" and not pane.show_vertical_scrollbar
+
+
+async def test_another_image_repaints_only_the_lines_that_differ(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = DetailsApp()
+    async with app.run_test(size=(120, 20)) as pilot:
+        pane = app.query_one(ImageDetails)
+        pane.show(image(3), None, NOW)
+        await pilot.pause()
+        before = pane.text().splitlines()
+        lines: list[int] = []
+        whole: list[object] = []
+        refresh_line = ImageDetails.refresh_line
+        monkeypatch.setattr(
+            ImageDetails, "refresh_line", lambda self, y: (lines.append(y), refresh_line(self, y))
+        )
+        monkeypatch.setattr(ImageDetails, "refresh", lambda self, *a, **k: whole.append(a))
+        pane.show(image(5), None, NOW)  # same owner, state, tags...: other id, name, dates
+        after = pane.text().splitlines()
+        changed = [y for y, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]
+        assert lines == changed and 0 < len(changed) < len(after)
+        assert all(args for args in whole)  # only line regions, never the whole pane
+        assert "ami-00000000000000005" in after[0]
