@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerCancelled
 
 from amitui.actions.cleanup import gather_facts, plan_deregister
 from amitui.app import AmituiApp, make_app
@@ -71,6 +72,18 @@ async def loaded(pilot: Pilot[Any], app: AmituiApp, *regions: str) -> None:
     await pilot.pause()
 
 
+async def workers_done(app: AmituiApp) -> None:
+    """Every worker finished; a reload superseded by a newer one ends cancelled (with images
+    first, a region's snapshots reload after its images), which is fine here."""
+    for _ in range(20):
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            continue
+    await app.workers.wait_for_complete()
+
+
 def find(app: AmituiApp, region: str, name: str) -> Image:
     found = [i for i in app.inventory.images() if i.region == region and i.name == name]
     assert len(found) == 1, (region, name, found)
@@ -121,7 +134,7 @@ async def test_in_use_and_protected_images_are_excluded_and_explained(demo: Sand
             ),  # type: ignore[attr-defined]
         )
         await pilot.press("escape")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
     assert protected.image_id in {
         i["ImageId"]
         for i in ec2_of(demo, "eu-central-1").describe_images(Owners=["self"])["Images"]
@@ -144,7 +157,7 @@ async def test_wrong_confirmation_does_nothing_and_escape_cancels(
         await pilot.pause()
         assert isinstance(app.screen, PlanScreen)  # still asking
         await pilot.press("escape")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         assert not isinstance(app.screen, PlanScreen)
     assert image.image_id in {
         i["ImageId"]
@@ -183,7 +196,7 @@ async def test_deregister_deletes_own_snapshots_and_keeps_the_shared_one(
         run_screen = app.screen
         assert len(run_screen.results) == len(plan.runnable)  # type: ignore[attr-defined]
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert image.key not in {i.key for i in app.inventory.images()}  # reloaded
 
@@ -236,7 +249,7 @@ async def test_guided_cleanup_unmark_and_send_to_the_plan(demo: Sandbox, tmp_pat
         assert narrowed[0].key.image_id not in deregistered
         assert deregistered == {c.key.image_id for c in narrowed[1:]}
         await pilot.press("escape")  # cancel: nothing runs
-        await app.workers.wait_for_complete()
+        await workers_done(app)
     assert [e for e in journal_entries(tmp_path) if e["phase"] == "sent"] == []
 
 
@@ -262,7 +275,7 @@ async def test_orphaned_snapshots_cleaned_through_the_same_flow(
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.finished)
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
     remaining = {s["SnapshotId"] for s in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]}
     assert not orphans & remaining
     sent = [e for e in journal_entries(tmp_path) if e["phase"] == "sent"]
@@ -327,7 +340,7 @@ async def test_partial_failure_shown_and_rerun_from_the_progress_screen(
             assert {r.outcome for r in second.results} == {StepOutcome.OK}  # type: ignore[attr-defined]
             assert "Everything in the plan was done" in str(second.query_one("#run-left").content)
             await pilot.press("enter")
-            await app.workers.wait_for_complete()
+            await workers_done(app)
         assert [a for a in faults.actions() if a in ("DeregisterImage", "DeleteSnapshot")] == [
             "DeleteSnapshot"
         ]
