@@ -23,8 +23,15 @@ TESTS = Path(__file__).parent
 #: directory, or a top-level module. A group's session and module fixtures (its sandbox, its
 #: seeded fleet) start in one worker only, and its tests run in the order they do without
 #: xdist. These groups go first, longest first, so neither worker is left with a long one at
-#: the end (~100 s, ~80 s, ~80 s, ~50 s and ~40 s of the ~7 minutes run one after another).
-LONGEST_GROUPS = ("reliability", "actions", "ui", "cleanup", "test_benchmarks_smoke")
+#: the end (~100, 80, 80, 50, 40 and 30 s of the ~7 minutes run one after another).
+LONGEST_GROUPS = (
+    "reliability",
+    "actions",
+    "ui",
+    "cleanup",
+    "test_benchmarks_smoke",
+    "engine_sandbox",
+)
 #: Top-level modules that share a session fixture (engine_sandbox) and so a group.
 SHARED_GROUPS = {"test_engine": "engine_sandbox", "test_ls": "engine_sandbox"}
 

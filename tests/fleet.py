@@ -19,8 +19,19 @@ def ec2_client(endpoint_url: str, region: str) -> Any:
     )
 
 
+#: (endpoint, region) -> the first availability zone: asked once, not before every volume.
+_zones: dict[tuple[str, str], str] = {}
+
+
+def first_zone(ec2: Any) -> str:
+    key = (ec2.meta.endpoint_url, ec2.meta.region_name)
+    if key not in _zones:
+        _zones[key] = ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"]
+    return _zones[key]
+
+
 def make_snapshot(ec2: Any, size: int, **volume: Any) -> str:
-    zone = ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"]
+    zone = first_zone(ec2)
     volume_id = ec2.create_volume(Size=size, AvailabilityZone=zone, **volume)["VolumeId"]
     snapshot_id: str = ec2.create_snapshot(VolumeId=volume_id, Description="test")["SnapshotId"]
     return snapshot_id
