@@ -23,25 +23,22 @@ TESTS = Path(__file__).parent
 #: directory, or a top-level module. A group's session and module fixtures (its sandbox, its
 #: seeded fleet) start in one worker only, and its tests run in the order they do without
 #: xdist. These groups go first, longest first, so neither worker is left with a long one at
-#: the end (~100, 80, 80, 50, 40 and 30 s of the ~7 minutes run one after another).
+#: the end (~100, 80, 80, 50, 40 and 20 s of the ~7 minutes run one after another).
 LONGEST_GROUPS = (
     "reliability",
     "actions",
     "ui",
     "cleanup",
     "test_benchmarks_smoke",
-    "engine_sandbox",
+    "test_engine",
 )
-#: Top-level modules that share a session fixture (engine_sandbox) and so a group.
-SHARED_GROUPS = {"test_engine": "engine_sandbox", "test_ls": "engine_sandbox"}
 
 
 def xdist_group(item: pytest.Item) -> str:
     parts = Path(item.path).relative_to(TESTS).parts
     if len(parts) > 1:
         return parts[0]
-    stem = Path(parts[0]).stem
-    return SHARED_GROUPS.get(stem, stem)
+    return Path(parts[0]).stem
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
@@ -89,9 +86,11 @@ def isolated_user_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def engine_sandbox() -> Iterator[Sandbox]:
-    """A plain sandbox (no demo fleet) whose enabled regions are ENGINE_REGIONS."""
+    """A plain sandbox (no demo fleet) whose enabled regions are ENGINE_REGIONS; one per
+    module: tests/test_ls.py lists whole regions, where tests/test_engine.py registers its
+    own fleet."""
     with Sandbox(enabled_regions=ENGINE_REGIONS) as running:
         yield running
 
