@@ -14,6 +14,7 @@ from textual.app import App, ComposeResult
 from textual.screen import Screen
 
 from amitui.model import Image
+from amitui.widgets import image_table
 from amitui.widgets.image_table import COLUMN_INDEX, SORTABLE, ImageRow, ImageTable, rows_for
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -161,3 +162,27 @@ async def test_filter_keys_repaint_without_laying_out_the_screen(
         await pilot.pause()
         assert not table.show_vertical_scrollbar
         assert table.render_line(1).text.strip() == table.empty_text
+
+
+async def test_a_first_character_is_searched_ahead_of_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = TableApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.query_one(ImageTable)
+        table.set_rows(ROWS)
+        table.presort()  # every column's order, then every row searched for each character
+        for _ in range(100):
+            await pilot.pause()
+            if len(table._char_hits) == len(image_table.FIRST_CHARACTERS):
+                break
+        searched: list[str] = []
+        monkeypatch.setattr(
+            image_table, "contains", lambda hay, needle: searched.append(needle) or needle in hay
+        )
+        table.set_filter("W")
+        assert searched == []  # no pass over the rows for a first character
+        assert shown(table) == expected(ROWS, "created", True, "w")
+        table.set_filter("we")
+        assert searched  # a longer needle is searched
+        assert shown(table) == expected(ROWS, "created", True, "we")
