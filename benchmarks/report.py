@@ -394,18 +394,21 @@ scroll` writes `table_bench.scroll.pstats`); details for the widget's owner in
      text width in Textual's Input) lays out the whole screen (~8-10 ms); both are now set
      without one (their size does not depend on it).
   8. *A rest that ended just after a key* drew the image the cursor had just left, then the
-     new one; it now waits for the new rest. Rows are drawn with ~6 segments instead of 26;
-     a needle already searched (backspace) is not searched again; full filter passes are
-     rearranged into sort order in C.
-  Before/after, interleaved runs at 100k on this machine (CPU median/p95): filter 65-68/95-155
-  -> 20-32/37-57 ms, sort 50-56/78-93 -> 16-23/21-29 ms, scroll 54-58/77-83 -> 33-38/47-54 ms.
-  What is left near 50 ms, and why: about half the scroll keys hold the inspector's redraw
-  (the bench presses a key every ~80-100 ms, about the 80 ms rest); such a key is the table's
-  repaint (~10 ms), the details and their repaint (~8 ms) and Pilot's two waits for the
-  screen (4-8 ms each, not the App's), so its p95 sits at 45-55 ms depending on the
-  machine's load. The rest is Textual's per-line cost (~0.15 ms per line per widget: the
-  scroll bar alone ~2.5 ms per scroll). The first filter characters match almost every row
-  (full passes, ~15-25 ms in `set_filter`) and land at 35-58 ms.
+     new one; it now waits for the new rest, and another image repaints only the details'
+     lines that differ. Rows are drawn with ~6 segments instead of 26; a needle already
+     searched (backspace) is not searched again; full filter passes are rearranged into
+     sort order in C; a first character is searched for in idle time after the presort.
+  Before/after, 8 interleaved pairs of runs at 100k on this machine (CPU median/p95; the
+  same code varies by a third between runs minutes apart): filter 39-68/57-155 -> 16-32/
+  37-57 ms, sort 26-56/45-97 -> 13-23/16-29 ms, scroll 30-58/45-83 -> 23-39/30-54 ms.
+  What is left near 50 ms, and why: most scroll keys hold the inspector's redraw (the bench
+  presses a key every ~100 ms, more than the 80 ms rest); such a key is the table's repaint
+  (~10 ms), the details and their repaint (~6 ms), timers and messages, and Pilot's two
+  waits for the screen (4-8 ms each, not the App's), so the scroll p95 is 30-54 ms with the
+  machine's load. Most of a repaint is Textual's per-line cost (~0.15 ms per line per
+  widget: the scroll bar alone ~2.5 ms per scroll). The first filter characters match
+  almost every row (`w`, `we`: ~13-25 ms in `set_filter`, mostly materialising ~50k-100k
+  row numbers in sort order) and are the filter's slowest keys after Escape (35-58 ms).
 - **Streaming while loading.** Every response is parsed by botocore on the event loop
   (~0.2 ms per image, ~0.1 ms per snapshot on this machine). When many regions answer within
   the same few hundred milliseconds, their parses queue up on the loop and a finished region
