@@ -269,13 +269,18 @@ def _table(table: dict[str, Any]) -> str:
         f"{table['rows']:,} images in {table['regions']} regions delivered as region loads "
         "(the engine's `stream_regions` replaced by a generator of synthetic `RegionLoad`s; "
         "everything from there on is the product's code; the AWS extras, fetched after a "
-        "0.25 s rest on one image, are switched off). Each figure runs from a key press "
-        "(Pilot `press`) to the last frame that key caused: key dispatch, the App's and the "
-        "table's work, and composing the changed lines (headless: nothing is written to a "
-        "terminal; Pilot's own idle waits after the frame are not counted).\n",
+        "0.25 s rest on one image, are switched off). Each key is sent as the terminal "
+        "driver sends one (what Pilot `press` does, without Pilot's waits for the screen, "
+        "which walk every widget: that is the test harness's cost, not a keystroke's), then "
+        "the bench waits idle past the inspector's 80 ms rest. Each figure runs from the key "
+        "to the last frame it caused: key dispatch, the App's and the table's work, the "
+        "inspector's redraw when the cursor moved, and composing the changed lines "
+        "(headless: nothing is written to a terminal).\n",
         "Two figures per keystroke: the App's main-thread CPU time until that frame (what the "
         "App itself costs; the budget is judged on its p95) and wall time (what a user waited "
-        "on this shared machine, inflated by other processes' turns on the 2 cores).\n",
+        "on this shared machine, inflated by other processes' turns on the 2 cores; for a "
+        "key that moves the cursor it runs to the inspector's redraw, which by design waits "
+        "80 ms for the cursor to rest: the table itself moves in the key's first frame).\n",
         "| keystrokes | count | CPU median | CPU p95 | CPU max | wall median | wall p95 |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -292,17 +297,21 @@ def _table(table: dict[str, Any]) -> str:
         redrawn = sum(scroll["inspector_redrawn"])
         lines += [
             "",
-            f"Scroll keys are bimodal: in {redrawn} of the {scroll['count']} the inspector's "
-            "redraw (the details of the image under the cursor, 80 ms after it rests) came "
-            "before the next key, so their window runs to that frame: CPU median "
-            f"{scroll['cpu_median_ms_with_inspector']:.1f} ms, against "
-            f"{scroll['cpu_median_ms_without_inspector']:.1f} ms for the others. Those windows "
-            "also hold Pilot's own two waits for the screen (press and pause each wait until "
-            f"all {harness['widgets']} widgets have processed a callback: "
-            f"{harness['pilot_wait_for_screen_cpu_ms']:.1f} ms of CPU each, measured after "
-            "the keystrokes), which a user's keystroke does not pay.",
+            f"In {redrawn} of the {scroll['count']} scroll keys the inspector's redraw (the "
+            "details of the image under the cursor, 80 ms after it rests) is in the key's "
+            "window. Until 2026-11-27 ~01:00 the bench pressed keys with Pilot's `press` and "
+            "`pause`, whose waits for the screen (each walks all "
+            f"{harness['widgets']} widgets: {harness['pilot_wait_for_screen_cpu_ms']:.1f} ms of "
+            "CPU here) ran inside those windows: the same code measured scroll CPU median/p95 "
+            "41/51 ms that way (commit 898ac30's report), ~15/25 ms without them.",
         ]
     lines += [
+        "",
+        "Run to run on this machine (6 runs of `python -m benchmarks.table_bench --rows "
+        "100000`, 2026-11-27 00:59-01:03, quiet): CPU p95 filter 40-51 ms, sort 17-32 ms, "
+        "scroll 25-33 ms. Filter is the one at the edge of its budget: its first characters "
+        "(`w`, `we`, `web` match almost every row) cost 40-60 ms, a narrower key ~30 ms, most "
+        "of it Textual repainting the table's and the filter bar's lines.",
         "",
         "Every sample is in `results.json` (`cpu_samples_ms`, `inspector_redrawn`). The "
         "slowest filter keys are the first characters (`w` and `we` match almost every row: "
@@ -403,22 +412,28 @@ scroll` writes `table_bench.scroll.pstats`); details for the widget's owner in
   37-57 ms, sort 26-56/45-97 -> 13-23/16-29 ms, scroll 30-58/45-83 -> 23-39/30-54 ms.
   What is left near 50 ms, and why: most scroll keys hold the inspector's redraw (the bench
   presses a key every ~100 ms, more than the 80 ms rest); such a key is the table's repaint
-  (~10 ms), the details and their repaint (~6 ms), timers and messages, and Pilot's two
-  waits for the screen (4-8 ms each, not the App's), so the scroll p95 is 30-54 ms with the
-  machine's load. Most of a repaint is Textual's per-line cost (~0.15 ms per line per
+  (~10 ms), the details and their repaint (~6 ms), timers and messages; with Pilot's two
+  waits for the screen (4-8 ms each, not the App's) in the window, as the bench first
+  measured, the scroll p95 was 30-54 ms with the machine's load; without them, 25 ms.
+  Most of a repaint is Textual's per-line cost (~0.15 ms per line per
   widget: the scroll bar alone ~2.5 ms per scroll). The first filter characters match
   almost every row (`w`, `we`: ~13-25 ms in `set_filter`, mostly materialising ~50k-100k
   row numbers in sort order) and are the filter's slowest keys after Escape (35-58 ms).
-- **Streaming while loading.** Every response is parsed by botocore on the event loop
-  (~0.2 ms per image, ~0.1 ms per snapshot on this machine). When many regions answer within
-  the same few hundred milliseconds, their parses queue up on the loop and a finished region
-  needs several more loop turns to reach the screen, so the first rows appear late and all
-  regions arrive at about the same time (measured in `ls`: us-east-1's pages were parsed at
-  1.8 s, its load was delivered at 4.4 s). The network part is concurrent (the sequential peer
-  pays the sum of the round trips, amitui about the slowest), but at thousands of images
-  loading is CPU-bound. Fix (engine): parse large responses off the loop (a parser whose
-  `_do_parse` runs in `asyncio.to_thread` for bodies over ~64 KB), which keeps the UI
-  responsive and lets each region show as soon as it is parsed; total CPU is unchanged.
+- **Streaming while loading** (the one budget missed). Every response is parsed by botocore
+  on the event loop (~0.2 ms per image, ~0.1 ms per snapshot on this machine), and creating
+  a region's client costs ~30 ms of CPU (17 regions: ~0.5 s). The network part is concurrent
+  (the sequential peer pays the sum of the round trips, amitui about the slowest), but at
+  thousands of images listing is CPU-bound: ~3 s of parsing and rows for 5,000 images and
+  their snapshots on one core. Done: a region's images are shown as soon as DescribeImages
+  is parsed, without waiting for its snapshots (`stream_regions(images_first=True)`; for an
+  account with many backups the snapshots are most of the bytes), and `amitui ls` sends no
+  DescribeSnapshots at all. Tried, not kept: parsing large answers in a worker process
+  (`ProcessPoolExecutor`, spawned on the first large answer, in-process while the workers
+  are busy): on 2 cores, with the sandbox and the proxy on the same machine, there is no
+  idle core to gain: `amitui ls` at 5,000 images took 6.5 s instead of 4.9 s (5 alternated
+  runs). Parsing in a thread would keep the loop responsive but not shorten the listing
+  (one interpreter lock). What would: a faster parser for DescribeImages (botocore's is
+  generic, shape-driven Python) or more cores for a process pool.
 - **First paint** is met, and no longer waits for the AWS stack: see Fixes, 4. What is left
   on the first screen's import path is Textual itself (~0.4 s) and the App's own modules.
 - **Memory** is linear in the number of images and does not grow with use (RSS after all the
