@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
+import pytest
 from rich.console import Console
 from textual.content import Content
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import WorkerState
 
@@ -69,3 +72,17 @@ def static_text(app: AmituiApp, selector: str, width: int = 140) -> str:
     console = Console(width=width, record=True, file=io.StringIO())
     console.print(content)
     return console.export_text()
+
+
+def record_layouts(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """From now on, every layout of a screen (``Screen._refresh_layout``) is appended to the
+    returned list: a redraw that should only repaint must leave it empty."""
+    layouts: list[object] = []
+    refresh_layout = Screen._refresh_layout
+
+    def counted(screen: Screen[Any], *args: Any, **kwargs: Any) -> None:
+        layouts.append(screen)
+        refresh_layout(screen, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    return layouts

@@ -15,10 +15,11 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
-from textual.screen import Screen
 
 from amitui.model import Image
 from amitui.widgets.details import LABEL_WIDTH, Details, ImageDetails, ImageExtras, render_details
+
+from .helpers import record_layouts
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 LONG = "golden image built from the base with every agent we run " * 3
@@ -122,14 +123,7 @@ async def test_showing_an_image_repaints_without_a_layout(monkeypatch: pytest.Mo
         first = pane.text()
         assert "ami-00000000000000000" in first and "web-golden-0" in first
         assert pane.show_vertical_scrollbar  # 16 lines in 12 rows (this did lay out once)
-        layouts: list[object] = []
-        refresh_layout = Screen._refresh_layout
-
-        def counted(screen: Screen[Any], *args: Any, **kwargs: Any) -> None:
-            layouts.append(screen)
-            refresh_layout(screen, *args, **kwargs)
-
-        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        layouts = record_layouts(monkeypatch)
         pane.show(image(7), EXTRAS[1], NOW)
         await pilot.pause()
         assert "ami-00000000000000007" in pane.text() and "111122223333" in pane.text()

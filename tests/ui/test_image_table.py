@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.screen import Screen
 
 from amitui.model import Image
 from amitui.widgets import image_table
 from amitui.widgets.image_table import COLUMN_INDEX, SORTABLE, ImageRow, ImageTable, rows_for
+
+from .helpers import record_layouts
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 FAMILIES = ("web-golden", "api-base", "batch", "Web-Edge")
@@ -142,14 +143,7 @@ async def test_filter_keys_repaint_without_laying_out_the_screen(
         table = app.query_one(ImageTable)
         table.set_rows(ROWS)
         await pilot.pause()
-        layouts: list[object] = []
-        refresh_layout = Screen._refresh_layout
-
-        def counted(screen: Screen[Any], *args: Any, **kwargs: Any) -> None:
-            layouts.append(screen)
-            refresh_layout(screen, *args, **kwargs)
-
-        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        layouts = record_layouts(monkeypatch)
         for text in ("a", "ap", "api", "ap", ""):
             table.set_filter(text)
             await pilot.pause()
