@@ -9,7 +9,6 @@ never raised.
 from __future__ import annotations
 
 import asyncio
-import functools
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -72,44 +71,81 @@ async def load_region(
     *,
     region_timeout: float = DEFAULT_REGION_TIMEOUT,
     with_snapshots: bool = True,
+    on_images: Callable[[RegionLoad], None] | None = None,
 ) -> RegionLoad:
     """Load one region's images and snapshots concurrently; failures become data.
 
     ``with_snapshots=False`` lists the images alone (what ``amitui ls`` prints needs nothing
     else: sizes and snapshot ids come with the images' block device mappings).
+    ``on_images`` is given the region with ``snapshots_pending=True`` as soon as its images
+    are listed, if its snapshots are still to come.
     """
     started = time.perf_counter()
     try:
         async with asyncio.timeout(region_timeout):
             if with_snapshots:
-                # gather, not a TaskGroup: the first failure is the one worth reporting.
-                images, snapshots = await asyncio.gather(
-                    load_images(aws, region, query), load_snapshots(aws, region)
+                images, snapshots = await _images_and_snapshots(
+                    aws, region, query, on_images, started
                 )
             else:
-                images, snapshots = await load_images(aws, region, query), []
+                images, snapshots = tuple(await load_images(aws, region, query)), ()
     except TimeoutError:
-        return _timed_out(region, region_timeout, started)
+        error = AwsError(
+            RegionStatus.FAILED,
+            "Timeout",
+            f"{region} did not answer within {region_timeout:.0f} s",
+            "the region is slow or unreachable; press r to retry",
+        )
+        return RegionLoad(region, error.status, error=error, seconds=time.perf_counter() - started)
     except Exception as exc:  # errors are data: classified, kept, shown per region
         error = classify_error(exc, region=region, profile=aws.profile)
         return RegionLoad(region, error.status, error=error, seconds=time.perf_counter() - started)
     return RegionLoad(
         region,
         RegionStatus.LOADED,
-        images=tuple(images),
-        snapshots=tuple(snapshots),
+        images=images,
+        snapshots=snapshots,
         seconds=time.perf_counter() - started,
     )
 
 
-def _timed_out(region: str, region_timeout: float, started: float) -> RegionLoad:
-    error = AwsError(
-        RegionStatus.FAILED,
-        "Timeout",
-        f"{region} did not answer within {region_timeout:.0f} s",
-        "the region is slow or unreachable; press r to retry",
-    )
-    return RegionLoad(region, error.status, error=error, seconds=time.perf_counter() - started)
+async def _images_and_snapshots(
+    aws: AwsSession,
+    region: str,
+    query: ImageQuery,
+    on_images: Callable[[RegionLoad], None] | None,
+    started: float,
+) -> tuple[tuple[Image, ...], tuple[Snapshot, ...]]:
+    """Both listings at once; the first failure is raised (the one worth reporting), and the
+    other listing is cancelled."""
+    images_task = asyncio.create_task(load_images(aws, region, query))
+    snapshots_task = asyncio.create_task(load_snapshots(aws, region))
+    try:
+        images: tuple[Image, ...] = ()
+        waiting: set[asyncio.Task[Any]] = {images_task, snapshots_task}
+        while waiting:
+            done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+            if images_task in done:
+                # One tuple for both loads: the App sees the same images and keeps their rows.
+                images = tuple(images_task.result())
+                if waiting and on_images is not None:
+                    on_images(
+                        RegionLoad(
+                            region,
+                            RegionStatus.LOADED,
+                            images=images,
+                            seconds=time.perf_counter() - started,
+                            snapshots_pending=True,
+                        )
+                    )
+        return images, tuple(snapshots_task.result())
+    finally:
+        images_task.cancel()
+        snapshots_task.cancel()
+        # Retrieve a second failure, so asyncio does not log it as never retrieved.
+        await asyncio.gather(images_task, snapshots_task, return_exceptions=True)
 
 
 async def stream_regions(
@@ -127,96 +163,30 @@ async def stream_regions(
     then, with ``snapshots_pending=True``, and again complete once its snapshots are in (an
     account with thousands of snapshots and a few images should not wait for the former).
     """
-    if not (images_first and with_snapshots):
-        tasks = [
-            asyncio.create_task(
-                load_region(
-                    aws, r, query, region_timeout=region_timeout, with_snapshots=with_snapshots
-                )
-            )
-            for r in regions
-        ]
-        try:
-            for finished in asyncio.as_completed(tasks):
-                yield await finished
-        finally:
-            for task in tasks:
-                task.cancel()
-        return
-
     arrived: asyncio.Queue[RegionLoad] = asyncio.Queue()
-    loaders = [
-        asyncio.create_task(_load_images_first(aws, r, query, region_timeout, arrived.put_nowait))
-        for r in regions
-    ]
-    try:
-        complete = 0
-        while complete < len(loaders):
-            load = await arrived.get()
-            complete += not load.snapshots_pending
-            yield load
-    finally:
-        for loader in loaders:
-            loader.cancel()
 
-
-async def _load_images_first(
-    aws: AwsSession,
-    region: str,
-    query: ImageQuery,
-    region_timeout: float,
-    deliver: Callable[[RegionLoad], None],
-) -> None:
-    """Deliver the images as soon as they are listed if the snapshots are still to come,
-    then the region's complete load (or its failure, as :func:`load_region` does)."""
-    started = time.perf_counter()
-    images_task = asyncio.create_task(load_images(aws, region, query))
-    snapshots_task = asyncio.create_task(load_snapshots(aws, region))
-
-    @functools.cache
-    def images() -> tuple[Image, ...]:
-        """One tuple for both loads: the App sees the same images and keeps their rows."""
-        return tuple(images_task.result())
-
-    async def images_then_snapshots() -> RegionLoad:
-        waiting: set[asyncio.Task[Any]] = {images_task, snapshots_task}
-        while waiting:
-            done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                task.result()  # the first failure fails the region, as in load_region
-            if images_task in done and waiting:
-                deliver(
-                    RegionLoad(
-                        region,
-                        RegionStatus.LOADED,
-                        images=images(),
-                        seconds=time.perf_counter() - started,
-                        snapshots_pending=True,
-                    )
-                )
-        return RegionLoad(
-            region,
-            RegionStatus.LOADED,
-            images=images(),
-            snapshots=tuple(snapshots_task.result()),
-            seconds=time.perf_counter() - started,
+    async def load(region: str) -> None:
+        arrived.put_nowait(
+            await load_region(
+                aws,
+                region,
+                query,
+                region_timeout=region_timeout,
+                with_snapshots=with_snapshots,
+                on_images=arrived.put_nowait if images_first else None,
+            )
         )
 
+    tasks = [asyncio.create_task(load(r)) for r in regions]
     try:
-        try:
-            async with asyncio.timeout(region_timeout):
-                load = await images_then_snapshots()
-        finally:
-            images_task.cancel()
-            snapshots_task.cancel()
-            # Retrieve a second failure, so asyncio does not log it as never retrieved.
-            await asyncio.gather(images_task, snapshots_task, return_exceptions=True)
-    except TimeoutError:
-        load = _timed_out(region, region_timeout, started)
-    except Exception as exc:  # errors are data: classified, kept, shown per region
-        error = classify_error(exc, region=region, profile=aws.profile)
-        load = RegionLoad(region, error.status, error=error, seconds=time.perf_counter() - started)
-    deliver(load)
+        complete = 0
+        while complete < len(tasks):
+            region_load = await arrived.get()
+            complete += not region_load.snapshots_pending
+            yield region_load
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 async def resolve_regions(
