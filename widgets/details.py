@@ -27,6 +27,7 @@ from amitui.model import Image
 from amitui.text import inert
 
 from .image_table import age_text
+from .scrolling import set_virtual_size_without_layout
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,16 +308,7 @@ class ImageDetails(ScrollView, can_focus=True):
             if width > 0
             else []
         )
-        size = Size(width, len(self._strips))
-        if size == self.virtual_size:
-            return
-        if any(d is not None and d.is_auto for d in (self.styles.width, self.styles.height)):
-            self.virtual_size = size  # sized by its lines: a layout it is
-            return
-        # Without a layout (setting virtual_size reflows the whole screen): the pane's own
-        # size does not depend on its lines; the scroll bar lays out if it comes or goes.
-        self.set_reactive(ScrollView.virtual_size, size)
-        self._scroll_update(size)
+        set_virtual_size_without_layout(self, Size(width, len(self._strips)))
 
     def on_resize(self) -> None:
         self._draw()

@@ -43,6 +43,8 @@ from textual.strip import Strip
 from amitui.model import Image, ImageKey
 from amitui.text import inert
 
+from .scrolling import set_virtual_size_without_layout
+
 MARK = "●"
 #: Strips kept for rows already drawn; far more than a screen, small next to 100k rows.
 STRIP_CACHE_SIZE = 2048
@@ -469,7 +471,7 @@ class ImageTable(ScrollView, can_focus=True):
             self._visible = visible
         self._filter = needle
         self._strips.clear()
-        self._set_virtual_size(Size(self._table_width(), len(self._visible) + 1))
+        set_virtual_size_without_layout(self, Size(self._table_width(), len(self._visible) + 1))
         self.refresh()
 
     def _search(self, needle: str, within: array[int] | None) -> array[int]:
@@ -505,17 +507,6 @@ class ImageTable(ScrollView, can_focus=True):
         total = sum(map(len, matches.values()))
         while total > MATCH_CACHE_SIZE and len(matches) > 1:
             total -= len(matches.pop(next(iter(matches))))  # the oldest first
-
-    def _set_virtual_size(self, size: Size) -> None:
-        """Set the scrollable size without laying out the screen (the table's own size does
-        not depend on its rows); a scroll bar that comes or goes still lays out."""
-        if size == self.virtual_size:
-            return
-        if any(d is not None and d.is_auto for d in (self.styles.width, self.styles.height)):
-            self.virtual_size = size  # sized by its rows: a layout it is
-            return
-        self.set_reactive(ScrollView.virtual_size, size)
-        self._scroll_update(size)
 
     def _cursor_index(self) -> int | None:
         """The cursor's row number (index into _rows)."""
@@ -689,7 +680,7 @@ class ImageTable(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._strips.clear()
-        self._set_virtual_size(Size(self._table_width(), len(self._visible) + 1))
+        set_virtual_size_without_layout(self, Size(self._table_width(), len(self._visible) + 1))
 
     def _columns(self) -> list[Column]:
         return [c for c in COLUMNS if self.show_region or c.key != "region"]
