@@ -72,6 +72,10 @@ _ACTION_LABELS = {
     "share": ("Share", "Add or remove launch permissions (accounts, organizations, public)"),
     "deprecate": ("Deprecate", "Set or cancel the deprecation time"),
     "deregister": ("Deregister", "Deregister with cleanup: plan, confirm, free the snapshots"),
+    "unprotect": (
+        "Lift deregistration protection",
+        "Turn off deregistration protection (typed confirmation; deregister separately)",
+    ),
     "cleanup": ("Guided cleanup", "Find images nobody launches and retire them, plan first"),
 }
 
@@ -101,6 +105,10 @@ class AmituiApp(App[int]):
         Binding(
             "x", "flow('deregister')", "Deregister", id="deregister",
             tooltip=_ACTION_LABELS["deregister"][1],
+        ),
+        Binding(
+            "P", "flow('unprotect')", "Unprotect", id="unprotect", show=False,
+            tooltip=_ACTION_LABELS["unprotect"][1],
         ),
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Reload every region"),
         Binding("w", "owner_scope", "Owner", id="owner", tooltip="Whose images: self, shared…"),
