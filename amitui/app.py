@@ -589,10 +589,12 @@ class AmituiApp(App[int]):
 
     @on(FilterBar.Done)
     def _filter_done(self, event: FilterBar.Done) -> None:
+        # No focus change here: the bar handed focus back as the key arrived, and by now a
+        # new "/" may have focused the bar again (refocusing the table would send the keys
+        # typed for the filter to the table as commands).
         if event.cleared:
             self.table.set_filter("")
         self._update_titles()
-        self.table.focus()
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
