@@ -1,0 +1,78 @@
+"""Trust defects a new user hit in the first hour (issue: "Trust"), each pinned here with the
+real App on the sandbox fleet, driven by Pilot."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from textual import events
+from textual.screen import ModalScreen
+
+from amitui.app import AmituiApp
+from amitui.widgets.filter_bar import FilterBar
+
+from .conftest import AppFactory
+from .helpers import settle, table_lines, wait_loaded
+
+SIZE = (160, 45)
+
+
+def typed(app: object, keys: list[tuple[str, str | None]]) -> None:
+    """Queue keys with no pause between them, as a fast typist, a paste or tmux does."""
+    for name, char in keys:
+        app.post_message(events.Key(name, char))  # type: ignore[attr-defined]
+
+
+def chars(text: str) -> list[tuple[str, str | None]]:
+    return [(c, c) for c in text]
+
+
+async def test_keys_typed_for_a_reopened_filter_never_reach_the_table(make: AppFactory) -> None:
+    """``/``, text, Escape, ``/`` again at once, then ``base``: every letter is the filter's;
+    ``s`` must not open the Share dialog, ``b``/``a``/``e`` must not act on the table."""
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        typed(app, [("slash", "/"), *chars("web"), ("escape", None), ("slash", "/")])
+        typed(app, chars("base"))
+        await pilot.pause(0.3)
+        bar = app.query_one(FilterBar)
+        assert not isinstance(app.screen, ModalScreen), f"a key opened {app.screen!r}"
+        assert bar.value == "base"
+        assert app.focused is bar
+        assert app.table.filter_text == "base"
+
+
+def screen_lines(app: AmituiApp) -> list[str]:
+    """What the terminal shows: the compositor's lines as they were drawn (its caches
+    included), as ``App.export_screenshot`` renders them."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text().splitlines()
+
+
+def table_rows_on_screen(app: AmituiApp) -> list[str]:
+    """The image table's row lines as drawn, header first."""
+    region = app.table.scrollable_content_region
+    lines = screen_lines(app)
+    return [
+        lines[y][region.x : region.right].rstrip()
+        for y in range(region.y, region.y + min(region.height, app.table.row_count + 1))
+    ]
+
+
+async def test_every_row_on_screen_uses_the_current_widths_after_a_resize(
+    make: AppFactory,
+) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        for width, height in [(220, 60), (100, 30), (160, 45), (120, 40)]:
+            await pilot.resize_terminal(width, height)
+            await pilot.pause(0.1)
+            await settle(pilot)
+            drawn = table_rows_on_screen(app)
+            fresh = [line.rstrip() for line in table_lines(app)[: len(drawn)]]
+            assert drawn == fresh, f"stale rows at {width}x{height}"
