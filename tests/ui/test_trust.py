@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from rich.console import Console
 from textual import events
 from textual.screen import ModalScreen
 
 from amitui.app import AmituiApp
+from amitui.sandbox.proxy import FaultProxy
+from amitui.widgets.details import ImageDetails
 from amitui.widgets.filter_bar import FilterBar
 
+from . import fleet as F
 from .conftest import AppFactory
 from .helpers import settle, table_lines, wait_loaded
 
@@ -76,3 +80,49 @@ async def test_every_row_on_screen_uses_the_current_widths_after_a_resize(
             drawn = table_rows_on_screen(app)
             fresh = [line.rstrip() for line in table_lines(app)[: len(drawn)]]
             assert drawn == fresh, f"stale rows at {width}x{height}"
+
+
+def inspected(app: AmituiApp) -> str:
+    """The image id the details pane describes (its first line names it)."""
+    return app.query_one(ImageDetails).text(140)
+
+
+def check_cursor_agrees(app: AmituiApp) -> None:
+    """The highlighted row is the cursor's image, the action's target; once the cursor has
+    rested, the details describe it too."""
+    image = app.table.cursor_image
+    if image is None:
+        return
+    assert app.selected_images() == [image]
+    drawn = table_rows_on_screen(app)
+    position = app.table.cursor_row - round(app.table.scroll_y) + 1
+    if position < len(drawn):
+        assert image.image_id in drawn[position], (image.image_id, drawn[position])
+    if not app.inspection_pending:
+        assert image.image_id in inspected(app), (image.image_id, inspected(app)[:200])
+
+
+@pytest.mark.parametrize("row", [0, 1, 2, 4])
+async def test_details_and_highlight_follow_the_cursor_while_regions_stream_in(
+    make: AppFactory, proxy: FaultProxy, row: int
+) -> None:
+    """A region streaming in above the cursor (its copy of web-golden shares the creation
+    date of the row under the cursor) must leave the highlighted row, the details and the
+    image an action applies to all the same image."""
+    proxy.set_latency(F.COPY_REGION, 600)
+    app = make(proxy.url)
+    app.inspect_delay = 0.05
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            while not {F.HOME, F.OTHER_REGION} <= set(app.inventory.regions):
+                await pilot.pause(0.02)
+            await pilot.pause(0.15)
+            app.table.move_cursor(row - app.table.cursor_row)
+            # Checked at every turn while the late region streams in, then once settled.
+            while app.region_pane.busy or app.inspection_pending:
+                await pilot.pause(0.01)  # (the cursor's own CursorChanged handled first)
+                check_cursor_agrees(app)
+            await wait_loaded(pilot)
+            check_cursor_agrees(app)
+    finally:
+        proxy.set_latency(F.COPY_REGION, 0)
