@@ -207,6 +207,7 @@ class AmituiApp(App[int]):
     async def reload_regions(self, regions: Iterable[str]) -> None:
         await self._connected.wait()
         regions = list(dict.fromkeys(regions))
+        self._forget_extras(regions)  # an action changed them: ask EC2 again
         self.region_pane.add_regions(regions)
         tokens = self._begin_loading(regions)
         loads = await asyncio.gather(*(load_region(self.aws, r, self.image_query) for r in regions))
@@ -355,7 +356,16 @@ class AmituiApp(App[int]):
 
     def _make_rows(self, images: Iterable[Image]) -> list[ImageRow]:
         now = self.now()
-        return [make_row(image, now, account_id=self.account_id) for image in images]
+        extras = self._extras
+        return [
+            make_row(image, now, account_id=self.account_id, shared=_shared(extras.get(image.key)))
+            for image in images
+        ]
+
+    def _forget_extras(self, regions: Iterable[str]) -> None:
+        wanted = set(regions)
+        for key in [k for k in self._extras if k.region in wanted]:
+            del self._extras[key]
 
     @work(group="extras", exclusive=True, exit_on_error=False)
     async def load_extras(self, image: Image) -> None:
@@ -364,9 +374,13 @@ class AmituiApp(App[int]):
         extras = await self._fetch_extras(image)
         self._extras[image.key] = extras
         self.inspector.show_extras(image, extras, self.now())
-        if extras.launch_permissions and not image.public:
+        if _shared(extras) and not image.public:
             shared = make_row(image, self.now(), account_id=self.account_id, shared=True)
             self.table.replace_row(shared)
+            rows = self._rows.get(image.region, [])
+            for index, row in enumerate(rows):
+                if row.key == image.key:
+                    rows[index] = shared  # so a rebuilt table still says so
 
     async def _fetch_extras(self, image: Image) -> ImageExtras:
         if self.account_id is not None and image.owner_id != self.account_id:
@@ -792,6 +806,11 @@ class AmituiApp(App[int]):
                     f"{label}…", detail,
                     partial(self.action_flow, action),
                 )  # fmt: skip
+
+
+def _shared(extras: ImageExtras | None) -> bool:
+    """The image's launch permissions (when known) name someone besides the owner."""
+    return extras is not None and any(g != "all" for g in extras.launch_permissions or ())
 
 
 def make_app(
