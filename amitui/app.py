@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -155,6 +155,7 @@ class AmituiApp(App[int]):
         self.inventory = Inventory()
         self._aws: AwsSession | None = None  # set by the session worker
         self.account_id: str | None = None
+        self.account_alias: str | None = None
         self.scope = OwnerScope(owners=options.owners)
         self._session_factory = session_factory
         self._fixed_now = now
@@ -306,6 +307,9 @@ class AmituiApp(App[int]):
         except Exception:  # not fatal: access then says private/public only
             self.account_id = None
             return
+        self._update_titles()
+        self.account_alias = await self.aws.account_alias()
+        self._update_titles()
         for region in list(self._rows):
             load = self.inventory.regions.get(region)
             if load is not None:
@@ -503,8 +507,17 @@ class AmituiApp(App[int]):
         box.border_title = title
         column = next(c.label for c in COLUMNS if c.key == table.sort_column)
         box.border_subtitle = f"sorted by {column} {'▼' if table.sort_reverse else '▲'}"
-        mode = "demo sandbox" if self.options.demo else (self.options.profile or "default")
-        bits = [f"amitui · {mode}", f"owner: {self.scope.describe()}"]
+        bits = ["amitui"]
+        if self.account_id:
+            alias = f" ({self.account_alias})" if self.account_alias else ""
+            bits.append(f"account {self.account_id}{alias}")
+        bits.append(f"profile {self.options.profile or 'default'}")
+        endpoint = self._aws.ec2_endpoint if self._aws is not None else None
+        if self.options.demo:
+            bits.append(f"DEMO SANDBOX {endpoint or ''}".rstrip())
+        elif endpoint:
+            bits.append(f"endpoint {endpoint} (not AWS)")
+        bits.append(f"owner: {self.scope.describe()}")
         if self.read_only:
             bits.append("READ-ONLY")
         scope_text = " · ".join(bits)
@@ -642,6 +655,32 @@ class AmituiApp(App[int]):
             return not isinstance(self.screen, ModalScreen) and not isinstance(self.focused, Input)
         return True
 
+    def on_key(self, event: events.Key) -> None:
+        # Under --read-only the mutating bindings are off (not offered, never run); a key
+        # that would have run one still says why nothing happens.
+        if not self.read_only or isinstance(self.screen, ModalScreen):
+            return
+        if isinstance(self.focused, Input):
+            return
+        label = self._read_only_keys().get(event.key)
+        if label is not None:
+            event.stop()
+            self.notify(
+                f"{label}: not offered, amitui runs read-only (--read-only). Start it "
+                "without --read-only to change images.",
+                severity="warning",
+                timeout=4,
+            )
+
+    def _read_only_keys(self) -> dict[str, str]:
+        """key -> action label, for the mutating bindings (keymap overrides included)."""
+        keys: dict[str, str] = {}
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.action.startswith("flow("):
+                for key in self._keys_of(binding):
+                    keys[key] = binding.description
+        return keys
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_entries()))
 
@@ -739,9 +778,12 @@ class AmituiApp(App[int]):
 
     # ---- help and palette ----------------------------------------------------------------
 
-    def _keys(self, binding: Binding) -> str:
+    def _keys_of(self, binding: Binding) -> list[str]:
         keys = self.options.key_overrides.get(binding.id or "", binding.key)
-        return ", ".join(self.get_key_display(Binding(k.strip(), "")) for k in keys.split(","))
+        return [k.strip() for k in keys.split(",")]
+
+    def _keys(self, binding: Binding) -> str:
+        return ", ".join(self.get_key_display(Binding(k, "")) for k in self._keys_of(binding))
 
     def help_entries(self) -> list[HelpEntry]:
         sections: list[tuple[str, Sequence[BindingType]]] = [

@@ -31,7 +31,7 @@ from amitui.actions.cleanup import (
 from amitui.actions.guided import Selection, parse_rules, select_candidates
 from amitui.actions.references import RegionUses, region_uses
 from amitui.flows import FlowHost
-from amitui.flows.plan_run import review_and_run
+from amitui.flows.plan_run import open_journal, review_and_run
 from amitui.journal import Journal
 from amitui.model import Image, ImageKey, Plan, Snapshot, StepOutcome, StepResult
 from amitui.widgets.cleanup_run import RunScreen
@@ -69,7 +69,7 @@ async def _run_plan(
     After a partial run the user may run the same plan again (``r``): the journal says what
     is already done, so a rerun converges instead of repeating calls.
     """
-    journal = Journal(account=account)
+    journal = open_journal(host, account)
     try:
         while True:
             screen = RunScreen(plan, _runner(host, plan, journal, preflight=preflight))

@@ -99,7 +99,7 @@ def ec2_of(demo: Sandbox, region: str) -> Any:
 
 
 def journal_entries(tmp_path: Path) -> list[dict[str, Any]]:
-    return list(read_entries(tmp_path / "state" / "journal.jsonl"))
+    return list(read_entries(tmp_path / "state" / "demo" / "journal.jsonl"))  # the demo's own
 
 
 async def test_in_use_and_protected_images_are_excluded_and_explained(demo: Sandbox) -> None:

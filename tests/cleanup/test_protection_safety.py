@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from amitui.backend import demo_sandbox
-from amitui.sandbox import Sandbox
+from amitui.sandbox import SANDBOX_ACCOUNT_ID, Sandbox
 from amitui.widgets.cleanup_run import RunScreen
 from amitui.widgets.plan_screen import PlanScreen
 from amitui.widgets.progress_screen import ProgressScreen
@@ -127,6 +127,11 @@ async def test_lift_protection_is_its_own_typed_confirmation(demo: Sandbox, tmp_
     assert after == "disabled" or after.startswith("disabled-until"), after
     assert [e["phase"] for e in lift_calls(tmp_path)] == ["sent", "outcome"]
     assert lift_calls(tmp_path)[-1]["outcome"] == "ok"
+    # The demo journals apart from the user's real journal, each line naming where it went.
+    assert not (tmp_path / "state" / "journal.jsonl").exists()
+    for entry in lift_calls(tmp_path):
+        assert entry["account"] == SANDBOX_ACCOUNT_ID
+        assert entry["endpoint"] == demo.endpoint_url
 
 
 async def test_dry_run_toggles_on_a_destructive_plan_and_runs_first(

@@ -8,9 +8,12 @@ import io
 import pytest
 from rich.console import Console
 from textual import events
+from textual.notifications import Notify
 from textual.screen import ModalScreen
+from textual.widgets import Static
 
 from amitui.app import AmituiApp
+from amitui.sandbox import SANDBOX_ACCOUNT_ID
 from amitui.sandbox.proxy import FaultProxy
 from amitui.widgets.details import ImageDetails
 from amitui.widgets.filter_bar import FilterBar
@@ -126,3 +129,38 @@ async def test_details_and_highlight_follow_the_cursor_while_regions_stream_in(
             check_cursor_agrees(app)
     finally:
         proxy.set_latency(F.COPY_REGION, 0)
+
+
+async def test_the_header_says_which_account_profile_and_endpoint(
+    make: AppFactory, fleet: F.Fleet
+) -> None:
+    """A sandbox must never be mistaken for production: the header names the endpoint."""
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.pause(0.2)
+        header = str(app.query_one("#scope-bar", Static).content)
+        assert f"account {SANDBOX_ACCOUNT_ID}" in header
+        assert "profile default" in header
+        assert f"endpoint {fleet.endpoint_url} (not AWS)" in header
+
+
+async def test_read_only_mutating_keys_say_why(make: AppFactory) -> None:
+    messages: list[object] = []
+    app = make(read_only=True)
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        await wait_loaded(pilot)
+        for key in "csdxP":
+            await pilot.press(key)
+            await pilot.pause()
+            assert not isinstance(app.screen, ModalScreen)
+        said = [m.notification.message for m in messages if isinstance(m, Notify)]
+        assert len([s for s in said if "read-only" in s]) == 5, said
+        assert any(s.startswith("Copy: not offered") for s in said)
+
+
+def test_readonly_is_accepted_as_k9s_spells_it() -> None:
+    from amitui.cli import build_parser, launch_options
+
+    parser = build_parser()
+    assert launch_options(parser.parse_args(["--readonly"]), parser).read_only
