@@ -138,7 +138,7 @@ class AmituiApp(App[int]):
         Binding("u", "clear_marks", "Unmark all", id="clear_marks", show=False,
                 tooltip="Unmark every image"),
         Binding("escape", "focus_table", "Back", id="back", show=False,
-                tooltip="Back to the image table"),
+                tooltip="Back to the image table; in the table, clear the filter"),
     ]  # fmt: skip
     #: Bindings of mutating actions: hidden and refused under --read-only.
     MUTATING: ClassVar[frozenset[str]] = frozenset({"flow"})
@@ -361,6 +361,10 @@ class AmituiApp(App[int]):
     def _make_rows(self, images: Iterable[Image]) -> list[ImageRow]:
         now = self.now()
         extras = self._extras
+        if not self.scope.shows_everything:
+            # EC2 lists an owner's deprecated images whatever IncludeDeprecated says: the
+            # scope's hide toggles are applied here too, so they always change the view.
+            images = [image for image in images if self.scope.shows(image, now)]
         return [
             make_row(image, now, account_id=self.account_id, shared=_shared(extras.get(image.key)))
             for image in images
@@ -481,13 +485,21 @@ class AmituiApp(App[int]):
             gc.freeze()  # the table's lists of every row too (see _apply_load)
         if not self.region_pane.busy:
             table.presort()  # the rows have settled: every column's order, in idle turns
+        self._update_empty_text()
+        self._update_titles()
+
+    def _update_empty_text(self) -> None:
+        table = self.table
         if self.region_pane.busy:
             table.empty_text = "Loading…"
         elif table.filter_text:
-            table.empty_text = "No image matches the filter (Escape clears it)"
+            hidden = table.total_count
+            table.empty_text = (
+                f"No image matches the filter {table.filter_text!r}: it hides all {hidden} "
+                f"image{'' if hidden == 1 else 's'} (Escape clears it)"
+            )
         else:
             table.empty_text = f"No images owned by {self.scope.describe()} in these regions"
-        self._update_titles()
 
     def _refresh_orphans(self) -> None:
         # A region whose snapshots are still being listed has no orphans to show yet.
@@ -612,6 +624,7 @@ class AmituiApp(App[int]):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.table.set_filter(event.value)
+        self._update_empty_text()
         self._update_titles()
 
     @on(FilterBar.Done)
@@ -621,6 +634,7 @@ class AmituiApp(App[int]):
         # typed for the filter to the table as commands).
         if event.cleared:
             self.table.set_filter("")
+        self._update_empty_text()
         self._update_titles()
 
     @on(TabbedContent.TabActivated)
@@ -689,6 +703,10 @@ class AmituiApp(App[int]):
         bar.open()
 
     def action_focus_table(self) -> None:
+        """Escape: back to the table; in the table, clear an applied filter."""
+        if self.focused is self.table and self.table.filter_text:
+            self.query_one(FilterBar).action_clear()
+            return
         self.table.focus()
 
     def action_refresh(self) -> None:

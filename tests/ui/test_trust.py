@@ -164,3 +164,51 @@ def test_readonly_is_accepted_as_k9s_spells_it() -> None:
 
     parser = build_parser()
     assert launch_options(parser.parse_args(["--readonly"]), parser).read_only
+
+
+async def test_escape_in_the_table_clears_the_filter_and_no_match_names_it(
+    make: AppFactory,
+) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        total = app.table.row_count
+        await pilot.press("slash", *"nothing-like-this", "enter")
+        assert app.focused is app.table and app.table.row_count == 0
+        empty = app.table.render_line(1).text
+        assert "'nothing-like-this'" in empty and f"hides all {total} images" in empty
+        await pilot.press("escape")
+        assert app.table.filter_text == "" and app.table.row_count == total
+        assert app.focused is app.table
+
+
+async def test_hiding_deprecated_images_changes_my_images_view(
+    make: AppFactory, fleet: F.Fleet
+) -> None:
+    """EC2 lists an owner's deprecated images whatever ``IncludeDeprecated`` says ("If you are
+    the AMI owner, all deprecated AMIs appear in the response regardless of what you specify
+    for this parameter", DescribeImages, IncludeDeprecated): D must still hide them."""
+    region = "us-west-1"
+    ec2 = F._client(fleet.endpoint_url, region)
+    volume = ec2.create_volume(Size=1, AvailabilityZone=f"{region}a")["VolumeId"]
+    snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    mapping = [{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot}}]
+    kept = ec2.register_image(Name="current", RootDeviceName="/dev/xvda",
+                              BlockDeviceMappings=mapping)["ImageId"]  # fmt: skip
+    old = ec2.register_image(Name="retired", RootDeviceName="/dev/xvda",
+                             BlockDeviceMappings=mapping)["ImageId"]  # fmt: skip
+    F._post(
+        f"{fleet.endpoint_url}/_amitui/images/{region}/{old}",
+        {"DeprecationTime": "2026-01-01T00:00:00.000Z"},
+    )
+    app = make(regions=(region,))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        assert {r.image.image_id for r in app.table.visible_rows} == {kept, old}
+        await pilot.press("D")
+        await wait_loaded(pilot)
+        assert {r.image.image_id for r in app.table.visible_rows} == {kept}
+        assert "without deprecated" in str(app.query_one("#scope-bar", Static).content)
+        await pilot.press("D")
+        await wait_loaded(pilot)
+        assert {r.image.image_id for r in app.table.visible_rows} == {kept, old}
