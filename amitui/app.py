@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
@@ -38,18 +39,25 @@ from textual.worker import Worker, WorkerState
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import LaunchOptions, open_session
+from amitui.config import config_path
 from amitui.flows import ACTIONS, CLEANUP, FlowUnavailable, get_flow
 from amitui.loader import ImageQuery, load_region, resolve_regions, stream_regions
 from amitui.model import Image, ImageKey, Inventory, RegionLoad
 from amitui.text import inert
+from amitui.widgets.cleanup_run import RunScreen
+from amitui.widgets.cleanup_view import CleanupScreen
 from amitui.widgets.commands import AmituiCommands, PaletteEntry
 from amitui.widgets.details import ImageExtras
 from amitui.widgets.filter_bar import FilterBar
+from amitui.widgets.form_dialog import FormDialog
 from amitui.widgets.help_screen import HelpEntry, HelpScreen
 from amitui.widgets.image_table import COLUMNS, ImageRow, ImageTable, make_row
 from amitui.widgets.inspector import Inspector
 from amitui.widgets.messages import JumpToImage
+from amitui.widgets.orphans_view import OrphansScreen
 from amitui.widgets.owner_scope import PRESETS, OwnerScope, OwnerScopeScreen
+from amitui.widgets.plan_screen import PlanScreen
+from amitui.widgets.progress_screen import ProgressScreen
 from amitui.widgets.region_pane import RegionList, RegionPane
 
 SessionFactory = Callable[[LaunchOptions], AbstractAsyncContextManager[AwsSession]]
@@ -85,7 +93,8 @@ class AmituiApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "amitui"
-    COMMANDS = App.COMMANDS | {AmituiCommands}
+    # One provider, so amitui's entries lead the palette; Textual's own follow (palette_entries).
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {AmituiCommands}
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit", priority=True, tooltip="Quit amitui"),
@@ -696,7 +705,7 @@ class AmituiApp(App[int]):
         return keys
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.help_entries()))
+        self.push_screen(HelpScreen(self.help_entries(), config_file=config_path()))
 
     def action_filter(self) -> None:
         bar = self.query_one(FilterBar)
@@ -804,24 +813,43 @@ class AmituiApp(App[int]):
         return ", ".join(self.get_key_display(Binding(k, "")) for k in self._keys_of(binding))
 
     def help_entries(self) -> list[HelpEntry]:
+        """Every key of every screen, grouped so that each heading appears once."""
         sections: list[tuple[str, Sequence[BindingType]]] = [
             ("Explorer", self.BINDINGS),
             ("Image table", ImageTable.BINDINGS),
             ("Regions", RegionList.BINDINGS),
             ("Filter", FilterBar.BINDINGS),
+            ("Dialogs (copy, share, deprecate)", FormDialog.BINDINGS),
+            ("Owner scope", OwnerScopeScreen.BINDINGS),
+            ("Plan review", PlanScreen.BINDINGS),
+            ("Progress", ProgressScreen.BINDINGS),
+            ("Cleanup progress", RunScreen.BINDINGS),
+            ("Guided cleanup", CleanupScreen.BINDINGS),
+            ("Orphaned snapshots", OrphansScreen.BINDINGS),
         ]
-        entries = []
+        extra = {
+            "Explorer": [
+                HelpEntry("Explorer", "tab", "Next pane", "Regions, table, details"),
+                HelpEntry("Explorer", "ctrl+p", "Commands", "Regions, owners, actions"),
+            ],
+            "Regions": [HelpEntry("Regions", "enter", "Only this region", "Show just this one")],
+            "Filter": [HelpEntry("Filter", "enter", "Done", "Back to the table, keep the filter")],
+            "Plan review": [
+                HelpEntry(
+                    "Plan review", "type + enter", "Confirm a destructive plan",
+                    "Type the image id (one image) or the number of images, then Enter",
+                )
+            ],
+        }  # fmt: skip
+        entries: list[HelpEntry] = []
         for section, bindings in sections:
             for item in bindings:
-                if not isinstance(item, Binding):
+                if not isinstance(item, Binding) or not item.description:
                     continue
                 if self.read_only and item.action.startswith("flow("):
                     continue
                 entries.append(HelpEntry(section, self._keys(item), item.description, item.tooltip))
-        entries.append(HelpEntry("Filter", "enter", "Done", "Back to the table, keep the filter"))
-        entries.append(HelpEntry("Regions", "enter", "Only this region", "Show just this one"))
-        entries.append(HelpEntry("Explorer", "tab", "Next pane", "Regions, table, details"))
-        entries.append(HelpEntry("Explorer", "ctrl+p", "Commands", "Regions, owners, actions"))
+            entries.extend(extra.get(section, ()))
         return entries
 
     def palette_entries(self) -> Iterable[PaletteEntry]:
@@ -866,6 +894,11 @@ class AmituiApp(App[int]):
                     f"{label}…", detail,
                     partial(self.action_flow, action),
                 )  # fmt: skip
+        for command in self.get_system_commands(self.screen):
+            # Textual's screenshot saves to the working directory without saying so;
+            # scripts/screenshots.py is amitui's way to take them.
+            if command.title != "Screenshot":
+                yield PaletteEntry(command.title, command.help, command.callback)
 
 
 def _shared(extras: ImageExtras | None) -> bool:

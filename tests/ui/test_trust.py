@@ -17,6 +17,7 @@ from amitui.sandbox import SANDBOX_ACCOUNT_ID
 from amitui.sandbox.proxy import FaultProxy
 from amitui.widgets.details import ImageDetails
 from amitui.widgets.filter_bar import FilterBar
+from amitui.widgets.help_screen import HelpScreen
 
 from . import fleet as F
 from .conftest import AppFactory
@@ -212,3 +213,33 @@ async def test_hiding_deprecated_images_changes_my_images_view(
         await pilot.press("D")
         await wait_loaded(pilot)
         assert {r.image.image_id for r in app.table.visible_rows} == {kept, old}
+
+
+async def test_help_lists_every_screens_keys_each_heading_once(make: AppFactory) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        entries = app.help_entries()
+        sections = [e.section for e in entries]
+        headings = list(dict.fromkeys(sections))
+        # grouped: a heading's entries are together, so it is drawn once
+        assert sections == [h for h in headings for _ in range(sections.count(h))]
+        for screen in ("Plan review", "Guided cleanup", "Orphaned snapshots", "Progress"):
+            assert screen in headings, screen
+        keys = {(e.section, e.keys) for e in entries}
+        assert ("Plan review", "ctrl+d") in keys or ("Plan review", "^d") in keys
+        footer = str(app.screen.query_one("#help-footer", Static).content)
+        assert "no-config.toml" in footer  # the config file, named
+
+
+async def test_the_palette_leads_with_amituis_entries(make: AppFactory) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        entries = [e.text for e in app.palette_entries()]
+        assert entries[0] == "Show all regions"
+        assert "Screenshot" not in entries
+        assert "Quit" in entries  # Textual's own commands follow amitui's
+        assert entries.index("Quit") > entries.index("Refresh")
