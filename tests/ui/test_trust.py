@@ -243,3 +243,18 @@ async def test_the_palette_leads_with_amituis_entries(make: AppFactory) -> None:
         assert "Screenshot" not in entries
         assert "Quit" in entries  # Textual's own commands follow amitui's
         assert entries.index("Quit") > entries.index("Refresh")
+
+
+async def test_shared_with_me_lists_only_other_owners_images(
+    make: AppFactory, fleet: F.Fleet
+) -> None:
+    """The fleet's own public image (db-base) is not "shared with me"."""
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        public = fleet.image(F.HOME, "db-base-2026.09.01")
+        assert public in {r.image.image_id for r in app.table.visible_rows}
+        app.set_owner("shared")
+        await wait_loaded(pilot)
+        assert all(r.image.owner_id != SANDBOX_ACCOUNT_ID for r in app.table.visible_rows)
+        assert public not in {r.image.image_id for r in app.table.visible_rows}
