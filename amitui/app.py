@@ -24,6 +24,7 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
@@ -534,10 +535,12 @@ class AmituiApp(App[int]):
             bits.append(f"account {self.account_id}{alias}")
         bits.append(f"profile {self.options.profile or 'default'}")
         endpoint = self._aws.ec2_endpoint if self._aws is not None else None
+        # The host says enough (and a sandbox's random port would change every launch).
+        host = urlsplit(endpoint).hostname if endpoint else None
         if self.options.demo:
-            bits.append(f"DEMO SANDBOX {endpoint or ''}".rstrip())
+            bits.append("DEMO SANDBOX")
         elif endpoint:
-            bits.append(f"endpoint {endpoint} (not AWS)")
+            bits.append(f"endpoint {host or endpoint} (not AWS)")
         bits.append(f"owner: {self.scope.describe()}")
         if self.read_only:
             bits.append("READ-ONLY")
