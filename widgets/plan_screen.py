@@ -54,9 +54,12 @@ def summary(plan: Plan) -> Text:
     if counts:
         text.append(", ".join(f"{n} x {op}" for op, n in sorted(counts.items())))
     else:
-        text.append("Nothing to do.", style="bold yellow")
+        text.append("Nothing to do", style="bold yellow")
     if plan.excluded:
-        text.append(f"; {len(plan.excluded)} left out", style="yellow")
+        separator = "; " if counts else ": "
+        text.append(f"{separator}{len(plan.excluded)} left out", style="yellow")
+    elif not counts:
+        text.append(".", style="bold yellow")
     return text
 
 
