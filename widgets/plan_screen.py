@@ -123,7 +123,7 @@ class PlanScreen(ModalScreen[bool]):
                         yield Static(step_line(step), classes="excluded")
                 if plan.notes:
                     yield Static("Read before running", classes="section")
-                    for note in plan.notes:
+                    for note in dict.fromkeys(plan.notes):  # each note once
                         yield Static(Text("⚠ " + inert(note)), classes="note")
             yield Static("", id="plan-error")
             if plan.runnable and plan.destructive:

@@ -285,3 +285,19 @@ def test_a_plan_with_nothing_to_run_reads_as_a_sentence() -> None:
     left_out = Step("s", "us-east-1", "DeregisterImage", "ami-1", {}, "in use", excluded=True)
     assert summary(Plan("deregister", "t", (left_out,))).plain == "Nothing to do: 1 left out"
     assert summary(Plan("deregister", "t", ())).plain == "Nothing to do."
+
+
+async def test_a_plan_shows_each_note_once() -> None:
+    from textual.app import App
+
+    from amitui.model import Plan, Step
+    from amitui.widgets.plan_screen import PlanScreen
+
+    step = Step("s", "us-east-1", "EnableImageDeprecation", "ami-1", {}, "why")
+    plan = Plan("deprecate", "t", (step,), notes=("Read me.", "Other.", "Read me."))
+    app: App[None] = App()
+    async with app.run_test() as pilot:
+        app.push_screen(PlanScreen(plan))
+        await pilot.pause()
+        shown = [str(w.content) for w in app.screen.query(".note")]
+        assert shown == ["⚠ Read me.", "⚠ Other."]
