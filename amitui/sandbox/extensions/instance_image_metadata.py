@@ -82,7 +82,7 @@ def image_metadata(instance: Any) -> dict[str, Any]:
 
 
 def _entry(backend: Any, instance: Any) -> dict[str, Any]:
-    zone = instance.placement
+    zone = instance.placement.zone
     zone_ids = {z.name: z.zone_id for z in backend.describe_availability_zones()}
     entry: dict[str, Any] = {
         "InstanceId": instance.id,
