@@ -59,7 +59,7 @@ def test_instance_image_metadata_outlives_the_image(
 def test_instance_image_metadata_ids_filters_and_limits(
     ec2: Any, register: Any, make_snapshot: Any
 ) -> None:
-    """"If you specify an instance ID that is not valid, an instance that doesn't exist, or an
+    """ "If you specify an instance ID that is not valid, an instance that doesn't exist, or an
     instance that you do not own, an error (InvalidInstanceID.NotFound) is returned." Filters
     include ``instance-type`` and ``instance-state-name``; ``MaxResults`` "Default: 1000"
     (1 to 1000) pages with ``NextToken``."""
@@ -125,7 +125,9 @@ def test_ancestry_follows_copies_across_regions_and_create_image(
     assert (described["SourceImageId"], described["SourceImageRegion"]) == (copy, another_region)
 
     entries = away.get_image_ancestry(ImageId=child)["ImageAncestryEntries"]
-    assert [(e["ImageId"], e.get("SourceImageId"), e.get("SourceImageRegion")) for e in entries] == [
+    assert [
+        (e["ImageId"], e.get("SourceImageId"), e.get("SourceImageRegion")) for e in entries
+    ] == [
         (child, copy, another_region),
         (copy, root, region),
         (root, None, None),

@@ -41,9 +41,7 @@ def used_image(org: Organization, region: str, register: Any, make_snapshot: Any
     )
     prod = org.client("prod", "ec2", region)
     prod.run_instances(ImageId=image_id, MinCount=2, MaxCount=2)
-    prod.create_launch_template(
-        LaunchTemplateName="web", LaunchTemplateData={"ImageId": image_id}
-    )
+    prod.create_launch_template(LaunchTemplateName="web", LaunchTemplateData={"ImageId": image_id})
     org.client("staging", "ec2", region).run_instances(ImageId=image_id, MinCount=1, MaxCount=1)
     owner.run_instances(ImageId=image_id, MinCount=1, MaxCount=1)  # the owner's own: not counted
     return image_id
@@ -70,9 +68,10 @@ def test_report_is_pending_then_available_with_entries_per_account(
     assert report_id.startswith("amiur-")
     [pending] = ec2.describe_image_usage_reports(ImageIds=[used_image])["ImageUsageReports"]
     assert pending["State"] == "pending"
-    assert ec2.describe_image_usage_report_entries(ReportIds=[report_id])[
-        "ImageUsageReportEntries"
-    ] == []
+    assert (
+        ec2.describe_image_usage_report_entries(ReportIds=[report_id])["ImageUsageReportEntries"]
+        == []
+    )
     report = wait_available(ec2, report_id)
     assert report["State"] == "available"
     assert report["ResourceTypes"] == BOTH

@@ -78,12 +78,14 @@ _BODY_KEYS: Mapping[str, str] = {
 
 def install() -> None:
     from moto.organizations import utils
+    from moto.organizations.models import OrganizationsBackend
     from moto.sts.models import STSBackend
 
     _pin(utils, "make_random_org_id", "organization")
     _pin(utils, "make_random_root_id", "root")
     _pin(utils, "make_random_ou_id", "ou")
     _pin(utils, "make_random_account_id", "account")
+    wrap(OrganizationsBackend, "create_organization", _create_organization)
     wrap(AmiBackend, "describe_images", _describe_images)
     wrap(InstanceBackend, "run_instances", _run_instances)
     wrap(STSBackend, "assume_role", _assume_role)
@@ -122,6 +124,19 @@ def _pin(module: Any, name: str, kind: str) -> None:
         return queue.pop(0) if queue else str(draw(*args))
 
     setattr(module, name, pinned_or_random)
+
+
+def _create_organization(original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any) -> Any:
+    # The management account's entry and the root draw an account and an OU id too (then
+    # take their own): pinned ones are for CreateAccount and CreateOrganizationalUnit.
+    held = {kind: _pinned[kind][:] for kind in ("account", "ou")}
+    for kind in held:
+        _pinned[kind].clear()
+    try:
+        return original(self, *args, **kwargs)
+    finally:
+        for kind, ids in held.items():
+            _pinned[kind][:0] = ids
 
 
 def _call(
