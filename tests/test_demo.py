@@ -520,7 +520,7 @@ def test_in_process_seeding_matches_seeding_through_the_api(
         fast, api = pool.map(lambda a: AccountView(a).describe(), (account, reference))
         for member in demo.MEMBER_ACCOUNTS:
             fast_member, api_member = pool.map(
-                lambda a: AccountView(Account(a.endpoint_url, 0.0, member)).describe(),
+                lambda a, m=member: AccountView(Account(a.endpoint_url, 0.0, m)).describe(),
                 (account, reference),
             )
             assert fast_member == api_member, member.name
