@@ -542,3 +542,59 @@ def test_in_process_seeding_matches_seeding_through_the_api(
     assert len(shared) == expected.shared + expected.public - sum(
         1 for i in demo.build_fleet().images if i.public and i.shared_with
     )
+
+
+# --------------------------------------------------------------------------- AWS profiles
+
+
+def test_each_demo_profile_resolves_to_its_account(account: Account, tmp_path: Path) -> None:
+    """``amitui --demo`` writes one AWS profile per demo account: members by ``role_arn`` +
+    ``source_profile`` (AWS CLI User Guide, "Use an IAM role in the AWS CLI": "role_arn -
+    Specifies the ARN of an IAM role that you want to use"; "source_profile - Specifies a named
+    profile with long-term credentials that the AWS CLI can use to assume a role"). Through
+    botocore, STS GetCallerIdentity on each profile answers that profile's account ("Account:
+    The Amazon Web Services account ID number of the account that owns or contains the calling
+    entity")."""
+    import botocore.session
+
+    from amitui.backend import AWS_CONFIG_VARIABLES, demo_aws_config
+
+    before = {name: os.environ.get(name) for name in AWS_CONFIG_VARIABLES.values()}
+    with demo_aws_config(account.endpoint_url) as paths:
+        assert os.environ["AWS_CONFIG_FILE"] == str(paths["config"])
+        assert os.environ["AWS_SHARED_CREDENTIALS_FILE"] == str(paths["credentials"])
+        assert "role_arn = arn:aws:iam::333344445555:role/OrganizationAccountAccessRole" in (
+            paths["config"].read_text()
+        )
+        resolved = {
+            profile.name: botocore.session.Session(profile=profile.name)
+            .create_client("sts")
+            .get_caller_identity()["Account"]
+            for profile in demo.DEMO_ACCOUNTS
+        }
+    assert resolved == {a.name: a.account_id for a in demo.DEMO_ACCOUNTS}
+    # Only for as long as the demo runs: afterwards the variables are as they were, the
+    # files gone.
+    assert {name: os.environ.get(name) for name in AWS_CONFIG_VARIABLES.values()} == before
+    assert not paths["config"].exists()
+
+
+def test_open_session_for_the_demo_sets_the_profiles_for_its_own_lifetime() -> None:
+    """The demo session itself stays the shared-services account's (the single-account view
+    the app shows); while it is open the process's AWS config names the demo profiles."""
+    import asyncio
+
+    from amitui.backend import LaunchOptions, open_session
+
+    outside = os.environ.get("AWS_CONFIG_FILE")
+
+    async def run() -> tuple[str, str]:
+        async with open_session(LaunchOptions(demo=True)) as aws:
+            config = await asyncio.to_thread(Path(os.environ["AWS_CONFIG_FILE"]).read_text)
+            assert aws is not None
+            return config, os.environ["AWS_CONFIG_FILE"]
+
+    config, path = asyncio.run(run())
+    assert path != outside and not Path(path).exists()
+    assert "[profile shared-services]" in config and "[profile prod]" in config
+    assert os.environ.get("AWS_CONFIG_FILE") == outside
