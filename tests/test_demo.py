@@ -598,3 +598,22 @@ def test_open_session_for_the_demo_sets_the_profiles_for_its_own_lifetime() -> N
     assert path != outside and not Path(path).exists()
     assert "[profile shared-services]" in config and "[profile prod]" in config
     assert os.environ.get("AWS_CONFIG_FILE") == outside
+
+
+def test_customer_keys_exist_in_kms_in_their_regions(account: Account, reference: Account) -> None:
+    """KMS API reference, DescribeKey ``KeyManager``: "The manager of the KMS key. KMS keys in
+    your Amazon Web Services account are either customer managed or Amazon Web Services
+    managed"; ``CUSTOMER`` for a key made by CreateKey. Every customer key the demo encrypts
+    with is a real key of the shared-services account in its Region, under its alias (both
+    seeders)."""
+    keys = demo.customer_keys(demo.build_fleet())
+    assert keys, "the demo encrypts something with a customer key"
+    for seeded in (account, reference):
+        for region, key_id in keys:
+            kms = seeded.session.client("kms", region_name=region, endpoint_url=seeded.endpoint_url)
+            described = kms.describe_key(KeyId=demo.customer_key(region))["KeyMetadata"]
+            assert described["KeyId"] == key_id
+            assert described["Arn"] == demo.customer_key(region)
+            assert described["KeyManager"] == "CUSTOMER"
+            aliases = kms.list_aliases(KeyId=key_id)["Aliases"]
+            assert [a["AliasName"] for a in aliases] == [demo.CUSTOMER_KEY_ALIAS]

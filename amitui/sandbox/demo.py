@@ -58,7 +58,7 @@ SHARED_ACCOUNTS: tuple[str, ...] = ("210987654321", "333344445555", "44445555666
 # staging and prod member accounts launch instances and launch templates from them and own a
 # few images of their own. Members are reached as on AWS, by STS AssumeRole into
 # ``arn:aws:iam::<member>:role/OrganizationAccountAccessRole``. Every id is pinned (the
-# sandbox's ``/_amitui/organizations/next-ids``), so screenshots do not drift.
+# sandbox's ``/_amitui/next-ids``), so screenshots do not drift.
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +117,20 @@ def aws_managed_key(region: str) -> str:
     return kms_key_arn(region, "aws/ebs")
 
 
+CUSTOMER_KEY_ALIAS = "alias/data-platform"
+
+
 def customer_key(region: str) -> str:
     """The data team's customer-managed key in ``region``."""
-    return kms_key_arn(region, "data-platform")
+    return kms_key_arn(region, CUSTOMER_KEY_ALIAS.removeprefix("alias/"))
+
+
+def customer_keys(fleet: Fleet) -> list[tuple[str, str]]:
+    """(region, key id) of each customer key the fleet encrypts with: the seeders create
+    them in the sandbox's KMS (with their alias), so they are real keys, not just ARNs."""
+    used = {i.kms_key_id for i in fleet.images} | {s.kms_key_id for s in fleet.snapshots}
+    regions = sorted({r for r in _regions(fleet) if customer_key(r) in used})
+    return [(r, customer_key(r).rsplit("/", 1)[1]) for r in regions]
 
 
 # --------------------------------------------------------------------------- description
@@ -1076,6 +1087,12 @@ def _image_control_fields(image: DemoImage, deprecation_api: bool) -> dict[str, 
 
 
 STAGING_DESCRIPTION = "amitui demo staging"
+#: KMS CreateKey parameters of the data team's customer key.
+_CUSTOMER_KEY = {
+    "Description": "data platform: batch workers and their volumes",
+    "KeyUsage": "ENCRYPT_DECRYPT",
+    "KeySpec": "SYMMETRIC_DEFAULT",
+}
 LAUNCH_TEMPLATE_VERSION = "demo fleet"
 
 
@@ -1110,7 +1127,7 @@ class _Organization:
         import re
 
         request = urllib.request.Request(
-            f"{self.endpoint_url}/_amitui/organizations/next-ids",
+            f"{self.endpoint_url}/_amitui/next-ids",
             data=json.dumps(_pinned_ids()).encode(),
             method="POST",
             headers={"Content-Type": "application/json"},
@@ -1186,6 +1203,7 @@ class _Seeder:
 
     def run(self) -> None:
         images = self.fleet.images
+        self.create_customer_keys()
         self.probe_deprecation()
         self.protection_api = self.supported("enable_image_deregistration_protection")
         if not self.protection_api:
@@ -1196,6 +1214,23 @@ class _Seeder:
         regions = set(_regions(self.fleet))
         self.per_region(self.seed_region_extras, regions)
         self.per_region(self.seed_states, regions)
+
+    def create_customer_keys(self) -> None:
+        session = _boto3_session(self.endpoint_url, self.account)
+        for region, key_id in customer_keys(self.fleet):
+            request = urllib.request.Request(
+                f"{self.endpoint_url}/_amitui/next-ids",
+                data=json.dumps({"KmsKeyIds": [key_id]}).encode(),
+                method="POST",
+                headers={"Content-Type": "application/json"},
+            )
+            self.report.control_calls += 1
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+            kms = session.client("kms", region_name=region, endpoint_url=self.endpoint_url)
+            self.report.calls += 2
+            kms.create_key(**_CUSTOMER_KEY)
+            kms.create_alias(AliasName=CUSTOMER_KEY_ALIAS, TargetKeyId=key_id)
 
     def volume(self, region: str, size: int) -> str:
         if (region, size) not in self.volumes:
@@ -1458,6 +1493,7 @@ class _InProcessSeeder:
         self.set_fields = set_fields
         self.fleet = fleet
         self.report = report
+        self.account_id = account_id
         self.backends: dict[str, Any] = {r: ec2_backend(r, account_id) for r in _regions(fleet)}
         self.images = images  # image key -> moto Ami, shared images of other accounts included
         self.snapshots: dict[str, Any] = {}  # DemoSnapshot key -> moto Snapshot
@@ -1467,6 +1503,7 @@ class _InProcessSeeder:
 
     def run(self) -> None:
         images = self.fleet.images
+        self.create_customer_keys()
         for region in sorted({i.region for i in images if not i.copy_of}):
             self.seed_sources(region)
         for image in images:  # copies, in fleet order (regions are independent)
@@ -1479,6 +1516,26 @@ class _InProcessSeeder:
         for snapshot, started in self.start_times:
             self.report.control_calls += 1
             self.set_fields("snapshots", snapshot, {"StartTime": _ec2_time(started)})
+
+    def create_customer_keys(self) -> None:
+        from moto.kms.models import kms_backends
+
+        from amitui.sandbox.extensions.organization import pin_next_ids
+
+        for region, key_id in customer_keys(self.fleet):
+            pin_next_ids({"KmsKeyIds": [key_id]})
+            self.report.control_calls += 1
+            kms = kms_backends[self.account_id][region]
+            self.report.calls += 2
+            # What KMS CreateKey's and CreateAlias's handlers pass.
+            kms.create_key(
+                None,
+                _CUSTOMER_KEY["KeyUsage"],
+                _CUSTOMER_KEY["KeySpec"],
+                _CUSTOMER_KEY["Description"],
+                None,
+            )
+            kms.create_alias(key_id, CUSTOMER_KEY_ALIAS)
 
     def volume(self, region: str, size: int) -> Any:
         if (region, size) not in self.volumes:

@@ -209,7 +209,7 @@ def test_pinned_ids_route(sandbox: Sandbox) -> None:
 
     def post(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         request = urllib.request.Request(
-            f"{sandbox.endpoint_url}/_amitui/organizations/next-ids",
+            f"{sandbox.endpoint_url}/_amitui/next-ids",
             data=json.dumps(body).encode(),
             method="POST",
         )

@@ -30,15 +30,17 @@ state. What moto lacks, and this module adds:
   the management account, as AWS does (Organizations API reference, CreateAccount
   ``RoleName``: "the new member account automatically has a role ... that grants
   administrator permissions ... and that trusts the management account").
-- **Pinned ids** (sandbox control, not an AWS API): AWS draws account, organization, root and
-  OU ids; a demo whose screenshots must not drift needs them fixed. ::
+- **Pinned ids** (sandbox control, not an AWS API): AWS draws account, organization, root, OU
+  and KMS key ids; a demo whose screenshots must not drift needs them fixed. ::
 
-      POST {endpoint_url}/_amitui/organizations/next-ids
+      POST {endpoint_url}/_amitui/next-ids
           {"OrganizationId": "o-…", "RootId": "r-…",
-           "OrganizationalUnitIds": ["ou-…", …], "AccountIds": ["210987654321", …]}
+           "OrganizationalUnitIds": ["ou-…", …], "AccountIds": ["210987654321", …],
+           "KmsKeyIds": ["6f1c2a9e-…", …]}
 
-  The next CreateOrganization / CreateOrganizationalUnit / CreateAccount calls take these ids
-  in order (then random ones again). Answers ``200 {"Pinned": {...}}`` or ``400 {"Error"}``.
+  The next CreateOrganization / CreateOrganizationalUnit / CreateAccount / KMS CreateKey calls
+  take these ids in order (then random ones again). Answers ``200 {"Pinned": {...}}`` or
+  ``400 {"Error"}``.
 """
 
 from __future__ import annotations
@@ -55,28 +57,33 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 from ._moto import wrap
 
-ROUTE = "/_amitui/organizations/next-ids"
+ROUTE = "/_amitui/next-ids"
 PARTITION = "aws"
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 #: Ids the next Organizations calls take, by kind, in order.
-_pinned: dict[str, list[str]] = {"organization": [], "root": [], "ou": [], "account": []}
+_pinned: dict[str, list[str]] = {
+    "organization": [], "root": [], "ou": [], "account": [], "kms-key": []
+}  # fmt: skip
 _ID_FORMATS: Mapping[str, re.Pattern[str]] = {
     "organization": re.compile(r"^o-[a-z0-9]{10,32}$"),
     "root": re.compile(r"^r-[a-z0-9]{4,32}$"),
     "ou": re.compile(r"^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$"),
     "account": re.compile(r"^\d{12}$"),
+    "kms-key": re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
 }
 _BODY_KEYS: Mapping[str, str] = {
     "OrganizationId": "organization",
     "RootId": "root",
     "OrganizationalUnitIds": "ou",
     "AccountIds": "account",
+    "KmsKeyIds": "kms-key",
 }
 
 
 def install() -> None:
+    from moto.kms import models as kms
     from moto.organizations import utils
     from moto.organizations.models import OrganizationsBackend
     from moto.sts.models import STSBackend
@@ -85,6 +92,7 @@ def install() -> None:
     _pin(utils, "make_random_root_id", "root")
     _pin(utils, "make_random_ou_id", "ou")
     _pin(utils, "make_random_account_id", "account")
+    _pin(kms, "generate_key_id", "kms-key")
     wrap(OrganizationsBackend, "create_organization", _create_organization)
     wrap(AmiBackend, "describe_images", _describe_images)
     wrap(InstanceBackend, "run_instances", _run_instances)
@@ -96,7 +104,7 @@ def install() -> None:
 
 
 def pin_next_ids(fields: Mapping[str, Any]) -> dict[str, list[str]]:
-    """What ``POST /_amitui/organizations/next-ids`` does (also used in-process). Raises
+    """What ``POST /_amitui/next-ids`` does (also used in-process). Raises
     ValueError for an unknown key or a malformed id, before pinning anything."""
     unknown = sorted(set(fields) - set(_BODY_KEYS))
     if unknown:
