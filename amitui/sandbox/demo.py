@@ -1,4 +1,10 @@
-"""The demo fleet behind ``amitui --demo``: a lived-in account, built through the EC2 API.
+"""The demo fleet behind ``amitui --demo``: a lived-in organization, built through the AWS API.
+
+Three accounts (:data:`DEMO_ACCOUNTS`): the shared-services account, which is also the
+organization's management account and the one ``amitui --demo`` opens, holds the long-lived
+fleet below and shares its golden images with the organization or an OU; the staging and prod
+member accounts launch instances and launch templates from them and own a few images of their
+own. :data:`expected_counts` and :data:`PINNED_IMAGES` describe the shared-services account.
 
 Two halves:
 
