@@ -15,12 +15,14 @@ Member accounts are reached as on AWS: STS AssumeRole into
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import pytest
 
-from amitui.sandbox import SANDBOX_ACCOUNT_ID, SANDBOX_CREDENTIALS
+from amitui.sandbox import SANDBOX_ACCOUNT_ID, SANDBOX_CREDENTIALS, Sandbox
 
 ROLE = "OrganizationAccountAccessRole"
 
@@ -91,3 +93,41 @@ def organization(endpoint_url: str) -> Organization:
     built.credentials("outsider")  # while it still trusts the management account's org role
     org.remove_account_from_organization(AccountId=accounts["outsider"])
     return built
+
+
+class OwnSandbox:
+    """A sandbox and region pool for one test module, so that this package's shared sandbox
+    (tests/sandbox/conftest.py, one region per test) is not run out of regions by the
+    multi-account modules, which each take several. Use::
+
+        own = OwnSandbox()
+        sandbox = own.sandbox_fixture()
+        region = own.region_fixture()
+        another_region = own.region_fixture()
+    """
+
+    def __init__(self) -> None:
+        from .conftest import REGIONS
+
+        self._unused = iter(REGIONS)
+
+    def fresh_region(self) -> str:
+        try:
+            return next(self._unused)
+        except StopIteration:  # pragma: no cover - split the module when this fires
+            pytest.fail("this module ran out of unused regions")
+
+    def sandbox_fixture(self) -> Any:
+        @pytest.fixture(scope="module")
+        def sandbox() -> Iterator[Sandbox]:
+            with Sandbox(extra_env={"AMITUI_SANDBOX_COPY_DELAY": "0"}) as running:
+                yield running
+
+        return sandbox
+
+    def region_fixture(self) -> Any:
+        @pytest.fixture
+        def region() -> str:
+            return self.fresh_region()
+
+        return region

@@ -8,6 +8,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from .organization_fleet import OwnSandbox
+
+# More regions than this package's shared sandbox can spare: a sandbox of this module's own.
+_own = OwnSandbox()
+sandbox = _own.sandbox_fixture()
+region = _own.region_fixture()
+another_region = _own.region_fixture()
+
 
 def protection(ec2: Any, image_id: str) -> str:
     (image,) = ec2.describe_images(ImageIds=[image_id])["Images"]

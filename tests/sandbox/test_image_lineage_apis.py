@@ -10,7 +10,13 @@ from botocore.exceptions import ClientError
 
 from amitui.sandbox import SANDBOX_ACCOUNT_ID, Sandbox
 
-from .organization_fleet import Organization, organization
+from .organization_fleet import Organization, OwnSandbox, organization
+
+# More regions than this package's shared sandbox can spare: a sandbox of this module's own.
+_own = OwnSandbox()
+sandbox = _own.sandbox_fixture()
+region = _own.region_fixture()
+another_region = _own.region_fixture()
 
 
 @pytest.fixture

@@ -10,10 +10,17 @@ from botocore.exceptions import ClientError
 
 from amitui.sandbox import Sandbox
 
-from .organization_fleet import Organization, organization
+from .organization_fleet import Organization, OwnSandbox, organization
 
 INSTANCES = [{"ResourceType": "ec2:Instance"}]
 BOTH = [{"ResourceType": "ec2:Instance"}, {"ResourceType": "ec2:LaunchTemplate"}]
+
+
+# More regions than this package's shared sandbox can spare: a sandbox of this module's own.
+_own = OwnSandbox()
+sandbox = _own.sandbox_fixture()
+region = _own.region_fixture()
+another_region = _own.region_fixture()
 
 
 @pytest.fixture
