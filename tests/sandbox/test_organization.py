@@ -48,9 +48,11 @@ def visible(org: Organization, account: str, region: str, image_id: str) -> bool
 
 
 def test_organization_tree_is_described(org: Organization) -> None:
-    """Organizations API reference, ListAccountsForParent / ListOrganizationalUnitsForParent:
-    the accounts and OUs "contained in the specified parent"; DescribeOrganization from a
-    member account describes the organization it belongs to."""
+    """Organizations API reference, ListAccountsForParent: "Lists the accounts in an
+    organization that are contained by the specified target root or organizational unit (OU)";
+    ListOrganizationalUnitsForParent: "Lists the organizational units (OUs) in a parent
+    organizational unit or root"; DescribeOrganization from a member account describes the
+    organization it belongs to."""
     client = org.client("management", "organizations")
     root = client.list_roots()["Roots"][0]["Id"]
     top = {u["Name"] for u in client.list_organizational_units_for_parent(ParentId=root)[
@@ -107,9 +109,11 @@ def test_assume_role_over_http_with_aiobotocore_reaches_the_member_account(
 
 
 def test_assume_role_needs_a_role_that_trusts_the_caller(org: Organization) -> None:
-    """STS API reference, AssumeRole: the role's trust policy must name the caller as a
-    Principal allowed sts:AssumeRole; otherwise ``AccessDenied`` ("You do not have sufficient
-    access to perform this action"). A role that does not exist is refused alike."""
+    """STS API reference, AssumeRole: "To assume a role from a different account, your Amazon
+    Web Services account must be trusted by the role. The trust relationship is defined in the
+    role's trust policy when the role is created." Otherwise the common ``AccessDenied``
+    error. The reference does not name a separate error for a role that does not exist: the
+    sandbox refuses it alike."""
     sts = org.client("management", "sts")
     with pytest.raises(ClientError) as missing:
         sts.assume_role(
@@ -137,7 +141,9 @@ def test_image_shared_with_the_organization_reaches_members_only(
     for member in ("staging", "prod", "dev"):
         assert visible(org, member, region, image_id), member
     assert not visible(org, "outsider", region, image_id)
-    # Without ExecutableUsers or Owners: "all images for which you have launch permissions".
+    # Without ExecutableUsers or Owners: "The images available to you include public images,
+    # private images that you own, and private images owned by other Amazon Web Services
+    # accounts for which you have explicit launch permissions."
     dev_images = org.client("dev", "ec2", region).describe_images()["Images"]
     assert [i["ImageId"] for i in dev_images] == [image_id]
     assert dev_images[0]["OwnerId"] == SANDBOX_ACCOUNT_ID
@@ -202,8 +208,9 @@ def test_shared_with_one_account_and_public(
 def test_disabled_image_is_not_offered_to_other_accounts(
     org: Organization, region: str, register: Any, make_snapshot: Any
 ) -> None:
-    """DisableImage: "A disabled AMI can't be used for instance launches"; only its owner
-    lists it (DescribeImages ``IncludeDisabled``)."""
+    """DisableImage: "A disabled AMI can't be used for instance launches. ... If an AMI was
+    shared with an Amazon Web Services account, organization, or Organizational Unit, they
+    lose access to the disabled AMI." """
     image_id = shared_image(org, region, register, make_snapshot, OrganizationArn=org.arn)
     org.client("management", "ec2", region).disable_image(ImageId=image_id)
     assert not visible(org, "staging", region, image_id)

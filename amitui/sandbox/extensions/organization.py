@@ -12,24 +12,30 @@ state. What moto lacks, and this module adds:
   the OU that the AMI is shared with." moto looks images up in the caller's own backend only,
   so an image shared by another account (by ``UserId``, ``Group: all``, ``OrganizationArn`` or
   ``OrganizationalUnitArn``) could be neither described nor launched. Here DescribeImages
-  (API reference: without filters it returns "all images for which you have launch
-  permissions"; ``ExecutableUsers`` "Scopes the images by users with explicit launch
+  (API reference: "The images available to you include public images, private images that you
+  own, and private images owned by other Amazon Web Services accounts for which you have
+  explicit launch permissions"; ``ExecutableUsers`` "Scopes the images by users with explicit launch
   permissions. Specify an Amazon Web Services account ID, self (the sender of the request), or
   all (public AMIs)") and RunInstances see the images of every account in the Region that the
   caller may launch, and RunInstances refuses any other ImageId (``InvalidAMIID.NotFound``;
-  moto launches any id at all). A disabled image is not offered
-  (API reference, DisableImage: "A disabled AMI ... can't be used for instance launches").
+  moto launches any id at all). A disabled image is not offered (API reference, DisableImage:
+  "A disabled AMI can't be used for instance launches. ... If an AMI was shared with an Amazon
+  Web Services account, organization, or Organizational Unit, they lose access to the
+  disabled AMI").
   Known gap: EC2 hides the owner's user-defined tags from other accounts; the sandbox shows
   them.
-- **AssumeRole checks the role.** STS API reference, AssumeRole: "the trust policy of the
-  role" must name the caller ("Principal"), and a request the role does not allow fails with
-  ``AccessDenied``. moto lets any caller assume any role, even one that does not exist. Here
+- **AssumeRole checks the role.** STS API reference, AssumeRole: "To assume a role from a
+  different account, your Amazon Web Services account must be trusted by the role. The trust
+  relationship is defined in the role's trust policy when the role is created." A refused
+  request answers ``AccessDenied`` (the common error; its message names the caller, the action
+  and the role). moto lets any caller assume any role, even one that does not exist. Here
   the role must exist in its account and its trust policy must allow ``sts:AssumeRole`` to the
   caller's account (``arn:aws:iam::<account>:root``, the account id, or a principal ARN in
   that account). Organizations CreateAccount makes ``OrganizationAccountAccessRole`` trusting
   the management account, as AWS does (Organizations API reference, CreateAccount
-  ``RoleName``: "the new member account automatically has a role ... that grants
-  administrator permissions ... and that trusts the management account").
+  ``RoleName``: "The name of an IAM role that Organizations automatically preconfigures in
+  the new member account. This role trusts the management account ... If you don't specify
+  this parameter, the role name defaults to OrganizationAccountAccessRole"; moto does so).
 - **Pinned ids** (sandbox control, not an AWS API): AWS draws account, organization, root, OU
   and KMS key ids; a demo whose screenshots must not drift needs them fixed. ::
 
