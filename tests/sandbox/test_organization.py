@@ -147,6 +147,18 @@ def test_image_shared_with_the_organization_reaches_members_only(
     dev_images = org.client("dev", "ec2", region).describe_images()["Images"]
     assert [i["ImageId"] for i in dev_images] == [image_id]
     assert dev_images[0]["OwnerId"] == SANDBOX_ACCOUNT_ID
+    # "User-defined tags that you attach to a shared AMI are available only to your AWS
+    # account and not to the AWS accounts in the other organizations and OUs that the AMI is
+    # shared with."
+    org.client("management", "ec2", region).create_tags(
+        Resources=[image_id], Tags=[{"Key": "team", "Value": "platform"}]
+    )
+    (as_owner,) = org.client("management", "ec2", region).describe_images(ImageIds=[image_id])[
+        "Images"
+    ]
+    assert as_owner["Tags"] == [{"Key": "team", "Value": "platform"}]
+    (as_member,) = org.client("dev", "ec2", region).describe_images(ImageIds=[image_id])["Images"]
+    assert not as_member.get("Tags")
     # Owners=self in a member account lists only what it owns.
     own = org.client("dev", "ec2", region).describe_images(Owners=["self"])["Images"]
     assert own == []

@@ -21,9 +21,10 @@ state. What moto lacks, and this module adds:
   moto launches any id at all). A disabled image is not offered (API reference, DisableImage:
   "A disabled AMI can't be used for instance launches. ... If an AMI was shared with an Amazon
   Web Services account, organization, or Organizational Unit, they lose access to the
-  disabled AMI").
-  Known gap: EC2 hides the owner's user-defined tags from other accounts; the sandbox shows
-  them.
+  disabled AMI"). Another account sees no tags on a shared image (User Guide, same page:
+  "User-defined tags that you attach to a shared AMI are available only to your AWS account
+  and not to the AWS accounts in the other organizations and OUs that the AMI is shared
+  with").
 - **AssumeRole checks the role.** STS API reference, AssumeRole: "To assume a role from a
   different account, your Amazon Web Services account must be trusted by the role. The trust
   relationship is defined in the role's trust policy when the role is created." A refused
@@ -51,6 +52,7 @@ state. What moto lacks, and this module adds:
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -261,6 +263,20 @@ def find_image(region: str, image_id: str) -> Ami | None:
 # --------------------------------------------------------------------------- DescribeImages
 
 
+class _SharedAmi(Ami):
+    """An image as an account other than its owner describes it: without the owner's tags."""
+
+    def get_tags(self) -> list[dict[str, str]]:
+        return []
+
+
+def shared_view(image: Ami) -> Ami:
+    """``image`` as another account sees it (a copy: changing it changes nothing)."""
+    view = copy.copy(image)
+    view.__class__ = _SharedAmi
+    return view
+
+
 def _describe_images(
     original: Callable[..., Any],
     self: AmiBackend,
@@ -275,7 +291,7 @@ def _describe_images(
         return original(self, ami_ids, filters, exec_users, owners)  # type: ignore[no-any-return]
     from moto.ec2.utils import generic_filter
 
-    images = [*self.amis.values(), *foreign]
+    images = [*self.amis.values(), *(shared_view(image) for image in foreign)]
     if ami_ids:
         malformed = [ami_id for ami_id in ami_ids if not ami_id.startswith("ami-")]
         if malformed:
