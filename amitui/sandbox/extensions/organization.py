@@ -284,11 +284,14 @@ def _describe_images(
     filters: dict[str, Any] | None = None,
     exec_users: list[str] | None = None,
     owners: list[str] | None = None,
+    **extra: Any,
 ) -> list[Ami]:
+    # Another extension's keyword (``extra``) reaches moto's own lookup; the cross-account one
+    # below does not know it.
     account_id: str = self.account_id  # type: ignore[attr-defined]
     foreign = shared_with(self, principals(account_id))
     if not foreign and not exec_users:
-        return original(self, ami_ids, filters, exec_users, owners)  # type: ignore[no-any-return]
+        return original(self, ami_ids, filters, exec_users, owners, **extra)  # type: ignore[no-any-return]
     from moto.ec2.utils import generic_filter
 
     images = [*self.amis.values(), *(shared_view(image) for image in foreign)]
