@@ -50,18 +50,22 @@ def test_deregistration_protection_attribute(ec2: Any, image_id: str) -> None:
     assert protection().startswith("disabled-until ")
 
 
-@pytest.mark.parametrize("attribute", ["description", "launchPermission", "lastLaunchedTime",
-                                       "deregistrationProtection", "bootMode"])  # fmt: skip
-def test_unknown_and_deregistered_images(ec2: Any, image_id: str, attribute: str) -> None:
-    unknown = _error(ec2.describe_image_attribute, ImageId="ami-0123456789abcdef0",
-                     Attribute=attribute)  # fmt: skip
-    assert unknown == {
-        "Code": "InvalidAMIID.NotFound",
-        "Message": "The image id '[ami-0123456789abcdef0]' does not exist",
-    }
+ATTRIBUTES = ("description", "launchPermission", "lastLaunchedTime", "deregistrationProtection",
+              "bootMode")  # fmt: skip
+
+
+def test_unknown_and_deregistered_images(ec2: Any, image_id: str) -> None:
+    for attribute in ATTRIBUTES:
+        unknown = _error(ec2.describe_image_attribute, ImageId="ami-0123456789abcdef0",
+                         Attribute=attribute)  # fmt: skip
+        assert unknown == {
+            "Code": "InvalidAMIID.NotFound",
+            "Message": "The image id '[ami-0123456789abcdef0]' does not exist",
+        }
     ec2.deregister_image(ImageId=image_id)
-    gone = _error(ec2.describe_image_attribute, ImageId=image_id, Attribute=attribute)
-    assert gone["Code"] == "InvalidAMIID.Unavailable"
+    for attribute in ATTRIBUTES:
+        gone = _error(ec2.describe_image_attribute, ImageId=image_id, Attribute=attribute)
+        assert gone["Code"] == "InvalidAMIID.Unavailable", attribute
 
 
 def test_unknown_attribute(ec2: Any, image_id: str) -> None:

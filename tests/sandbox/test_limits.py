@@ -80,31 +80,29 @@ def test_version_depth_defaults_to_ten(ec2: Any, make_snapshot: Any, register: A
     ) == {old, new}
 
 
-@pytest.mark.parametrize(
-    "resource_type",
-    [
-        {"ResourceType": "ec2:Instance",
-         "ResourceTypeOptions": [{"OptionName": "state-name", "OptionValues": ["sleeping"]}]},
-        {"ResourceType": "ec2:Instance",
-         "ResourceTypeOptions": [{"OptionName": "version-depth", "OptionValues": ["3"]}]},
-        {"ResourceType": "ec2:LaunchTemplate",
-         "ResourceTypeOptions": [{"OptionName": "version-depth", "OptionValues": ["0"]}]},
-        {"ResourceType": "ec2:LaunchTemplate",
-         "ResourceTypeOptions": [{"OptionName": "version-depth", "OptionValues": ["10001"]}]},
-        {"ResourceType": "ec2:LaunchTemplate",
-         "ResourceTypeOptions": [{"OptionName": "version-depth", "OptionValues": ["ten"]}]},
-        {"ResourceType": "ec2:LaunchTemplate",
-         "ResourceTypeOptions": [{"OptionName": "colour", "OptionValues": ["red"]}]},
-    ],
-)  # fmt: skip
-def test_option_values_are_validated(
-    raw_ec2: Any, make_snapshot: Any, register: Any, resource_type: dict[str, Any]
-) -> None:
+BAD_OPTIONS = [
+    {"ResourceType": "ec2:Instance",
+     "ResourceTypeOptions": [{"OptionName": "state-name", "OptionValues": ["sleeping"]}]},
+    {"ResourceType": "ec2:Instance",
+     "ResourceTypeOptions": [{"OptionName": "version-depth", "OptionValues": ["3"]}]},
+    {"ResourceType": "ec2:LaunchTemplate",
+     "ResourceTypeOptions": [{"OptionName": "version-depth", "OptionValues": ["0"]}]},
+    {"ResourceType": "ec2:LaunchTemplate",
+     "ResourceTypeOptions": [{"OptionName": "version-depth", "OptionValues": ["10001"]}]},
+    {"ResourceType": "ec2:LaunchTemplate",
+     "ResourceTypeOptions": [{"OptionName": "version-depth", "OptionValues": ["ten"]}]},
+    {"ResourceType": "ec2:LaunchTemplate",
+     "ResourceTypeOptions": [{"OptionName": "colour", "OptionValues": ["red"]}]},
+]  # fmt: skip
+
+
+def test_option_values_are_validated(raw_ec2: Any, make_snapshot: Any, register: Any) -> None:
     image_id = register(raw_ec2, "opt", make_snapshot(raw_ec2, 8))
-    error = _error(
-        raw_ec2.describe_image_references, ImageIds=[image_id], ResourceTypes=[resource_type]
-    )
-    assert error["Code"] == "InvalidParameterValue"
+    for resource_type in BAD_OPTIONS:
+        error = _error(
+            raw_ec2.describe_image_references, ImageIds=[image_id], ResourceTypes=[resource_type]
+        )
+        assert error["Code"] == "InvalidParameterValue", resource_type
 
 
 def test_image_reference_paging_limits(raw_ec2: Any, make_snapshot: Any, register: Any) -> None:
@@ -152,19 +150,19 @@ def test_more_than_200_filter_values(raw_ec2: Any) -> None:
         call(Filters=[{"Name": name, "Values": values[:200]}])
 
 
-@pytest.mark.parametrize(
-    ("operation", "value", "message"),
-    [
-        ("list_images_in_recycle_bin", 0, "between 1 and 1000"),
-        ("list_images_in_recycle_bin", 1001, "between 1 and 1000"),
-        ("list_snapshots_in_recycle_bin", 4, "between 5 and 1000"),
-        ("describe_launch_templates", 201, "between 1 and 200"),
-    ],
-)
-def test_max_results_out_of_range(raw_ec2: Any, operation: str, value: int, message: str) -> None:
-    error = _error(getattr(raw_ec2, operation), MaxResults=value)
-    assert error == {
-        "Code": "InvalidParameterValue",
-        "Message": f"Value ( {value} ) for parameter maxResults is invalid. "
-        f"Parameter must be {message}.",
-    }
+OUT_OF_RANGE = [
+    ("list_images_in_recycle_bin", 0, "between 1 and 1000"),
+    ("list_images_in_recycle_bin", 1001, "between 1 and 1000"),
+    ("list_snapshots_in_recycle_bin", 4, "between 5 and 1000"),
+    ("describe_launch_templates", 201, "between 1 and 200"),
+]
+
+
+def test_max_results_out_of_range(raw_ec2: Any) -> None:
+    for operation, value, message in OUT_OF_RANGE:
+        error = _error(getattr(raw_ec2, operation), MaxResults=value)
+        assert error == {
+            "Code": "InvalidParameterValue",
+            "Message": f"Value ( {value} ) for parameter maxResults is invalid. "
+            f"Parameter must be {message}.",
+        }

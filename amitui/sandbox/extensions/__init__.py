@@ -32,7 +32,8 @@ EXTENSIONS: tuple[str, ...] = (
     "snapshot_permissions",  # ModifySnapshotAttribute CreateVolumePermission Add/Remove
     "kms_keys",  # alias/aws/* keys are AWS managed
     "platform",  # Windows images: Platform, PlatformDetails, UsageOperation
-    "limits",  # FilterLimitExceeded, MaxResults ranges (every EC2 action)
+    "request_checks",  # every EC2 action: required parameters, filter values, MaxResults
+    "error_answers",  # EC2's texts and codes where moto has none or fails
     "tag_lookup",  # a resource's tagSet by lookup (moto scans every tag per resource)
     "bulk_seed",  # benchmarks only: POST /_amitui/bulk/{region}
     "one_at_a_time",  # requests are handled in turn (moto has no locking of its own)

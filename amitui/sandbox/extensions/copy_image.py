@@ -39,6 +39,7 @@ from typing import Any
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.ec2.exceptions import InvalidAMIIdError
+from moto.ec2.models import ec2_backends
 from moto.ec2.models.amis import Ami
 from moto.ec2.responses.amis import AmisResponse
 
@@ -117,6 +118,11 @@ def copy_image(backend: Any, params: Mapping[str, Any], tags: dict[str, dict[str
 
 def _copy(backend: Any, params: dict[str, Any], tags: dict[str, dict[str, str]]) -> Ami:
     source_id, source_region = params["SourceImageId"], params["SourceRegion"]
+    if source_region not in ec2_backends[backend.account_id].regions:
+        # The reference names no code for an unknown SourceRegion; moto failed with a 500.
+        raise ec2_error(
+            "InvalidParameterValue", f"Invalid value '{source_region}' for SourceRegion."
+        )
     source = ec2_backend(source_region, backend.account_id).amis.get(source_id)
     if source is None:
         raise InvalidAMIIdError(source_id)
