@@ -2,7 +2,8 @@
 moto cannot evaluate, EC2's codes for deregistered images and for bad Auto Scaling tokens.
 
 - ``InvalidSnapshot.NotFound``: moto sends it without a message; EC2 says "The snapshot
-  'snap-…' does not exist." (the id is the first requested one that does not exist).
+  'snap-…' does not exist." (the reference gives no text; this is EC2's answer as AWS's own
+  workshops print it), naming the first requested id that does not exist.
 - Filters (API reference, each Describe action's ``Filters``: the filter names it lists): a name
   the reference does not list for the action is ``InvalidParameterValue`` "The filter 'NAME' is
   invalid", EC2's answer. A listed filter that moto cannot evaluate would be an HTML 500 from
@@ -56,7 +57,11 @@ def _serialized(original: Callable[..., Any], self: EC2Response, result: ActionR
 
 
 def _missing_snapshot(response: EC2Response) -> str:
-    requested = [response._get_param("SnapshotId"), *response._get_param("SnapshotIds", [])]
+    requested = [
+        response._get_param("SnapshotId"),
+        response._get_param("SourceSnapshotId"),  # CopySnapshot
+        *response._get_param("SnapshotIds", []),
+    ]
     known = response.ec2_backend.snapshots
     return next((s for s in requested if s and s not in known), requested[0] or "")
 
