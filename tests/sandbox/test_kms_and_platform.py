@@ -15,6 +15,8 @@ the sandbox has no resources managed by other services, so the answer is the sam
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import boto3
@@ -104,3 +106,19 @@ def test_include_managed_resources_is_accepted(ec2: Any, make_snapshot: Any, reg
         with_flag.pop("ResponseMetadata")
         without.pop("ResponseMetadata")
         assert with_flag == without and any(with_flag.values())
+
+
+def test_in_process_aws_managed_key_is_the_alias_key() -> None:
+    """kms_keys.aws_managed_ebs_key (for seeders) names the same AWS managed key; checked in a
+    process of its own, as the sandbox server installs the extensions."""
+    script = (
+        "from amitui.sandbox import extensions; extensions.install()\n"
+        "from amitui.sandbox.extensions._moto import ec2_backend\n"
+        "from amitui.sandbox.extensions.kms_keys import aws_managed_ebs_key\n"
+        "from moto.kms.models import kms_backends\n"
+        "arn = aws_managed_ebs_key(ec2_backend('eu-west-1'))\n"
+        "key = kms_backends['123456789012']['eu-west-1'].describe_key('alias/aws/ebs')\n"
+        "print(arn == key.arn, key.key_manager)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.split() == ["True", "AWS"], done.stderr

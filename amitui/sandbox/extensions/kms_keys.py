@@ -37,3 +37,10 @@ def _create_alias(
     if alias_name.startswith(AWS_ALIAS_PREFIX):
         self.keys[self.get_key_id(target_key_id)].key_manager = "AWS"
     return alias
+
+
+def aws_managed_ebs_key(backend: Any) -> str:
+    """The ARN of ``alias/aws/ebs`` in the region of ``backend`` (an EC2 backend), created on
+    first use as EC2 does; for in-process seeding (e.g. the demo's AWS managed encryption)."""
+    arn: str = backend.default_kms_key_id or backend._create_default_encryption_key()
+    return arn
