@@ -12,8 +12,8 @@ fails this test, it never skips).
 Every test passes, is skipped by moto itself in server mode, or is listed in
 ``moto_peer_deviations.txt`` with the EC2 reference that makes the sandbox's answer the faithful
 one. The list is exact both ways: a listed test that passes fails this test too, so the list
-cannot go stale. Costs about a minute (two on a loaded machine), the first run ~40 s more
-for the download.
+cannot go stale. Costs ~95 s on a loaded 2-core machine (moto reloads its AMI catalogue
+after every reset), the first run ~40 s more for the download.
 """
 
 from __future__ import annotations
