@@ -15,6 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from amitui.widgets.lists import KeyedOptionList
+
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 SHARED_WITH_ME = "shared"
 
@@ -75,7 +77,7 @@ class OwnerScopeScreen(ModalScreen[OwnerScope | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Whose images"
-            yield OptionList(
+            yield KeyedOptionList(
                 *(Option(label, id=value) for value, label in PRESETS), id="owner-presets"
             )
             accounts = [o for o in self._current.owners if ACCOUNT_ID.match(o)]
