@@ -111,7 +111,7 @@ class CleanupScreen(ModalScreen[CleanupChoice | None]):
     CleanupScreen #guided-summary { height: auto; }
     CleanupScreen #guided-table { height: 1fr; }
     CleanupScreen #guided-why { height: auto; max-height: 3; }
-    CleanupScreen #guided-spared { height: auto; max-height: 8; color: $text-muted; }
+    CleanupScreen #guided-spared { height: auto; max-height: 20%; color: $text-muted; }
     CleanupScreen #guided-help { color: $text-muted; }
     """
 
