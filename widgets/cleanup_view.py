@@ -1,4 +1,4 @@
-"""Guided cleanup: rules on the left of the story, candidates below, the user unmarks.
+"""Guided cleanup: rules at the top, their candidates below; the user picks which to retire.
 
 Contract::
 
@@ -11,11 +11,12 @@ Contract::
   texts) into a :class:`GuidedRows`, or raises ``ValueError`` whose message is shown. The
   flow injects both (the widget never imports the engine). The rules apply once prepared
   and on Enter in any rule input.
-- Focus starts on the rules. Nothing is marked until the user takes the rules' candidates
-  (``ctrl+t`` anywhere, ``a`` in the list); ``space`` toggles the row under the cursor and
-  moves down, ``n`` unmarks all. Images that are never candidates (in use, protected, not
-  owned) and those kept as the newest of their family are listed with the reason; the
-  highlighted candidate's reasons are shown in full under the list.
+- Focus starts on the rules; Enter in one applies them and moves to the list. Nothing is
+  marked until the user takes the rules' candidates (``ctrl+t`` anywhere, ``a`` in the
+  list); ``space`` toggles the row under the cursor and moves down, ``n`` unmarks all.
+  Images that are never candidates (in use, protected, not owned) and those kept as the
+  newest of their family are listed with the reason; the highlighted candidate's reasons are
+  shown in full under the list.
 - ``x`` returns ``CleanupChoice("deregister", marked keys)`` (the flow then shows the same
   deregister plan as the ``x`` key), ``o`` returns ``CleanupChoice("orphans")``, Escape
   returns None. With ``read_only`` the screen is a review: ``x`` is refused and says why.
@@ -177,7 +178,8 @@ class CleanupScreen(ModalScreen[CleanupChoice | None]):
             deregister = "x: refused (read-only)" if self.read_only else "x: deregister…"
             yield Static(
                 Text(
-                    "Enter in a rule: apply · Tab: to the list · ctrl+t: take the candidates · "
+                    "Enter in a rule: apply, then to the list · shift+tab: back to the rules · "
+                    "ctrl+t: take the candidates · "
                     f"space: (un)mark, next · n: none · {deregister} · o: orphaned snapshots… · "
                     "Escape: close"
                 ),
@@ -220,22 +222,27 @@ class CleanupScreen(ModalScreen[CleanupChoice | None]):
     @on(Input.Submitted)
     def _rule_entered(self, event: Input.Submitted) -> None:
         event.stop()
-        self.apply_rules()
+        if self.apply_rules():
+            # On to what the rules offer; a rule that needs fixing keeps the focus.
+            self.query_one("#guided-table", DataTable).focus()
 
-    def apply_rules(self) -> None:
+    def apply_rules(self) -> bool:
+        """Apply the typed rules; False if they could not be (still preparing, or a rule
+        is wrong: the error says how)."""
         if self._evaluate is None:
-            return  # still preparing; the rules apply once it is done
+            return False  # still preparing; the rules apply once it is done
         error = self.query_one("#guided-error", Static)
         try:
             rows = self._evaluate(self.fields())
         except ValueError as exc:
             error.update(Text(inert(str(exc))))
-            return
+            return False
         error.update("")
         self.rows = rows
         # Nothing is marked until the user takes the candidates: a rule offers, a person picks.
         self.marked &= {c.key for c in rows.candidates}
         self._fill()
+        return True
 
     def _fill(self) -> None:
         table = self.query_one("#guided-table", DataTable)

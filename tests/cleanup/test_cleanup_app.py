@@ -386,12 +386,17 @@ async def test_guided_cleanup_opens_on_the_rules_with_nothing_marked(demo: Sandb
         await type_text(pilot, "xano")
         assert tag.value == "xano" and isinstance(app.screen, CleanupScreen)
         tag.value = ""
+        # Enter applies the rules and goes on to what they offer, still unmarked.
+        await pilot.press("enter")
+        table = screen.query_one("#guided-table", DataTable)
+        assert app.focused is table and screen.marked == set()
+        await pilot.press("shift+tab")
+        assert app.focused is tag
         # One key, from anywhere, takes them; the key line says which.
         assert "ctrl+t: take the candidates" in str(screen.query_one("#guided-help").render())
         await pilot.press("ctrl+t")
         assert screen.marked == set(candidates)
         # space unmarks and moves down; j and k move as the arrows do.
-        table = screen.query_one("#guided-table", DataTable)
         table.focus()
         await pilot.press("space")
         assert screen.marked == set(candidates[1:]) and table.cursor_row == 1
