@@ -24,10 +24,12 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
@@ -38,18 +40,25 @@ from textual.worker import Worker, WorkerState
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import LaunchOptions, open_session
+from amitui.config import config_path
 from amitui.flows import ACTIONS, CLEANUP, FlowUnavailable, get_flow
 from amitui.loader import ImageQuery, load_region, resolve_regions, stream_regions
 from amitui.model import Image, ImageKey, Inventory, RegionLoad
 from amitui.text import inert
+from amitui.widgets.cleanup_run import RunScreen
+from amitui.widgets.cleanup_view import CleanupScreen
 from amitui.widgets.commands import AmituiCommands, PaletteEntry
 from amitui.widgets.details import ImageExtras
 from amitui.widgets.filter_bar import FilterBar
+from amitui.widgets.form_dialog import FormDialog
 from amitui.widgets.help_screen import HelpEntry, HelpScreen
 from amitui.widgets.image_table import COLUMNS, ImageRow, ImageTable, make_row
 from amitui.widgets.inspector import Inspector
 from amitui.widgets.messages import JumpToImage
+from amitui.widgets.orphans_view import OrphansScreen
 from amitui.widgets.owner_scope import PRESETS, OwnerScope, OwnerScopeScreen
+from amitui.widgets.plan_screen import PlanScreen
+from amitui.widgets.progress_screen import ProgressScreen
 from amitui.widgets.region_pane import RegionList, RegionPane
 
 SessionFactory = Callable[[LaunchOptions], AbstractAsyncContextManager[AwsSession]]
@@ -72,6 +81,10 @@ _ACTION_LABELS = {
     "share": ("Share", "Add or remove launch permissions (accounts, organizations, public)"),
     "deprecate": ("Deprecate", "Set or cancel the deprecation time"),
     "deregister": ("Deregister", "Deregister with cleanup: plan, confirm, free the snapshots"),
+    "unprotect": (
+        "Lift deregistration protection",
+        "Turn off deregistration protection (typed confirmation; deregister separately)",
+    ),
     "cleanup": ("Guided cleanup", "Find images nobody launches and retire them, plan first"),
 }
 
@@ -81,7 +94,8 @@ class AmituiApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "amitui"
-    COMMANDS = App.COMMANDS | {AmituiCommands}
+    # One provider, so amitui's entries lead the palette; Textual's own follow (palette_entries).
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {AmituiCommands}
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit", priority=True, tooltip="Quit amitui"),
@@ -101,6 +115,10 @@ class AmituiApp(App[int]):
         Binding(
             "x", "flow('deregister')", "Deregister", id="deregister",
             tooltip=_ACTION_LABELS["deregister"][1],
+        ),
+        Binding(
+            "P", "flow('unprotect')", "Unprotect", id="unprotect", show=False,
+            tooltip=_ACTION_LABELS["unprotect"][1],
         ),
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Reload every region"),
         Binding("w", "owner_scope", "Owner", id="owner", tooltip="Whose images: self, shared…"),
@@ -130,7 +148,7 @@ class AmituiApp(App[int]):
         Binding("u", "clear_marks", "Unmark all", id="clear_marks", show=False,
                 tooltip="Unmark every image"),
         Binding("escape", "focus_table", "Back", id="back", show=False,
-                tooltip="Back to the image table"),
+                tooltip="Back to the image table; in the table, clear the filter"),
     ]  # fmt: skip
     #: Bindings of mutating actions: hidden and refused under --read-only.
     MUTATING: ClassVar[frozenset[str]] = frozenset({"flow"})
@@ -147,6 +165,7 @@ class AmituiApp(App[int]):
         self.inventory = Inventory()
         self._aws: AwsSession | None = None  # set by the session worker
         self.account_id: str | None = None
+        self.account_alias: str | None = None
         self.scope = OwnerScope(owners=options.owners)
         self._session_factory = session_factory
         self._fixed_now = now
@@ -199,6 +218,7 @@ class AmituiApp(App[int]):
     async def reload_regions(self, regions: Iterable[str]) -> None:
         await self._connected.wait()
         regions = list(dict.fromkeys(regions))
+        self._forget_extras(regions)  # an action changed them: ask EC2 again
         self.region_pane.add_regions(regions)
         tokens = self._begin_loading(regions)
         loads = await asyncio.gather(*(load_region(self.aws, r, self.image_query) for r in regions))
@@ -297,6 +317,9 @@ class AmituiApp(App[int]):
         except Exception:  # not fatal: access then says private/public only
             self.account_id = None
             return
+        self._update_titles()
+        self.account_alias = await self.aws.account_alias()
+        self._update_titles()
         for region in list(self._rows):
             load = self.inventory.regions.get(region)
             if load is not None:
@@ -347,7 +370,20 @@ class AmituiApp(App[int]):
 
     def _make_rows(self, images: Iterable[Image]) -> list[ImageRow]:
         now = self.now()
-        return [make_row(image, now, account_id=self.account_id) for image in images]
+        extras = self._extras
+        if not self.scope.shows_everything:
+            # EC2 lists an owner's deprecated images whatever IncludeDeprecated says: the
+            # scope's hide toggles are applied here too, so they always change the view.
+            images = [image for image in images if self.scope.shows(image, now)]
+        return [
+            make_row(image, now, account_id=self.account_id, shared=_shared(extras.get(image.key)))
+            for image in images
+        ]
+
+    def _forget_extras(self, regions: Iterable[str]) -> None:
+        wanted = set(regions)
+        for key in [k for k in self._extras if k.region in wanted]:
+            del self._extras[key]
 
     @work(group="extras", exclusive=True, exit_on_error=False)
     async def load_extras(self, image: Image) -> None:
@@ -356,9 +392,13 @@ class AmituiApp(App[int]):
         extras = await self._fetch_extras(image)
         self._extras[image.key] = extras
         self.inspector.show_extras(image, extras, self.now())
-        if extras.launch_permissions and not image.public:
+        if _shared(extras) and not image.public:
             shared = make_row(image, self.now(), account_id=self.account_id, shared=True)
             self.table.replace_row(shared)
+            rows = self._rows.get(image.region, [])
+            for index, row in enumerate(rows):
+                if row.key == image.key:
+                    rows[index] = shared  # so a rebuilt table still says so
 
     async def _fetch_extras(self, image: Image) -> ImageExtras:
         if self.account_id is not None and image.owner_id != self.account_id:
@@ -455,13 +495,21 @@ class AmituiApp(App[int]):
             gc.freeze()  # the table's lists of every row too (see _apply_load)
         if not self.region_pane.busy:
             table.presort()  # the rows have settled: every column's order, in idle turns
+        self._update_empty_text()
+        self._update_titles()
+
+    def _update_empty_text(self) -> None:
+        table = self.table
         if self.region_pane.busy:
             table.empty_text = "Loading…"
         elif table.filter_text:
-            table.empty_text = "No image matches the filter (Escape clears it)"
+            hidden = table.total_count
+            table.empty_text = (
+                f"No image matches the filter {table.filter_text!r}: it hides all {hidden} "
+                f"image{'' if hidden == 1 else 's'} (Escape clears it)"
+            )
         else:
             table.empty_text = f"No images owned by {self.scope.describe()} in these regions"
-        self._update_titles()
 
     def _refresh_orphans(self) -> None:
         # A region whose snapshots are still being listed has no orphans to show yet.
@@ -481,8 +529,19 @@ class AmituiApp(App[int]):
         box.border_title = title
         column = next(c.label for c in COLUMNS if c.key == table.sort_column)
         box.border_subtitle = f"sorted by {column} {'▼' if table.sort_reverse else '▲'}"
-        mode = "demo sandbox" if self.options.demo else (self.options.profile or "default")
-        bits = [f"amitui · {mode}", f"owner: {self.scope.describe()}"]
+        bits = ["amitui"]
+        if self.account_id:
+            alias = f" ({self.account_alias})" if self.account_alias else ""
+            bits.append(f"account {self.account_id}{alias}")
+        bits.append(f"profile {self.options.profile or 'default'}")
+        endpoint = self._aws.ec2_endpoint if self._aws is not None else None
+        # The host says enough (and a sandbox's random port would change every launch).
+        host = urlsplit(endpoint).hostname if endpoint else None
+        if self.options.demo:
+            bits.append("DEMO SANDBOX")
+        elif endpoint:
+            bits.append(f"endpoint {host or endpoint} (not AWS)")
+        bits.append(f"owner: {self.scope.describe()}")
         if self.read_only:
             bits.append("READ-ONLY")
         scope_text = " · ".join(bits)
@@ -577,14 +636,18 @@ class AmituiApp(App[int]):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.table.set_filter(event.value)
+        self._update_empty_text()
         self._update_titles()
 
     @on(FilterBar.Done)
     def _filter_done(self, event: FilterBar.Done) -> None:
+        # No focus change here: the bar handed focus back as the key arrived, and by now a
+        # new "/" may have focused the bar again (refocusing the table would send the keys
+        # typed for the filter to the table as commands).
         if event.cleared:
             self.table.set_filter("")
+        self._update_empty_text()
         self._update_titles()
-        self.table.focus()
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
@@ -618,14 +681,44 @@ class AmituiApp(App[int]):
             return not isinstance(self.screen, ModalScreen) and not isinstance(self.focused, Input)
         return True
 
+    def on_key(self, event: events.Key) -> None:
+        # Under --read-only the mutating bindings are off (not offered, never run); a key
+        # that would have run one still says why nothing happens.
+        if not self.read_only or isinstance(self.screen, ModalScreen):
+            return
+        if isinstance(self.focused, Input):
+            return
+        label = self._read_only_keys().get(event.key)
+        if label is not None:
+            event.stop()
+            self.notify(
+                f"{label}: not offered, amitui runs read-only (--read-only). Start it "
+                "without --read-only to change images.",
+                severity="warning",
+                timeout=4,
+            )
+
+    def _read_only_keys(self) -> dict[str, str]:
+        """key -> action label, for the mutating bindings (keymap overrides included)."""
+        keys: dict[str, str] = {}
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.action.startswith("flow("):
+                for key in self._keys_of(binding):
+                    keys[key] = binding.description
+        return keys
+
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.help_entries()))
+        self.push_screen(HelpScreen(self.help_entries(), config_file=config_path()))
 
     def action_filter(self) -> None:
         bar = self.query_one(FilterBar)
         bar.open()
 
     def action_focus_table(self) -> None:
+        """Escape: back to the table; in the table, clear an applied filter."""
+        if self.focused is self.table and self.table.filter_text:
+            self.query_one(FilterBar).action_clear()
+            return
         self.table.focus()
 
     def action_refresh(self) -> None:
@@ -715,29 +808,51 @@ class AmituiApp(App[int]):
 
     # ---- help and palette ----------------------------------------------------------------
 
-    def _keys(self, binding: Binding) -> str:
+    def _keys_of(self, binding: Binding) -> list[str]:
         keys = self.options.key_overrides.get(binding.id or "", binding.key)
-        return ", ".join(self.get_key_display(Binding(k.strip(), "")) for k in keys.split(","))
+        return [k.strip() for k in keys.split(",")]
+
+    def _keys(self, binding: Binding) -> str:
+        return ", ".join(self.get_key_display(Binding(k, "")) for k in self._keys_of(binding))
 
     def help_entries(self) -> list[HelpEntry]:
+        """Every key of every screen, grouped so that each heading appears once."""
         sections: list[tuple[str, Sequence[BindingType]]] = [
             ("Explorer", self.BINDINGS),
             ("Image table", ImageTable.BINDINGS),
             ("Regions", RegionList.BINDINGS),
             ("Filter", FilterBar.BINDINGS),
+            ("Dialogs (copy, share, deprecate)", FormDialog.BINDINGS),
+            ("Owner scope", OwnerScopeScreen.BINDINGS),
+            ("Plan review", PlanScreen.BINDINGS),
+            ("Progress", ProgressScreen.BINDINGS),
+            ("Cleanup progress", RunScreen.BINDINGS),
+            ("Guided cleanup", CleanupScreen.BINDINGS),
+            ("Orphaned snapshots", OrphansScreen.BINDINGS),
         ]
-        entries = []
+        extra = {
+            "Explorer": [
+                HelpEntry("Explorer", "tab", "Next pane", "Regions, table, details"),
+                HelpEntry("Explorer", "ctrl+p", "Commands", "Regions, owners, actions"),
+            ],
+            "Regions": [HelpEntry("Regions", "enter", "Only this region", "Show just this one")],
+            "Filter": [HelpEntry("Filter", "enter", "Done", "Back to the table, keep the filter")],
+            "Plan review": [
+                HelpEntry(
+                    "Plan review", "type + enter", "Confirm a destructive plan",
+                    "Type the image id (one image) or the number of images, then Enter",
+                )
+            ],
+        }  # fmt: skip
+        entries: list[HelpEntry] = []
         for section, bindings in sections:
             for item in bindings:
-                if not isinstance(item, Binding):
+                if not isinstance(item, Binding) or not item.description:
                     continue
                 if self.read_only and item.action.startswith("flow("):
                     continue
                 entries.append(HelpEntry(section, self._keys(item), item.description, item.tooltip))
-        entries.append(HelpEntry("Filter", "enter", "Done", "Back to the table, keep the filter"))
-        entries.append(HelpEntry("Regions", "enter", "Only this region", "Show just this one"))
-        entries.append(HelpEntry("Explorer", "tab", "Next pane", "Regions, table, details"))
-        entries.append(HelpEntry("Explorer", "ctrl+p", "Commands", "Regions, owners, actions"))
+            entries.extend(extra.get(section, ()))
         return entries
 
     def palette_entries(self) -> Iterable[PaletteEntry]:
@@ -782,6 +897,16 @@ class AmituiApp(App[int]):
                 f"{label}…", detail,
                 partial(self.action_flow, action),
             )  # fmt: skip
+        for command in self.get_system_commands(self.screen):
+            # Textual's screenshot saves to the working directory without saying so;
+            # scripts/screenshots.py is amitui's way to take them.
+            if command.title != "Screenshot":
+                yield PaletteEntry(command.title, command.help, command.callback)
+
+
+def _shared(extras: ImageExtras | None) -> bool:
+    """The image's launch permissions (when known) name someone besides the owner."""
+    return extras is not None and any(g != "all" for g in extras.launch_permissions or ())
 
 
 def make_app(

@@ -36,6 +36,11 @@ class ImageQuery:
     include_deprecated: bool = True
     include_disabled: bool = True
 
+    @property
+    def others_only(self) -> bool:
+        """Only images other accounts shared with the caller ("Shared with me")."""
+        return SHARED_WITH_ME in self.owners and "self" not in self.owners
+
     def describe_images_params(self) -> dict[str, Any]:
         params: dict[str, Any] = {
             "IncludeDeprecated": self.include_deprecated,
@@ -62,6 +67,10 @@ async def load_images(
     async for page in aws.paginate(region, "DescribeImages", **query.describe_images_params()):
         heard()
         images.extend(Image.from_aws(region, record) for record in page.get("Images", []))
+    if query.others_only:
+        # ExecutableUsers=self also answers the caller's own public images.
+        mine = await aws.account_id()
+        images = [image for image in images if image.owner_id != mine]
     return images
 
 

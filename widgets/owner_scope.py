@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from textual import on
@@ -15,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from amitui.model import Image
 from amitui.widgets.lists import KeyedOptionList
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -41,6 +43,17 @@ class OwnerScope:
     owners: tuple[str, ...] = ("self",)
     include_deprecated: bool = True
     include_disabled: bool = True
+
+    @property
+    def shows_everything(self) -> bool:
+        return self.include_deprecated and self.include_disabled
+
+    def shows(self, image: Image, now: datetime) -> bool:
+        """Whether the view shows ``image`` (EC2 ignores IncludeDeprecated for an owner's own
+        images, so the toggles are applied to what it answers as well)."""
+        if not self.include_deprecated and image.is_deprecated(now):
+            return False
+        return self.include_disabled or image.state != "disabled"
 
     def describe(self) -> str:
         text = ", ".join(owner_label(o) for o in self.owners)

@@ -54,9 +54,12 @@ def summary(plan: Plan) -> Text:
     if counts:
         text.append(", ".join(f"{n} x {op}" for op, n in sorted(counts.items())))
     else:
-        text.append("Nothing to do.", style="bold yellow")
+        text.append("Nothing to do", style="bold yellow")
     if plan.excluded:
-        text.append(f"; {len(plan.excluded)} left out", style="yellow")
+        separator = "; " if counts else ": "
+        text.append(f"{separator}{len(plan.excluded)} left out", style="yellow")
+    elif not counts:
+        text.append(".", style="bold yellow")
     return text
 
 
@@ -84,11 +87,14 @@ class PlanScreen(ModalScreen[bool]):
         Binding("y", "confirm_key", "Run", show=False, id="plan.yes", tooltip="Run the plan"),
         Binding("n", "cancel_key", "Cancel", show=False, id="plan.no", tooltip="Cancel"),
         Binding("enter", "enter", "Run", show=False, id="plan.enter", tooltip="Run the plan"),
+        # Priority: the typed-confirmation Input binds ctrl+d (delete right), and a
+        # destructive plan is where a DryRun check matters most.
         Binding(
             "ctrl+d",
             "toggle_dry_run",
             "DryRun first",
             id="plan.dry_run",
+            priority=True,
             tooltip="Check every call's permissions with an EC2 DryRun before running any",
         ),
     ]
@@ -117,7 +123,7 @@ class PlanScreen(ModalScreen[bool]):
                         yield Static(step_line(step), classes="excluded")
                 if plan.notes:
                     yield Static("Read before running", classes="section")
-                    for note in plan.notes:
+                    for note in dict.fromkeys(plan.notes):  # each note once
                         yield Static(Text("⚠ " + inert(note)), classes="note")
             yield Static("", id="plan-error")
             if plan.runnable and plan.destructive:

@@ -62,8 +62,9 @@ COPY = "copy"
 SHARE = "share"
 DEPRECATE = "deprecate"
 DEREGISTER = "deregister"
+UNPROTECT = "unprotect"
 CLEANUP = "cleanup"
-ACTIONS: tuple[str, ...] = (COPY, SHARE, DEPRECATE, DEREGISTER, CLEANUP)
+ACTIONS: tuple[str, ...] = (COPY, SHARE, DEPRECATE, DEREGISTER, UNPROTECT, CLEANUP)
 
 #: action name -> (module, function name). Imported on first use.
 FLOW_MODULES: dict[str, tuple[str, str]] = {
@@ -71,6 +72,7 @@ FLOW_MODULES: dict[str, tuple[str, str]] = {
     SHARE: ("amitui.flows.share", "run"),
     DEPRECATE: ("amitui.flows.deprecate", "run"),
     DEREGISTER: ("amitui.flows.cleanup", "run_deregister"),
+    UNPROTECT: ("amitui.flows.cleanup", "run_lift_protection"),
     CLEANUP: ("amitui.flows.cleanup", "run_cleanup"),
 }
 
