@@ -39,17 +39,24 @@ from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import LaunchOptions, open_session
 from amitui.flows import ACTIONS, CLEANUP, FlowUnavailable, get_flow
-from amitui.loader import ImageQuery, load_region, resolve_regions, stream_regions
-from amitui.model import Image, ImageKey, Inventory, RegionLoad
+from amitui.loader import load_region, resolve_regions, stream_regions
+from amitui.model import (
+    OWNER_PRESETS,
+    Image,
+    ImageExtras,
+    ImageKey,
+    ImageQuery,
+    Inventory,
+    RegionLoad,
+)
 from amitui.text import inert
 from amitui.widgets.commands import AmituiCommands, PaletteEntry
-from amitui.widgets.details import ImageExtras
 from amitui.widgets.filter_bar import FilterBar
 from amitui.widgets.help_screen import HelpEntry, HelpScreen
 from amitui.widgets.image_table import COLUMNS, ImageRow, ImageTable, make_row
 from amitui.widgets.inspector import Inspector
 from amitui.widgets.messages import JumpToImage
-from amitui.widgets.owner_scope import PRESETS, OwnerScope, OwnerScopeScreen
+from amitui.widgets.owner_scope import OwnerScopeScreen
 from amitui.widgets.region_pane import RegionList, RegionPane
 
 SessionFactory = Callable[[LaunchOptions], AbstractAsyncContextManager[AwsSession]]
@@ -147,7 +154,7 @@ class AmituiApp(App[int]):
         self.inventory = Inventory()
         self._aws: AwsSession | None = None  # set by the session worker
         self.account_id: str | None = None
-        self.scope = OwnerScope(owners=options.owners)
+        self.scope = options.query
         self._session_factory = session_factory
         self._fixed_now = now
         self._stack = AsyncExitStack()
@@ -201,7 +208,7 @@ class AmituiApp(App[int]):
         regions = list(dict.fromkeys(regions))
         self.region_pane.add_regions(regions)
         tokens = self._begin_loading(regions)
-        loads = await asyncio.gather(*(load_region(self.aws, r, self.image_query) for r in regions))
+        loads = await asyncio.gather(*(load_region(self.aws, r, self.scope) for r in regions))
         for load in loads:
             self._apply_load(load, tokens[load.region])
 
@@ -220,14 +227,6 @@ class AmituiApp(App[int]):
     @property
     def inspector(self) -> Inspector:
         return self.screen_stack[0].query_one(Inspector)
-
-    @property
-    def image_query(self) -> ImageQuery:
-        return ImageQuery(
-            owners=self.scope.owners,
-            include_deprecated=self.scope.include_deprecated,
-            include_disabled=self.scope.include_disabled,
-        )
 
     def compose(self) -> ComposeResult:
         yield Static(id="scope-bar")
@@ -317,7 +316,7 @@ class AmituiApp(App[int]):
     @work(group="regions", exclusive=True, exit_on_error=False)
     async def load_regions(self, regions: list[str]) -> None:
         tokens = self._begin_loading(regions)
-        async for load in stream_regions(self.aws, regions, self.image_query, images_first=True):
+        async for load in stream_regions(self.aws, regions, self.scope, images_first=True):
             self._apply_load(load, tokens[load.region])
 
     def _apply_load(self, load: RegionLoad, token: int) -> None:
@@ -664,22 +663,15 @@ class AmituiApp(App[int]):
         self.push_screen(OwnerScopeScreen(self.scope), self.set_scope)
 
     def action_toggle_deprecated(self) -> None:
-        scope = self.scope
-        self.set_scope(
-            OwnerScope(scope.owners, not scope.include_deprecated, scope.include_disabled)
-        )
+        self.set_scope(self.scope.toggled_deprecated())
 
     def action_toggle_disabled(self) -> None:
-        scope = self.scope
-        self.set_scope(
-            OwnerScope(scope.owners, scope.include_deprecated, not scope.include_disabled)
-        )
+        self.set_scope(self.scope.toggled_disabled())
 
     def set_owner(self, owner: str) -> None:
-        scope = self.scope
-        self.set_scope(OwnerScope((owner,), scope.include_deprecated, scope.include_disabled))
+        self.set_scope(self.scope.with_owner(owner))
 
-    def set_scope(self, scope: OwnerScope | None) -> None:
+    def set_scope(self, scope: ImageQuery | None) -> None:
         """Change whose images are listed; supersedes any load in flight."""
         if scope is None or scope == self.scope:
             return
@@ -750,7 +742,7 @@ class AmituiApp(App[int]):
                 "Only this region",
                 partial(self.action_show_region, region),
             )
-        for owner, label in PRESETS:
+        for owner, label in OWNER_PRESETS:
             yield PaletteEntry(
                 f"Owner: {label}",
                 "Whose images to list",

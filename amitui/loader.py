@@ -11,46 +11,45 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
-from amitui.model import AwsError, Image, RegionLoad, RegionStatus, Snapshot
+from amitui.model import (
+    SHARED_WITH_ME,
+    AwsError,
+    Image,
+    ImageQuery,
+    RegionLoad,
+    RegionStatus,
+    Snapshot,
+)
 
 #: EC2's largest page for DescribeImages/DescribeSnapshots.
 PAGE_SIZE = 1000
 DEFAULT_REGION_TIMEOUT = 90.0
+#: Your own images, deprecated and disabled ones included.
+DEFAULT_QUERY = ImageQuery()
 
-#: Owner scope for "images other accounts shared with me".
-SHARED_WITH_ME = "shared"
 
-
-@dataclass(frozen=True, slots=True)
-class ImageQuery:
-    """What to list: whose images, and whether deprecated/disabled ones are included."""
-
-    owners: tuple[str, ...] = ("self",)
-    include_deprecated: bool = True
-    include_disabled: bool = True
-
-    def describe_images_params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "IncludeDeprecated": self.include_deprecated,
-            "IncludeDisabled": self.include_disabled,
-            "PaginationConfig": {"PageSize": PAGE_SIZE},
-        }
-        owners = [o for o in self.owners if o != SHARED_WITH_ME]
-        if SHARED_WITH_ME in self.owners:
-            params["ExecutableUsers"] = ["self"]
-        if owners:
-            params["Owners"] = owners
-        return params
+def describe_images_params(query: ImageQuery) -> dict[str, Any]:
+    """DescribeImages parameters for ``query`` ("shared with me" is ``ExecutableUsers``)."""
+    params: dict[str, Any] = {
+        "IncludeDeprecated": query.include_deprecated,
+        "IncludeDisabled": query.include_disabled,
+        "PaginationConfig": {"PageSize": PAGE_SIZE},
+    }
+    owners = [o for o in query.owners if o != SHARED_WITH_ME]
+    if SHARED_WITH_ME in query.owners:
+        params["ExecutableUsers"] = ["self"]
+    if owners:
+        params["Owners"] = owners
+    return params
 
 
 async def load_images(aws: AwsSession, region: str, query: ImageQuery) -> list[Image]:
     images: list[Image] = []
-    async for page in aws.paginate(region, "DescribeImages", **query.describe_images_params()):
+    async for page in aws.paginate(region, "DescribeImages", **describe_images_params(query)):
         images.extend(Image.from_aws(region, record) for record in page.get("Images", []))
     return images
 
@@ -67,7 +66,7 @@ async def load_snapshots(aws: AwsSession, region: str) -> list[Snapshot]:
 async def load_region(
     aws: AwsSession,
     region: str,
-    query: ImageQuery = ImageQuery(),
+    query: ImageQuery = DEFAULT_QUERY,
     *,
     region_timeout: float = DEFAULT_REGION_TIMEOUT,
     with_snapshots: bool = True,
@@ -151,7 +150,7 @@ async def _images_and_snapshots(
 async def stream_regions(
     aws: AwsSession,
     regions: Sequence[str],
-    query: ImageQuery = ImageQuery(),
+    query: ImageQuery = DEFAULT_QUERY,
     *,
     region_timeout: float = DEFAULT_REGION_TIMEOUT,
     with_snapshots: bool = True,

@@ -15,7 +15,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+#: An AWS account id: twelve digits.
 ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
+#: The owner value meaning "images other accounts shared with me": EC2 has no such owner,
+#: it is DescribeImages' ``ExecutableUsers=self`` (see the loader).
+SHARED_WITH_ME = "shared"
+#: (owner value, label) offered as presets wherever an owner is picked.
+OWNER_PRESETS: tuple[tuple[str, str], ...] = (
+    ("self", "My images (self)"),
+    (SHARED_WITH_ME, "Shared with me"),
+    ("amazon", "Amazon"),
+    ("aws-marketplace", "AWS Marketplace"),
+)
 
 # The ``Copied ami-… from region`` line AWS writes into a copy's description.
 _COPIED_FROM = re.compile(r"\[Copied (ami-[0-9a-f]+) from ([a-z0-9-]+)\]")
@@ -233,6 +244,56 @@ class Snapshot:
             tags=_tags(record),
             raw=record,
         )
+
+
+def owner_label(owner: str) -> str:
+    for value, label in OWNER_PRESETS:
+        if value == owner:
+            return label
+    return f"account {owner}"
+
+
+@dataclass(frozen=True, slots=True)
+class ImageQuery:
+    """What to list: whose images (the owner scope), and whether deprecated and disabled
+    images are included. The loader turns it into DescribeImages parameters."""
+
+    owners: tuple[str, ...] = ("self",)
+    include_deprecated: bool = True
+    include_disabled: bool = True
+
+    def describe(self) -> str:
+        text = ", ".join(owner_label(o) for o in self.owners)
+        hidden = [
+            name
+            for name, included in (
+                ("deprecated", self.include_deprecated),
+                ("disabled", self.include_disabled),
+            )
+            if not included
+        ]
+        return text + (f" (without {' and '.join(hidden)})" if hidden else "")
+
+    def with_owner(self, owner: str) -> ImageQuery:
+        return ImageQuery((owner,), self.include_deprecated, self.include_disabled)
+
+    def toggled_deprecated(self) -> ImageQuery:
+        return ImageQuery(self.owners, not self.include_deprecated, self.include_disabled)
+
+    def toggled_disabled(self) -> ImageQuery:
+        return ImageQuery(self.owners, self.include_deprecated, not self.include_disabled)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageExtras:
+    """What DescribeImages does not say, fetched per image on demand."""
+
+    #: Account ids / "all" (public) / organization and OU ARNs; None while unknown.
+    launch_permissions: tuple[str, ...] | None = None
+    last_launched: datetime | None = None
+    deregistration_protection: str | None = None
+    #: Why an extra could not be fetched (e.g. not the owner), shown instead of the value.
+    error: str = ""
 
 
 class RegionStatus(enum.Enum):

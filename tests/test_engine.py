@@ -14,8 +14,8 @@ from amitui import loader
 from amitui.aws import AwsSession, validate_region
 from amitui.aws_errors import ReadOnlyError, classify_error
 from amitui.backend import sandbox_session
-from amitui.loader import ImageQuery, load_region, resolve_regions, stream_regions
-from amitui.model import Inventory, RegionStatus
+from amitui.loader import describe_images_params, load_region, resolve_regions, stream_regions
+from amitui.model import ImageQuery, Inventory, RegionStatus
 from amitui.sandbox import Sandbox
 from amitui.sandbox.proxy import AwsError, Delay, FaultProxy, Hang
 
@@ -260,10 +260,10 @@ async def test_enabled_regions_come_from_describe_regions(aws: AwsSession) -> No
 
 
 def test_image_query_owner_scopes() -> None:
-    assert ImageQuery().describe_images_params()["Owners"] == ["self"]
-    shared = ImageQuery(owners=("shared",)).describe_images_params()
+    assert describe_images_params(ImageQuery())["Owners"] == ["self"]
+    shared = describe_images_params(ImageQuery(owners=("shared",)))
     assert shared["ExecutableUsers"] == ["self"] and "Owners" not in shared
-    assert ImageQuery(owners=("amazon", "123456789012")).describe_images_params()["Owners"] == [
+    assert describe_images_params(ImageQuery(owners=("amazon", "123456789012")))["Owners"] == [
         "amazon",
         "123456789012",
     ]

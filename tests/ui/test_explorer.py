@@ -14,14 +14,14 @@ from amitui.app import AmituiApp, make_app
 from amitui.aws import AwsSession
 from amitui.backend import LaunchOptions
 from amitui.flows import FlowHost, register_flow, unregister_flow
-from amitui.model import Image, ImageKey, RegionStatus
+from amitui.model import Image, ImageKey, ImageQuery, RegionStatus
 from amitui.sandbox.proxy import FaultProxy
 from amitui.widgets.details import ImageDetails
 from amitui.widgets.filter_bar import FilterBar
 from amitui.widgets.help_screen import HelpScreen
 from amitui.widgets.image_table import ImageTable
 from amitui.widgets.lineage import LineageView
-from amitui.widgets.owner_scope import OwnerScope, OwnerScopeScreen
+from amitui.widgets.owner_scope import OwnerScopeScreen
 from amitui.widgets.region_pane import RegionList
 from amitui.widgets.snapshot_tree import OrphanTree, SnapshotTree
 
@@ -396,7 +396,7 @@ async def test_stale_results_are_discarded(make: AppFactory, failing_proxy: Faul
         failing_proxy.set_latency(F.HOME, 400)
         await pilot.press("r")  # a refresh in flight…
         await pilot.pause(0.05)
-        app.set_scope(OwnerScope(owners=("210987654321",)))  # …superseded by a scope change
+        app.set_scope(ImageQuery(owners=("210987654321",)))  # …superseded by a scope change
         await wait_loaded(pilot)
         assert app.table.total_count == 0  # nothing of the old scope came back
 
