@@ -679,8 +679,7 @@ class AmituiApp(App[int]):
         self.notify(f"Listing: {scope.describe()}", markup=False, timeout=3)
         self._rows.clear()
         self._extras.clear()
-        for region in list(self.inventory.regions):
-            self.inventory.remove_region(region)
+        self.inventory.clear()
         self._refresh_table()
         if self._aws is not None:
             self.start_loading(self.region_pane.regions)

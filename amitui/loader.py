@@ -47,19 +47,21 @@ def describe_images_params(query: ImageQuery) -> dict[str, Any]:
     return params
 
 
-async def load_images(aws: AwsSession, region: str, query: ImageQuery) -> list[Image]:
+async def load_images(
+    aws: AwsSession, region: str, query: ImageQuery, account: str = ""
+) -> list[Image]:
     images: list[Image] = []
     async for page in aws.paginate(region, "DescribeImages", **describe_images_params(query)):
-        images.extend(Image.from_aws(region, record) for record in page.get("Images", []))
+        images.extend(Image.from_aws(region, r, account) for r in page.get("Images", []))
     return images
 
 
-async def load_snapshots(aws: AwsSession, region: str) -> list[Snapshot]:
+async def load_snapshots(aws: AwsSession, region: str, account: str = "") -> list[Snapshot]:
     snapshots: list[Snapshot] = []
     async for page in aws.paginate(
         region, "DescribeSnapshots", OwnerIds=["self"], PaginationConfig={"PageSize": PAGE_SIZE}
     ):
-        snapshots.extend(Snapshot.from_aws(region, r) for r in page.get("Snapshots", []))
+        snapshots.extend(Snapshot.from_aws(region, r, account) for r in page.get("Snapshots", []))
     return snapshots
 
 
@@ -71,6 +73,7 @@ async def load_region(
     region_timeout: float = DEFAULT_REGION_TIMEOUT,
     with_snapshots: bool = True,
     on_images: Callable[[RegionLoad], None] | None = None,
+    account: str = "",
 ) -> RegionLoad:
     """Load one region's images and snapshots concurrently; failures become data.
 
@@ -78,16 +81,18 @@ async def load_region(
     else: sizes and snapshot ids come with the images' block device mappings).
     ``on_images`` is given the region with ``snapshots_pending=True`` as soon as its images
     are listed, if its snapshots are still to come.
+    ``account`` labels the records and the load with the account ``aws`` is signed in to
+    (see :class:`~amitui.model.ImageKey`).
     """
     started = time.perf_counter()
     try:
         async with asyncio.timeout(region_timeout):
             if with_snapshots:
                 images, snapshots = await _images_and_snapshots(
-                    aws, region, query, on_images, started
+                    aws, region, query, on_images, started, account
                 )
             else:
-                images, snapshots = tuple(await load_images(aws, region, query)), ()
+                images, snapshots = tuple(await load_images(aws, region, query, account)), ()
     except TimeoutError:
         error = AwsError(
             RegionStatus.FAILED,
@@ -95,16 +100,29 @@ async def load_region(
             f"{region} did not answer within {region_timeout:.0f} s",
             "the region is slow or unreachable; press r to retry",
         )
-        return RegionLoad(region, error.status, error=error, seconds=time.perf_counter() - started)
+        return RegionLoad(
+            region,
+            error.status,
+            error=error,
+            seconds=time.perf_counter() - started,
+            account=account,
+        )
     except Exception as exc:  # errors are data: classified, kept, shown per region
         error = classify_error(exc, region=region, profile=aws.profile)
-        return RegionLoad(region, error.status, error=error, seconds=time.perf_counter() - started)
+        return RegionLoad(
+            region,
+            error.status,
+            error=error,
+            seconds=time.perf_counter() - started,
+            account=account,
+        )
     return RegionLoad(
         region,
         RegionStatus.LOADED,
         images=images,
         snapshots=snapshots,
         seconds=time.perf_counter() - started,
+        account=account,
     )
 
 
@@ -114,11 +132,12 @@ async def _images_and_snapshots(
     query: ImageQuery,
     on_images: Callable[[RegionLoad], None] | None,
     started: float,
+    account: str,
 ) -> tuple[tuple[Image, ...], tuple[Snapshot, ...]]:
     """Both listings at once; the first failure is raised (the one worth reporting), and the
     other listing is cancelled."""
-    images_task = asyncio.create_task(load_images(aws, region, query))
-    snapshots_task = asyncio.create_task(load_snapshots(aws, region))
+    images_task = asyncio.create_task(load_images(aws, region, query, account))
+    snapshots_task = asyncio.create_task(load_snapshots(aws, region, account))
     try:
         images: tuple[Image, ...] = ()
         waiting: set[asyncio.Task[Any]] = {images_task, snapshots_task}
@@ -137,6 +156,7 @@ async def _images_and_snapshots(
                             images=images,
                             seconds=time.perf_counter() - started,
                             snapshots_pending=True,
+                            account=account,
                         )
                     )
         return images, tuple(snapshots_task.result())
@@ -155,6 +175,7 @@ async def stream_regions(
     region_timeout: float = DEFAULT_REGION_TIMEOUT,
     with_snapshots: bool = True,
     images_first: bool = False,
+    account: str = "",
 ) -> AsyncIterator[RegionLoad]:
     """Yield each region's :class:`RegionLoad` as soon as it completes.
 
@@ -173,6 +194,7 @@ async def stream_regions(
                 region_timeout=region_timeout,
                 with_snapshots=with_snapshots,
                 on_images=arrived.put_nowait if images_first else None,
+                account=account,
             )
         )
 

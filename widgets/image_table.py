@@ -806,11 +806,12 @@ class ImageTable(ScrollView, can_focus=True):
 
 
 def _find_image(rows: Sequence[ImageRow], image: Image) -> int | None:
-    """The index of the row for the same image as ``image`` (by id and region: comparing
-    ``ImageKey`` dataclasses costs twice as much)."""
-    image_id, region = image.image_id, image.region
+    """The index of the row for the same image as ``image`` (by id, region and account:
+    comparing ``ImageKey`` dataclasses costs twice as much)."""
+    image_id, region, account = image.image_id, image.region, image.account
     for index, row in enumerate(rows):
-        if row.image.image_id == image_id and row.image.region == region:
+        found = row.image
+        if found.image_id == image_id and found.region == region and found.account == account:
             return index
     return None
 
