@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -39,7 +39,7 @@ from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import LaunchOptions, open_session
 from amitui.flows import ACTIONS, CLEANUP, FlowUnavailable, get_flow
-from amitui.loader import load_region, resolve_regions, stream_regions
+from amitui.loader import fetch_extras, load_region, resolve_regions, stream_regions
 from amitui.model import (
     OWNER_PRESETS,
     Image,
@@ -352,47 +352,12 @@ class AmituiApp(App[int]):
     async def load_extras(self, image: Image) -> None:
         # The inspector already waited inspect_delay for the cursor to rest.
         await asyncio.sleep(max(0.0, self.extras_delay - self.inspect_delay))
-        extras = await self._fetch_extras(image)
+        extras = await fetch_extras(self.aws, image, self.account_id)
         self._extras[image.key] = extras
         self.inspector.show_extras(image, extras, self.now())
         if extras.launch_permissions and not image.public:
             shared = make_row(image, self.now(), account_id=self.account_id, shared=True)
             self.table.replace_row(shared)
-
-    async def _fetch_extras(self, image: Image) -> ImageExtras:
-        if self.account_id is not None and image.owner_id != self.account_id:
-            return ImageExtras(error="only the owner sees them")
-
-        async def attribute(name: str) -> dict[str, Any]:
-            return await self.aws.call(
-                image.region, "DescribeImageAttribute", ImageId=image.image_id, Attribute=name
-            )
-
-        answers = await asyncio.gather(
-            attribute("launchPermission"),
-            attribute("lastLaunchedTime"),
-            attribute("deregistrationProtection"),
-            return_exceptions=True,
-        )
-        permissions, launched, protection = answers
-        if isinstance(permissions, BaseException):
-            error = classify_error(permissions, region=image.region)
-            return ImageExtras(error=error.code or error.message)
-        grantees = tuple(
-            str(p.get("UserId") or p.get("Group") or p.get("OrganizationArn")
-                or p.get("OrganizationalUnitArn") or "?")
-            for p in permissions.get("LaunchPermissions", [])
-        )  # fmt: skip
-        last: datetime | None = None
-        if not isinstance(launched, BaseException):
-            raw = (launched.get("LastLaunchedTime") or {}).get("Value")
-            if raw:
-                with contextlib.suppress(ValueError):
-                    last = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-        protected = None
-        if not isinstance(protection, BaseException):
-            protected = (protection.get("DeregistrationProtection") or {}).get("Value")
-        return ImageExtras(grantees, last, protected)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a failed worker becomes a message for the user."""

@@ -9,8 +9,10 @@ never raised.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from amitui.aws import AwsSession
@@ -19,6 +21,7 @@ from amitui.model import (
     SHARED_WITH_ME,
     AwsError,
     Image,
+    ImageExtras,
     ImageQuery,
     RegionLoad,
     RegionStatus,
@@ -208,6 +211,48 @@ async def stream_regions(
     finally:
         for task in tasks:
             task.cancel()
+
+
+async def fetch_extras(aws: AwsSession, image: Image, account_id: str | None) -> ImageExtras:
+    """What DescribeImages does not say about ``image``: who may launch it, when it was last
+    launched, whether it is protected (three DescribeImageAttribute calls at once).
+
+    ``account_id`` is the caller's account, if known: EC2 shows these attributes to the
+    image's owner only, so another account's image is not asked about. A failure becomes
+    data (:attr:`ImageExtras.error`)."""
+    if account_id is not None and image.owner_id != account_id:
+        return ImageExtras(error="only the owner sees them")
+
+    async def attribute(name: str) -> dict[str, Any]:
+        return await aws.call(
+            image.region, "DescribeImageAttribute", ImageId=image.image_id, Attribute=name
+        )
+
+    answers = await asyncio.gather(
+        attribute("launchPermission"),
+        attribute("lastLaunchedTime"),
+        attribute("deregistrationProtection"),
+        return_exceptions=True,
+    )
+    permissions, launched, protection = answers
+    if isinstance(permissions, BaseException):
+        error = classify_error(permissions, region=image.region)
+        return ImageExtras(error=error.code or error.message)
+    grantees = tuple(
+        str(p.get("UserId") or p.get("Group") or p.get("OrganizationArn")
+            or p.get("OrganizationalUnitArn") or "?")
+        for p in permissions.get("LaunchPermissions", [])
+    )  # fmt: skip
+    last: datetime | None = None
+    if not isinstance(launched, BaseException):
+        raw = (launched.get("LastLaunchedTime") or {}).get("Value")
+        if raw:
+            with contextlib.suppress(ValueError):
+                last = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    protected = None
+    if not isinstance(protection, BaseException):
+        protected = (protection.get("DeregistrationProtection") or {}).get("Value")
+    return ImageExtras(grantees, last, protected)
 
 
 async def resolve_regions(
