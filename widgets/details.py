@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from rich._ratio import ratio_distribute
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.measure import Measurement
@@ -26,8 +25,8 @@ from textual.strip import Strip
 from amitui.model import Image, ImageExtras
 from amitui.text import inert
 
+from ._textual_private import ratio_distribute, set_virtual_size_without_layout
 from .image_table import age_text
-from .scrolling import set_virtual_size_without_layout
 
 
 def _when(value: datetime | None, now: datetime) -> Text:

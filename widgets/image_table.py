@@ -43,7 +43,7 @@ from textual.strip import Strip
 from amitui.model import Image, ImageKey
 from amitui.text import inert
 
-from .scrolling import set_virtual_size_without_layout
+from ._textual_private import set_virtual_size_without_layout
 
 MARK = "●"
 #: Strips kept for rows already drawn; far more than a screen, small next to 100k rows.
