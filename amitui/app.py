@@ -17,17 +17,20 @@ Workers (all async on Textual's loop, ``exit_on_error=False``):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import App
+from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import LaunchOptions, open_session
+from amitui.config import config_path
 from amitui.explorer import Explorer, SessionFactory
 from amitui.flows import FlowUnavailable, get_flow
 from amitui.model import Image, ImageKey, ImageQuery, Inventory
@@ -64,7 +67,8 @@ class AmituiApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "amitui"
-    COMMANDS = App.COMMANDS | {AmituiCommands}
+    # One provider, so amitui's entries lead the palette; Textual's own follow (palette_entries).
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {AmituiCommands}
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(
@@ -86,8 +90,10 @@ class AmituiApp(App[int]):
             cached_extras=self.explorer.cached_extras,
             now=self.now,
             read_only=options.read_only,
-            mode="demo sandbox" if options.demo else (options.profile or "default"),
+            demo=options.demo,
+            profile=options.profile,
             key_overrides=dict(options.key_overrides),
+            config_file=config_path(),
             empty_text="Starting the demo…" if options.demo else "Connecting…",
         )
         if options.key_overrides:
@@ -152,7 +158,12 @@ class AmituiApp(App[int]):
         return self.main.help_entries()
 
     def palette_entries(self) -> Iterable[PaletteEntry]:
-        return self.main.palette_entries()
+        yield from self.main.palette_entries()
+        for command in self.get_system_commands(self.screen):
+            # Textual's screenshot saves to the working directory without saying so;
+            # scripts/screenshots.py is amitui's way to take them.
+            if command.title != "Screenshot":
+                yield PaletteEntry(command.title, command.help, command.callback)
 
     def jump_to(self, key: ImageKey) -> bool:
         return self.main.jump_to(key)
@@ -172,7 +183,8 @@ class AmituiApp(App[int]):
             self.main.show_regions(self.options.regions)
         else:
             self.main.show_resolving()
-        await self.explorer.connect()
+        aws = await self.explorer.connect()
+        self.main.show_endpoint(aws.ec2_endpoint)
         self.main.show_empty_text("Loading regions…")
         self.find_account()
         try:
@@ -190,9 +202,10 @@ class AmituiApp(App[int]):
     @work(group="account", exclusive=True, exit_on_error=False)
     async def find_account(self) -> None:
         """Who "self" is, to tell images shared with us from our own; optional."""
-        account_id = await self.explorer.find_account()
-        if account_id is not None:
-            self.main.show_account(account_id)
+        if await self.explorer.find_account() is None:
+            return
+        self.main.show_account(self.explorer.account_id)
+        self.main.show_alias(await self.explorer.find_alias())
 
     def start_loading(self, regions: Iterable[str]) -> None:
         self.load_regions(list(regions))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -162,6 +163,16 @@ class AwsSession:
         """The region for account-wide calls (DescribeRegions, STS)."""
         return self._default_region or self._session.get_config_variable("region") or "us-east-1"
 
+    @property
+    def ec2_endpoint(self) -> str | None:
+        """Where EC2 calls go when not to AWS's own regional endpoints: the explicit
+        endpoint, else the one botocore takes from the environment (None: AWS's own)."""
+        return (
+            self.endpoint_url
+            or os.environ.get("AWS_ENDPOINT_URL_EC2")
+            or os.environ.get("AWS_ENDPOINT_URL")
+        )
+
     async def client(self, region: str, service: str = "ec2") -> Any:
         key = (service, region)
         client = self._clients.get(key)
@@ -221,6 +232,16 @@ class AwsSession:
         """Regions enabled for this account, per DescribeRegions."""
         response = await self.call(self.default_region, "DescribeRegions")
         return sorted(r["RegionName"] for r in response.get("Regions", []))
+
+    async def account_alias(self) -> str | None:
+        """The account's alias (``iam:ListAccountAliases``), or None when it has none or the
+        caller may not read it: a nicety, never an error."""
+        try:
+            response = await self.call(self.default_region, "ListAccountAliases", service="iam")
+        except Exception:  # AccessDenied is common and harmless: the id alone is shown
+            return None
+        aliases = response.get("AccountAliases") or []
+        return str(aliases[0]) if aliases else None
 
     async def account_id(self) -> str:
         response = await self.call(self.default_region, "GetCallerIdentity", service="sts")

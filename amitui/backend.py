@@ -22,7 +22,7 @@ DEMO_DEFAULT_REGION = "us-east-1"
 #: Seconds a demo copy stays ``pending`` (real copies take minutes), so copying shows progress.
 DEMO_COPY_DELAY_SECONDS = 8
 #: Services whose models are parsed ahead: EC2 for everything, STS for the account id.
-SERVICES_USED = ("ec2", "sts")
+SERVICES_USED = ("ec2", "sts", "iam")
 
 
 @dataclass(frozen=True, slots=True)

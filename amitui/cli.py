@@ -83,6 +83,8 @@ def build_parser() -> ArgumentParser:
     _add_scope_options(parser, suppress=False)
     parser.add_argument(
         "--read-only",
+        "--readonly",  # k9s' spelling
+        dest="read_only",
         action="store_true",
         help="offer no mutating actions; the engine refuses them too",
     )

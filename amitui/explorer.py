@@ -52,6 +52,8 @@ class Explorer:
         #: Who "self" is (GetCallerIdentity), once :meth:`find_account` has asked; tells
         #: images shared with us from our own.
         self.account_id: str | None = None
+        #: The account's alias (iam:ListAccountAliases), if it has one we may read.
+        self.account_alias: str | None = None
         self._session_factory = session_factory
         self._stack = AsyncExitStack()
         self._session_task: asyncio.Future[AwsSession] | None = None
@@ -112,6 +114,11 @@ class Explorer:
             self.account_id = None
         return self.account_id
 
+    async def find_alias(self) -> str | None:
+        """The account's alias; ``None`` when it has none or may not be read."""
+        self.account_alias = await self.aws.account_alias()
+        return self.account_alias
+
     # ---- region loads --------------------------------------------------------------------
 
     def begin(self, regions: Iterable[str]) -> dict[RegionKey, int]:
@@ -145,8 +152,10 @@ class Explorer:
                 yield load
 
     async def reload(self, regions: Sequence[str]) -> list[RegionLoad]:
-        """Load ``regions`` completely (after an action changed them); the loads that were
-        not superseded meanwhile, in the inventory."""
+        """Load ``regions`` completely (after an action changed them: their images' extras
+        are asked again too); the loads that were not superseded meanwhile, in the
+        inventory."""
+        self.forget_extras(regions)
         tokens = self.begin(regions)
         loads = await asyncio.gather(
             *(load_region(self.aws, r, self.query, account=self.account) for r in regions)
@@ -176,9 +185,15 @@ class Explorer:
             cached = self._extras[image.key] = await fetch_extras(self.aws, image, self.account_id)
         return cached
 
-    def forget_extras(self) -> None:
-        """Fetch extras again when next asked (a refresh)."""
-        self._extras.clear()
+    def forget_extras(self, regions: Iterable[str] | None = None) -> None:
+        """Fetch extras again when next asked: of every image (a refresh), or of the
+        images in ``regions``."""
+        if regions is None:
+            self._extras.clear()
+            return
+        wanted = set(regions)
+        for key in [k for k in self._extras if k.region in wanted]:
+            del self._extras[key]
 
 
 __all__ = ["SESSION_CLOSE_TIMEOUT", "Explorer", "NotConnected", "SessionFactory"]

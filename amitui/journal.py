@@ -2,14 +2,16 @@
 
 Contract (the cleanup and copy/share/deprecate flows rely on it):
 
-- One file, ``journal.jsonl`` in :func:`amitui.config.state_dir` (``$XDG_STATE_HOME/amitui/``),
-  one JSON object a line. Each line is written, flushed and fsync'd before the next call
-  goes out, so an interrupted run (crash, kill, lost laptop lid) leaves a true record.
+- One file, ``journal.jsonl`` in :func:`amitui.config.state_dir` (``$XDG_STATE_HOME/amitui/``;
+  the demo's in its ``demo/`` subdirectory), one JSON object a line. Each line is written,
+  flushed and fsync'd before the next call goes out, so an interrupted run (crash, kill,
+  lost laptop lid) leaves a true record.
 - :meth:`Journal.sent` is written BEFORE a call is sent; :meth:`Journal.outcome` after, with
   the response or the AWS error. A step that was never sent (skipped, cancelled) gets one
   ``outcome`` line with ``"outcome": "skipped"`` so every planned step is accounted for.
 - Fields of every line: ``time`` (ISO 8601 UTC), ``run`` (one id per execute), ``phase``
-  (``sent``/``outcome``), ``account``, ``region``, ``action`` (the plan's action, e.g.
+  (``sent``/``outcome``), ``account``, ``endpoint`` (the URL calls went to; null for AWS's
+  own regional endpoints), ``region``, ``action`` (the plan's action, e.g.
   ``copy``), ``operation`` (EC2 API name), ``step`` (step id), ``target``, ``params``
   (redacted), ``dry_run`` (bool), ``fingerprint`` (hash of region/operation/target/params);
   outcome lines add ``outcome`` (``ok``/``failed``/``skipped``) and ``result`` (the response
@@ -43,8 +45,12 @@ REDACTED = "<redacted>"
 _SECRET_NAMES = ("secret", "password", "sessiontoken", "accesskey", "privatekey", "userdata")
 
 
-def default_path() -> Path:
-    return state_dir() / JOURNAL_NAME
+#: The demo's journal lives apart: a sandbox's calls must never mix with a real account's.
+DEMO_DIR = "demo"
+
+
+def default_path(*, demo: bool = False) -> Path:
+    return (state_dir() / DEMO_DIR if demo else state_dir()) / JOURNAL_NAME
 
 
 def redact(value: Any) -> Any:
@@ -98,9 +104,13 @@ class Journal:
     ``account`` is written on every line (set it once the caller identity is known).
     """
 
-    def __init__(self, path: Path | None = None, *, account: str = "") -> None:
+    def __init__(
+        self, path: Path | None = None, *, account: str = "", endpoint: str | None = None
+    ) -> None:
         self.path = path or default_path()
         self.account = account
+        #: Where the calls go: an endpoint URL, or None for AWS's own regional endpoints.
+        self.endpoint = endpoint
         self._lock = threading.Lock()
         self._file: IO[str] | None = None
 
@@ -139,6 +149,7 @@ class Journal:
             "run": run,
             "phase": phase,
             "account": self.account,
+            "endpoint": self.endpoint,
             "region": step.region,
             "action": action,
             "operation": step.operation,

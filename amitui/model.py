@@ -294,6 +294,17 @@ class ImageQuery:
         ]
         return text + (f" (without {' and '.join(hidden)})" if hidden else "")
 
+    @property
+    def shows_everything(self) -> bool:
+        return self.include_deprecated and self.include_disabled
+
+    def shows(self, image: Image, now: datetime) -> bool:
+        """Whether the view shows ``image`` (EC2 ignores IncludeDeprecated for an owner's own
+        images, so the toggles are applied to what it answers as well)."""
+        if not self.include_deprecated and image.is_deprecated(now):
+            return False
+        return self.include_disabled or image.state != "disabled"
+
     def with_owner(self, owner: str) -> ImageQuery:
         return ImageQuery((owner,), self.include_deprecated, self.include_disabled)
 
@@ -314,6 +325,11 @@ class ImageExtras:
     deregistration_protection: str | None = None
     #: Why an extra could not be fetched (e.g. not the owner), shown instead of the value.
     error: str = ""
+
+    @property
+    def shared(self) -> bool:
+        """The launch permissions (when known) name someone besides the owner."""
+        return any(g != "all" for g in self.launch_permissions or ())
 
 
 class RegionStatus(enum.Enum):

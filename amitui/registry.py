@@ -17,6 +17,7 @@ COPY = "copy"
 SHARE = "share"
 DEPRECATE = "deprecate"
 DEREGISTER = "deregister"
+UNPROTECT = "unprotect"
 CLEANUP = "cleanup"
 
 
@@ -32,6 +33,8 @@ class Action:
     action: str
     label: str
     tooltip: str
+    #: The command palette's text, if not the label (an action's palette entry ends in "…").
+    title: str = ""
     #: Listed in the footer.
     show: bool = True
     #: Checked before the focused widget sees the key (so it works from any pane).
@@ -50,8 +53,10 @@ class Action:
         return self.action.split("(", 1)[0]
 
 
-def _flow(name: str, key: str | None, label: str, tooltip: str) -> Action:
-    return Action(name, key, f"flow({name!r})", label, tooltip, flow=name)
+def _flow(
+    name: str, key: str | None, label: str, tooltip: str, *, title: str = "", show: bool = True
+) -> Action:
+    return Action(name, key, f"flow({name!r})", label, tooltip, title, show=show, flow=name)
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -67,6 +72,9 @@ ACTIONS: tuple[Action, ...] = (
     _flow(DEPRECATE, "d", "Deprecate", "Set or cancel the deprecation time"),
     _flow(DEREGISTER, "x", "Deregister",
           "Deregister with cleanup: plan, confirm, free the snapshots"),
+    _flow(UNPROTECT, "P", "Unprotect",
+          "Turn off deregistration protection (typed confirmation; deregister separately)",
+          title="Lift deregistration protection", show=False),
     Action("refresh", "r", "refresh", "Refresh", "Reload every region"),
     Action("owner", "w", "owner_scope", "Owner", "Whose images: self, shared…"),
     Action("sort", "o", "sort(1)", "Sort", "Sort by the next column"),
@@ -86,7 +94,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("regions", "g", "focus_regions", "Regions",
            "Go to the region list (Enter: only that region, space: add/remove)", show=False),
     Action("clear_marks", "u", "clear_marks", "Unmark all", "Unmark every image", show=False),
-    Action("back", "escape", "focus_table", "Back", "Back to the image table", show=False),
+    Action("back", "escape", "focus_table", "Back",
+           "Back to the image table; in the table, clear the filter", show=False),
     _flow(CLEANUP, None, "Guided cleanup",
           "Find images nobody launches and retire them, plan first"),
 )  # fmt: skip
@@ -114,6 +123,7 @@ __all__ = [
     "FLOWS",
     "MUTATING",
     "SHARE",
+    "UNPROTECT",
     "Action",
     "action",
 ]

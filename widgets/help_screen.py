@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from rich.table import Table
@@ -59,19 +60,22 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "close", "Close", id="help.close", priority=True),
     ]
 
-    def __init__(self, entries: Sequence[HelpEntry]) -> None:
+    def __init__(self, entries: Sequence[HelpEntry], *, config_file: Path | None = None) -> None:
         super().__init__()
         self._entries = entries
+        self._config_file = config_file
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "amitui — keys"
             yield Static(help_table(self._entries), id="help-table")
+            where = f" ({self._config_file})" if self._config_file else ""
             yield Static(
-                "Keys can be changed in the [keys] table of the config file "
-                "(binding id = keys). Escape closes this screen.",
+                Text(
+                    f"Keys can be changed in the [keys] table of the config file{where}: "
+                    "binding id = keys. Escape closes this screen."
+                ),
                 id="help-footer",
-                markup=False,
             )
 
     def action_close(self) -> None:

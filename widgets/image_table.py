@@ -681,6 +681,9 @@ class ImageTable(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._strips.clear()
         set_virtual_size_without_layout(self, Size(self._table_width(), len(self._visible) + 1))
+        # Lines may have been drawn at the new size, from strips of the old widths, before
+        # this event arrived: draw them all again.
+        self.refresh()
 
     def _columns(self) -> list[Column]:
         return [c for c in COLUMNS if self.show_region or c.key != "region"]
@@ -692,6 +695,7 @@ class ImageTable(ScrollView, can_focus=True):
             fixed = sum(c.width for c in columns) + len(columns) + 1  # gaps and gutter
             self._widths = tuple(c.width or max(c.min_width, width - fixed - 1) for c in columns)
             self._widths_for = (width, self.show_region)
+            self._strips.clear()  # strips are cut to the widths they were made with
             self._layout = [
                 (column.key, COLUMN_INDEX[column.key], width, column.right)
                 for column, width in zip(columns, self._widths, strict=True)

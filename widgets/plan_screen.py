@@ -84,11 +84,14 @@ class PlanScreen(ModalScreen[bool]):
         Binding("y", "confirm_key", "Run", show=False, id="plan.yes", tooltip="Run the plan"),
         Binding("n", "cancel_key", "Cancel", show=False, id="plan.no", tooltip="Cancel"),
         Binding("enter", "enter", "Run", show=False, id="plan.enter", tooltip="Run the plan"),
+        # Priority: the typed-confirmation Input binds ctrl+d (delete right), and a
+        # destructive plan is where a DryRun check matters most.
         Binding(
             "ctrl+d",
             "toggle_dry_run",
             "DryRun first",
             id="plan.dry_run",
+            priority=True,
             tooltip="Check every call's permissions with an EC2 DryRun before running any",
         ),
     ]

@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -590,26 +590,64 @@ def _restorable_notes(cleanup: CleanupPlan, errors: Mapping[str, AwsError]) -> l
     return notes
 
 
-def plan_lift_protection(cleanup: CleanupPlan) -> Plan:
-    """The way out for protected images: ``DisableImageDeregistrationProtection`` each."""
-    steps = tuple(
-        Step(
-            f"unprotect:{v.image.region}/{v.image.image_id}",
-            v.image.region,
+def _why_not_lift(image: Image | None, account_id: str) -> str:
+    """Why protection cannot or need not be lifted from ``image`` (fresh), or ""."""
+    if image is None:
+        return "already deregistered (EC2 no longer finds it)"
+    if image.owner_id != account_id:
+        return f"not owned by this account (owner {image.owner_id or 'unknown'})"
+    if (image.deregistration_protection or "").startswith("disabled-until"):
+        return protection_way_out(image)
+    if not is_protected(image.deregistration_protection):
+        return "deregistration protection is already off"
+    return ""
+
+
+def plan_lift_protection(
+    chosen: Sequence[Image], fresh: Mapping[ImageKey, Image], account_id: str
+) -> Plan:
+    """Lift deregistration protection from ``chosen`` (``DisableImageDeregistrationProtection``
+    each), judged on ``fresh`` (what EC2 says right now, by key; a missing key is gone).
+
+    Lifting a guard is destructive: the plan is confirmed by typing, and it is only ever its
+    own action - never offered as the next screen of another one.
+    """
+    steps: list[Step] = []
+    lifted: list[str] = []
+    for image in chosen:
+        now = fresh.get(image.key)
+        step = Step(
+            f"unprotect:{image.region}/{image.image_id}",
+            image.region,
             "DisableImageDeregistrationProtection",
-            v.image.image_id,
-            {"ImageId": v.image.image_id},
-            f"{v.image.name}: protection {v.protection}"
-            + ("; a 24-hour cooldown follows" if v.protection == "enabled-with-cooldown" else ""),
+            image.image_id,
+            {"ImageId": image.image_id},
+            "",
         )
-        for v in cleanup.protected
-        if v.protection and not v.protection.startswith("disabled-until")
-    )
+        why = _why_not_lift(now, account_id)
+        name = (now or image).name
+        if why or now is None:
+            reason = f"{name}: {why}" if name else why
+            steps.append(replace(step, params={}, reason=reason, excluded=True))
+            continue
+        reason = f"protection {now.deregistration_protection}"
+        if now.deregistration_protection == "enabled-with-cooldown":
+            reason += "; a 24-hour cooldown follows"
+        steps.append(replace(step, reason=f"{name}: {reason}" if name else reason))
+        lifted.append(image.image_id)
+    notes = ["Nothing is deregistered now: deregister (x) separately afterwards."]
+    if any(s.reason.endswith("cooldown follows") for s in steps if not s.excluded):
+        notes.append(
+            "Images protected with a cooldown stay protected for 24 hours after this runs."
+        )
+    count = len(lifted)
     return Plan(
         action=UNPROTECT_ACTION,
-        title=f"Lift deregistration protection from {len(steps)} image(s)",
-        steps=steps,
-        notes=("Nothing is deregistered now: press x again afterwards.",),
+        title=f"Lift deregistration protection from {count} image{'' if count == 1 else 's'}",
+        steps=tuple(steps),
+        notes=tuple(notes),
+        destructive=True,
+        confirm_text=_confirm_text(lifted),
     )
 
 

@@ -47,7 +47,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from amitui.model import Image, Inventory
-from amitui.registry import CLEANUP, COPY, DEPRECATE, DEREGISTER, FLOWS, SHARE
+from amitui.registry import CLEANUP, COPY, DEPRECATE, DEREGISTER, FLOWS, SHARE, UNPROTECT
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -67,6 +67,7 @@ FLOW_MODULES: dict[str, tuple[str, str]] = {
     SHARE: ("amitui.flows.share", "run"),
     DEPRECATE: ("amitui.flows.deprecate", "run"),
     DEREGISTER: ("amitui.flows.cleanup", "run_deregister"),
+    UNPROTECT: ("amitui.flows.cleanup", "run_lift_protection"),
     CLEANUP: ("amitui.flows.cleanup", "run_cleanup"),
 }
 

@@ -2,8 +2,11 @@
 
 ``run_deregister``: fresh lookups -> plan -> :class:`PlanScreen` (typed confirmation) ->
 :class:`RunScreen` (progress, left-behind list) -> reload the touched regions. Protected
-images are left out of the plan; afterwards the flow offers to lift their protection (a
-separate, non-destructive plan) - nothing is deregistered in that same step.
+images are left out of the plan, with a note naming the separate action that lifts protection.
+
+``run_lift_protection``: that action, on its own key - a destructive plan of its own (typed
+confirmation, journaled). It is never chained after another screen: no stray key on the way
+out of a deregister plan may lift a guard.
 
 ``run_cleanup``: checks what uses every loaded image, then the guided view picks candidates by
 rules; the marked ones go through ``run_deregister`` (the same plan, the same checks), or the
@@ -14,20 +17,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from amitui.actions.cleanup import (
-    CleanupPlan,
     execute_cleanup,
+    fresh_images,
     gather_facts,
     gather_orphan_facts,
     plan_delete_orphans,
     plan_deregister,
     plan_lift_protection,
 )
-from amitui.actions.execute import execute
 from amitui.actions.guided import Selection, parse_rules, select_candidates
 from amitui.actions.references import RegionUses, region_uses
 from amitui.flows import FlowHost
+from amitui.flows.plan_run import open_journal, review_and_run
 from amitui.journal import Journal
 from amitui.model import Image, ImageKey, Plan, Snapshot, StepOutcome, StepResult
 from amitui.widgets.cleanup_run import RunScreen
@@ -40,6 +44,14 @@ from amitui.widgets.cleanup_view import (
 )
 from amitui.widgets.orphans_view import OrphanRow, OrphansScreen
 from amitui.widgets.plan_screen import PlanScreen
+
+#: Protection is lifted by its own action, never chained after this plan (a stray Enter
+#: must not lift a guard).
+LIFT_PROTECTION_HINT = (
+    "Protected images stay as they are. To deregister one, first lift its protection with "
+    "the separate action 'Lift deregistration protection' (P), which asks for its own typed "
+    "confirmation, then press x again."
+)
 
 #: What the guided view starts with: keep three releases, offer what is older than 90 days.
 DEFAULT_RULES: Mapping[str, str] = {"keep_newest": "3", "older_than_days": "90"}
@@ -57,7 +69,7 @@ async def _run_plan(
     After a partial run the user may run the same plan again (``r``): the journal says what
     is already done, so a rerun converges instead of repeating calls.
     """
-    journal = Journal(account=account)
+    journal = open_journal(host, account)
     try:
         while True:
             screen = RunScreen(plan, _runner(host, plan, journal, preflight=preflight))
@@ -119,42 +131,32 @@ async def run_deregister(host: FlowHost, images: Sequence[Image]) -> None:
     )
     facts = await gather_facts(host.aws, images, account)
     cleanup = plan_deregister(host.inventory, images, facts)
-    review = PlanScreen(cleanup.plan)
+    plan = cleanup.plan
+    if cleanup.protected:
+        plan = replace(plan, notes=(*plan.notes, LIFT_PROTECTION_HINT))
+    review = PlanScreen(plan)
     if await host.push_screen_wait(review):
-        results = await _run_plan(host, cleanup.plan, account, preflight=review.dry_run_first)
+        results = await _run_plan(host, plan, account, preflight=review.dry_run_first)
         host.clear_marks()
         _report(host, results, "Deregister with cleanup")
-    await _offer_to_lift_protection(host, cleanup, account)
 
 
-async def _offer_to_lift_protection(host: FlowHost, cleanup: CleanupPlan, account: str) -> None:
-    lift = plan_lift_protection(cleanup)
-    if not lift.runnable:
+async def run_lift_protection(host: FlowHost, images: Sequence[Image]) -> None:
+    """Lift deregistration protection from the marked images (or the one under the cursor):
+    its own action, never the next screen of another, confirmed by typing like a deletion."""
+    if not images:
+        host.notify("No image selected.", severity="warning")
         return
-    if not await host.push_screen_wait(PlanScreen(lift)):
-        return
-    journal = Journal(account=account)
-    try:
-        results = [r async for r in execute(host.aws, lift, journal)]
-    finally:
-        journal.close()
-    await host.reload_regions(sorted({s.region for s in lift.runnable}))
-    failed = [r for r in results if r.outcome is not StepOutcome.OK]
-    if failed:
-        host.notify(
-            "Could not lift protection: "
-            + "; ".join(
-                f"{r.step.target}: {r.error.describe() if r.error else r.detail}" for r in failed
-            ),
-            severity="error",
-            markup=False,
-        )
-    else:
-        host.notify(
-            f"Deregistration protection lifted from {len(results)} image(s); press x to "
-            "deregister them (a cooldown, if any, must pass first).",
-            markup=False,
-        )
+    account = await _account(host)
+    by_region: dict[str, list[str]] = {}
+    for image in images:
+        by_region.setdefault(image.region, []).append(image.image_id)
+    answers = await asyncio.gather(
+        *(fresh_images(host.aws, region, ids) for region, ids in by_region.items())
+    )
+    fresh = {found.key: found for per_region in answers for found in per_region.values()}
+    plan = plan_lift_protection(images, fresh, account)
+    await review_and_run(host, plan, sorted(by_region))
 
 
 # --- guided cleanup ---------------------------------------------------------------------

@@ -15,7 +15,7 @@ from contextlib import aclosing
 
 from amitui.actions.execute import execute
 from amitui.flows import FlowHost
-from amitui.journal import Journal
+from amitui.journal import Journal, default_path
 from amitui.model import Plan, StepOutcome, StepResult
 from amitui.widgets.plan_screen import PlanScreen
 from amitui.widgets.progress_screen import ProgressScreen, StepNote
@@ -30,6 +30,14 @@ async def account_of(host: FlowHost) -> str:
         return await host.aws.account_id()
     except Exception:  # the journal still records everything else; the account is a nicety
         return ""
+
+
+def open_journal(host: FlowHost, account: str) -> Journal:
+    """The journal for this explorer's calls: the demo's own file for the demo, and every
+    line names the account and the endpoint the calls go to."""
+    return Journal(
+        default_path(demo=host.options.demo), account=account, endpoint=host.aws.ec2_endpoint
+    )
 
 
 async def run_events(
@@ -95,7 +103,7 @@ async def review_and_run(
     if not confirmed or not plan.runnable:
         host.notify("Cancelled: nothing was sent", severity="information", markup=False)
         return None
-    journal = Journal(account=await account_of(host))
+    journal = open_journal(host, await account_of(host))
     try:
         results = await host.push_screen_wait(
             ProgressScreen(

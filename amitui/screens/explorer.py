@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -39,13 +40,19 @@ from amitui.model import (
     RegionLoad,
 )
 from amitui.registry import ACTIONS, MUTATING
+from amitui.widgets.cleanup_run import RunScreen
+from amitui.widgets.cleanup_view import CleanupScreen
 from amitui.widgets.commands import PaletteEntry
 from amitui.widgets.filter_bar import FilterBar
+from amitui.widgets.form_dialog import FormDialog
 from amitui.widgets.help_screen import HelpEntry, HelpScreen
 from amitui.widgets.image_table import COLUMNS, ImageRow, ImageTable, make_row
 from amitui.widgets.inspector import Inspector
 from amitui.widgets.messages import JumpToImage
+from amitui.widgets.orphans_view import OrphansScreen
 from amitui.widgets.owner_scope import OwnerScopeScreen
+from amitui.widgets.plan_screen import PlanScreen
+from amitui.widgets.progress_screen import ProgressScreen
 from amitui.widgets.region_pane import RegionList, RegionPane
 
 #: With this many images loaded, each load freezes the GC's view of them (see show_load).
@@ -109,8 +116,10 @@ class ExplorerScreen(Screen[None]):
         cached_extras: Callable[[ImageKey], ImageExtras | None],
         now: Callable[[], datetime],
         read_only: bool = False,
-        mode: str = "default",
+        demo: bool = False,
+        profile: str | None = None,
         key_overrides: dict[str, str] | None = None,
+        config_file: Path | None = None,
         empty_text: str = "Connecting…",
     ) -> None:
         super().__init__()
@@ -119,11 +128,16 @@ class ExplorerScreen(Screen[None]):
         self.read_only = read_only
         self._cached_extras = cached_extras
         self._now = now
-        self._mode = mode
+        self._demo = demo
+        self._profile = profile
         self._key_overrides = key_overrides or {}
+        self._config_file = config_file
         self._empty_text = empty_text
         #: Who "self" is, once known: an image it does not own was shared with it.
         self.account_id: str | None = None
+        self._account_alias: str | None = None
+        #: Where EC2 calls go, when not to AWS (the sandbox, an AWS_ENDPOINT_URL).
+        self._endpoint: str | None = None
         #: Each region's images and their rows (rows are made once per images tuple).
         self._rows: dict[RegionKey, tuple[tuple[Image, ...], list[ImageRow]]] = {}
         #: Seconds the cursor rests before the inspector shows its image (0: at once).
@@ -205,18 +219,32 @@ class ExplorerScreen(Screen[None]):
         if image is not None and image.region == load.region:
             self._inspect(self.inventory.image(image.key) or image)
 
+    def show_endpoint(self, endpoint: str | None) -> None:
+        """Where EC2 calls go (None: AWS's own endpoints), for the scope bar."""
+        self._endpoint = endpoint
+        self._update_titles()
+
     def show_account(self, account_id: str | None) -> None:
         """Who "self" is: the access column tells shared images from our own."""
         self.account_id = account_id
+        self._update_titles()
         for key, (images, _) in list(self._rows.items()):
             self._rows[key] = (images, self._make_rows(images))
         self._refresh_table()
 
+    def show_alias(self, alias: str | None) -> None:
+        self._account_alias = alias
+        self._update_titles()
+
     def show_extras(self, image: Image, extras: ImageExtras) -> None:
         self.inspector.show_extras(image, extras, self._now())
-        if extras.launch_permissions and not image.public:
+        if extras.shared and not image.public:
             shared = make_row(image, self._now(), account_id=self.account_id, shared=True)
             self.table.replace_row(shared)
+            _, rows = self._rows.get(RegionKey(image.account, image.region), ((), []))
+            for index, row in enumerate(rows):
+                if row.key == image.key:
+                    rows[index] = shared  # so a rebuilt table still says so
 
     def show_query(self, query: ImageQuery) -> None:
         """Another query is listed: what the table showed is gone."""
@@ -226,7 +254,16 @@ class ExplorerScreen(Screen[None]):
 
     def _make_rows(self, images: Iterable[Image]) -> list[ImageRow]:
         now = self._now()
-        return [make_row(image, now, account_id=self.account_id) for image in images]
+        query = self.query_shown
+        if not query.shows_everything:
+            # EC2 lists an owner's deprecated images whatever IncludeDeprecated says: the
+            # query's hide toggles are applied here too, so they always change the view.
+            images = [image for image in images if query.shows(image, now)]
+        extras = self._cached_extras
+        return [
+            make_row(image, now, account_id=self.account_id, shared=_shared(extras(image.key)))
+            for image in images
+        ]
 
     # ---- the selection -------------------------------------------------------------------
 
@@ -300,13 +337,21 @@ class ExplorerScreen(Screen[None]):
             gc.freeze()  # the table's lists of every row too (see show_load)
         if not self.region_pane.busy:
             table.presort()  # the rows have settled: every column's order, in idle turns
+        self._update_empty_text()
+        self._update_titles()
+
+    def _update_empty_text(self) -> None:
+        table = self.table
         if self.region_pane.busy:
             table.empty_text = "Loading…"
         elif table.filter_text:
-            table.empty_text = "No image matches the filter (Escape clears it)"
+            hidden = table.total_count
+            table.empty_text = (
+                f"No image matches the filter {table.filter_text!r}: it hides all {hidden} "
+                f"image{'' if hidden == 1 else 's'} (Escape clears it)"
+            )
         else:
             table.empty_text = f"No images owned by {self.query_shown.describe()} in these regions"
-        self._update_titles()
 
     def _refresh_orphans(self) -> None:
         # A region whose snapshots are still being listed has no orphans to show yet.
@@ -329,7 +374,16 @@ class ExplorerScreen(Screen[None]):
         box.border_title = title
         column = next(c.label for c in COLUMNS if c.key == table.sort_column)
         box.border_subtitle = f"sorted by {column} {'▼' if table.sort_reverse else '▲'}"
-        bits = [f"amitui · {self._mode}", f"owner: {self.query_shown.describe()}"]
+        bits = ["amitui"]
+        if self.account_id:
+            alias = f" ({self._account_alias})" if self._account_alias else ""
+            bits.append(f"account {self.account_id}{alias}")
+        bits.append(f"profile {self._profile or 'default'}")
+        if self._demo:
+            bits.append(f"DEMO SANDBOX {self._endpoint or ''}".rstrip())
+        elif self._endpoint:
+            bits.append(f"endpoint {self._endpoint} (not AWS)")
+        bits.append(f"owner: {self.query_shown.describe()}")
         if self.read_only:
             bits.append("READ-ONLY")
         scope_text = " · ".join(bits)
@@ -413,14 +467,18 @@ class ExplorerScreen(Screen[None]):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.table.set_filter(event.value)
+        self._update_empty_text()
         self._update_titles()
 
     @on(FilterBar.Done)
     def _filter_done(self, event: FilterBar.Done) -> None:
+        # No focus change here: the bar handed focus back as the key arrived, and by now a
+        # new "/" may have focused the bar again (refocusing the table would send the keys
+        # typed for the filter to the table as commands).
         if event.cleared:
             self.table.set_filter("")
+        self._update_empty_text()
         self._update_titles()
-        self.table.focus()
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
@@ -439,11 +497,37 @@ class ExplorerScreen(Screen[None]):
             )
         return True
 
+    def on_key(self, event: events.Key) -> None:
+        # Under --read-only the mutating bindings are off (not offered, never run); a key
+        # that would have run one still says why nothing happens.
+        if not self.read_only or isinstance(self.app.screen, ModalScreen):
+            return
+        if isinstance(self.focused, Input):
+            return
+        label = self._read_only_keys().get(event.key)
+        if label is not None:
+            event.stop()
+            self.notify(
+                f"{label}: not offered, amitui runs read-only (--read-only). Start it "
+                "without --read-only to change images.",
+                severity="warning",
+                timeout=4,
+            )
+
+    def _read_only_keys(self) -> dict[str, str]:
+        """key -> action label, for the mutating bindings (keymap overrides included)."""
+        keys: dict[str, str] = {}
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and _action_name(binding) in MUTATING:
+                for key in self._keys_of(binding):
+                    keys[key] = binding.description
+        return keys
+
     async def action_quit(self) -> None:
         self.app.exit()
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.help_entries()))
+        self.app.push_screen(HelpScreen(self.help_entries(), config_file=self._config_file))
 
     def action_filter(self) -> None:
         self.query_one(FilterBar).open()
@@ -471,6 +555,10 @@ class ExplorerScreen(Screen[None]):
         self._query_chosen(self.query_shown.toggled_disabled())
 
     def action_focus_table(self) -> None:
+        """Escape: back to the table; in the table, clear an applied filter."""
+        if self.focused is self.table and self.table.filter_text:
+            self.query_one(FilterBar).action_clear()
+            return
         self.table.focus()
 
     def action_sort(self, step: int) -> None:
@@ -500,30 +588,52 @@ class ExplorerScreen(Screen[None]):
 
     # ---- help and palette ----------------------------------------------------------------
 
-    def _keys(self, binding: Binding) -> str:
+    def _keys_of(self, binding: Binding) -> list[str]:
         keys = self._key_overrides.get(binding.id or "", binding.key)
+        return [k.strip() for k in keys.split(",")]
+
+    def _keys(self, binding: Binding) -> str:
         display = self.app.get_key_display
-        return ", ".join(display(Binding(k.strip(), "")) for k in keys.split(","))
+        return ", ".join(display(Binding(k, "")) for k in self._keys_of(binding))
 
     def help_entries(self) -> list[HelpEntry]:
+        """Every key of every screen, grouped so that each heading appears once."""
         sections: list[tuple[str, Sequence[BindingType]]] = [
             ("Explorer", self.BINDINGS),
             ("Image table", ImageTable.BINDINGS),
             ("Regions", RegionList.BINDINGS),
             ("Filter", FilterBar.BINDINGS),
+            ("Dialogs (copy, share, deprecate)", FormDialog.BINDINGS),
+            ("Owner scope", OwnerScopeScreen.BINDINGS),
+            ("Plan review", PlanScreen.BINDINGS),
+            ("Progress", ProgressScreen.BINDINGS),
+            ("Cleanup progress", RunScreen.BINDINGS),
+            ("Guided cleanup", CleanupScreen.BINDINGS),
+            ("Orphaned snapshots", OrphansScreen.BINDINGS),
         ]
-        entries = []
+        extra = {
+            "Explorer": [
+                HelpEntry("Explorer", "tab", "Next pane", "Regions, table, details"),
+                HelpEntry("Explorer", "ctrl+p", "Commands", "Regions, owners, actions"),
+            ],
+            "Regions": [HelpEntry("Regions", "enter", "Only this region", "Show just this one")],
+            "Filter": [HelpEntry("Filter", "enter", "Done", "Back to the table, keep the filter")],
+            "Plan review": [
+                HelpEntry(
+                    "Plan review", "type + enter", "Confirm a destructive plan",
+                    "Type the image id (one image) or the number of images, then Enter",
+                )
+            ],
+        }  # fmt: skip
+        entries: list[HelpEntry] = []
         for section, bindings in sections:
             for item in bindings:
-                if not isinstance(item, Binding):
+                if not isinstance(item, Binding) or not item.description:
                     continue
-                if self.read_only and item.action.split("(", 1)[0] in MUTATING:
+                if self.read_only and _action_name(item) in MUTATING:
                     continue
                 entries.append(HelpEntry(section, self._keys(item), item.description, item.tooltip))
-        entries.append(HelpEntry("Filter", "enter", "Done", "Back to the table, keep the filter"))
-        entries.append(HelpEntry("Regions", "enter", "Only this region", "Show just this one"))
-        entries.append(HelpEntry("Explorer", "tab", "Next pane", "Regions, table, details"))
-        entries.append(HelpEntry("Explorer", "ctrl+p", "Commands", "Regions, owners, actions"))
+            entries.extend(extra.get(section, ()))
         return entries
 
     def palette_entries(self) -> Iterable[PaletteEntry]:
@@ -565,11 +675,21 @@ class ExplorerScreen(Screen[None]):
             for entry in ACTIONS:
                 if entry.flow is not None:
                     yield PaletteEntry(
-                        f"{entry.label}…", entry.tooltip, partial(self.action_flow, entry.flow)
+                        f"{entry.title or entry.label}…",
+                        entry.tooltip,
+                        partial(self.action_flow, entry.flow),
                     )
 
     def set_owner(self, owner: str) -> None:
         self._query_chosen(self.query_shown.with_owner(owner))
+
+
+def _action_name(binding: Binding) -> str:
+    return binding.action.split("(", 1)[0]
+
+
+def _shared(extras: ImageExtras | None) -> bool:
+    return extras is not None and extras.shared
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from typing import Any
 from amitui.actions.cleanup import (
     CleanupPlan,
     execute_cleanup,
+    fresh_images,
     gather_facts,
     left_behind,
     plan_deregister,
@@ -71,6 +72,13 @@ def snapshots(ec2: Any) -> set[str]:
 def registered(ec2: Any) -> set[str]:
     answer = ec2.describe_images(Owners=["self"], IncludeDisabled=True, IncludeDeprecated=True)
     return {i["ImageId"] for i in answer["Images"]}
+
+
+async def plan_lift(aws: AwsSession, region: str, *image_ids: str) -> Plan:
+    inventory = await load(aws, region)
+    images = chosen(inventory, *image_ids)
+    fresh = await fresh_images(aws, region, list(image_ids))
+    return plan_lift_protection(images, {i.key: i for i in fresh.values()}, SANDBOX_ACCOUNT_ID)
 
 
 def runnable(cleanup: CleanupPlan) -> set[tuple[str, str]]:
@@ -290,11 +298,12 @@ async def test_protected_image_is_refused_with_the_way_out(
     assert cleanup.plan.runnable == ()
     assert any("protected from deregistration" in n for n in cleanup.plan.notes)
 
-    lift = plan_lift_protection(cleanup)
+    lift = await plan_lift(aws, region, image)
     assert [(s.operation, s.target) for s in lift.runnable] == [
         ("DisableImageDeregistrationProtection", image)
     ]
-    assert not lift.destructive
+    # Lifting a guard is destructive: the image id is typed to confirm it.
+    assert lift.destructive and lift.confirm_text == image
     assert [r.outcome async for r in execute(aws, lift, journal)] == [StepOutcome.OK]
 
     _, again = await plan(aws, region, image)
@@ -311,7 +320,9 @@ async def test_cooldown_protection_says_when_it_ends(
     _, cleanup = await plan(aws, region, image)
 
     assert "can be deregistered after 20" in excluded_reason(cleanup, image)
-    assert plan_lift_protection(cleanup).runnable == ()
+    lift = await plan_lift(aws, region, image)
+    assert lift.runnable == ()
+    assert "can be deregistered after 20" in lift.excluded[0].reason
 
 
 async def test_image_of_another_account_is_not_deregistered(

@@ -1,0 +1,245 @@
+"""Trust defects a new user hit in the first hour (issue: "Trust"), each pinned here with the
+real App on the sandbox fleet, driven by Pilot."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+from textual import events
+from textual.notifications import Notify
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from amitui.app import AmituiApp
+from amitui.sandbox import SANDBOX_ACCOUNT_ID
+from amitui.sandbox.proxy import FaultProxy
+from amitui.widgets.details import ImageDetails
+from amitui.widgets.filter_bar import FilterBar
+from amitui.widgets.help_screen import HelpScreen
+
+from . import fleet as F
+from .conftest import AppFactory
+from .helpers import settle, table_lines, wait_loaded
+
+SIZE = (160, 45)
+
+
+def typed(app: object, keys: list[tuple[str, str | None]]) -> None:
+    """Queue keys with no pause between them, as a fast typist, a paste or tmux does."""
+    for name, char in keys:
+        app.post_message(events.Key(name, char))  # type: ignore[attr-defined]
+
+
+def chars(text: str) -> list[tuple[str, str | None]]:
+    return [(c, c) for c in text]
+
+
+async def test_keys_typed_for_a_reopened_filter_never_reach_the_table(make: AppFactory) -> None:
+    """``/``, text, Escape, ``/`` again at once, then ``base``: every letter is the filter's;
+    ``s`` must not open the Share dialog, ``b``/``a``/``e`` must not act on the table."""
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        typed(app, [("slash", "/"), *chars("web"), ("escape", None), ("slash", "/")])
+        typed(app, chars("base"))
+        await pilot.pause(0.3)
+        bar = app.query_one(FilterBar)
+        assert not isinstance(app.screen, ModalScreen), f"a key opened {app.screen!r}"
+        assert bar.value == "base"
+        assert app.focused is bar
+        assert app.table.filter_text == "base"
+
+
+def screen_lines(app: AmituiApp) -> list[str]:
+    """What the terminal shows: the compositor's lines as they were drawn (its caches
+    included), as ``App.export_screenshot`` renders them."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text().splitlines()
+
+
+def table_rows_on_screen(app: AmituiApp) -> list[str]:
+    """The image table's row lines as drawn, header first."""
+    region = app.table.scrollable_content_region
+    lines = screen_lines(app)
+    return [
+        lines[y][region.x : region.right].rstrip()
+        for y in range(region.y, region.y + min(region.height, app.table.row_count + 1))
+    ]
+
+
+async def test_every_row_on_screen_uses_the_current_widths_after_a_resize(
+    make: AppFactory,
+) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        for width, height in [(220, 60), (100, 30), (160, 45), (120, 40)]:
+            await pilot.resize_terminal(width, height)
+            await pilot.pause(0.1)
+            await settle(pilot)
+            drawn = table_rows_on_screen(app)
+            fresh = [line.rstrip() for line in table_lines(app)[: len(drawn)]]
+            assert drawn == fresh, f"stale rows at {width}x{height}"
+
+
+def inspected(app: AmituiApp) -> str:
+    """The image id the details pane describes (its first line names it)."""
+    return app.query_one(ImageDetails).text(140)
+
+
+def check_cursor_agrees(app: AmituiApp) -> None:
+    """The highlighted row is the cursor's image, the action's target; once the cursor has
+    rested, the details describe it too."""
+    image = app.table.cursor_image
+    if image is None:
+        return
+    assert app.selected_images() == [image]
+    drawn = table_rows_on_screen(app)
+    position = app.table.cursor_row - round(app.table.scroll_y) + 1
+    if position < len(drawn):
+        assert image.image_id in drawn[position], (image.image_id, drawn[position])
+    if not app.main.inspection_pending:
+        assert image.image_id in inspected(app), (image.image_id, inspected(app)[:200])
+
+
+@pytest.mark.parametrize("row", [0, 1, 2, 4])
+async def test_details_and_highlight_follow_the_cursor_while_regions_stream_in(
+    make: AppFactory, proxy: FaultProxy, row: int
+) -> None:
+    """A region streaming in above the cursor (its copy of web-golden shares the creation
+    date of the row under the cursor) must leave the highlighted row, the details and the
+    image an action applies to all the same image."""
+    proxy.set_latency(F.COPY_REGION, 600)
+    app = make(proxy.url)
+    app.main.inspect_delay = 0.05
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            while not {F.HOME, F.OTHER_REGION} <= set(app.inventory.regions):
+                await pilot.pause(0.02)
+            await pilot.pause(0.15)
+            app.table.move_cursor(row - app.table.cursor_row)
+            # Checked at every turn while the late region streams in, then once settled.
+            while app.region_pane.busy or app.main.inspection_pending:
+                await pilot.pause(0.01)  # (the cursor's own CursorChanged handled first)
+                check_cursor_agrees(app)
+            await wait_loaded(pilot)
+            check_cursor_agrees(app)
+    finally:
+        proxy.set_latency(F.COPY_REGION, 0)
+
+
+async def test_the_header_says_which_account_profile_and_endpoint(
+    make: AppFactory, fleet: F.Fleet
+) -> None:
+    """A sandbox must never be mistaken for production: the header names the endpoint."""
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.pause(0.2)
+        header = str(app.query_one("#scope-bar", Static).content)
+        assert f"account {SANDBOX_ACCOUNT_ID}" in header
+        assert "profile default" in header
+        assert f"endpoint {fleet.endpoint_url} (not AWS)" in header
+
+
+async def test_read_only_mutating_keys_say_why(make: AppFactory) -> None:
+    messages: list[object] = []
+    app = make(read_only=True)
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        await wait_loaded(pilot)
+        for key in "csdxP":
+            await pilot.press(key)
+            await pilot.pause()
+            assert not isinstance(app.screen, ModalScreen)
+        said = [m.notification.message for m in messages if isinstance(m, Notify)]
+        assert len([s for s in said if "read-only" in s]) == 5, said
+        assert any(s.startswith("Copy: not offered") for s in said)
+
+
+def test_readonly_is_accepted_as_k9s_spells_it() -> None:
+    from amitui.cli import build_parser, launch_options
+
+    parser = build_parser()
+    assert launch_options(parser.parse_args(["--readonly"]), parser).read_only
+
+
+async def test_escape_in_the_table_clears_the_filter_and_no_match_names_it(
+    make: AppFactory,
+) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        total = app.table.row_count
+        await pilot.press("slash", *"nothing-like-this", "enter")
+        assert app.focused is app.table and app.table.row_count == 0
+        empty = app.table.render_line(1).text
+        assert "'nothing-like-this'" in empty and f"hides all {total} images" in empty
+        await pilot.press("escape")
+        assert app.table.filter_text == "" and app.table.row_count == total
+        assert app.focused is app.table
+
+
+async def test_hiding_deprecated_images_changes_my_images_view(
+    make: AppFactory, fleet: F.Fleet
+) -> None:
+    """EC2 lists an owner's deprecated images whatever ``IncludeDeprecated`` says ("If you are
+    the AMI owner, all deprecated AMIs appear in the response regardless of what you specify
+    for this parameter", DescribeImages, IncludeDeprecated): D must still hide them."""
+    region = "us-west-1"
+    ec2 = F._client(fleet.endpoint_url, region)
+    volume = ec2.create_volume(Size=1, AvailabilityZone=f"{region}a")["VolumeId"]
+    snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    mapping = [{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot}}]
+    kept = ec2.register_image(Name="current", RootDeviceName="/dev/xvda",
+                              BlockDeviceMappings=mapping)["ImageId"]  # fmt: skip
+    old = ec2.register_image(Name="retired", RootDeviceName="/dev/xvda",
+                             BlockDeviceMappings=mapping)["ImageId"]  # fmt: skip
+    F._post(
+        f"{fleet.endpoint_url}/_amitui/images/{region}/{old}",
+        {"DeprecationTime": "2026-01-01T00:00:00.000Z"},
+    )
+    app = make(regions=(region,))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        assert {r.image.image_id for r in app.table.visible_rows} == {kept, old}
+        await pilot.press("D")
+        await wait_loaded(pilot)
+        assert {r.image.image_id for r in app.table.visible_rows} == {kept}
+        assert "without deprecated" in str(app.query_one("#scope-bar", Static).content)
+        await pilot.press("D")
+        await wait_loaded(pilot)
+        assert {r.image.image_id for r in app.table.visible_rows} == {kept, old}
+
+
+async def test_help_lists_every_screens_keys_each_heading_once(make: AppFactory) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        entries = app.help_entries()
+        sections = [e.section for e in entries]
+        headings = list(dict.fromkeys(sections))
+        # grouped: a heading's entries are together, so it is drawn once
+        assert sections == [h for h in headings for _ in range(sections.count(h))]
+        for screen in ("Plan review", "Guided cleanup", "Orphaned snapshots", "Progress"):
+            assert screen in headings, screen
+        keys = {(e.section, e.keys) for e in entries}
+        assert ("Plan review", "ctrl+d") in keys or ("Plan review", "^d") in keys
+        footer = str(app.screen.query_one("#help-footer", Static).content)
+        assert "no-config.toml" in footer  # the config file, named
+
+
+async def test_the_palette_leads_with_amituis_entries(make: AppFactory) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        entries = [e.text for e in app.palette_entries()]
+        assert entries[0] == "Show all regions"
+        assert "Screenshot" not in entries
+        assert "Quit" in entries  # Textual's own commands follow amitui's
+        assert entries.index("Quit") > entries.index("Refresh")
