@@ -113,6 +113,7 @@ class AwsSession:
     ) -> None:
         self.profile = profile
         self.endpoint_url = endpoint_url
+        self._account_id: str | None = None
         self.read_only = read_only
         self._credentials = credentials
         self._default_region = default_region
@@ -244,5 +245,8 @@ class AwsSession:
         return str(aliases[0]) if aliases else None
 
     async def account_id(self) -> str:
-        response = await self.call(self.default_region, "GetCallerIdentity", service="sts")
-        return str(response["Account"])
+        """The caller's account (STS GetCallerIdentity), asked once per session."""
+        if self._account_id is None:
+            response = await self.call(self.default_region, "GetCallerIdentity", service="sts")
+            self._account_id = str(response["Account"])
+        return self._account_id

@@ -1,16 +1,21 @@
 """Opening an :class:`~amitui.aws.AwsSession` for the CLI and the TUI alike.
 
-``--demo`` starts the embedded sandbox with the demo fleet and points the session at it;
-otherwise the standard AWS chain (profile, SSO, env, ``AWS_ENDPOINT_URL``) decides.
+``--demo`` starts the embedded sandbox with the demo fleet and points the session at it (the
+shared-services account); for the demo's own process only, it also writes an AWS config with
+one profile per demo account (:func:`demo_aws_config`), so multi-account use runs as it would
+against AWS. Otherwise the standard AWS chain (profile, SSO, env, ``AWS_ENDPOINT_URL``) decides.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from amitui.aws import AwsSession, Credentials
@@ -94,6 +99,60 @@ def sandbox_session(endpoint_url: str, *, read_only: bool = False, **options: An
     )
 
 
+#: The variables :func:`demo_aws_config` sets, by the file each names.
+AWS_CONFIG_VARIABLES = {"config": "AWS_CONFIG_FILE", "credentials": "AWS_SHARED_CREDENTIALS_FILE"}
+
+
+def write_demo_aws_config(endpoint_url: str, directory: Path) -> dict[str, Path]:
+    """Write an AWS ``config`` and ``credentials`` pair into ``directory``: one profile per demo
+    account, named as the account. The shared-services profile holds the sandbox's keys; each
+    member's profile assumes its organization role from it (``role_arn`` + ``source_profile``),
+    as a multi-account setup on AWS does. Every profile points at the sandbox (``endpoint_url``).
+    Returns the two paths by file name."""
+    from amitui.sandbox.demo import DEMO_ACCOUNTS, SHARED_SERVICES, role_arn
+
+    source = SHARED_SERVICES.name
+    credentials = (
+        f"[{source}]\n"
+        f"aws_access_key_id = {SANDBOX_CREDENTIALS['AWS_ACCESS_KEY_ID']}\n"
+        f"aws_secret_access_key = {SANDBOX_CREDENTIALS['AWS_SECRET_ACCESS_KEY']}\n"
+        f"aws_session_token = {SANDBOX_CREDENTIALS['AWS_SESSION_TOKEN']}\n"
+    )
+    config = ""
+    for account in DEMO_ACCOUNTS:
+        config += f"[profile {account.name}]\nregion = {DEMO_DEFAULT_REGION}\n"
+        config += f"endpoint_url = {endpoint_url}\n"
+        if account is not SHARED_SERVICES:
+            config += f"role_arn = {role_arn(account)}\nsource_profile = {source}\n"
+        config += "\n"
+    paths = {"config": directory / "config", "credentials": directory / "credentials"}
+    paths["config"].write_text(config)
+    paths["credentials"].write_text(credentials)
+    paths["credentials"].chmod(0o600)
+    return paths
+
+
+@contextmanager
+def demo_aws_config(endpoint_url: str) -> Iterator[dict[str, Path]]:
+    """For as long as it lasts, this process's ``AWS_CONFIG_FILE`` and
+    ``AWS_SHARED_CREDENTIALS_FILE`` name the demo's profiles (see
+    :func:`write_demo_aws_config`), written to a temporary directory; afterwards both variables
+    are as they were and the files are gone. The user's own AWS files are never touched."""
+    saved = {name: os.environ.get(name) for name in AWS_CONFIG_VARIABLES.values()}
+    with tempfile.TemporaryDirectory(prefix="amitui-demo-aws-") as directory:
+        paths = write_demo_aws_config(endpoint_url, Path(directory))
+        try:
+            for kind, name in AWS_CONFIG_VARIABLES.items():
+                os.environ[name] = str(paths[kind])
+            yield paths
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
 @asynccontextmanager
 async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
     """The session for ``options``; for ``--demo`` the sandbox lives as long as it does."""
@@ -112,7 +171,8 @@ async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
         asyncio.to_thread(sandbox.start),
     )
     try:
-        async with sandbox_session(sandbox.endpoint_url, read_only=options.read_only) as aws:
-            yield aws
+        with demo_aws_config(sandbox.endpoint_url):
+            async with sandbox_session(sandbox.endpoint_url, read_only=options.read_only) as aws:
+                yield aws
     finally:
         await asyncio.to_thread(sandbox.stop)

@@ -56,6 +56,10 @@ async def load_images(
     images: list[Image] = []
     async for page in aws.paginate(region, "DescribeImages", **describe_images_params(query)):
         images.extend(Image.from_aws(region, r, account) for r in page.get("Images", []))
+    if query.others_only:
+        # ExecutableUsers=self also answers the caller's own public images.
+        mine = await aws.account_id()
+        images = [image for image in images if image.owner_id != mine]
     return images
 
 

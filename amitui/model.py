@@ -295,6 +295,11 @@ class ImageQuery:
         return text + (f" (without {' and '.join(hidden)})" if hidden else "")
 
     @property
+    def others_only(self) -> bool:
+        """Only images other accounts shared with the caller ("Shared with me")."""
+        return SHARED_WITH_ME in self.owners and "self" not in self.owners
+
+    @property
     def shows_everything(self) -> bool:
         return self.include_deprecated and self.include_disabled
 

@@ -37,10 +37,15 @@ CREDENTIALS = {
 class Account:
     """A seeded sandbox read through boto3. Nothing here writes, so reads are cached."""
 
-    def __init__(self, endpoint_url: str, start_seconds: float) -> None:
+    def __init__(
+        self, endpoint_url: str, start_seconds: float, member: demo.DemoAccount | None = None
+    ) -> None:
         self.endpoint_url = endpoint_url
         self.start_seconds = start_seconds
-        self.session = boto3.Session(**CREDENTIALS)
+        # A member account is reached as on AWS: AssumeRole into its organization role.
+        self.session = (
+            demo._boto3_session(endpoint_url, member) if member else boto3.Session(**CREDENTIALS)
+        )
         self._clients: dict[str, Any] = {}
         self._images: dict[str, list[dict[str, Any]]] = {}
         self._snapshots: dict[str, list[dict[str, Any]]] = {}
@@ -248,6 +253,54 @@ def test_deprecated_images(images: dict[str, list[dict[str, Any]]]) -> None:
     # Until the sandbox answers EnableImageDeprecation the date is kept in a tag.
     deprecation = old.get("DeprecationTime") or tags(old).get(demo.DEPRECATION_TAG)
     assert deprecation is not None and deprecation < demo._ec2_time(demo.REFERENCE_DATE)
+
+
+def test_an_organization_of_three_accounts(account: Account) -> None:
+    """Organizations API reference, DescribeOrganization / ListAccounts: the demo account
+    manages an organization with the staging and prod members, each in its OU."""
+    org = account.session.client(
+        "organizations", region_name="us-east-1", endpoint_url=account.endpoint_url
+    )
+    assert org.describe_organization()["Organization"]["Arn"] == demo.ORGANIZATION_ARN
+    listed = {a["Id"]: a["Name"] for a in org.list_accounts()["Accounts"]}
+    assert {a.account_id for a in demo.DEMO_ACCOUNTS} == set(listed)
+    for member in demo.MEMBER_ACCOUNTS:
+        assert listed[member.account_id] == member.name
+        [parent] = org.list_parents(ChildId=member.account_id)["Parents"]
+        assert demo.ou_arn(member.ou or "").endswith(parent["Id"])
+
+
+@pytest.mark.parametrize("member", demo.MEMBER_ACCOUNTS, ids=lambda m: m.name)
+def test_member_accounts_run_shared_golden_images_and_own_some(
+    account: Account, member: demo.DemoAccount
+) -> None:
+    """Each member: its own images, instances and launch templates, several of them from the
+    shared-services account's golden images shared with its OU or the organization
+    (DescribeImages ExecutableUsers=self, Owners=<shared-services>)."""
+    fleet = demo.build_fleet().of(member.account_id)
+    seen = Account(account.endpoint_url, 0.0, member)
+    ec2 = seen.ec2("us-east-1")
+    assert ec2.meta.region_name == "us-east-1"
+    sts = seen.session.client("sts", region_name="us-east-1", endpoint_url=account.endpoint_url)
+    assert sts.get_caller_identity()["Account"] == member.account_id
+    own = {i["Name"] for i in seen.images("us-east-1")}
+    assert own == {i.name for i in fleet.images} and own
+    shared = {
+        i["ImageId"]: i
+        for i in ec2.describe_images(ExecutableUsers=["self"], Owners=[demo.DEMO_ACCOUNT_ID])[
+            "Images"
+        ]
+    }
+    instances = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
+    assert len(instances) == sum(i.count for i in fleet.instances)
+    from_golden = [i for i in instances if i["ImageId"] in shared]
+    assert {shared[i["ImageId"]]["Name"] for i in from_golden} >= {
+        i.image.split("/", 1)[1] for i in fleet.instances if i.image.startswith("us-east-1/")
+    }
+    templates = ec2.describe_launch_templates()["LaunchTemplates"]
+    assert {t["LaunchTemplateName"] for t in templates} == {t.name for t in fleet.launch_templates}
+    # Nothing of the member leaks into the shared-services account.
+    assert not own & {i["Name"] for i in account.images("us-east-1")}
 
 
 def test_windows_and_arm64(images: dict[str, list[dict[str, Any]]]) -> None:
@@ -465,6 +518,13 @@ def test_in_process_seeding_matches_seeding_through_the_api(
     # Both sandboxes answer at once: they are separate processes.
     with ThreadPoolExecutor(max_workers=2) as pool:
         fast, api = pool.map(lambda a: AccountView(a).describe(), (account, reference))
+        for member in demo.MEMBER_ACCOUNTS:
+            fast_member, api_member = pool.map(
+                lambda a, m=member: AccountView(Account(a.endpoint_url, 0.0, m)).describe(),
+                (account, reference),
+            )
+            assert fast_member == api_member, member.name
+            assert any(fast_member.values()), member.name
     assert fast.keys() == api.keys()
     for key in fast:
         assert fast[key] == api[key], key
@@ -482,3 +542,78 @@ def test_in_process_seeding_matches_seeding_through_the_api(
     assert len(shared) == expected.shared + expected.public - sum(
         1 for i in demo.build_fleet().images if i.public and i.shared_with
     )
+
+
+# --------------------------------------------------------------------------- AWS profiles
+
+
+def test_each_demo_profile_resolves_to_its_account(account: Account, tmp_path: Path) -> None:
+    """``amitui --demo`` writes one AWS profile per demo account: members by ``role_arn`` +
+    ``source_profile`` (AWS CLI User Guide, "Use an IAM role in the AWS CLI": "role_arn -
+    Specifies the ARN of an IAM role that you want to use"; "source_profile - Specifies a named
+    profile with long-term credentials that the AWS CLI can use to assume a role"). Through
+    botocore, STS GetCallerIdentity on each profile answers that profile's account ("Account:
+    The Amazon Web Services account ID number of the account that owns or contains the calling
+    entity")."""
+    import botocore.session
+
+    from amitui.backend import AWS_CONFIG_VARIABLES, demo_aws_config
+
+    before = {name: os.environ.get(name) for name in AWS_CONFIG_VARIABLES.values()}
+    with demo_aws_config(account.endpoint_url) as paths:
+        assert os.environ["AWS_CONFIG_FILE"] == str(paths["config"])
+        assert os.environ["AWS_SHARED_CREDENTIALS_FILE"] == str(paths["credentials"])
+        assert "role_arn = arn:aws:iam::333344445555:role/OrganizationAccountAccessRole" in (
+            paths["config"].read_text()
+        )
+        resolved = {
+            profile.name: botocore.session.Session(profile=profile.name)
+            .create_client("sts")
+            .get_caller_identity()["Account"]
+            for profile in demo.DEMO_ACCOUNTS
+        }
+    assert resolved == {a.name: a.account_id for a in demo.DEMO_ACCOUNTS}
+    # Only for as long as the demo runs: afterwards the variables are as they were, the
+    # files gone.
+    assert {name: os.environ.get(name) for name in AWS_CONFIG_VARIABLES.values()} == before
+    assert not paths["config"].exists()
+
+
+def test_open_session_for_the_demo_sets_the_profiles_for_its_own_lifetime() -> None:
+    """The demo session itself stays the shared-services account's (the single-account view
+    the app shows); while it is open the process's AWS config names the demo profiles."""
+    import asyncio
+
+    from amitui.backend import LaunchOptions, open_session
+
+    outside = os.environ.get("AWS_CONFIG_FILE")
+
+    async def run() -> tuple[str, str]:
+        async with open_session(LaunchOptions(demo=True)) as aws:
+            config = await asyncio.to_thread(Path(os.environ["AWS_CONFIG_FILE"]).read_text)
+            assert aws is not None
+            return config, os.environ["AWS_CONFIG_FILE"]
+
+    config, path = asyncio.run(run())
+    assert path != outside and not Path(path).exists()
+    assert "[profile shared-services]" in config and "[profile prod]" in config
+    assert os.environ.get("AWS_CONFIG_FILE") == outside
+
+
+def test_customer_keys_exist_in_kms_in_their_regions(account: Account, reference: Account) -> None:
+    """KMS API reference, DescribeKey ``KeyManager``: "The manager of the KMS key. KMS keys in
+    your Amazon Web Services account are either customer managed or Amazon Web Services
+    managed"; ``CUSTOMER`` for a key made by CreateKey. Every customer key the demo encrypts
+    with is a real key of the shared-services account in its Region, under its alias (both
+    seeders)."""
+    keys = demo.customer_keys(demo.build_fleet())
+    assert keys, "the demo encrypts something with a customer key"
+    for seeded in (account, reference):
+        for region, key_id in keys:
+            kms = seeded.session.client("kms", region_name=region, endpoint_url=seeded.endpoint_url)
+            described = kms.describe_key(KeyId=demo.customer_key(region))["KeyMetadata"]
+            assert described["KeyId"] == key_id
+            assert described["Arn"] == demo.customer_key(region)
+            assert described["KeyManager"] == "CUSTOMER"
+            aliases = kms.list_aliases(KeyId=key_id)["Aliases"]
+            assert [a["AliasName"] for a in aliases] == [demo.CUSTOMER_KEY_ALIAS]

@@ -54,9 +54,12 @@ def summary(plan: Plan) -> Text:
     if counts:
         text.append(", ".join(f"{n} x {op}" for op, n in sorted(counts.items())))
     else:
-        text.append("Nothing to do.", style="bold yellow")
+        text.append("Nothing to do", style="bold yellow")
     if plan.excluded:
-        text.append(f"; {len(plan.excluded)} left out", style="yellow")
+        separator = "; " if counts else ": "
+        text.append(f"{separator}{len(plan.excluded)} left out", style="yellow")
+    elif not counts:
+        text.append(".", style="bold yellow")
     return text
 
 
@@ -120,7 +123,7 @@ class PlanScreen(ModalScreen[bool]):
                         yield Static(step_line(step), classes="excluded")
                 if plan.notes:
                     yield Static("Read before running", classes="section")
-                    for note in plan.notes:
+                    for note in dict.fromkeys(plan.notes):  # each note once
                         yield Static(Text("⚠ " + inert(note)), classes="note")
             yield Static("", id="plan-error")
             if plan.runnable and plan.destructive:

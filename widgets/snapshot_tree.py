@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
 
 from amitui.model import BlockDevice, Image, ImageKey, Inventory, OrphanedSnapshot, Snapshot
 from amitui.text import inert
@@ -74,6 +76,20 @@ class SnapshotTree(Tree[ImageKey | None]):
         super().__init__(Text("No image selected", style="dim italic"), id=id)
         self.show_root = True
         self.guide_depth = 3
+
+    def render_label(
+        self, node: TreeNode[ImageKey | None], base_style: Style, style: Style
+    ) -> Text:
+        """A label too wide for the pane (a KMS key ARN, say) ends with an ellipsis rather
+        than being cut off mid-word at the edge."""
+        label = super().render_label(node, base_style, style)
+        depth, parent = 0, node.parent
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth - 1
+        if room > 1 and label.cell_len > room:
+            label.truncate(room, overflow="ellipsis")
+        return label
 
     def show(self, image: Image | None, inventory: Inventory) -> None:
         self.clear()

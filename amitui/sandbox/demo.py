@@ -1,4 +1,10 @@
-"""The demo fleet behind ``amitui --demo``: a lived-in account, built through the EC2 API.
+"""The demo fleet behind ``amitui --demo``: a lived-in organization, built through the AWS API.
+
+Three accounts (:data:`DEMO_ACCOUNTS`): the shared-services account, which is also the
+organization's management account and the one ``amitui --demo`` opens, holds the long-lived
+fleet below and shares its golden images with the organization or an OU; the staging and prod
+member accounts launch instances and launch templates from them and own a few images of their
+own. :data:`expected_counts` and :data:`PINNED_IMAGES` describe the shared-services account.
 
 Two halves:
 
@@ -46,8 +52,62 @@ DEMO_REGIONS: tuple[str, ...] = (
     "ap-northeast-1",
     "sa-east-1",
 )
-#: Accounts some images are shared with (a staging account, a partner, the security team).
+#: Accounts some images are shared with by id: staging and prod (members of the demo
+#: organization) and the security team's account, outside it.
 SHARED_ACCOUNTS: tuple[str, ...] = ("210987654321", "333344445555", "444455556666")
+
+
+# --------------------------------------------------------------------------- organization
+#
+# The demo account is the management account of an organization and its shared-services
+# account: it builds the golden images and shares them with the organization or an OU. The
+# staging and prod member accounts launch instances and launch templates from them and own a
+# few images of their own. Members are reached as on AWS, by STS AssumeRole into
+# ``arn:aws:iam::<member>:role/OrganizationAccountAccessRole``. Every id is pinned (the
+# sandbox's ``/_amitui/next-ids``), so screenshots do not drift.
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    name: str  # also the AWS config profile ``amitui --demo`` writes for it
+    account_id: str
+    ou: str | None  # the OU it sits in (None: the root)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOrganizationalUnit:
+    name: str
+    ou_id: str
+    parent: str | None  # None: the root
+
+
+ORGANIZATION_ID = "o-amituidemo1"
+ROOT_ID = "r-d3m0"
+ORGANIZATION_ROLE = "OrganizationAccountAccessRole"
+SHARED_SERVICES = DemoAccount("shared-services", DEMO_ACCOUNT_ID, None)
+STAGING = DemoAccount("staging", SHARED_ACCOUNTS[0], "Staging")
+PROD = DemoAccount("prod", SHARED_ACCOUNTS[1], "Prod")
+#: Every demo account, the one ``amitui --demo`` opens first.
+DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (SHARED_SERVICES, STAGING, PROD)
+MEMBER_ACCOUNTS: tuple[DemoAccount, ...] = DEMO_ACCOUNTS[1:]
+#: Root ── Workloads ─┬─ Prod (prod)
+#:                    └─ Staging (staging)
+ORGANIZATIONAL_UNITS: tuple[DemoOrganizationalUnit, ...] = (
+    DemoOrganizationalUnit("Workloads", "ou-d3m0-workloads", None),
+    DemoOrganizationalUnit("Prod", "ou-d3m0-produnit1", "Workloads"),
+    DemoOrganizationalUnit("Staging", "ou-d3m0-stagunit1", "Workloads"),
+)
+ORGANIZATION_ARN = f"arn:aws:organizations::{DEMO_ACCOUNT_ID}:organization/{ORGANIZATION_ID}"
+
+
+def ou_arn(name: str) -> str:
+    [unit] = [u for u in ORGANIZATIONAL_UNITS if u.name == name]
+    return f"arn:aws:organizations::{DEMO_ACCOUNT_ID}:ou/{ORGANIZATION_ID}/{unit.ou_id}"
+
+
+def role_arn(account: DemoAccount) -> str:
+    return f"arn:aws:iam::{account.account_id}:role/{ORGANIZATION_ROLE}"
+
 
 _KEY_NAMESPACE = uuid.UUID("6f1c2a9e-3b7d-4c55-9a51-2f0d8e7b9c10")
 
@@ -63,9 +123,20 @@ def aws_managed_key(region: str) -> str:
     return kms_key_arn(region, "aws/ebs")
 
 
+CUSTOMER_KEY_ALIAS = "alias/data-platform"
+
+
 def customer_key(region: str) -> str:
     """The data team's customer-managed key in ``region``."""
-    return kms_key_arn(region, "data-platform")
+    return kms_key_arn(region, CUSTOMER_KEY_ALIAS.removeprefix("alias/"))
+
+
+def customer_keys(fleet: Fleet) -> list[tuple[str, str]]:
+    """(region, key id) of each customer key the fleet encrypts with: the seeders create
+    them in the sandbox's KMS (with their alias), so they are real keys, not just ARNs."""
+    used = {i.kms_key_id for i in fleet.images} | {s.kms_key_id for s in fleet.snapshots}
+    regions = sorted({r for r in _regions(fleet) if customer_key(r) in used})
+    return [(r, customer_key(r).rsplit("/", 1)[1]) for r in regions]
 
 
 # --------------------------------------------------------------------------- description
@@ -102,7 +173,10 @@ class DemoImage:
     disabled: bool = False
     public: bool = False
     shared_with: tuple[str, ...] = ()
+    #: LaunchPermission OrganizationArn / OrganizationalUnitArn: "organization" or an OU name.
+    org_shared: tuple[str, ...] = ()
     last_launched: datetime | None = None
+    account: str = DEMO_ACCOUNT_ID
     protected: bool = False  # deregistration protection
 
     @property
@@ -126,15 +200,17 @@ class DemoSnapshot:
     started: datetime
     tags: tuple[tuple[str, str], ...] = ()
     kms_key_id: str | None = None
+    account: str = DEMO_ACCOUNT_ID
 
 
 @dataclass(frozen=True, slots=True)
 class DemoInstance:
     region: str
-    image: str  # image key
+    image: str  # image key (an image of this account, or one shared with it)
     name: str
     instance_type: str
     count: int = 1
+    account: str = DEMO_ACCOUNT_ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +219,7 @@ class DemoLaunchTemplate:
     name: str
     image: str  # image key
     instance_type: str
+    account: str = DEMO_ACCOUNT_ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +234,15 @@ class Fleet:
         if not self._by_key:
             self._by_key.update((i.key, i) for i in self.images)
         return self._by_key[key]
+
+    def of(self, account: str) -> Fleet:
+        """What ``account`` owns and runs."""
+        return Fleet(
+            images=tuple(i for i in self.images if i.account == account),
+            snapshots=tuple(s for s in self.snapshots if s.account == account),
+            instances=tuple(i for i in self.instances if i.account == account),
+            launch_templates=tuple(t for t in self.launch_templates if t.account == account),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +270,8 @@ class FleetCounts:
 
 
 def counts(fleet: Fleet) -> FleetCounts:
+    """The facts of the shared-services account (the one ``amitui --demo`` opens)."""
+    fleet = fleet.of(DEMO_ACCOUNT_ID)
     images = fleet.images
     per_region: dict[str, int] = defaultdict(int)
     for image in images:
@@ -205,7 +293,7 @@ def counts(fleet: Fleet) -> FleetCounts:
         deprecated=sum(1 for i in images if i.deprecate_at and i.deprecate_at <= REFERENCE_DATE),
         disabled=sum(1 for i in images if i.disabled),
         public=sum(1 for i in images if i.public),
-        shared=sum(1 for i in images if i.shared_with),
+        shared=sum(1 for i in images if i.shared_with or i.org_shared),
         protected=sum(1 for i in images if i.protected),
         images_sharing_a_snapshot=sum(
             1 for i in images if any(d.snapshot and snapshot_users[d.snapshot] > 1 for d in i.disks)
@@ -266,6 +354,7 @@ class _Builder:
         self._legacy_db_shared_snapshot()
         self._debug_images()
         self._loose_snapshots()
+        self._members()
         return Fleet(
             images=tuple(self.images),
             snapshots=tuple(self.snapshots),
@@ -355,6 +444,7 @@ class _Builder:
                         # Eight weeks of support, then the pipeline deprecates the build.
                         deprecate_at=created + timedelta(weeks=8),
                         shared_with=(SHARED_ACCOUNTS[0],) if week <= 2 else (),
+                        org_shared=("Workloads",) if week <= 4 else (),
                         protected=week == 1,
                         last_launched=(
                             REFERENCE_DATE - timedelta(hours=self.rng.randrange(1, 30))
@@ -583,6 +673,7 @@ class _Builder:
                         ),
                         boot_mode="uefi-preferred",
                         shared_with=SHARED_ACCOUNTS[:2] if n <= 3 else (),
+                        org_shared=("organization",) if n <= 3 else (),
                         last_launched=created + timedelta(days=self.rng.randrange(1, 9)),
                     )
                 )
@@ -716,6 +807,62 @@ class _Builder:
                 )
             )
 
+    def _members(self) -> None:
+        """Staging and prod: instances and templates from the shared golden images, plus a
+        few images of their own (an app image each, built on the shared base)."""
+        golden = f"{HOME_REGION}/web-golden-{_weekday_on_or_before(REFERENCE_DATE, 1):%Y.%m.%d}"
+        base = f"{HOME_REGION}/" + next(
+            i.name for i in reversed(self.images) if i.family == "base-al2023" and not i.copy_of
+        )
+        in_use = f"{HOME_REGION}/{IN_USE_IMAGE}"
+        for account, team, fleet_image, count in (
+            (STAGING, "checkout", golden, 2),
+            (PROD, "payments", in_use, 4),
+        ):
+            region = HOME_REGION
+            own: list[DemoImage] = []
+            for n in range(3, 0, -1):
+                day = REFERENCE_DATE - timedelta(days=14 * n + self.rng.randrange(0, 5))
+                name = f"{team}-api-{day:%Y.%m.%d}"
+                created = self.at(day, 11)
+                own.append(
+                    self.add(
+                        DemoImage(
+                            key=f"{account.name}:{region}/{name}",
+                            region=region,
+                            name=name,
+                            description=f"{team} API on the shared AL2023 base ({account.name})",
+                            created=created,
+                            disks=(DemoDisk("/dev/xvda", 12), DemoDisk("/dev/sdf", 20)),
+                            tags=(
+                                ("Name", name),
+                                ("Team", team),
+                                ("Env", account.name),
+                                ("Family", f"{team}-api"),
+                                ("BuiltBy", "codebuild"),
+                            ),
+                            deprecate_at=created + timedelta(days=30),
+                            last_launched=created + timedelta(days=1),
+                            account=account.account_id,
+                        )
+                    )
+                )
+            latest = own[-1]
+            self.instances += [
+                DemoInstance(region, fleet_image, f"web-{account.name}", "m7i.large", count,
+                             account.account_id),
+                DemoInstance(region, base, f"bastion-{account.name}", "t3.small", 1,
+                             account.account_id),
+                DemoInstance(region, latest.key, f"{team}-api", "c7i.large", 2,
+                             account.account_id),
+            ]  # fmt: skip
+            self.templates += [
+                DemoLaunchTemplate(region, f"web-{account.name}-asg", fleet_image, "m7i.large",
+                                   account.account_id),
+                DemoLaunchTemplate(region, f"{team}-api", latest.key, "c7i.large",
+                                   account.account_id),
+            ]  # fmt: skip
+
     def _loose_snapshots(self) -> None:
         """Snapshots of deregistered images (orphaned) and plain volume backups."""
         for index, region in enumerate(DEMO_REGIONS):
@@ -785,14 +932,19 @@ def seed(endpoint_url: str, fleet: Fleet | None = None) -> SeedReport:
     request_log = logging.getLogger("werkzeug")
     level = request_log.level
     request_log.setLevel(logging.WARNING)
+    fleet = fleet or build_fleet()
+    report = SeedReport()
     try:
-        seeder = _Seeder(endpoint_url, fleet or build_fleet())
-        seeder.run()
+        members = _members_in(fleet)
+        if members:
+            _Organization(endpoint_url, report).create()
+        for account in (SHARED_SERVICES, *members):
+            _Seeder(endpoint_url, fleet.of(account.account_id), report, account).run()
     finally:
         request_log.setLevel(level)
-    seeder.report.seconds = time.monotonic() - started
-    last_report = seeder.report
-    return seeder.report
+    report.seconds = time.monotonic() - started
+    last_report = report
+    return report
 
 
 def seed_in_process(fleet: Fleet | None = None) -> SeedReport:
@@ -803,18 +955,68 @@ def seed_in_process(fleet: Fleet | None = None) -> SeedReport:
     """
     global last_report
     started = time.monotonic()
-    seeder = _InProcessSeeder(fleet or build_fleet())
-    seeder.run()
-    seeder.report.seconds = time.monotonic() - started
-    last_report = seeder.report
-    return seeder.report
+    fleet = fleet or build_fleet()
+    report = SeedReport()
+    members = _members_in(fleet)
+    if members:
+        _create_organization_in_process(report)
+    images: dict[str, Any] = {}  # image key -> moto Ami, across accounts
+    for account in (SHARED_SERVICES, *members):
+        _InProcessSeeder(fleet.of(account.account_id), report, account.account_id, images).run()
+    report.image_ids = {key: ami.id for key, ami in images.items()}
+    report.seconds = time.monotonic() - started
+    last_report = report
+    return report
 
 
 # -- requests both seeders make (by EC2 API parameter name)
 
 
+def _members_in(fleet: Fleet) -> tuple[DemoAccount, ...]:
+    used = {i.account for i in fleet.images} | {i.account for i in fleet.instances}
+    return tuple(a for a in MEMBER_ACCOUNTS if a.account_id in used)
+
+
+def _pinned_ids() -> dict[str, Any]:
+    """The ids the organization's CreateOrganization/CreateOrganizationalUnit/CreateAccount
+    calls are to take, in the order :func:`_organization_calls` makes them."""
+    return {
+        "OrganizationId": ORGANIZATION_ID,
+        "RootId": ROOT_ID,
+        "OrganizationalUnitIds": [u.ou_id for u in ORGANIZATIONAL_UNITS],
+        "AccountIds": [a.account_id for a in MEMBER_ACCOUNTS],
+    }
+
+
+def _organization_calls() -> list[tuple[str, dict[str, Any]]]:
+    """Organizations operations (by API name and parameters) that build the demo tree."""
+    units = {u.name: u.ou_id for u in ORGANIZATIONAL_UNITS}
+    calls: list[tuple[str, dict[str, Any]]] = [("CreateOrganization", {"FeatureSet": "ALL"})]
+    calls += [
+        ("CreateOrganizationalUnit", {"ParentId": units[u.parent] if u.parent else ROOT_ID,
+                                      "Name": u.name})
+        for u in ORGANIZATIONAL_UNITS
+    ]  # fmt: skip
+    for account in MEMBER_ACCOUNTS:
+        calls.append(
+            ("CreateAccount", {"AccountName": account.name,
+                               "Email": f"aws+{account.name}@example.com"})
+        )  # fmt: skip
+        if account.ou:
+            calls.append(
+                ("MoveAccount", {"AccountId": account.account_id, "SourceParentId": ROOT_ID,
+                                 "DestinationParentId": units[account.ou]})
+            )  # fmt: skip
+    return calls
+
+
 def _regions(fleet: Fleet) -> list[str]:
-    return sorted({i.region for i in fleet.images} | {s.region for s in fleet.snapshots})
+    return sorted(
+        {i.region for i in fleet.images}
+        | {s.region for s in fleet.snapshots}
+        | {i.region for i in fleet.instances}
+        | {t.region for t in fleet.launch_templates}
+    )
 
 
 def _disk_snapshot_tags(image: DemoImage, disk: DemoDisk) -> tuple[tuple[str, str], ...]:
@@ -869,6 +1071,11 @@ def _image_tags(image: DemoImage, deprecation_api: bool) -> list[tuple[str, str]
 
 def _launch_permissions(image: DemoImage) -> list[dict[str, str]]:
     permissions = [{"UserId": a} for a in image.shared_with]
+    for target in image.org_shared:
+        if target == "organization":
+            permissions.append({"OrganizationArn": ORGANIZATION_ARN})
+        else:
+            permissions.append({"OrganizationalUnitArn": ou_arn(target)})
     if image.public:
         permissions.append({"Group": "all"})
     return permissions
@@ -886,22 +1093,73 @@ def _image_control_fields(image: DemoImage, deprecation_api: bool) -> dict[str, 
 
 
 STAGING_DESCRIPTION = "amitui demo staging"
+#: KMS CreateKey parameters of the data team's customer key.
+_CUSTOMER_KEY = {
+    "Description": "data platform: batch workers and their volumes",
+    "KeyUsage": "ENCRYPT_DECRYPT",
+    "KeySpec": "SYMMETRIC_DEFAULT",
+}
 LAUNCH_TEMPLATE_VERSION = "demo fleet"
 
 
+def _boto3_session(endpoint_url: str, account: DemoAccount) -> Any:
+    """A boto3 session acting as ``account``: the sandbox's keys for the management account,
+    else credentials from STS AssumeRole into the member's organization role, as on AWS."""
+    import boto3
+
+    session = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", aws_session_token="testing"
+    )
+    if account.account_id == DEMO_ACCOUNT_ID:
+        return session
+    keys = session.client("sts", region_name=HOME_REGION, endpoint_url=endpoint_url).assume_role(
+        RoleArn=role_arn(account), RoleSessionName="amitui-demo-seed"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=keys["AccessKeyId"],
+        aws_secret_access_key=keys["SecretAccessKey"],
+        aws_session_token=keys["SessionToken"],
+    )
+
+
+class _Organization:
+    """The demo organization through the Organizations API (after pinning its ids)."""
+
+    def __init__(self, endpoint_url: str, report: SeedReport) -> None:
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self.report = report
+
+    def create(self) -> None:
+        import re
+
+        request = urllib.request.Request(
+            f"{self.endpoint_url}/_amitui/next-ids",
+            data=json.dumps(_pinned_ids()).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        self.report.control_calls += 1
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+        client = _boto3_session(self.endpoint_url, SHARED_SERVICES).client(
+            "organizations", region_name=HOME_REGION, endpoint_url=self.endpoint_url
+        )
+        for operation, params in _organization_calls():
+            self.report.calls += 1
+            getattr(client, re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower())(**params)
+
+
 class _Seeder:
-    def __init__(self, endpoint_url: str, fleet: Fleet) -> None:
-        import boto3
+    def __init__(
+        self, endpoint_url: str, fleet: Fleet, report: SeedReport, account: DemoAccount
+    ) -> None:
         from botocore.config import Config
 
         self.endpoint_url = endpoint_url.rstrip("/")
         self.fleet = fleet
-        self.report = SeedReport()
-        session = boto3.Session(
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            aws_session_token="testing",
-        )
+        self.report = report
+        self.account = account
+        session = _boto3_session(self.endpoint_url, account)
         # One client per region, made up front: botocore's client factory is not thread-safe.
         self.clients: dict[str, Any] = {
             r: session.client(
@@ -911,7 +1169,7 @@ class _Seeder:
                 # A loopback server either answers or is broken: retries only hide the fault.
                 config=Config(retries={"total_max_attempts": 1}),
             )
-            for r in _regions(fleet)
+            for r in {*_regions(fleet), HOME_REGION}
         }
         self.snapshot_ids: dict[str, str] = {}  # DemoSnapshot key -> id
         self.start_times: dict[str, tuple[str, datetime]] = {}  # snapshot id -> (region, time)
@@ -931,7 +1189,8 @@ class _Seeder:
     def control(self, kind: str, region: str, resource_id: str, fields: Mapping[str, Any]) -> None:
         self.report.control_calls += 1
         request = urllib.request.Request(
-            f"{self.endpoint_url}/_amitui/{kind}/{region}/{resource_id}",
+            f"{self.endpoint_url}/_amitui/{kind}/{region}/{resource_id}"
+            f"?account={self.account.account_id}",
             data=json.dumps(fields).encode(),
             method="POST",
             headers={"Content-Type": "application/json"},
@@ -950,6 +1209,7 @@ class _Seeder:
 
     def run(self) -> None:
         images = self.fleet.images
+        self.create_customer_keys()
         self.probe_deprecation()
         self.protection_api = self.supported("enable_image_deregistration_protection")
         if not self.protection_api:
@@ -957,8 +1217,26 @@ class _Seeder:
         self.per_region(self.seed_sources, {i.region for i in images if not i.copy_of})
         self.per_region(self.seed_copies, {i.region for i in images if i.copy_of})
         self.per_region(self.date_copied_snapshots, {i.region for i in images if i.copy_of})
-        self.per_region(self.seed_region_extras, self.clients)
-        self.per_region(self.seed_states, self.clients)
+        regions = set(_regions(self.fleet))
+        self.per_region(self.seed_region_extras, regions)
+        self.per_region(self.seed_states, regions)
+
+    def create_customer_keys(self) -> None:
+        session = _boto3_session(self.endpoint_url, self.account)
+        for region, key_id in customer_keys(self.fleet):
+            request = urllib.request.Request(
+                f"{self.endpoint_url}/_amitui/next-ids",
+                data=json.dumps({"KmsKeyIds": [key_id]}).encode(),
+                method="POST",
+                headers={"Content-Type": "application/json"},
+            )
+            self.report.control_calls += 1
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+            kms = session.client("kms", region_name=region, endpoint_url=self.endpoint_url)
+            self.report.calls += 2
+            kms.create_key(**_CUSTOMER_KEY)
+            kms.create_alias(AliasName=CUSTOMER_KEY_ALIAS, TargetKeyId=key_id)
 
     def volume(self, region: str, size: int) -> str:
         if (region, size) not in self.volumes:
@@ -1181,6 +1459,28 @@ class _Seeder:
         return [{"ResourceType": "image", "Tags": _tag_list(tags)}]
 
 
+def _create_organization_in_process(report: SeedReport) -> None:
+    """:class:`_Organization`'s calls on the management account's Organizations backend."""
+    import re
+
+    from moto.organizations.models import organizations_backends
+
+    from amitui.sandbox import extensions
+    from amitui.sandbox.extensions.organization import pin_next_ids
+
+    extensions.install()
+    pin_next_ids(_pinned_ids())
+    report.control_calls += 1
+    backend = organizations_backends[DEMO_ACCOUNT_ID]["aws"]
+    for operation, params in _organization_calls():
+        report.calls += 1
+        method = getattr(backend, re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower())
+        if operation == "CreateOrganization":
+            method(region=HOME_REGION, **params)  # what its handler passes
+        else:
+            method(**params)
+
+
 class _InProcessSeeder:
     """:class:`_Seeder`'s phases as calls on moto's backends: each step is the backend call
     (or extension helper) the matching EC2 request handler makes, minus HTTP and parsing.
@@ -1188,7 +1488,9 @@ class _InProcessSeeder:
     Moto objects are kept rather than ids, so nothing is looked up twice.
     """
 
-    def __init__(self, fleet: Fleet) -> None:
+    def __init__(
+        self, fleet: Fleet, report: SeedReport, account_id: str, images: dict[str, Any]
+    ) -> None:
         from amitui.sandbox import extensions
         from amitui.sandbox.extensions._moto import ec2_backend
         from amitui.sandbox.extensions.control import set_fields
@@ -1196,9 +1498,10 @@ class _InProcessSeeder:
         extensions.install()  # idempotent; the server has usually installed them already
         self.set_fields = set_fields
         self.fleet = fleet
-        self.report = SeedReport()
-        self.backends: dict[str, Any] = {r: ec2_backend(r) for r in _regions(fleet)}
-        self.images: dict[str, Any] = {}  # image key -> moto Ami
+        self.report = report
+        self.account_id = account_id
+        self.backends: dict[str, Any] = {r: ec2_backend(r, account_id) for r in _regions(fleet)}
+        self.images = images  # image key -> moto Ami, shared images of other accounts included
         self.snapshots: dict[str, Any] = {}  # DemoSnapshot key -> moto Snapshot
         self.start_times: list[tuple[Any, datetime]] = []  # (moto Snapshot, StartTime)
         self.volumes: dict[tuple[str, int], Any] = {}
@@ -1206,6 +1509,7 @@ class _InProcessSeeder:
 
     def run(self) -> None:
         images = self.fleet.images
+        self.create_customer_keys()
         for region in sorted({i.region for i in images if not i.copy_of}):
             self.seed_sources(region)
         for image in images:  # copies, in fleet order (regions are independent)
@@ -1218,7 +1522,26 @@ class _InProcessSeeder:
         for snapshot, started in self.start_times:
             self.report.control_calls += 1
             self.set_fields("snapshots", snapshot, {"StartTime": _ec2_time(started)})
-        self.report.image_ids = {key: ami.id for key, ami in self.images.items()}
+
+    def create_customer_keys(self) -> None:
+        from moto.kms.models import kms_backends
+
+        from amitui.sandbox.extensions.organization import pin_next_ids
+
+        for region, key_id in customer_keys(self.fleet):
+            pin_next_ids({"KmsKeyIds": [key_id]})
+            self.report.control_calls += 1
+            kms = kms_backends[self.account_id][region]
+            self.report.calls += 2
+            # What KMS CreateKey's and CreateAlias's handlers pass.
+            kms.create_key(
+                None,
+                _CUSTOMER_KEY["KeyUsage"],
+                _CUSTOMER_KEY["KeySpec"],
+                _CUSTOMER_KEY["Description"],
+                None,
+            )
+            kms.create_alias(key_id, CUSTOMER_KEY_ALIAS)
 
     def volume(self, region: str, size: int) -> Any:
         if (region, size) not in self.volumes:

@@ -19,6 +19,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -379,10 +380,12 @@ class ExplorerScreen(Screen[None]):
             alias = f" ({self._account_alias})" if self._account_alias else ""
             bits.append(f"account {self.account_id}{alias}")
         bits.append(f"profile {self._profile or 'default'}")
+        # The host says enough (and a sandbox's random port would change every launch).
+        host = urlsplit(self._endpoint).hostname if self._endpoint else None
         if self._demo:
-            bits.append(f"DEMO SANDBOX {self._endpoint or ''}".rstrip())
+            bits.append("DEMO SANDBOX")
         elif self._endpoint:
-            bits.append(f"endpoint {self._endpoint} (not AWS)")
+            bits.append(f"endpoint {host or self._endpoint} (not AWS)")
         bits.append(f"owner: {self.query_shown.describe()}")
         if self.read_only:
             bits.append("READ-ONLY")

@@ -9,13 +9,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
+from textual.pilot import Pilot
 
-from amitui.backend import demo_sandbox
+from amitui.app import AmituiApp
 from amitui.sandbox import SANDBOX_ACCOUNT_ID, Sandbox
 from amitui.widgets.cleanup_run import RunScreen
 from amitui.widgets.plan_screen import PlanScreen
@@ -24,6 +23,7 @@ from amitui.widgets.progress_screen import ProgressScreen
 from .test_cleanup_app import (
     SIZE,
     app_for,
+    demo,
     ec2_of,
     find,
     journal_entries,
@@ -40,12 +40,18 @@ UNPROTECTED = "legacy-db-2025.06.12"
 STRAY = ["enter", "y", "space", "1", "2", "enter", "y", "enter"]
 
 
-@pytest.fixture(scope="module")
-def demo() -> Iterator[Sandbox]:
-    sandbox = demo_sandbox()
-    sandbox.startup_timeout = 180
-    with sandbox:
-        yield sandbox
+__all__ = ["demo"]  # the module's own demo sandbox (a module-scoped fixture)
+
+
+async def plan_for(pilot: Pilot[Any], app: AmituiApp, name: str, key: str) -> PlanScreen:
+    """Load REGION, put the cursor on image ``name``, press ``key``: its plan screen."""
+    await loaded(pilot, app, REGION)
+    app.table.move_cursor_to(find(app, REGION, name).key)
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+    screen = app.screen
+    assert isinstance(screen, PlanScreen)
+    return screen
 
 
 def protection(demo: Sandbox, image_id: str) -> str:
@@ -66,15 +72,10 @@ async def test_stray_keys_after_a_protected_plan_lift_nothing(
 ) -> None:
     app = app_for(demo, REGION)
     async with app.run_test(size=SIZE) as pilot:
-        await loaded(pilot, app, REGION)
+        plan = (await plan_for(pilot, app, PROTECTED, "x")).plan
         image = find(app, REGION, PROTECTED)
         before = protection(demo, image.image_id)
         assert before.startswith("enabled")
-        app.table.move_cursor_to(image.key)
-
-        await pilot.press("x")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
-        plan = app.screen.plan  # type: ignore[attr-defined]
         assert plan.runnable == ()
         shown = []
         for key in STRAY:
@@ -94,14 +95,8 @@ async def test_stray_keys_after_a_protected_plan_lift_nothing(
 async def test_lift_protection_is_its_own_typed_confirmation(demo: Sandbox, tmp_path: Path) -> None:
     app = app_for(demo, REGION)
     async with app.run_test(size=SIZE) as pilot:
-        await loaded(pilot, app, REGION)
+        screen = await plan_for(pilot, app, PROTECTED, "P")
         image = find(app, REGION, PROTECTED)
-        app.table.move_cursor_to(image.key)
-
-        await pilot.press("P")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
-        screen = app.screen
-        assert isinstance(screen, PlanScreen)
         plan = screen.plan
         assert plan.action == "lift-deregistration-protection"
         assert plan.destructive and plan.confirm_text == image.image_id
@@ -139,14 +134,9 @@ async def test_dry_run_toggles_on_a_destructive_plan_and_runs_first(
 ) -> None:
     app = app_for(demo, REGION)
     async with app.run_test(size=SIZE) as pilot:
-        await loaded(pilot, app, REGION)
+        screen = await plan_for(pilot, app, UNPROTECTED, "x")
         image = find(app, REGION, UNPROTECTED)
-        app.table.move_cursor_to(image.key)
-
-        await pilot.press("x")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
-        screen = app.screen
-        assert isinstance(screen, PlanScreen) and screen.plan.destructive
+        assert screen.plan.destructive
         await pilot.press("ctrl+d")
         assert screen.dry_run_first
         assert "(on)" in str(screen.query_one("#plan-help").content)  # type: ignore[attr-defined]

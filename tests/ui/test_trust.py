@@ -13,15 +13,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from amitui.app import AmituiApp
+from amitui.model import ImageKey
 from amitui.sandbox import SANDBOX_ACCOUNT_ID
 from amitui.sandbox.proxy import FaultProxy
 from amitui.widgets.details import ImageDetails
 from amitui.widgets.filter_bar import FilterBar
 from amitui.widgets.help_screen import HelpScreen
+from amitui.widgets.snapshot_tree import SnapshotTree
 
 from . import fleet as F
 from .conftest import AppFactory
-from .helpers import settle, table_lines, wait_loaded
+from .helpers import cursor_to, settle, table_lines, wait_loaded
 
 SIZE = (160, 45)
 
@@ -143,7 +145,7 @@ async def test_the_header_says_which_account_profile_and_endpoint(
         header = str(app.query_one("#scope-bar", Static).content)
         assert f"account {SANDBOX_ACCOUNT_ID}" in header
         assert "profile default" in header
-        assert f"endpoint {fleet.endpoint_url} (not AWS)" in header
+        assert "endpoint 127.0.0.1 (not AWS)" in header
 
 
 async def test_read_only_mutating_keys_say_why(make: AppFactory) -> None:
@@ -243,3 +245,59 @@ async def test_the_palette_leads_with_amituis_entries(make: AppFactory) -> None:
         assert "Screenshot" not in entries
         assert "Quit" in entries  # Textual's own commands follow amitui's
         assert entries.index("Quit") > entries.index("Refresh")
+
+
+async def test_shared_with_me_lists_only_other_owners_images(
+    make: AppFactory, fleet: F.Fleet
+) -> None:
+    """The fleet's own public image (db-base) is not "shared with me"."""
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        public = fleet.image(F.HOME, "db-base-2026.09.01")
+        assert public in {r.image.image_id for r in app.table.visible_rows}
+        app.set_scope(app.scope.with_owner("shared"))
+        await wait_loaded(pilot)
+        assert all(r.image.owner_id != SANDBOX_ACCOUNT_ID for r in app.table.visible_rows)
+        assert public not in {r.image.image_id for r in app.table.visible_rows}
+
+
+async def test_a_cut_kms_arn_in_the_snapshot_tree_ends_with_an_ellipsis(
+    make: AppFactory, fleet: F.Fleet
+) -> None:
+    app = make()
+    async with app.run_test(size=(150, 40)) as pilot:
+        await wait_loaded(pilot)
+        await cursor_to(pilot, ImageKey(F.HOME, fleet.image(F.HOME, "web-golden-2026.11.03")))
+        await pilot.press("t")
+        await settle(pilot)
+        tree = app.query_one(SnapshotTree)
+        lines = [tree.render_line(y).text.rstrip() for y in range(tree.size.height)]
+        (encrypted,) = [line for line in lines if "encrypted arn:" in line]
+        assert encrypted.endswith("…"), encrypted
+        assert F.ROOT_KEY not in encrypted
+
+
+def test_a_plan_with_nothing_to_run_reads_as_a_sentence() -> None:
+    from amitui.model import Plan, Step
+    from amitui.widgets.plan_screen import summary
+
+    left_out = Step("s", "us-east-1", "DeregisterImage", "ami-1", {}, "in use", excluded=True)
+    assert summary(Plan("deregister", "t", (left_out,))).plain == "Nothing to do: 1 left out"
+    assert summary(Plan("deregister", "t", ())).plain == "Nothing to do."
+
+
+async def test_a_plan_shows_each_note_once() -> None:
+    from textual.app import App
+
+    from amitui.model import Plan, Step
+    from amitui.widgets.plan_screen import PlanScreen
+
+    step = Step("s", "us-east-1", "EnableImageDeprecation", "ami-1", {}, "why")
+    plan = Plan("deprecate", "t", (step,), notes=("Read me.", "Other.", "Read me."))
+    app: App[None] = App()
+    async with app.run_test() as pilot:
+        app.push_screen(PlanScreen(plan))
+        await pilot.pause()
+        shown = [str(w.content) for w in app.screen.query(".note")]
+        assert shown == ["⚠ Read me.", "⚠ Other."]

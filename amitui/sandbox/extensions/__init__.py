@@ -29,6 +29,10 @@ EXTENSIONS: tuple[str, ...] = (
     "launch_permissions",  # organization/OU ARN formats; encrypted AMIs never public
     "snapshot_permissions",  # ModifySnapshotAttribute CreateVolumePermission Add/Remove
     "tag_lookup",  # a resource's tagSet by lookup (moto scans every tag per resource)
+    "organization",  # images shared across accounts/OUs; AssumeRole checks trust; pinned ids
+    "instance_image_metadata",  # DescribeInstanceImageMetadata (after last_launched)
+    "image_ancestry",  # GetImageAncestry; CreateImage records its source AMI
+    "image_usage_reports",  # Create/Describe/DeleteImageUsageReport(s), report entries
     "bulk_seed",  # benchmarks only: POST /_amitui/bulk/{region}
     "one_at_a_time",  # requests are handled in turn (moto has no locking of its own)
     "read_cache",  # benchmarks only, opt-in by env: replays read answers; last = outermost

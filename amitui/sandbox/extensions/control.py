@@ -14,7 +14,8 @@ Usage (plain HTTP POST of a JSON object to the sandbox's endpoint URL)::
 
 Every key is optional; unknown keys are refused. Answers ``200 {"ImageId"|"SnapshotId": id,
 "Updated": [keys]}``, ``400 {"Error": why}`` for a bad body, ``404 {"Error": why}`` for an
-unknown id. The account is moto's default one (123456789012). From Python::
+unknown id. The account is moto's default one (123456789012), or the one a ``?account=<id>``
+query names. From Python::
 
     urllib.request.urlopen(urllib.request.Request(
         f"{endpoint_url}/_amitui/images/eu-west-1/{image_id}",
@@ -30,6 +31,7 @@ prefix ``/_amitui/`` can never be an EC2 request (those are POSTs to ``/``).
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -82,7 +84,10 @@ def _handle(method: str, route: str, environ: dict[str, Any]) -> tuple[str, dict
         return "400 Bad Request", {"Error": f"bad JSON body: {exc}"}
     id_key, collection, _ = _SETTERS[kind]
     try:
-        resource = getattr(ec2_backend(region), collection).get(resource_id)
+        # ``?account=<id>``: a resource of another sandbox account (default: moto's own).
+        account = urllib.parse.parse_qs(environ.get("QUERY_STRING", "")).get("account")
+        backend = ec2_backend(region, account[0]) if account else ec2_backend(region)
+        resource = getattr(backend, collection).get(resource_id)
     except KeyError:
         resource = None
     if resource is None:
