@@ -50,8 +50,8 @@ async def test_a_deprecation_failing_for_one_of_three_images_is_reported_truly(
         count=1,
     )
     app = explorer(fault_proxy.url, regions=(REGION,))
-    messages: list[Message] = []
-    async with app.run_test(size=(200, 50), message_hook=messages.append) as pilot:
+    recorded: list[Message] = []
+    async with app.run_test(size=(200, 50), message_hook=recorded.append) as pilot:
         await settle(pilot)
         for image_id in ids:
             assert app.table.move_cursor_to(ImageKey(REGION, image_id))
@@ -79,7 +79,7 @@ async def test_a_deprecation_failing_for_one_of_three_images_is_reported_truly(
         seen: set[str] = set()
         for _ in range(300):  # the flow reloads the region, then notifies
             await pilot.pause(0.05)
-            seen.update(m.notification.message for m in messages if isinstance(m, Notify))
+            seen.update(m.notification.message for m in recorded if isinstance(m, Notify))
             if summary in seen:
                 break
         messages = sorted(seen)
