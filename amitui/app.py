@@ -34,7 +34,7 @@ from amitui.config import config_path
 from amitui.explorer import Explorer, SessionFactory
 from amitui.flows import FlowUnavailable, get_flow
 from amitui.model import Image, ImageKey, ImageQuery, Inventory
-from amitui.registry import CLEANUP
+from amitui.registry import CLEANUP, READ_ONLY_FLOWS
 from amitui.screens.explorer import (
     ExplorerScreen,
     ExtrasWanted,
@@ -269,7 +269,7 @@ class AmituiApp(App[int]):
         self.action_flow(event.action)
 
     def action_flow(self, action: str) -> None:
-        if self.read_only:
+        if self.read_only and action not in READ_ONLY_FLOWS:
             self.notify("amitui is read-only: no changes are offered", severity="warning")
             return
         if not self.explorer.connected:

@@ -42,10 +42,13 @@ class Action:
     #: The flow the action starts; every flow changes AWS state: under ``--read-only`` the
     #: action is not offered (hidden, refused, left out of help and palette).
     flow: str | None = None
+    #: A flow that is a review until it plans (guided cleanup): offered read-only too, and
+    #: its own plan step refuses to run.
+    reviews_read_only: bool = False
 
     @property
     def mutating(self) -> bool:
-        return self.flow is not None
+        return self.flow is not None and not self.reviews_read_only
 
     @property
     def action_name(self) -> str:
@@ -54,9 +57,19 @@ class Action:
 
 
 def _flow(
-    name: str, key: str | None, label: str, tooltip: str, *, title: str = "", show: bool = True
+    name: str,
+    key: str | None,
+    label: str,
+    tooltip: str,
+    *,
+    title: str = "",
+    show: bool = True,
+    reviews_read_only: bool = False,
 ) -> Action:
-    return Action(name, key, f"flow({name!r})", label, tooltip, title, show=show, flow=name)
+    return Action(
+        name, key, f"flow({name!r})", label, tooltip, title, show=show, flow=name,
+        reviews_read_only=reviews_read_only,
+    )  # fmt: skip
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -97,13 +110,17 @@ ACTIONS: tuple[Action, ...] = (
     Action("back", "escape", "focus_table", "Back",
            "Back to the image table; in the table, clear the filter", show=False),
     _flow(CLEANUP, None, "Guided cleanup",
-          "Find images nobody launches and retire them, plan first"),
+          "Find images nobody launches and retire them, plan first", reviews_read_only=True),
 )  # fmt: skip
 
 #: The flows, in the order the palette offers them.
 FLOWS: tuple[str, ...] = tuple(a.flow for a in ACTIONS if a.flow is not None)
 #: Screen actions that change AWS state: hidden and refused under ``--read-only``.
 MUTATING: frozenset[str] = frozenset(a.action_name for a in ACTIONS if a.mutating)
+#: The flows offered under ``--read-only`` (reviews that change nothing until they plan).
+READ_ONLY_FLOWS: frozenset[str] = frozenset(
+    a.flow for a in ACTIONS if a.flow is not None and a.reviews_read_only
+)
 
 
 def action(action_id: str) -> Action:
@@ -122,6 +139,7 @@ __all__ = [
     "DEREGISTER",
     "FLOWS",
     "MUTATING",
+    "READ_ONLY_FLOWS",
     "SHARE",
     "UNPROTECT",
     "Action",

@@ -15,6 +15,7 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from amitui.model import ACCOUNT_ID_PATTERN, OWNER_PRESETS, ImageQuery
+from amitui.widgets.lists import KeyedOptionList
 
 
 class OwnerScopeScreen(ModalScreen[ImageQuery | None]):
@@ -39,7 +40,7 @@ class OwnerScopeScreen(ModalScreen[ImageQuery | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Whose images"
-            yield OptionList(
+            yield KeyedOptionList(
                 *(Option(label, id=value) for value, label in OWNER_PRESETS), id="owner-presets"
             )
             accounts = [o for o in self._current.owners if ACCOUNT_ID_PATTERN.match(o)]

@@ -40,7 +40,7 @@ from amitui.model import (
     RegionKey,
     RegionLoad,
 )
-from amitui.registry import ACTIONS, MUTATING
+from amitui.registry import ACTIONS, MUTATING, READ_ONLY_FLOWS
 from amitui.widgets.cleanup_run import RunScreen
 from amitui.widgets.cleanup_view import CleanupScreen
 from amitui.widgets.commands import PaletteEntry
@@ -176,7 +176,9 @@ class ExplorerScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(FilterBar).return_focus = self.table
         self.table.empty_text = self._empty_text
-        self.table.focus()
+        # After the screen's own first focus (its first focusable widget, the region list),
+        # as when the App composed the panes itself.
+        self.call_after_refresh(self.table.focus)
         self._update_titles()
         self.post_message(ScreenReady())
 
@@ -536,7 +538,7 @@ class ExplorerScreen(Screen[None]):
         self.query_one(FilterBar).open()
 
     def action_flow(self, action: str) -> None:
-        if self.read_only:
+        if self.read_only and action not in READ_ONLY_FLOWS:
             self.notify("amitui is read-only: no changes are offered", severity="warning")
             return
         self.post_message(FlowRequested(action))
@@ -674,14 +676,14 @@ class ExplorerScreen(Screen[None]):
             )
         yield PaletteEntry("Refresh", "Reload every region", self.action_refresh)
         yield PaletteEntry("Help", "Every key", self.action_help)
-        if not self.read_only:
-            for entry in ACTIONS:
-                if entry.flow is not None:
-                    yield PaletteEntry(
-                        f"{entry.title or entry.label}…",
-                        entry.tooltip,
-                        partial(self.action_flow, entry.flow),
-                    )
+        # Read-only, the reviews (guided cleanup) stay: they change nothing.
+        for entry in ACTIONS:
+            if entry.flow is not None and (not self.read_only or entry.flow in READ_ONLY_FLOWS):
+                yield PaletteEntry(
+                    f"{entry.title or entry.label}…",
+                    entry.tooltip,
+                    partial(self.action_flow, entry.flow),
+                )
 
     def set_owner(self, owner: str) -> None:
         self._query_chosen(self.query_shown.with_owner(owner))
