@@ -20,7 +20,7 @@ from typing import Any
 
 from amitui.aws import AwsSession, Credentials
 from amitui.botocore_tuning import preload_service_models
-from amitui.loader import ImageQuery
+from amitui.model import ImageQuery
 from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
 
 DEMO_DEFAULT_REGION = "us-east-1"

@@ -9,50 +9,47 @@ never raised.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
-from amitui.model import AwsError, Image, RegionLoad, RegionStatus, Snapshot
+from amitui.model import (
+    SHARED_WITH_ME,
+    AwsError,
+    Image,
+    ImageExtras,
+    ImageQuery,
+    RegionLoad,
+    RegionStatus,
+    Snapshot,
+)
 
 #: EC2's largest page for DescribeImages/DescribeSnapshots.
 PAGE_SIZE = 1000
 #: A region that sends no page for this long is given up. The bound is on silence, not on
 #: the whole load: a large region whose pages keep arriving is never cut off.
 DEFAULT_REGION_TIMEOUT = 30.0
+#: Your own images, deprecated and disabled ones included.
+DEFAULT_QUERY = ImageQuery()
 
-#: Owner scope for "images other accounts shared with me".
-SHARED_WITH_ME = "shared"
 
-
-@dataclass(frozen=True, slots=True)
-class ImageQuery:
-    """What to list: whose images, and whether deprecated/disabled ones are included."""
-
-    owners: tuple[str, ...] = ("self",)
-    include_deprecated: bool = True
-    include_disabled: bool = True
-
-    @property
-    def others_only(self) -> bool:
-        """Only images other accounts shared with the caller ("Shared with me")."""
-        return SHARED_WITH_ME in self.owners and "self" not in self.owners
-
-    def describe_images_params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "IncludeDeprecated": self.include_deprecated,
-            "IncludeDisabled": self.include_disabled,
-            "PaginationConfig": {"PageSize": PAGE_SIZE},
-        }
-        owners = [o for o in self.owners if o != SHARED_WITH_ME]
-        if SHARED_WITH_ME in self.owners:
-            params["ExecutableUsers"] = ["self"]
-        if owners:
-            params["Owners"] = owners
-        return params
+def describe_images_params(query: ImageQuery) -> dict[str, Any]:
+    """DescribeImages parameters for ``query`` ("shared with me" is ``ExecutableUsers``)."""
+    params: dict[str, Any] = {
+        "IncludeDeprecated": query.include_deprecated,
+        "IncludeDisabled": query.include_disabled,
+        "PaginationConfig": {"PageSize": PAGE_SIZE},
+    }
+    owners = [o for o in query.owners if o != SHARED_WITH_ME]
+    if SHARED_WITH_ME in query.owners:
+        params["ExecutableUsers"] = ["self"]
+    if owners:
+        params["Owners"] = owners
+    return params
 
 
 def _heard_nothing() -> None:
@@ -60,13 +57,17 @@ def _heard_nothing() -> None:
 
 
 async def load_images(
-    aws: AwsSession, region: str, query: ImageQuery, heard: Callable[[], None] = _heard_nothing
+    aws: AwsSession,
+    region: str,
+    query: ImageQuery,
+    account: str = "",
+    heard: Callable[[], None] = _heard_nothing,
 ) -> list[Image]:
     """``heard`` is called as each page arrives (what keeps a region's silence timer reset)."""
     images: list[Image] = []
-    async for page in aws.paginate(region, "DescribeImages", **query.describe_images_params()):
+    async for page in aws.paginate(region, "DescribeImages", **describe_images_params(query)):
         heard()
-        images.extend(Image.from_aws(region, record) for record in page.get("Images", []))
+        images.extend(Image.from_aws(region, r, account) for r in page.get("Images", []))
     if query.others_only:
         # ExecutableUsers=self also answers the caller's own public images.
         mine = await aws.account_id()
@@ -75,25 +76,26 @@ async def load_images(
 
 
 async def load_snapshots(
-    aws: AwsSession, region: str, heard: Callable[[], None] = _heard_nothing
+    aws: AwsSession, region: str, account: str = "", heard: Callable[[], None] = _heard_nothing
 ) -> list[Snapshot]:
     snapshots: list[Snapshot] = []
     async for page in aws.paginate(
         region, "DescribeSnapshots", OwnerIds=["self"], PaginationConfig={"PageSize": PAGE_SIZE}
     ):
         heard()
-        snapshots.extend(Snapshot.from_aws(region, r) for r in page.get("Snapshots", []))
+        snapshots.extend(Snapshot.from_aws(region, r, account) for r in page.get("Snapshots", []))
     return snapshots
 
 
 async def load_region(
     aws: AwsSession,
     region: str,
-    query: ImageQuery = ImageQuery(),
+    query: ImageQuery = DEFAULT_QUERY,
     *,
     region_timeout: float = DEFAULT_REGION_TIMEOUT,
     with_snapshots: bool = True,
     on_images: Callable[[RegionLoad], None] | None = None,
+    account: str = "",
 ) -> RegionLoad:
     """Load one region's images and snapshots concurrently; failures become data.
 
@@ -104,6 +106,8 @@ async def load_region(
     else: sizes and snapshot ids come with the images' block device mappings).
     ``on_images`` is given the region with ``snapshots_pending=True`` as soon as its images
     are listed, if its snapshots are still to come.
+    ``account`` labels the records and the load with the account ``aws`` is signed in to
+    (see :class:`~amitui.model.ImageKey`).
     """
     started = time.perf_counter()
     loop = asyncio.get_running_loop()
@@ -115,10 +119,11 @@ async def load_region(
 
             if with_snapshots:
                 images, snapshots = await _images_and_snapshots(
-                    aws, region, query, on_images, started, heard
+                    aws, region, query, on_images, started, account, heard
                 )
             else:
-                images, snapshots = tuple(await load_images(aws, region, query, heard)), ()
+                listed = await load_images(aws, region, query, account, heard)
+                images, snapshots = tuple(listed), ()
     except TimeoutError:
         error = AwsError(
             RegionStatus.FAILED,
@@ -126,16 +131,29 @@ async def load_region(
             f"{region} did not answer within {region_timeout:g} s",
             "the region is slow or unreachable; press r to retry",
         )
-        return RegionLoad(region, error.status, error=error, seconds=time.perf_counter() - started)
+        return RegionLoad(
+            region,
+            error.status,
+            error=error,
+            seconds=time.perf_counter() - started,
+            account=account,
+        )
     except Exception as exc:  # errors are data: classified, kept, shown per region
         error = classify_error(exc, region=region, profile=aws.profile)
-        return RegionLoad(region, error.status, error=error, seconds=time.perf_counter() - started)
+        return RegionLoad(
+            region,
+            error.status,
+            error=error,
+            seconds=time.perf_counter() - started,
+            account=account,
+        )
     return RegionLoad(
         region,
         RegionStatus.LOADED,
         images=images,
         snapshots=snapshots,
         seconds=time.perf_counter() - started,
+        account=account,
     )
 
 
@@ -145,12 +163,13 @@ async def _images_and_snapshots(
     query: ImageQuery,
     on_images: Callable[[RegionLoad], None] | None,
     started: float,
+    account: str,
     heard: Callable[[], None],
 ) -> tuple[tuple[Image, ...], tuple[Snapshot, ...]]:
     """Both listings at once; the first failure is raised (the one worth reporting), and the
     other listing is cancelled."""
-    images_task = asyncio.create_task(load_images(aws, region, query, heard))
-    snapshots_task = asyncio.create_task(load_snapshots(aws, region, heard))
+    images_task = asyncio.create_task(load_images(aws, region, query, account, heard))
+    snapshots_task = asyncio.create_task(load_snapshots(aws, region, account, heard))
     try:
         images: tuple[Image, ...] = ()
         waiting: set[asyncio.Task[Any]] = {images_task, snapshots_task}
@@ -169,6 +188,7 @@ async def _images_and_snapshots(
                             images=images,
                             seconds=time.perf_counter() - started,
                             snapshots_pending=True,
+                            account=account,
                         )
                     )
         return images, tuple(snapshots_task.result())
@@ -182,11 +202,12 @@ async def _images_and_snapshots(
 async def stream_regions(
     aws: AwsSession,
     regions: Sequence[str],
-    query: ImageQuery = ImageQuery(),
+    query: ImageQuery = DEFAULT_QUERY,
     *,
     region_timeout: float = DEFAULT_REGION_TIMEOUT,
     with_snapshots: bool = True,
     images_first: bool = False,
+    account: str = "",
 ) -> AsyncIterator[RegionLoad]:
     """Yield each region's :class:`RegionLoad` as soon as it completes.
 
@@ -205,6 +226,7 @@ async def stream_regions(
                 region_timeout=region_timeout,
                 with_snapshots=with_snapshots,
                 on_images=arrived.put_nowait if images_first else None,
+                account=account,
             )
         )
 
@@ -218,6 +240,48 @@ async def stream_regions(
     finally:
         for task in tasks:
             task.cancel()
+
+
+async def fetch_extras(aws: AwsSession, image: Image, account_id: str | None) -> ImageExtras:
+    """What DescribeImages does not say about ``image``: who may launch it, when it was last
+    launched, whether it is protected (three DescribeImageAttribute calls at once).
+
+    ``account_id`` is the caller's account, if known: EC2 shows these attributes to the
+    image's owner only, so another account's image is not asked about. A failure becomes
+    data (:attr:`ImageExtras.error`)."""
+    if account_id is not None and image.owner_id != account_id:
+        return ImageExtras(error="only the owner sees them")
+
+    async def attribute(name: str) -> dict[str, Any]:
+        return await aws.call(
+            image.region, "DescribeImageAttribute", ImageId=image.image_id, Attribute=name
+        )
+
+    answers = await asyncio.gather(
+        attribute("launchPermission"),
+        attribute("lastLaunchedTime"),
+        attribute("deregistrationProtection"),
+        return_exceptions=True,
+    )
+    permissions, launched, protection = answers
+    if isinstance(permissions, BaseException):
+        error = classify_error(permissions, region=image.region)
+        return ImageExtras(error=error.code or error.message)
+    grantees = tuple(
+        str(p.get("UserId") or p.get("Group") or p.get("OrganizationArn")
+            or p.get("OrganizationalUnitArn") or "?")
+        for p in permissions.get("LaunchPermissions", [])
+    )  # fmt: skip
+    last: datetime | None = None
+    if not isinstance(launched, BaseException):
+        raw = (launched.get("LastLaunchedTime") or {}).get("Value")
+        if raw:
+            with contextlib.suppress(ValueError):
+                last = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    protected = None
+    if not isinstance(protection, BaseException):
+        protected = (protection.get("DeregistrationProtection") or {}).get("Value")
+    return ImageExtras(grantees, last, protected)
 
 
 async def resolve_regions(

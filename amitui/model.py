@@ -13,9 +13,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+#: An AWS account id: twelve digits.
 ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
+#: The owner value meaning "images other accounts shared with me": EC2 has no such owner,
+#: it is DescribeImages' ``ExecutableUsers=self`` (see the loader).
+SHARED_WITH_ME = "shared"
+#: (owner value, label) offered as presets wherever an owner is picked.
+OWNER_PRESETS: tuple[tuple[str, str], ...] = (
+    ("self", "My images (self)"),
+    (SHARED_WITH_ME, "Shared with me"),
+    ("amazon", "Amazon"),
+    ("aws-marketplace", "AWS Marketplace"),
+)
 
 # The ``Copied ami-… from region`` line AWS writes into a copy's description.
 _COPIED_FROM = re.compile(r"\[Copied (ami-[0-9a-f]+) from ([a-z0-9-]+)\]")
@@ -112,9 +123,11 @@ class Image:
     tags: tuple[tuple[str, str], ...]
     block_devices: tuple[BlockDevice, ...]
     raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
+    #: The account the image was listed from (see :class:`ImageKey`).
+    account: str = ""
 
     @classmethod
-    def from_aws(cls, region: str, record: Mapping[str, Any]) -> Image:
+    def from_aws(cls, region: str, record: Mapping[str, Any], account: str = "") -> Image:
         reason = record.get("StateReason") or {}
         source_id = record.get("SourceImageId")
         source_region = record.get("SourceImageRegion")
@@ -161,11 +174,12 @@ class Image:
                 BlockDevice.from_aws(m) for m in record.get("BlockDeviceMappings", [])
             ),
             raw=record,
+            account=account,
         )
 
     @property
     def key(self) -> ImageKey:
-        return ImageKey(self.region, self.image_id)
+        return ImageKey(self.region, self.image_id, self.account)
 
     def tag(self, key: str) -> str | None:
         for k, v in self.tags:
@@ -191,13 +205,27 @@ class Image:
 
 @dataclass(frozen=True, slots=True, order=True)
 class ImageKey:
-    """Image ids are unique per region, not globally: (region, id) names an image."""
+    """Image ids are unique per region, not globally: (region, id) names an image, as seen
+    from one account (the same shared image listed from two accounts is two rows).
+
+    ``account`` names the account the image was listed from: the label the explorer gives
+    each session, ``""`` for the one session of a plain launch (the common case)."""
 
     region: str
     image_id: str
+    account: str = ""
 
     def __str__(self) -> str:
-        return f"{self.region}/{self.image_id}"
+        where = f"{self.account}/{self.region}" if self.account else self.region
+        return f"{where}/{self.image_id}"
+
+
+class RegionKey(NamedTuple):
+    """One region as seen from one account: what a region load, its token and the
+    inventory's regions are keyed by (``account`` as in :class:`ImageKey`)."""
+
+    account: str
+    region: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,9 +243,11 @@ class Snapshot:
     owner_id: str
     tags: tuple[tuple[str, str], ...]
     raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
+    #: The account the snapshot was listed from (see :class:`ImageKey`).
+    account: str = ""
 
     @classmethod
-    def from_aws(cls, region: str, record: Mapping[str, Any]) -> Snapshot:
+    def from_aws(cls, region: str, record: Mapping[str, Any], account: str = "") -> Snapshot:
         return cls(
             region=region,
             snapshot_id=str(record["SnapshotId"]),
@@ -232,7 +262,79 @@ class Snapshot:
             owner_id=str(record.get("OwnerId") or ""),
             tags=_tags(record),
             raw=record,
+            account=account,
         )
+
+
+def owner_label(owner: str) -> str:
+    for value, label in OWNER_PRESETS:
+        if value == owner:
+            return label
+    return f"account {owner}"
+
+
+@dataclass(frozen=True, slots=True)
+class ImageQuery:
+    """What to list: whose images (the owner scope), and whether deprecated and disabled
+    images are included. The loader turns it into DescribeImages parameters."""
+
+    owners: tuple[str, ...] = ("self",)
+    include_deprecated: bool = True
+    include_disabled: bool = True
+
+    def describe(self) -> str:
+        text = ", ".join(owner_label(o) for o in self.owners)
+        hidden = [
+            name
+            for name, included in (
+                ("deprecated", self.include_deprecated),
+                ("disabled", self.include_disabled),
+            )
+            if not included
+        ]
+        return text + (f" (without {' and '.join(hidden)})" if hidden else "")
+
+    @property
+    def others_only(self) -> bool:
+        """Only images other accounts shared with the caller ("Shared with me")."""
+        return SHARED_WITH_ME in self.owners and "self" not in self.owners
+
+    @property
+    def shows_everything(self) -> bool:
+        return self.include_deprecated and self.include_disabled
+
+    def shows(self, image: Image, now: datetime) -> bool:
+        """Whether the view shows ``image`` (EC2 ignores IncludeDeprecated for an owner's own
+        images, so the toggles are applied to what it answers as well)."""
+        if not self.include_deprecated and image.is_deprecated(now):
+            return False
+        return self.include_disabled or image.state != "disabled"
+
+    def with_owner(self, owner: str) -> ImageQuery:
+        return ImageQuery((owner,), self.include_deprecated, self.include_disabled)
+
+    def toggled_deprecated(self) -> ImageQuery:
+        return ImageQuery(self.owners, not self.include_deprecated, self.include_disabled)
+
+    def toggled_disabled(self) -> ImageQuery:
+        return ImageQuery(self.owners, self.include_deprecated, not self.include_disabled)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageExtras:
+    """What DescribeImages does not say, fetched per image on demand."""
+
+    #: Account ids / "all" (public) / organization and OU ARNs; None while unknown.
+    launch_permissions: tuple[str, ...] | None = None
+    last_launched: datetime | None = None
+    deregistration_protection: str | None = None
+    #: Why an extra could not be fetched (e.g. not the owner), shown instead of the value.
+    error: str = ""
+
+    @property
+    def shared(self) -> bool:
+        """The launch permissions (when known) name someone besides the owner."""
+        return any(g != "all" for g in self.launch_permissions or ())
 
 
 class RegionStatus(enum.Enum):
@@ -286,6 +388,12 @@ class RegionLoad:
     #: The images are in and the region's snapshots are still being listed; the complete
     #: load of the region follows (see ``stream_regions(images_first=True)``).
     snapshots_pending: bool = False
+    #: The account the region was listed from (see :class:`ImageKey`).
+    account: str = ""
+
+    @property
+    def key(self) -> RegionKey:
+        return RegionKey(self.account, self.region)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,42 +419,56 @@ class Inventory:
 
     Each block device links to its snapshot; each snapshot knows every image that maps it.
     Regions are replaced whole as they (re)load, so the indexes are rebuilt per region.
+    Everything is keyed by account too (:class:`RegionKey`, :class:`ImageKey`); lookups
+    by region take the ``account`` the region was listed from (``""``: the one session).
     """
 
     def __init__(self) -> None:
-        self._regions: dict[str, RegionLoad] = {}
+        self._loads: dict[RegionKey, RegionLoad] = {}
         self._images: dict[ImageKey, Image] = {}
-        self._snapshots: dict[tuple[str, str], Snapshot] = {}
-        self._users: dict[tuple[str, str], list[ImageKey]] = defaultdict(list)
+        #: (account, region, snapshot id) -> the snapshot / the images that map it.
+        self._snapshots: dict[tuple[str, str, str], Snapshot] = {}
+        self._users: dict[tuple[str, str, str], list[ImageKey]] = defaultdict(list)
 
     def add(self, load: RegionLoad) -> None:
-        self.remove_region(load.region)
-        self._regions[load.region] = load
+        account, region = load.key
+        self.remove_region(region, account)
+        self._loads[load.key] = load
         for image in load.images:
             self._images[image.key] = image
             for snapshot_id in image.snapshot_ids:
-                self._users[(load.region, snapshot_id)].append(image.key)
+                self._users[(account, region, snapshot_id)].append(image.key)
         for snapshot in load.snapshots:
-            self._snapshots[(load.region, snapshot.snapshot_id)] = snapshot
+            self._snapshots[(account, region, snapshot.snapshot_id)] = snapshot
 
-    def remove_region(self, region: str) -> None:
-        old = self._regions.pop(region, None)
+    def remove_region(self, region: str, account: str = "") -> None:
+        old = self._loads.pop(RegionKey(account, region), None)
         if old is None:
             return
         for image in old.images:
             self._images.pop(image.key, None)
-        for key in [k for k in self._users if k[0] == region]:
+        for key in [k for k in self._users if k[:2] == (account, region)]:
             del self._users[key]
-        for key in [k for k in self._snapshots if k[0] == region]:
+        for key in [k for k in self._snapshots if k[:2] == (account, region)]:
             del self._snapshots[key]
+
+    def clear(self) -> None:
+        for key in list(self._loads):
+            self.remove_region(key.region, key.account)
+
+    @property
+    def loads(self) -> Mapping[RegionKey, RegionLoad]:
+        """Every loaded region, by account and region."""
+        return self._loads
 
     @property
     def regions(self) -> Mapping[str, RegionLoad]:
-        return self._regions
+        """The loaded regions by name (of every account; with one account, its regions)."""
+        return {key.region: load for key, load in self._loads.items()}
 
-    def snapshots_pending(self, region: str) -> bool:
+    def snapshots_pending(self, region: str, account: str = "") -> bool:
         """``region``'s images are loaded but its snapshots not yet."""
-        load = self._regions.get(region)
+        load = self._loads.get(RegionKey(account, region))
         return load is not None and load.snapshots_pending
 
     def images(self) -> Iterator[Image]:
@@ -358,15 +480,15 @@ class Inventory:
     def image(self, key: ImageKey) -> Image | None:
         return self._images.get(key)
 
-    def snapshot(self, region: str, snapshot_id: str) -> Snapshot | None:
-        return self._snapshots.get((region, snapshot_id))
+    def snapshot(self, region: str, snapshot_id: str, account: str = "") -> Snapshot | None:
+        return self._snapshots.get((account, region, snapshot_id))
 
     def snapshots(self, region: str | None = None) -> Iterator[Snapshot]:
-        return (s for (r, _), s in self._snapshots.items() if region is None or r == region)
+        return (s for (_, r, _), s in self._snapshots.items() if region is None or r == region)
 
-    def images_mapping(self, region: str, snapshot_id: str) -> tuple[Image, ...]:
+    def images_mapping(self, region: str, snapshot_id: str, account: str = "") -> tuple[Image, ...]:
         """Every loaded image (any state) that maps ``snapshot_id``."""
-        keys = self._users.get((region, snapshot_id), [])
+        keys = self._users.get((account, region, snapshot_id), [])
         return tuple(self._images[k] for k in keys if k in self._images)
 
     def orphaned_snapshots(self, region: str | None = None) -> list[OrphanedSnapshot]:
@@ -378,9 +500,9 @@ class Inventory:
             if match is None:
                 continue
             former = match.group(1)
-            if self._users.get((snapshot.region, snapshot.snapshot_id)):
+            if self._users.get((snapshot.account, snapshot.region, snapshot.snapshot_id)):
                 continue
-            if ImageKey(snapshot.region, former) in self._images:
+            if ImageKey(snapshot.region, former, snapshot.account) in self._images:
                 continue
             orphans.append(OrphanedSnapshot(snapshot, former))
         return orphans
@@ -395,13 +517,17 @@ class Inventory:
             seen.add(current.key)
             root = current.key
             if current.source_image_id and current.source_image_region:
-                current = self.image(ImageKey(current.source_image_region, current.source_image_id))
+                current = self.image(
+                    ImageKey(current.source_image_region, current.source_image_id, current.account)
+                )
             else:
                 current = None
         children: dict[ImageKey, list[Image]] = defaultdict(list)
         for candidate in self._images.values():
             if candidate.source_image_id and candidate.source_image_region:
-                parent = ImageKey(candidate.source_image_region, candidate.source_image_id)
+                parent = ImageKey(
+                    candidate.source_image_region, candidate.source_image_id, candidate.account
+                )
                 children[parent].append(candidate)
         members: list[Image] = []
         stack = [root]

@@ -147,6 +147,7 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
 
     profiler = cProfile.Profile()
     import amitui.app as app_module
+    import amitui.explorer as explorer_module
     from amitui.aws import AwsSession, Credentials
     from amitui.backend import LaunchOptions
     from amitui.model import Image, RegionLoad, RegionStatus
@@ -182,7 +183,7 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
         ) as aws:
             yield aws
 
-    app_module.stream_regions = synthetic_stream  # type: ignore[attr-defined]
+    explorer_module.stream_regions = synthetic_stream  # type: ignore[attr-defined]
     # Extras (launch permissions...) load after a 0.25 s rest on one image, not per keystroke.
     app_module.EXTRAS_DELAY = 3600.0
     app = app_module.make_app(
@@ -201,13 +202,13 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
     app._display = timed_display  # type: ignore[method-assign]
     # Which keystrokes the inspector's redraw (after the cursor rests) landed in.
     inspections: list[float] = []
-    inspect = app._inspect
+    inspect = app.main._inspect
 
     def counted_inspect(image: Any) -> None:
         inspections.append(time.perf_counter())
         inspect(image)
 
-    app._inspect = counted_inspect  # type: ignore[method-assign]
+    app.main._inspect = counted_inspect  # type: ignore[method-assign]
     kinds = ("open filter", "filter", "sort", "scroll")
     timings: dict[str, list[float]] = {kind: [] for kind in kinds}
     cpu_timings: dict[str, list[float]] = {kind: [] for kind in kinds}
@@ -234,7 +235,7 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
                 profiler.enable()
             begin, begin_cpu = time.perf_counter(), time.thread_time()
             await app._press_keys([key])  # as Pilot.press sends it, without its screen walk
-            while app.inspection_pending:  # noqa: ASYNC110 - App state; the inspector waits for a rest
+            while app.main.inspection_pending:  # noqa: ASYNC110 - App state; the inspector waits for a rest
                 await asyncio.sleep(0.01)
             await asyncio.sleep(0.05)  # the last frame (Textual composes at most 60 a second)
             await pilot.pause()

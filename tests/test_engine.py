@@ -14,8 +14,8 @@ from amitui import loader
 from amitui.aws import AwsSession, validate_region
 from amitui.aws_errors import ReadOnlyError, classify_error
 from amitui.backend import sandbox_session
-from amitui.loader import ImageQuery, load_region, resolve_regions, stream_regions
-from amitui.model import Inventory, RegionStatus
+from amitui.loader import describe_images_params, load_region, resolve_regions, stream_regions
+from amitui.model import ImageKey, ImageQuery, Inventory, RegionKey, RegionStatus
 from amitui.sandbox import Sandbox
 from amitui.sandbox.proxy import AwsError, Delay, FaultProxy, Hang
 
@@ -88,6 +88,35 @@ async def test_every_region_loads_and_joins_block_devices_to_snapshots(
     # Image ids are per region: the eu-west-1 shared snapshot has one user only.
     eu_shared = fleet.snapshots["eu-west-1"]["shared"]
     assert len(inventory.images_mapping("eu-west-1", eu_shared)) == 1
+
+
+async def test_an_account_label_is_in_every_key_and_keeps_two_accounts_apart(
+    aws: AwsSession, fleet: Fleet
+) -> None:
+    """One region listed from two accounts (here: two labels on one sandbox session) is two
+    regions of the inventory, with two images and two snapshot indexes; removing one keeps
+    the other."""
+    us = fleet.images["us-east-1"]
+    shared = fleet.snapshots["us-east-1"]["shared"]
+    async with aws:
+        loads = [await load_region(aws, "us-east-1", account=a) for a in ("prod", "dev")]
+    inventory = Inventory()
+    for load in loads:
+        assert load.key == RegionKey(load.account, "us-east-1")
+        assert {i.account for i in load.images} == {load.account}
+        assert {s.account for s in load.snapshots} == {load.account}
+        inventory.add(load)
+    assert set(inventory.loads) == {RegionKey("prod", "us-east-1"), RegionKey("dev", "us-east-1")}
+    prod = inventory.image(ImageKey("us-east-1", us["two-disk"], "prod"))
+    dev = inventory.image(ImageKey("us-east-1", us["two-disk"], "dev"))
+    assert prod is not None and dev is not None and prod.key != dev.key
+    assert str(prod.key) == f"prod/us-east-1/{us['two-disk']}"
+    assert {i.account for i in inventory.images_mapping("us-east-1", shared, "dev")} == {"dev"}
+    assert inventory.images_mapping("us-east-1", shared) == ()  # no load of the "" account
+    inventory.remove_region("us-east-1", "dev")
+    assert set(inventory.loads) == {RegionKey("prod", "us-east-1")}
+    assert inventory.snapshot("us-east-1", shared, "prod") is not None
+    assert inventory.snapshot("us-east-1", shared, "dev") is None
 
 
 async def test_images_and_snapshots_are_paged(
@@ -260,10 +289,10 @@ async def test_enabled_regions_come_from_describe_regions(aws: AwsSession) -> No
 
 
 def test_image_query_owner_scopes() -> None:
-    assert ImageQuery().describe_images_params()["Owners"] == ["self"]
-    shared = ImageQuery(owners=("shared",)).describe_images_params()
+    assert describe_images_params(ImageQuery())["Owners"] == ["self"]
+    shared = describe_images_params(ImageQuery(owners=("shared",)))
     assert shared["ExecutableUsers"] == ["self"] and "Owners" not in shared
-    assert ImageQuery(owners=("amazon", "123456789012")).describe_images_params()["Owners"] == [
+    assert describe_images_params(ImageQuery(owners=("amazon", "123456789012")))["Owners"] == [
         "amazon",
         "123456789012",
     ]

@@ -1,17 +1,16 @@
 """Every launch attribute of one image, and who can launch it.
 
 The per-image extras (launch permissions, last launched time, deregistration protection) are
-fetched lazily by the App and handed in as :class:`ImageExtras`; until then they show as
-loading. All AMI text is put into Rich ``Text`` cells, so a name like ``[red]`` stays literal.
+fetched lazily by the explorer and handed in as :class:`~amitui.model.ImageExtras`; until
+then they show as loading. All AMI text is put into Rich ``Text`` cells, so a name like
+``[red]`` stays literal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from rich._ratio import ratio_distribute
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.measure import Measurement
@@ -23,23 +22,11 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from amitui.model import Image
+from amitui.model import Image, ImageExtras
 from amitui.text import inert
 
+from ._textual_private import ratio_distribute, set_virtual_size_without_layout
 from .image_table import age_text
-from .scrolling import set_virtual_size_without_layout
-
-
-@dataclass(frozen=True, slots=True)
-class ImageExtras:
-    """What DescribeImages does not say, fetched per image on demand."""
-
-    #: Account ids / "all" (public) / organization and OU ARNs; None while unknown.
-    launch_permissions: tuple[str, ...] | None = None
-    last_launched: datetime | None = None
-    deregistration_protection: str | None = None
-    #: Why an extra could not be fetched (e.g. not the owner), shown instead of the value.
-    error: str = ""
 
 
 def _when(value: datetime | None, now: datetime) -> Text:

@@ -17,6 +17,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input
 
+from ._textual_private import set_virtual_size_without_layout
+
 
 class FilterBar(Input):
     DEFAULT_CSS = """
@@ -65,10 +67,7 @@ class FilterBar(Input):
         # Input sets virtual_size (a reactive that lays out the whole screen: ~10 ms with
         # 100k rows) to the text's width on every keystroke. The bar's own size never depends
         # on it (one line, full width), so set it here without a layout first.
-        size = Size(self.content_width, 1)
-        if size != self.virtual_size:
-            self.set_reactive(Widget.virtual_size, size)
-            self._scroll_update(size)
+        set_virtual_size_without_layout(self, Size(self.content_width, 1))
         super()._watch_value(value)
 
     async def _on_key(self, event: events.Key) -> None:

@@ -43,7 +43,7 @@ from textual.strip import Strip
 from amitui.model import Image, ImageKey
 from amitui.text import inert
 
-from .scrolling import set_virtual_size_without_layout
+from ._textual_private import set_virtual_size_without_layout
 
 MARK = "●"
 #: Strips kept for rows already drawn; far more than a screen, small next to 100k rows.
@@ -810,11 +810,12 @@ class ImageTable(ScrollView, can_focus=True):
 
 
 def _find_image(rows: Sequence[ImageRow], image: Image) -> int | None:
-    """The index of the row for the same image as ``image`` (by id and region: comparing
-    ``ImageKey`` dataclasses costs twice as much)."""
-    image_id, region = image.image_id, image.region
+    """The index of the row for the same image as ``image`` (by id, region and account:
+    comparing ``ImageKey`` dataclasses costs twice as much)."""
+    image_id, region, account = image.image_id, image.region, image.account
     for index, row in enumerate(rows):
-        if row.image.image_id == image_id and row.image.region == region:
+        found = row.image
+        if found.image_id == image_id and found.region == region and found.account == account:
             return index
     return None
 

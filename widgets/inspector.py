@@ -9,9 +9,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import TabbedContent, TabPane
 
-from amitui.model import Image, Inventory, OrphanedSnapshot
+from amitui.model import Image, ImageExtras, Inventory, OrphanedSnapshot
 
-from .details import ImageDetails, ImageExtras
+from .details import ImageDetails
 from .lineage import LineageView
 from .snapshot_tree import OrphanTree, SnapshotTree
 

@@ -7,8 +7,9 @@ description AWS writes (the model does both); Enter on a member posts
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from types import MappingProxyType
 
 from rich.text import Text
 from textual.widgets import OptionList
@@ -46,7 +47,12 @@ def member_prompt(image: Image, current: Image, now: datetime) -> Text:
 class LineageView(KeyedOptionList):
     DEFAULT_CSS = "LineageView { height: 1fr; border: none; background: transparent; }"
 
+    #: Each option's image, by option id (the key's text); replaced, never mutated.
+    _keys: Mapping[str, ImageKey] = MappingProxyType({})
+
     def show(self, image: Image | None, family: Sequence[Image], now: datetime) -> None:
+        shown = [*family, image] if image is not None else family
+        self._keys = {str(member.key): member.key for member in shown}
         if image is None:
             self.set_options([Option(Text("No image selected", style="dim italic"))])
             return
@@ -63,6 +69,6 @@ class LineageView(KeyedOptionList):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if event.option.id:
-            region, image_id = event.option.id.split("/", 1)
-            self.post_message(JumpToImage(ImageKey(region, image_id)))
+        key = self._keys.get(event.option.id or "")
+        if key is not None:
+            self.post_message(JumpToImage(key))

@@ -1,11 +1,9 @@
-"""Owner scope: whose images to list (self, shared with me, amazon, an account id), and
-whether deprecated and disabled images are included."""
+"""The owner-scope dialog: whose images to list (self, shared with me, amazon, an account
+id), and whether deprecated and disabled images are included; it returns an
+:class:`~amitui.model.ImageQuery`."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import datetime
 from typing import ClassVar
 
 from textual import on
@@ -16,59 +14,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from amitui.model import Image
+from amitui.model import ACCOUNT_ID_PATTERN, OWNER_PRESETS, ImageQuery
 from amitui.widgets.lists import KeyedOptionList
 
-ACCOUNT_ID = re.compile(r"^\d{12}$")
-SHARED_WITH_ME = "shared"
 
-#: (owner value, label) offered as presets.
-PRESETS: tuple[tuple[str, str], ...] = (
-    ("self", "My images (self)"),
-    (SHARED_WITH_ME, "Shared with me"),
-    ("amazon", "Amazon"),
-    ("aws-marketplace", "AWS Marketplace"),
-)
-
-
-def owner_label(owner: str) -> str:
-    for value, label in PRESETS:
-        if value == owner:
-            return label
-    return f"account {owner}"
-
-
-@dataclass(frozen=True, slots=True)
-class OwnerScope:
-    owners: tuple[str, ...] = ("self",)
-    include_deprecated: bool = True
-    include_disabled: bool = True
-
-    @property
-    def shows_everything(self) -> bool:
-        return self.include_deprecated and self.include_disabled
-
-    def shows(self, image: Image, now: datetime) -> bool:
-        """Whether the view shows ``image`` (EC2 ignores IncludeDeprecated for an owner's own
-        images, so the toggles are applied to what it answers as well)."""
-        if not self.include_deprecated and image.is_deprecated(now):
-            return False
-        return self.include_disabled or image.state != "disabled"
-
-    def describe(self) -> str:
-        text = ", ".join(owner_label(o) for o in self.owners)
-        hidden = [
-            name
-            for name, included in (
-                ("deprecated", self.include_deprecated),
-                ("disabled", self.include_disabled),
-            )
-            if not included
-        ]
-        return text + (f" (without {' and '.join(hidden)})" if hidden else "")
-
-
-class OwnerScopeScreen(ModalScreen[OwnerScope | None]):
+class OwnerScopeScreen(ModalScreen[ImageQuery | None]):
     DEFAULT_CSS = """
     OwnerScopeScreen { align: center middle; }
     OwnerScopeScreen > Vertical {
@@ -83,7 +33,7 @@ class OwnerScopeScreen(ModalScreen[OwnerScope | None]):
         Binding("escape", "cancel", "Cancel", id="scope.cancel", priority=True),
     ]
 
-    def __init__(self, current: OwnerScope) -> None:
+    def __init__(self, current: ImageQuery) -> None:
         super().__init__()
         self._current = current
 
@@ -91,9 +41,9 @@ class OwnerScopeScreen(ModalScreen[OwnerScope | None]):
         with Vertical() as box:
             box.border_title = "Whose images"
             yield KeyedOptionList(
-                *(Option(label, id=value) for value, label in PRESETS), id="owner-presets"
+                *(Option(label, id=value) for value, label in OWNER_PRESETS), id="owner-presets"
             )
-            accounts = [o for o in self._current.owners if ACCOUNT_ID.match(o)]
+            accounts = [o for o in self._current.owners if ACCOUNT_ID_PATTERN.match(o)]
             yield Label("…or an account id (12 digits), then Enter")
             yield Input(
                 value=accounts[0] if accounts else "",
@@ -115,15 +65,15 @@ class OwnerScopeScreen(ModalScreen[OwnerScope | None]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
-        presets = [value for value, _ in PRESETS]
+        presets = [value for value, _ in OWNER_PRESETS]
         current = self._current.owners[0] if self._current.owners else "self"
         options = self.query_one(OptionList)
         if current in presets:
             options.highlighted = presets.index(current)
         options.focus()
 
-    def _scope(self, owner: str) -> OwnerScope:
-        return OwnerScope(
+    def _scope(self, owner: str) -> ImageQuery:
+        return ImageQuery(
             owners=(owner,),
             include_deprecated=self.query_one("#include-deprecated", Checkbox).value,
             include_disabled=self.query_one("#include-disabled", Checkbox).value,
@@ -135,7 +85,7 @@ class OwnerScopeScreen(ModalScreen[OwnerScope | None]):
 
     @on(Input.Submitted, "#owner-account")
     def _account(self, event: Input.Submitted) -> None:
-        if ACCOUNT_ID.match(event.value):
+        if ACCOUNT_ID_PATTERN.match(event.value):
             self.dismiss(self._scope(event.value))
         else:
             self.query_one("#owner-error", Label).update("An account id has 12 digits.")

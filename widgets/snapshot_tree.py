@@ -105,13 +105,15 @@ class SnapshotTree(Tree[ImageKey | None]):
             if not device.snapshot_id:
                 node.allow_expand = False
                 continue
-            snapshot = inventory.snapshot(image.region, device.snapshot_id)
-            pending = inventory.snapshots_pending(image.region)
+            snapshot = inventory.snapshot(image.region, device.snapshot_id, image.account)
+            pending = inventory.snapshots_pending(image.region, image.account)
             label = snapshot_label(snapshot, device.snapshot_id, device, pending=pending)
             snap_node = node.add(label, expand=True)
             others = [
                 other
-                for other in inventory.images_mapping(image.region, device.snapshot_id)
+                for other in inventory.images_mapping(
+                    image.region, device.snapshot_id, image.account
+                )
                 if other.key != image.key
             ]
             if not others:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from amitui.aws import UnknownRegionError
 from amitui.aws import validate_region as _validate_region
+from amitui.model import ACCOUNT_ID_PATTERN
 
 
 class InvalidInput(ValueError):
@@ -26,7 +27,6 @@ class InvalidInput(ValueError):
 
 # --- accounts and organizations -------------------------------------------------------
 
-_ACCOUNT = re.compile(r"^\d{12}$")
 # arn:aws:organizations::123456789012:organization/o-abc123defg
 _ORG_ARN = re.compile(
     r"^arn:aws(?:-cn|-us-gov)?:organizations::\d{12}:organization/o-[a-z0-9]{10,32}$"
@@ -46,7 +46,7 @@ def account_id(text: str, field: str = "Account id") -> str:
         raise InvalidInput(field, "is empty")
     if not value.isdigit():
         raise InvalidInput(field, f"{text.strip()!r} must be 12 digits, e.g. 123456789012")
-    if not _ACCOUNT.match(value):
+    if not ACCOUNT_ID_PATTERN.match(value):
         raise InvalidInput(field, f"{text.strip()!r} has {len(value)} digits; account ids have 12")
     return value
 

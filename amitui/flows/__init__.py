@@ -47,6 +47,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from amitui.model import Image, Inventory
+from amitui.registry import CLEANUP, COPY, DEPRECATE, DEREGISTER, FLOWS, SHARE, UNPROTECT
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -57,14 +58,8 @@ if TYPE_CHECKING:
 
 ScreenResultType = TypeVar("ScreenResultType")
 
-#: Action names the explorer binds to keys / palette entries.
-COPY = "copy"
-SHARE = "share"
-DEPRECATE = "deprecate"
-DEREGISTER = "deregister"
-UNPROTECT = "unprotect"
-CLEANUP = "cleanup"
-ACTIONS: tuple[str, ...] = (COPY, SHARE, DEPRECATE, DEREGISTER, UNPROTECT, CLEANUP)
+#: The flows the explorer offers (keys and palette entries: :mod:`amitui.registry`).
+ACTIONS: tuple[str, ...] = FLOWS
 
 #: action name -> (module, function name). Imported on first use.
 FLOW_MODULES: dict[str, tuple[str, str]] = {
@@ -86,8 +81,11 @@ class FlowHost(Protocol):
         """The open AWS session (sandbox or real), shared with the explorer's loaders."""
         ...
 
-    #: Everything loaded so far: images and snapshots per region, joined both ways.
-    inventory: Inventory
+    @property
+    def inventory(self) -> Inventory:
+        """Everything loaded so far: images and snapshots per region, joined both ways."""
+        ...
+
     #: The launch options (profile, regions, owners, read_only, demo, key overrides).
     options: LaunchOptions
 

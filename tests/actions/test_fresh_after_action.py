@@ -49,6 +49,6 @@ async def test_a_share_shows_in_the_row_and_details_at_once(
         assert "only the owner" not in app.query_one(ImageDetails).text(140)
         assert access_cell(app, key) == "shared"
         # and it stays so when the table is rebuilt (another region answering, a sort)
-        app.action_sort_by("name")
-        app._refresh_table()
+        app.main.action_sort_by("name")
+        app.main._refresh_table()
         assert access_cell(app, key) == "shared"

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.message import Message
+from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 from textual.worker import WorkerCancelled
@@ -401,7 +403,8 @@ async def test_guided_cleanup_opens_on_the_rules_with_nothing_marked(demo: Sandb
 async def test_guided_progress_is_in_the_screen_not_a_toast(demo: Sandbox) -> None:
     """Checking what uses every image takes a while; a toast would sit over the key line."""
     app = app_for(demo, "us-west-2")
-    async with app.run_test(size=(160, 45)) as pilot:
+    recorded: list[Message] = []
+    async with app.run_test(size=(160, 45), message_hook=recorded.append) as pilot:
         await loaded(pilot, app, "us-west-2")
         app.action_flow("cleanup")
         await wait_for(pilot, lambda: isinstance(app.screen, CleanupScreen))
@@ -410,7 +413,8 @@ async def test_guided_progress_is_in_the_screen_not_a_toast(demo: Sandbox) -> No
         summary = str(screen.query_one("#guided-summary").render())
         assert screen.ready or "Checking what uses" in summary
         await wait_for(pilot, lambda: screen.rows.rules)
-        assert not any("Checking" in n.message for n in app._notifications)
+        toasts = [m.notification.message for m in recorded if isinstance(m, Notify)]
+        assert not any("Checking" in text for text in toasts)
 
 
 @pytest.mark.parametrize("size", [(100, 30), (160, 45)])

@@ -24,7 +24,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
-from amitui import app as app_module
+from amitui import explorer as explorer_module
 from amitui.app import AmituiApp, make_app
 from amitui.aws import AwsSession
 from amitui.backend import LaunchOptions, sandbox_session
@@ -70,7 +70,7 @@ def session_factory(
 def explorer(monkeypatch: pytest.MonkeyPatch) -> Callable[..., AmituiApp]:
     """``explorer(endpoint, **LaunchOptions)``: the real App on the suite's sandbox."""
     monkeypatch.setattr(
-        app_module,
+        explorer_module,
         "stream_regions",
         functools.partial(stream_regions, region_timeout=REGION_TIMEOUT),
     )

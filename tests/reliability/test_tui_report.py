@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from textual.message import Message
+from textual.notifications import Notify
 from textual.pilot import Pilot
 
 from amitui.app import AmituiApp
@@ -48,7 +50,8 @@ async def test_a_deprecation_failing_for_one_of_three_images_is_reported_truly(
         count=1,
     )
     app = explorer(fault_proxy.url, regions=(REGION,))
-    async with app.run_test(size=(200, 50)) as pilot:
+    recorded: list[Message] = []
+    async with app.run_test(size=(200, 50), message_hook=recorded.append) as pilot:
         await settle(pilot)
         for image_id in ids:
             assert app.table.move_cursor_to(ImageKey(REGION, image_id))
@@ -76,7 +79,7 @@ async def test_a_deprecation_failing_for_one_of_three_images_is_reported_truly(
         seen: set[str] = set()
         for _ in range(300):  # the flow reloads the region, then notifies
             await pilot.pause(0.05)
-            seen.update(str(n.message) for n in app._notifications)
+            seen.update(m.notification.message for m in recorded if isinstance(m, Notify))
             if summary in seen:
                 break
         messages = sorted(seen)

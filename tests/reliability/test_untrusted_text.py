@@ -30,11 +30,20 @@ from textual.screen import Screen
 from amitui import cli
 from amitui.aws_errors import classify_error
 from amitui.listing import render
-from amitui.model import AwsError, Image, Plan, RegionStatus, Step, StepOutcome, StepResult
+from amitui.model import (
+    AwsError,
+    Image,
+    ImageExtras,
+    Plan,
+    RegionStatus,
+    Step,
+    StepOutcome,
+    StepResult,
+)
 from amitui.text import inert
 from amitui.widgets.copy_dialog import CopyDialog
 from amitui.widgets.deprecate_dialog import DeprecateDialog
-from amitui.widgets.details import ImageExtras, render_details
+from amitui.widgets.details import render_details
 from amitui.widgets.help_screen import HelpEntry, HelpScreen, help_table
 from amitui.widgets.image_table import make_row
 from amitui.widgets.lineage import member_prompt

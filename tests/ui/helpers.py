@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from rich.console import Console
 from textual.content import Content
+from textual.message import Message
+from textual.notifications import Notification, Notify
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Static
@@ -31,7 +33,7 @@ async def wait_loaded(pilot: Pilot[int], limit: float = 15.0) -> AmituiApp:
 
 
 def _busy(app: object) -> bool:
-    if isinstance(app, AmituiApp) and app.inspection_pending:
+    if isinstance(app, AmituiApp) and app.main.inspection_pending:
         return True  # the inspector waits for the cursor to rest (INSPECT_DELAY)
     workers = app.workers  # type: ignore[attr-defined]
     return any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in workers)
@@ -46,6 +48,11 @@ async def settle(pilot: Pilot[int], limit: float = 15.0) -> None:
         waited += 0.02
         assert waited < limit, "workers did not settle"
     await pilot.pause()
+
+
+def notified(messages: list[Message]) -> list[Notification]:
+    """The notifications among the messages recorded with ``run_test(message_hook=…)``."""
+    return [m.notification for m in messages if isinstance(m, Notify)]
 
 
 def table_lines(app: AmituiApp) -> list[str]:

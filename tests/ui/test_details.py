@@ -16,8 +16,8 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
 
-from amitui.model import Image
-from amitui.widgets.details import LABEL_WIDTH, Details, ImageDetails, ImageExtras, render_details
+from amitui.model import Image, ImageExtras
+from amitui.widgets.details import LABEL_WIDTH, Details, ImageDetails, render_details
 
 from .helpers import record_layouts
 

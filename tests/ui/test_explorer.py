@@ -8,26 +8,27 @@ from contextlib import asynccontextmanager
 
 import pytest
 from textual import events
+from textual.message import Message
 
-import amitui.app as app_module
+import amitui.screens.explorer as screen_module
 from amitui.app import AmituiApp, make_app
 from amitui.aws import AwsSession
 from amitui.backend import LaunchOptions
 from amitui.flows import FlowHost, register_flow, unregister_flow
-from amitui.model import Image, ImageKey, RegionStatus
+from amitui.model import Image, ImageKey, ImageQuery, RegionStatus
 from amitui.sandbox.proxy import FaultProxy
 from amitui.widgets.details import ImageDetails
 from amitui.widgets.filter_bar import FilterBar
 from amitui.widgets.help_screen import HelpScreen
 from amitui.widgets.image_table import ImageTable
 from amitui.widgets.lineage import LineageView
-from amitui.widgets.owner_scope import OwnerScope, OwnerScopeScreen
+from amitui.widgets.owner_scope import OwnerScopeScreen
 from amitui.widgets.region_pane import RegionList
 from amitui.widgets.snapshot_tree import OrphanTree, SnapshotTree
 
 from . import fleet as F
 from .conftest import AppFactory, session_factory
-from .helpers import cursor_to, settle, static_text, table_lines, wait_loaded
+from .helpers import cursor_to, notified, settle, static_text, table_lines, wait_loaded
 
 
 def details_text(app: AmituiApp, width: int = 140) -> str:
@@ -69,9 +70,9 @@ async def test_a_large_inventory_is_moved_out_of_the_gcs_reach(
 ) -> None:
     # Many regions of a few images each count, not only one large region: at 100k images a
     # full GC collection walked ~1.4M loaded objects (100-900 ms, mid-keystroke).
-    monkeypatch.setattr(app_module, "LARGE_INVENTORY", 6)  # the fleet: 5 + 1 + 1 images
+    monkeypatch.setattr(screen_module, "LARGE_INVENTORY", 6)  # the fleet: 5 + 1 + 1 images
     frozen: list[int] = []
-    monkeypatch.setattr(app_module.gc, "freeze", lambda: frozen.append(len(frozen)))
+    monkeypatch.setattr(screen_module.gc, "freeze", lambda: frozen.append(len(frozen)))
     app = make()
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
@@ -148,7 +149,7 @@ async def test_filter_sort_and_marks(make: AppFactory) -> None:
 
         dates = [r.image.creation_date for r in app.table.visible_rows]
         assert dates == sorted(dates, reverse=True)  # newest first by default
-        app.action_sort_by("name")
+        app.main.action_sort_by("name")
         names = [r.image.name.lower() for r in app.table.visible_rows]
         assert names == sorted(names)
         await pilot.press("O")
@@ -204,7 +205,7 @@ async def test_a_rest_ending_after_the_cursor_moved_on_draws_nothing_stale(
         await wait_loaded(pilot)
         first = app.table.cursor_image
         assert first is not None
-        app.inspect_delay = 5.0
+        app.main.inspect_delay = 5.0
         drawn: list[Image | None] = []
         show_image = app.inspector.show_image
         monkeypatch.setattr(
@@ -215,36 +216,37 @@ async def test_a_rest_ending_after_the_cursor_moved_on_draws_nothing_stale(
         app.table.move_cursor(1)  # a key pressed: its CursorChanged is still on the way…
         moved = app.table.cursor_image
         assert moved is not None and moved != first
-        app._cursor_rested(first)  # …when the rest on the first image ends
-        assert drawn == [] and app.inspection_pending  # not drawn: it waits for a new rest
+        app.main._cursor_rested(first)  # …when the rest on the first image ends
+        assert drawn == [] and app.main.inspection_pending  # not drawn: it waits for a new rest
         await pilot.pause()
-        app.flush_inspection()
+        app.main.flush_inspection()
         assert drawn == [moved] and moved.image_id in details_text(app)
 
 
 async def test_inspector_follows_the_cursor_once_it_rests(make: AppFactory) -> None:
     app = make()
-    async with app.run_test(size=SIZE) as pilot:
+    messages: list[Message] = []
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
         await wait_loaded(pilot)
         first = app.table.cursor_image
         assert first is not None and first.image_id in details_text(app)
-        app.inspect_delay = 5.0  # a cursor that never rests within the test
+        app.main.inspect_delay = 5.0  # a cursor that never rests within the test
         await pilot.press("down", "down")
         moved = app.table.cursor_image
         assert moved is not None and moved != first
-        assert app.inspection_pending  # scrolling does not redraw the details…
+        assert app.main.inspection_pending  # scrolling does not redraw the details…
         assert moved.image_id not in details_text(app)
         await pilot.press("i")  # …asking for them does, at once
-        assert not app.inspection_pending
+        assert not app.main.inspection_pending
         assert moved.image_id in details_text(app)
-        app.inspect_delay = 0.05
+        app.main.inspect_delay = 0.05
         await pilot.press("up", "up")
         await settle(pilot)  # rested: shown
         assert first.image_id in details_text(app)
         # Untrusted text in a notification: control characters shown as escapes, lines kept.
         app.notify("evil\x1b[2J name\u202e\nsecond line", title="t\x9b", markup=False)
         await pilot.pause()
-        shown = [n for n in app._notifications if "evil" in n.message]
+        shown = [n for n in notified(messages) if "evil" in n.message]
         assert shown and shown[-1].message == "evil\\x1b[2J name\\u202e\nsecond line"
         assert shown[-1].title == "t\\x9b"
 
@@ -323,11 +325,12 @@ async def test_action_keys_run_the_registered_flow(make: AppFactory, fleet: F.Fl
 
 async def test_missing_flow_says_not_available(make: AppFactory) -> None:
     app = make()
-    async with app.run_test(size=SIZE) as pilot:
+    messages: list[Message] = []
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
         await wait_loaded(pilot)
         app.action_flow("no-such-action")
         await pilot.pause()
-        assert any("no action named" in str(n.message) for n in app._notifications)
+        assert any("no action named" in n.message for n in notified(messages))
 
 
 async def test_read_only_hides_and_refuses_mutating_keys(make: AppFactory) -> None:
@@ -396,7 +399,7 @@ async def test_stale_results_are_discarded(make: AppFactory, failing_proxy: Faul
         failing_proxy.set_latency(F.HOME, 400)
         await pilot.press("r")  # a refresh in flight…
         await pilot.pause(0.05)
-        app.set_scope(OwnerScope(owners=("210987654321",)))  # …superseded by a scope change
+        app.set_scope(ImageQuery(owners=("210987654321",)))  # …superseded by a scope change
         await wait_loaded(pilot)
         assert app.table.total_count == 0  # nothing of the old scope came back
 

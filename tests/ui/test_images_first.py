@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from textual.message import Message
 from textual.widgets import Tree
 
 from amitui.model import ImageKey
@@ -19,7 +20,7 @@ from amitui.widgets.snapshot_tree import SnapshotTree
 
 from . import fleet as F
 from .conftest import AppFactory
-from .helpers import wait_loaded
+from .helpers import notified, wait_loaded
 
 SIZE = (160, 45)
 
@@ -48,7 +49,8 @@ async def test_images_show_while_snapshots_are_listed(
 ) -> None:
     app = make(proxy.url)
     ci = ImageKey(F.OTHER_REGION, fleet.image(F.OTHER_REGION, "ci-runner-2026.07.01"))
-    async with app.run_test(size=SIZE) as pilot:
+    messages: list[Message] = []
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
         waited = 0.0
         while not any(row.key == ci for row in app.table.visible_rows):
             await pilot.pause(0.05)
@@ -67,8 +69,7 @@ async def test_images_show_while_snapshots_are_listed(
         await pilot.press("x")  # the flow runs in a worker: wait for its answer
         waited = 0.0
         while not any(
-            "Still listing the snapshots of ap-southeast-2" in str(n.message)
-            for n in app._notifications
+            "Still listing the snapshots of ap-southeast-2" in n.message for n in notified(messages)
         ):
             await pilot.pause(0.05)
             waited += 0.05

@@ -104,7 +104,7 @@ def check_cursor_agrees(app: AmituiApp) -> None:
     position = app.table.cursor_row - round(app.table.scroll_y) + 1
     if position < len(drawn):
         assert image.image_id in drawn[position], (image.image_id, drawn[position])
-    if not app.inspection_pending:
+    if not app.main.inspection_pending:
         assert image.image_id in inspected(app), (image.image_id, inspected(app)[:200])
 
 
@@ -117,7 +117,7 @@ async def test_details_and_highlight_follow_the_cursor_while_regions_stream_in(
     image an action applies to all the same image."""
     proxy.set_latency(F.COPY_REGION, 600)
     app = make(proxy.url)
-    app.inspect_delay = 0.05
+    app.main.inspect_delay = 0.05
     try:
         async with app.run_test(size=SIZE) as pilot:
             while not {F.HOME, F.OTHER_REGION} <= set(app.inventory.regions):
@@ -125,7 +125,7 @@ async def test_details_and_highlight_follow_the_cursor_while_regions_stream_in(
             await pilot.pause(0.15)
             app.table.move_cursor(row - app.table.cursor_row)
             # Checked at every turn while the late region streams in, then once settled.
-            while app.region_pane.busy or app.inspection_pending:
+            while app.region_pane.busy or app.main.inspection_pending:
                 await pilot.pause(0.01)  # (the cursor's own CursorChanged handled first)
                 check_cursor_agrees(app)
             await wait_loaded(pilot)
@@ -256,7 +256,7 @@ async def test_shared_with_me_lists_only_other_owners_images(
         await wait_loaded(pilot)
         public = fleet.image(F.HOME, "db-base-2026.09.01")
         assert public in {r.image.image_id for r in app.table.visible_rows}
-        app.set_owner("shared")
+        app.set_scope(app.scope.with_owner("shared"))
         await wait_loaded(pilot)
         assert all(r.image.owner_id != SANDBOX_ACCOUNT_ID for r in app.table.visible_rows)
         assert public not in {r.image.image_id for r in app.table.visible_rows}

@@ -1,0 +1,147 @@
+"""Every explorer action, once: its key, label, tooltip, and the flow it starts.
+
+The explorer screen's key bindings, the help screen's "Explorer" section, the command
+palette's action entries and read-only mode all follow from :data:`ACTIONS`: adding an
+action is a planner and a flow (:mod:`amitui.flows`) and one entry here.
+
+This module knows neither Textual nor AWS (it is inside the engine's import-linter
+contract): entries are data, the screen turns them into ``Binding`` objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: The flows (see :mod:`amitui.flows`), by name.
+COPY = "copy"
+SHARE = "share"
+DEPRECATE = "deprecate"
+DEREGISTER = "deregister"
+UNPROTECT = "unprotect"
+CLEANUP = "cleanup"
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One thing the user can do in the explorer."""
+
+    #: The binding id: what a key override in the config names (``[keys] share = "S"``).
+    id: str
+    #: Default key(s), Textual's names, comma-separated; ``None``: offered in the palette only.
+    key: str | None
+    #: The screen's action to run, e.g. ``"sort(1)"`` (see ``ExplorerScreen.action_…``).
+    action: str
+    label: str
+    tooltip: str
+    #: The command palette's text, if not the label (an action's palette entry ends in "…").
+    title: str = ""
+    #: Listed in the footer.
+    show: bool = True
+    #: Checked before the focused widget sees the key (so it works from any pane).
+    priority: bool = False
+    #: The flow the action starts; every flow changes AWS state: under ``--read-only`` the
+    #: action is not offered (hidden, refused, left out of help and palette).
+    flow: str | None = None
+    #: A flow that is a review until it plans (guided cleanup): offered read-only too, and
+    #: its own plan step refuses to run.
+    reviews_read_only: bool = False
+
+    @property
+    def mutating(self) -> bool:
+        return self.flow is not None and not self.reviews_read_only
+
+    @property
+    def action_name(self) -> str:
+        """``"flow"`` for ``"flow('copy')"``: what ``check_action`` is asked about."""
+        return self.action.split("(", 1)[0]
+
+
+def _flow(
+    name: str,
+    key: str | None,
+    label: str,
+    tooltip: str,
+    *,
+    title: str = "",
+    show: bool = True,
+    reviews_read_only: bool = False,
+) -> Action:
+    return Action(
+        name, key, f"flow({name!r})", label, tooltip, title, show=show, flow=name,
+        reviews_read_only=reviews_read_only,
+    )  # fmt: skip
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("quit", "q", "quit", "Quit", "Quit amitui", priority=True),
+    Action("help", "question_mark", "help", "Help", "Every key, explained"),
+    # Priority, so keys typed right after "/" reach the filter; the screen's check_action
+    # turns it off inside inputs.
+    Action("filter", "slash", "filter", "Filter", "Filter by id/name/desc/tags", priority=True),
+    _flow(COPY, "c", "Copy",
+          "Copy the marked images (else the one under the cursor) to other regions"),
+    _flow(SHARE, "s", "Share",
+          "Add or remove launch permissions (accounts, organizations, public)"),
+    _flow(DEPRECATE, "d", "Deprecate", "Set or cancel the deprecation time"),
+    _flow(DEREGISTER, "x", "Deregister",
+          "Deregister with cleanup: plan, confirm, free the snapshots"),
+    _flow(UNPROTECT, "P", "Unprotect",
+          "Turn off deregistration protection (typed confirmation; deregister separately)",
+          title="Lift deregistration protection", show=False),
+    Action("refresh", "r", "refresh", "Refresh", "Reload every region"),
+    Action("owner", "w", "owner_scope", "Owner", "Whose images: self, shared…"),
+    Action("sort", "o", "sort(1)", "Sort", "Sort by the next column"),
+    Action("reverse_sort", "O", "reverse_sort", "Reverse", "Reverse the sort order", show=False),
+    Action("toggle_deprecated", "D", "toggle_deprecated", "Deprecated",
+           "Include or hide deprecated images", show=False),
+    Action("toggle_disabled", "I", "toggle_disabled", "Disabled",
+           "Include or hide disabled images", show=False),
+    Action("tab.details", "i", "tab('details')", "Details",
+           "Show the launch attributes of the image", show=False),
+    Action("tab.snapshots", "t", "tab('snapshots')", "Snapshots",
+           "Show the image's snapshot tree", show=False),
+    Action("tab.lineage", "l", "tab('lineage')", "Lineage",
+           "Show the image's copies in other regions", show=False),
+    Action("tab.orphans", "n", "tab('orphans')", "Orphans",
+           "Show snapshots whose image is gone", show=False),
+    Action("regions", "g", "focus_regions", "Regions",
+           "Go to the region list (Enter: only that region, space: add/remove)", show=False),
+    Action("clear_marks", "u", "clear_marks", "Unmark all", "Unmark every image", show=False),
+    Action("back", "escape", "focus_table", "Back",
+           "Back to the image table; in the table, clear the filter", show=False),
+    _flow(CLEANUP, None, "Guided cleanup",
+          "Find images nobody launches and retire them, plan first", reviews_read_only=True),
+)  # fmt: skip
+
+#: The flows, in the order the palette offers them.
+FLOWS: tuple[str, ...] = tuple(a.flow for a in ACTIONS if a.flow is not None)
+#: Screen actions that change AWS state: hidden and refused under ``--read-only``.
+MUTATING: frozenset[str] = frozenset(a.action_name for a in ACTIONS if a.mutating)
+#: The flows offered under ``--read-only`` (reviews that change nothing until they plan).
+READ_ONLY_FLOWS: frozenset[str] = frozenset(
+    a.flow for a in ACTIONS if a.flow is not None and a.reviews_read_only
+)
+
+
+def action(action_id: str) -> Action:
+    """The entry with this id (``KeyError`` if none)."""
+    for entry in ACTIONS:
+        if entry.id == action_id:
+            return entry
+    raise KeyError(action_id)
+
+
+__all__ = [
+    "ACTIONS",
+    "CLEANUP",
+    "COPY",
+    "DEPRECATE",
+    "DEREGISTER",
+    "FLOWS",
+    "MUTATING",
+    "READ_ONLY_FLOWS",
+    "SHARE",
+    "UNPROTECT",
+    "Action",
+    "action",
+]

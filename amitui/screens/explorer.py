@@ -1,0 +1,707 @@
+"""The explorer's main screen: the region list, the image table with its filter, the
+inspector, the scope bar and the footer.
+
+It owns the panes' keys (every entry of :data:`amitui.registry.ACTIONS`), the row cache
+(each region's images turned into table rows once), the table throttle while regions are
+loading, the cursor → inspector debounce, and the titles. The App hands it results through
+the ``show_…`` methods; what needs the engine it asks for with a typed message:
+:class:`ScreenReady`, :class:`FlowRequested`, :class:`RefreshRequested`,
+:class:`QueryChosen`, :class:`ExtrasWanted`.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import urlsplit
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static, TabbedContent
+
+from amitui.model import (
+    OWNER_PRESETS,
+    Image,
+    ImageExtras,
+    ImageKey,
+    ImageQuery,
+    Inventory,
+    RegionKey,
+    RegionLoad,
+)
+from amitui.registry import ACTIONS, MUTATING, READ_ONLY_FLOWS
+from amitui.widgets.cleanup_run import RunScreen
+from amitui.widgets.cleanup_view import CleanupScreen
+from amitui.widgets.commands import PaletteEntry
+from amitui.widgets.filter_bar import FilterBar
+from amitui.widgets.form_dialog import FormDialog
+from amitui.widgets.help_screen import HelpEntry, HelpScreen
+from amitui.widgets.image_table import COLUMNS, ImageRow, ImageTable, make_row
+from amitui.widgets.inspector import Inspector
+from amitui.widgets.messages import JumpToImage
+from amitui.widgets.orphans_view import OrphansScreen
+from amitui.widgets.owner_scope import OwnerScopeScreen
+from amitui.widgets.plan_screen import PlanScreen
+from amitui.widgets.progress_screen import ProgressScreen
+from amitui.widgets.region_pane import RegionList, RegionPane
+
+#: With this many images loaded, each load freezes the GC's view of them (see show_load).
+LARGE_INVENTORY = 10_000
+#: Redraw the inspector once the cursor has rested this long: a held-down key moves the
+#: cursor every ~30 ms, and drawing the details grid costs about a keystroke's budget.
+INSPECT_DELAY = 0.08
+#: While regions are still loading, rebuild the table at most this often: each rebuild sorts
+#: and filters every row loaded so far, and regions tend to answer in bursts.
+TABLE_REFRESH_INTERVAL = 0.1
+
+
+@dataclass
+class ScreenReady(Message):
+    """The panes are composed and mounted: the App may start loading into them."""
+
+
+@dataclass
+class FlowRequested(Message):
+    """Start the flow behind an action key (``"copy"``, …) on the selected images."""
+
+    action: str
+
+
+@dataclass
+class RefreshRequested(Message):
+    """Reload every region."""
+
+
+@dataclass
+class QueryChosen(Message):
+    """List these images from now on (owner scope, deprecated/disabled toggles)."""
+
+    query: ImageQuery
+
+
+@dataclass
+class ExtrasWanted(Message):
+    """The inspector shows ``image`` and has no extras for it yet."""
+
+    image: Image
+
+
+class ExplorerScreen(Screen[None]):
+    """The main screen (the App's default screen). Build it with what it shows: the
+    inventory it reads (owned by the Explorer), the extras cache lookup and the clock."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            a.key, a.action, a.label, id=a.id, show=a.show, priority=a.priority, tooltip=a.tooltip
+        )
+        for a in ACTIONS
+        if a.key is not None
+    ]
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        *,
+        query: ImageQuery,
+        cached_extras: Callable[[ImageKey], ImageExtras | None],
+        now: Callable[[], datetime],
+        read_only: bool = False,
+        demo: bool = False,
+        profile: str | None = None,
+        key_overrides: dict[str, str] | None = None,
+        config_file: Path | None = None,
+        empty_text: str = "Connecting…",
+    ) -> None:
+        super().__init__()
+        self.inventory = inventory
+        self.query_shown = query
+        self.read_only = read_only
+        self._cached_extras = cached_extras
+        self._now = now
+        self._demo = demo
+        self._profile = profile
+        self._key_overrides = key_overrides or {}
+        self._config_file = config_file
+        self._empty_text = empty_text
+        #: Who "self" is, once known: an image it does not own was shared with it.
+        self.account_id: str | None = None
+        self._account_alias: str | None = None
+        #: Where EC2 calls go, when not to AWS (the sandbox, an AWS_ENDPOINT_URL).
+        self._endpoint: str | None = None
+        #: Each region's images and their rows (rows are made once per images tuple).
+        self._rows: dict[RegionKey, tuple[tuple[Image, ...], list[ImageRow]]] = {}
+        #: Seconds the cursor rests before the inspector shows its image (0: at once).
+        self.inspect_delay = INSPECT_DELAY
+        self._inspect_timer: Timer | None = None
+        self._table_timer: Timer | None = None
+        self._table_refreshed = 0.0  # time.monotonic() of the last rebuild
+        self._scope_text = ""
+
+    # ---- composition ---------------------------------------------------------------------
+
+    @property
+    def table(self) -> ImageTable:
+        return self.query_one(ImageTable)
+
+    @property
+    def region_pane(self) -> RegionPane:
+        return self.query_one(RegionPane)
+
+    @property
+    def inspector(self) -> Inspector:
+        return self.query_one(Inspector)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="scope-bar")
+        with Horizontal(id="main"):
+            yield RegionPane(id="regions")
+            with Vertical(id="right"):
+                with Vertical(id="table-box"):
+                    yield FilterBar(id="filter")
+                    yield ImageTable(id="images")
+                yield Inspector(id="inspector")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(FilterBar).return_focus = self.table
+        self.table.empty_text = self._empty_text
+        # After the screen's own first focus (its first focusable widget, the region list),
+        # as when the App composed the panes itself.
+        self.call_after_refresh(self.table.focus)
+        self._update_titles()
+        self.post_message(ScreenReady())
+
+    # ---- what the App shows --------------------------------------------------------------
+
+    def show_empty_text(self, text: str) -> None:
+        self.table.empty_text = text
+
+    def show_regions(self, regions: Sequence[str]) -> None:
+        """The region list (before any load)."""
+        self.region_pane.set_regions(regions)
+
+    def show_resolving(self) -> None:
+        self.region_pane.set_resolving()
+
+    def show_loading(self, regions: Sequence[str]) -> None:
+        """These regions are (re)loading; regions not in the list yet are added."""
+        self.region_pane.add_regions(regions)
+        self.region_pane.mark_loading(regions)
+        self._update_titles()
+
+    def show_load(self, load: RegionLoad) -> None:
+        """A region's load, already in the inventory (or its failure)."""
+        if load.error is None:
+            cached = self._rows.get(load.key)
+            # The complete load after an images-first one has the same images: same rows.
+            if cached is None or cached[0] is not load.images:
+                self._rows[load.key] = (load.images, self._make_rows(load.images))
+            if sum(len(rows) for _, rows in self._rows.values()) >= LARGE_INVENTORY:
+                # Move the loaded records out of the cyclic GC's reach: with 100k images
+                # (in one region or many), each full collection walks ~1.4M objects and
+                # stalls loading and keystrokes by 100-900 ms. (Dropped later, they are
+                # still freed: they hold no reference cycles.)
+                gc.freeze()
+        else:
+            self._rows.pop(load.key, None)
+        self.region_pane.set_result(load)
+        self._refresh_table_soon()
+        self._refresh_orphans()
+        image = self.table.cursor_image
+        if image is not None and image.region == load.region:
+            self._inspect(self.inventory.image(image.key) or image)
+
+    def show_endpoint(self, endpoint: str | None) -> None:
+        """Where EC2 calls go (None: AWS's own endpoints), for the scope bar."""
+        self._endpoint = endpoint
+        self._update_titles()
+
+    def show_account(self, account_id: str | None) -> None:
+        """Who "self" is: the access column tells shared images from our own."""
+        self.account_id = account_id
+        self._update_titles()
+        for key, (images, _) in list(self._rows.items()):
+            self._rows[key] = (images, self._make_rows(images))
+        self._refresh_table()
+
+    def show_alias(self, alias: str | None) -> None:
+        self._account_alias = alias
+        self._update_titles()
+
+    def show_extras(self, image: Image, extras: ImageExtras) -> None:
+        self.inspector.show_extras(image, extras, self._now())
+        if extras.shared and not image.public:
+            shared = make_row(image, self._now(), account_id=self.account_id, shared=True)
+            self.table.replace_row(shared)
+            _, rows = self._rows.get(RegionKey(image.account, image.region), ((), []))
+            for index, row in enumerate(rows):
+                if row.key == image.key:
+                    rows[index] = shared  # so a rebuilt table still says so
+
+    def show_query(self, query: ImageQuery) -> None:
+        """Another query is listed: what the table showed is gone."""
+        self.query_shown = query
+        self._rows.clear()
+        self._refresh_table()
+
+    def _make_rows(self, images: Iterable[Image]) -> list[ImageRow]:
+        now = self._now()
+        query = self.query_shown
+        if not query.shows_everything:
+            # EC2 lists an owner's deprecated images whatever IncludeDeprecated says: the
+            # query's hide toggles are applied here too, so they always change the view.
+            images = [image for image in images if query.shows(image, now)]
+        extras = self._cached_extras
+        return [
+            make_row(image, now, account_id=self.account_id, shared=_shared(extras(image.key)))
+            for image in images
+        ]
+
+    # ---- the selection -------------------------------------------------------------------
+
+    def selected_images(self) -> list[Image]:
+        """The marked images (in table order), else the image under the cursor, else []."""
+        table = self.table
+        marked: list[Image] = table.marked_images()
+        if marked:
+            return marked
+        return [table.cursor_image] if table.cursor_image is not None else []
+
+    def clear_marks(self) -> None:
+        self.table.clear_marks()
+
+    def jump_to(self, key: ImageKey) -> bool:
+        """Show ``key`` in the table (widening the region view, clearing the filter)."""
+        if self.inventory.image(key) is None:
+            self.notify(f"{key} is not loaded", severity="warning", markup=False)
+            return False
+        view = self.region_pane.view
+        if view and key.region not in view:
+            self.region_pane.show_regions([*view, key.region])
+            self._refresh_table()
+        if not self.table.move_cursor_to(key):
+            self.query_one(FilterBar).action_clear()
+            self.table.set_filter("")
+            self.table.move_cursor_to(key)
+        self.table.focus()
+        return True
+
+    # ---- the table -----------------------------------------------------------------------
+
+    def _view_regions(self) -> list[str]:
+        view = self.region_pane.view
+        return [r for r in self.region_pane.regions if not view or r in view]
+
+    def _refresh_table_soon(self) -> None:
+        """Rebuild the table now, or, while other regions are still loading and it was
+        rebuilt less than TABLE_REFRESH_INTERVAL ago, once that interval is over."""
+        if not self.region_pane.busy:
+            self._refresh_table()  # the last region: at once
+            return
+        if self._table_timer is not None:
+            return  # already due
+        wait = self._table_refreshed + TABLE_REFRESH_INTERVAL - time.monotonic()
+        if wait <= 0:
+            self._refresh_table()
+        else:
+            # Owned by the table, so it dies with it when the App closes.
+            self._table_timer = self.table.set_timer(wait, self._table_refresh_due)
+
+    def _table_refresh_due(self) -> None:
+        self._table_timer = None  # fired: nothing to cancel (it is running this callback)
+        self._refresh_table()
+
+    def _refresh_table(self) -> None:
+        if self._table_timer is not None:
+            self._table_timer.stop()
+            self._table_timer = None
+        self._table_refreshed = time.monotonic()
+        regions = self._view_regions()
+        rows: list[ImageRow] = []
+        for region in regions:
+            for key, (_, region_rows) in self._rows.items():
+                if key.region == region:
+                    rows.extend(region_rows)
+        table = self.table
+        table.show_region = len(regions) != 1
+        table.set_rows(rows)
+        if len(rows) >= LARGE_INVENTORY:
+            gc.freeze()  # the table's lists of every row too (see show_load)
+        if not self.region_pane.busy:
+            table.presort()  # the rows have settled: every column's order, in idle turns
+        self._update_empty_text()
+        self._update_titles()
+
+    def _update_empty_text(self) -> None:
+        table = self.table
+        if self.region_pane.busy:
+            table.empty_text = "Loading…"
+        elif table.filter_text:
+            hidden = table.total_count
+            table.empty_text = (
+                f"No image matches the filter {table.filter_text!r}: it hides all {hidden} "
+                f"image{'' if hidden == 1 else 's'} (Escape clears it)"
+            )
+        else:
+            table.empty_text = f"No images owned by {self.query_shown.describe()} in these regions"
+
+    def _refresh_orphans(self) -> None:
+        # A region whose snapshots are still being listed has no orphans to show yet.
+        loads = self.inventory.loads
+        pending = {key.region for key, load in loads.items() if load.snapshots_pending}
+        regions = [r for r in self._view_regions() if r not in pending]
+        orphans = [o for r in regions for o in self.inventory.orphaned_snapshots(r)]
+        loaded = {key.region for key in loads}
+        self.inspector.show_orphans(orphans, [r for r in regions if r in loaded])
+
+    def _update_titles(self) -> None:
+        table = self.table
+        title = f"Images {table.row_count}"
+        if table.filter_text:
+            title += f" of {table.total_count} · filter: {table.filter_text}"
+        marks = len(table.marked_keys)
+        if marks:
+            title += f" · ● {marks} marked"
+        box = self.query_one("#table-box")
+        box.border_title = title
+        column = next(c.label for c in COLUMNS if c.key == table.sort_column)
+        box.border_subtitle = f"sorted by {column} {'▼' if table.sort_reverse else '▲'}"
+        bits = ["amitui"]
+        if self.account_id:
+            alias = f" ({self._account_alias})" if self._account_alias else ""
+            bits.append(f"account {self.account_id}{alias}")
+        bits.append(f"profile {self._profile or 'default'}")
+        # The host says enough (and a sandbox's random port would change every launch).
+        host = urlsplit(self._endpoint).hostname if self._endpoint else None
+        if self._demo:
+            bits.append("DEMO SANDBOX")
+        elif self._endpoint:
+            bits.append(f"endpoint {host or self._endpoint} (not AWS)")
+        bits.append(f"owner: {self.query_shown.describe()}")
+        if self.read_only:
+            bits.append("READ-ONLY")
+        scope_text = " · ".join(bits)
+        if scope_text != self._scope_text:
+            # Only on change, and one line high: an update with layout reflows the screen.
+            self._scope_text = scope_text
+            self.query_one("#scope-bar", Static).update(scope_text, layout=False)
+
+    # ---- the inspector -------------------------------------------------------------------
+
+    def _inspect(self, image: Image | None) -> None:
+        self._cancel_inspection()
+        extras = self._cached_extras(image.key) if image is not None else None
+        self.inspector.show_image(image, self.inventory, extras, self._now())
+        if image is not None and extras is None:
+            self.post_message(ExtrasWanted(image))
+
+    @property
+    def inspection_pending(self) -> bool:
+        """The cursor moved and the inspector has not caught up yet (see INSPECT_DELAY)."""
+        return self._inspect_timer is not None
+
+    def flush_inspection(self) -> None:
+        """Show the cursor's image in the inspector now if it is still waiting to."""
+        if self._inspect_timer is not None:
+            self._inspect(self.table.cursor_image)
+
+    def _cancel_inspection(self) -> None:
+        if self._inspect_timer is not None:
+            self._inspect_timer.stop()
+            self._inspect_timer = None
+
+    @on(ImageTable.CursorChanged)
+    def _cursor_changed(self, event: ImageTable.CursorChanged) -> None:
+        if self.inspect_delay <= 0:
+            self._inspect(event.image)
+            return
+        # Debounced: each move restarts the wait, so scrolling never draws the details. The
+        # table owns the timer, so it dies with the table when the App closes.
+        self._cancel_inspection()
+        self._inspect_timer = event.table.set_timer(
+            self.inspect_delay, partial(self._cursor_rested, event.image)
+        )
+
+    def _cursor_rested(self, image: Image | None) -> None:
+        self._inspect_timer = None  # fired: nothing to cancel (it is running this callback)
+        current = self.table.cursor_image
+        if (current and current.key) != (image and image.key):
+            # The cursor has moved on since (a key pressed just before the rest ended: its
+            # CursorChanged is still on the way): wait for it to rest again rather than draw
+            # an image it has already left.
+            self._inspect_timer = self.table.set_timer(
+                self.inspect_delay, partial(self._cursor_rested, current)
+            )
+            return
+        self._inspect(current)
+
+    # ---- routing between the panes -------------------------------------------------------
+
+    @on(ImageTable.MarksChanged)
+    def _marks_changed(self) -> None:
+        self._update_titles()
+
+    @on(ImageTable.Selected)
+    def _selected(self) -> None:
+        self.flush_inspection()
+        self.inspector.focus_active()
+
+    @on(RegionPane.ViewChanged)
+    def _view_changed(self, event: RegionPane.ViewChanged) -> None:
+        self._refresh_table()
+        self._refresh_orphans()
+        if not event.toggled:
+            self.table.focus()
+
+    @on(JumpToImage)
+    def _jump(self, event: JumpToImage) -> None:
+        event.stop()
+        self.jump_to(event.key)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.set_filter(event.value)
+        self._update_empty_text()
+        self._update_titles()
+
+    @on(FilterBar.Done)
+    def _filter_done(self, event: FilterBar.Done) -> None:
+        # No focus change here: the bar handed focus back as the key arrived, and by now a
+        # new "/" may have focused the bar again (refocusing the table would send the keys
+        # typed for the filter to the table as commands).
+        if event.cleared:
+            self.table.set_filter("")
+        self._update_empty_text()
+        self._update_titles()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self) -> None:
+        self.flush_inspection()
+        self.inspector.refresh_active()
+
+    # ---- actions (the keys: amitui.registry) ---------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MUTATING and self.read_only:
+            return False  # hidden from the footer and refused
+        if action in ("quit", "filter"):
+            # q and / must type into inputs and reach dialogs, not act from under them.
+            return not isinstance(self.app.screen, ModalScreen) and not isinstance(
+                self.focused, Input
+            )
+        return True
+
+    def on_key(self, event: events.Key) -> None:
+        # Under --read-only the mutating bindings are off (not offered, never run); a key
+        # that would have run one still says why nothing happens.
+        if not self.read_only or isinstance(self.app.screen, ModalScreen):
+            return
+        if isinstance(self.focused, Input):
+            return
+        label = self._read_only_keys().get(event.key)
+        if label is not None:
+            event.stop()
+            self.notify(
+                f"{label}: not offered, amitui runs read-only (--read-only). Start it "
+                "without --read-only to change images.",
+                severity="warning",
+                timeout=4,
+            )
+
+    def _read_only_keys(self) -> dict[str, str]:
+        """key -> action label, for the mutating bindings (keymap overrides included)."""
+        keys: dict[str, str] = {}
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and _action_name(binding) in MUTATING:
+                for key in self._keys_of(binding):
+                    keys[key] = binding.description
+        return keys
+
+    async def action_quit(self) -> None:
+        self.app.exit()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.help_entries(), config_file=self._config_file))
+
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    def action_flow(self, action: str) -> None:
+        if self.read_only and action not in READ_ONLY_FLOWS:
+            self.notify("amitui is read-only: no changes are offered", severity="warning")
+            return
+        self.post_message(FlowRequested(action))
+
+    def action_refresh(self) -> None:
+        self.post_message(RefreshRequested())
+
+    def action_owner_scope(self) -> None:
+        self.app.push_screen(OwnerScopeScreen(self.query_shown), self._query_chosen)
+
+    def _query_chosen(self, query: ImageQuery | None) -> None:
+        if query is not None and query != self.query_shown:
+            self.post_message(QueryChosen(query))
+
+    def action_toggle_deprecated(self) -> None:
+        self._query_chosen(self.query_shown.toggled_deprecated())
+
+    def action_toggle_disabled(self) -> None:
+        self._query_chosen(self.query_shown.toggled_disabled())
+
+    def action_focus_table(self) -> None:
+        """Escape: back to the table; in the table, clear an applied filter."""
+        if self.focused is self.table and self.table.filter_text:
+            self.query_one(FilterBar).action_clear()
+            return
+        self.table.focus()
+
+    def action_sort(self, step: int) -> None:
+        self.table.cycle_sort(step)
+        self._update_titles()
+
+    def action_reverse_sort(self) -> None:
+        self.table.sort_by(self.table.sort_column, reverse=not self.table.sort_reverse)
+        self._update_titles()
+
+    def action_sort_by(self, column: str) -> None:
+        self.table.sort_by(column, reverse=False)
+        self._update_titles()
+
+    def action_tab(self, tab: str) -> None:
+        self.flush_inspection()  # asked for the image's tab: show it now, not after a rest
+        self.inspector.active = tab
+
+    def action_focus_regions(self) -> None:
+        self.query_one(RegionList).focus()
+
+    def action_show_region(self, region: str) -> None:
+        self.region_pane.show_regions([] if region == "*" else [region])
+
+    def action_clear_marks(self) -> None:
+        self.table.clear_marks()
+
+    # ---- help and palette ----------------------------------------------------------------
+
+    def _keys_of(self, binding: Binding) -> list[str]:
+        keys = self._key_overrides.get(binding.id or "", binding.key)
+        return [k.strip() for k in keys.split(",")]
+
+    def _keys(self, binding: Binding) -> str:
+        display = self.app.get_key_display
+        return ", ".join(display(Binding(k, "")) for k in self._keys_of(binding))
+
+    def help_entries(self) -> list[HelpEntry]:
+        """Every key of every screen, grouped so that each heading appears once."""
+        sections: list[tuple[str, Sequence[BindingType]]] = [
+            ("Explorer", self.BINDINGS),
+            ("Image table", ImageTable.BINDINGS),
+            ("Regions", RegionList.BINDINGS),
+            ("Filter", FilterBar.BINDINGS),
+            ("Dialogs (copy, share, deprecate)", FormDialog.BINDINGS),
+            ("Owner scope", OwnerScopeScreen.BINDINGS),
+            ("Plan review", PlanScreen.BINDINGS),
+            ("Progress", ProgressScreen.BINDINGS),
+            ("Cleanup progress", RunScreen.BINDINGS),
+            ("Guided cleanup", CleanupScreen.BINDINGS),
+            ("Orphaned snapshots", OrphansScreen.BINDINGS),
+        ]
+        extra = {
+            "Explorer": [
+                HelpEntry("Explorer", "tab", "Next pane", "Regions, table, details"),
+                HelpEntry("Explorer", "ctrl+p", "Commands", "Regions, owners, actions"),
+            ],
+            "Regions": [HelpEntry("Regions", "enter", "Only this region", "Show just this one")],
+            "Filter": [HelpEntry("Filter", "enter", "Done", "Back to the table, keep the filter")],
+            "Plan review": [
+                HelpEntry(
+                    "Plan review", "type + enter", "Confirm a destructive plan",
+                    "Type the image id (one image) or the number of images, then Enter",
+                )
+            ],
+        }  # fmt: skip
+        entries: list[HelpEntry] = []
+        for section, bindings in sections:
+            for item in bindings:
+                if not isinstance(item, Binding) or not item.description:
+                    continue
+                if self.read_only and _action_name(item) in MUTATING:
+                    continue
+                entries.append(HelpEntry(section, self._keys(item), item.description, item.tooltip))
+            entries.extend(extra.get(section, ()))
+        return entries
+
+    def palette_entries(self) -> Iterable[PaletteEntry]:
+        yield PaletteEntry(
+            "Show all regions", "Merge every region", lambda: self.action_show_region("*")
+        )
+        for region in self.region_pane.regions:
+            yield PaletteEntry(
+                f"Show region {region}",
+                "Only this region",
+                partial(self.action_show_region, region),
+            )
+        for owner, label in OWNER_PRESETS:
+            yield PaletteEntry(
+                f"Owner: {label}",
+                "Whose images to list",
+                partial(self.set_owner, owner),
+            )
+        yield PaletteEntry(
+            "Owner: an account id…", "List another account's images", self.action_owner_scope
+        )
+        yield PaletteEntry(
+            "Toggle deprecated images",
+            "Include or hide deprecated images",
+            self.action_toggle_deprecated,
+        )
+        yield PaletteEntry(
+            "Toggle disabled images", "Include or hide disabled images", self.action_toggle_disabled
+        )
+        for column in COLUMNS:
+            yield PaletteEntry(
+                f"Sort by {column.label}",
+                "Sort the image table",
+                partial(self.action_sort_by, column.key),
+            )
+        yield PaletteEntry("Refresh", "Reload every region", self.action_refresh)
+        yield PaletteEntry("Help", "Every key", self.action_help)
+        # Read-only, the reviews (guided cleanup) stay: they change nothing.
+        for entry in ACTIONS:
+            if entry.flow is not None and (not self.read_only or entry.flow in READ_ONLY_FLOWS):
+                yield PaletteEntry(
+                    f"{entry.title or entry.label}…",
+                    entry.tooltip,
+                    partial(self.action_flow, entry.flow),
+                )
+
+    def set_owner(self, owner: str) -> None:
+        self._query_chosen(self.query_shown.with_owner(owner))
+
+
+def _action_name(binding: Binding) -> str:
+    return binding.action.split("(", 1)[0]
+
+
+def _shared(extras: ImageExtras | None) -> bool:
+    return extras is not None and extras.shared
+
+
+__all__ = [
+    "ExplorerScreen",
+    "ExtrasWanted",
+    "FlowRequested",
+    "QueryChosen",
+    "RefreshRequested",
+    "ScreenReady",
+]
