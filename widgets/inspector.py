@@ -41,6 +41,11 @@ class Inspector(Vertical):
         self._stale: set[str] = set()
 
     @property
+    def image(self) -> Image | None:
+        """The image the tabs describe."""
+        return self._image
+
+    @property
     def tabs(self) -> TabbedContent:
         return self.query_one(TabbedContent)
 

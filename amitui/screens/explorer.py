@@ -412,9 +412,11 @@ class ExplorerScreen(Screen[None]):
         return self._inspect_timer is not None
 
     def flush_inspection(self) -> None:
-        """Show the cursor's image in the inspector now if it is still waiting to."""
-        if self._inspect_timer is not None:
-            self._inspect(self.table.cursor_image)
+        """Show the cursor's image in the inspector now if it is not showing it yet (waiting
+        for the cursor to rest, or the cursor's move still on its way as a message)."""
+        cursor, shown = self.table.cursor_image, self.inspector.image
+        if self._inspect_timer is not None or (cursor and cursor.key) != (shown and shown.key):
+            self._inspect(cursor)
 
     def _cancel_inspection(self) -> None:
         if self._inspect_timer is not None:

@@ -301,3 +301,17 @@ async def test_a_plan_shows_each_note_once() -> None:
         await pilot.pause()
         shown = [str(w.content) for w in app.screen.query(".note")]
         assert shown == ["⚠ Read me.", "⚠ Other."]
+
+
+async def test_a_tab_key_right_behind_a_cursor_move_shows_the_cursors_image(
+    make: AppFactory, fleet: F.Fleet
+) -> None:
+    """The cursor's CursorChanged may still be queued when ``t`` arrives (a key typed at
+    once, a jump): the tab shown must describe the highlighted image all the same."""
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        target = ImageKey(F.OTHER_REGION, fleet.image(F.OTHER_REGION, "ci-runner-2026.07.01"))
+        assert app.table.move_cursor_to(target)
+        app.main.action_tab("snapshots")  # before the queued CursorChanged is handled
+        assert app.inspector.image is not None and app.inspector.image.key == target
