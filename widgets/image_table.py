@@ -306,6 +306,9 @@ class ImageTable(ScrollView, can_focus=True):
         self.sort_column = "created"
         self.sort_reverse = True
         self._cursor = 0
+        #: The user has put the cursor on an image: rows streaming in keep it on that image
+        #: (an untouched cursor stays on the first row, newest first, as regions arrive).
+        self._cursor_chosen = False
         self._marks: dict[ImageKey, None] = {}  # ordered set
         self._strips: dict[tuple[Any, ...], Strip] = {}
         self._widths: tuple[int, ...] = ()
@@ -363,7 +366,7 @@ class ImageTable(ScrollView, can_focus=True):
         self._resort()
         self._refilter(self._filter, incremental=False)
         # A cursor still on the first row stays there as rows stream in (newest first).
-        self._restore_cursor(current if self._cursor else None)
+        self._restore_cursor(current if self._cursor or self._cursor_chosen else None)
         if dropped:
             self.post_message(self.MarksChanged(self, len(self._marks)))
 
@@ -558,21 +561,24 @@ class ImageTable(ScrollView, can_focus=True):
             self._last_cursor_key = key
             self.post_message(self.CursorChanged(self, image))
 
+    def _choose(self, position: int) -> None:
+        self._cursor_chosen = True
+        self._set_cursor(position)
+
     def move_cursor(self, delta: int) -> None:
-        self._set_cursor(self._cursor + delta)
+        self._choose(self._cursor + delta)
 
     def move_cursor_to(self, key: ImageKey) -> bool:
         """Put the cursor on ``key``; False if it is not shown (filtered out or absent)."""
         rows = self._rows
         for position, index in enumerate(self._visible):
-            image = rows[index].image
-            if image.image_id == key.image_id and image.region == key.region:
-                self._set_cursor(position)
+            if rows[index].key == key:
+                self._choose(position)
                 return True
         return False
 
     def page(self, direction: int) -> None:
-        self._set_cursor(self._cursor + direction * max(1, self._page_rows()))
+        self._choose(self._cursor + direction * max(1, self._page_rows()))
 
     def _page_rows(self) -> int:
         return max(1, self._content_size()[1] - 1)
@@ -628,7 +634,7 @@ class ImageTable(ScrollView, can_focus=True):
         self.page(direction)
 
     def action_edge(self, direction: int) -> None:
-        self._set_cursor(0 if direction < 0 else len(self._visible) - 1)
+        self._choose(0 if direction < 0 else len(self._visible) - 1)
 
     def action_select(self) -> None:
         image = self.cursor_image
@@ -652,7 +658,7 @@ class ImageTable(ScrollView, can_focus=True):
                 self.sort_by(column)
             return
         self.focus()
-        self._set_cursor(round(self.scroll_y) + offset.y - 1)
+        self._choose(round(self.scroll_y) + offset.y - 1)
 
     def _column_at(self, x: int) -> str | None:
         position = 2  # the mark gutter

@@ -180,3 +180,21 @@ async def test_a_first_character_is_searched_ahead_of_time(
         table.set_filter("we")
         assert searched  # a longer needle is searched
         assert shown(table) == expected(ROWS, "created", True, "we")
+
+
+async def test_a_chosen_cursor_stays_on_its_image_as_newer_rows_stream_in() -> None:
+    """An untouched cursor stays on the first row (the newest image) as regions arrive; once
+    the user has put it on an image, newer rows streaming in above keep it on that image
+    (the details and any action then still describe the image the user chose)."""
+    by_age = sorted(ROWS, key=lambda r: r.sort_keys[COLUMN_INDEX["created"]], reverse=True)
+    newest, older = by_age[0], by_age[-1]
+    app = TableApp()
+    async with app.run_test(size=(160, 30)):
+        table = app.query_one(ImageTable)
+        table.set_rows([older])
+        table.set_rows([older, newest])
+        assert table.cursor_image == newest.image  # untouched: the first row
+        table.set_rows([older])
+        assert table.move_cursor_to(older.key)
+        table.set_rows([older, newest])
+        assert table.cursor_image == older.image and table.cursor_row == 1
