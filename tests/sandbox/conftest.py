@@ -1,7 +1,8 @@
-"""One sandbox server for the whole of ``tests/sandbox``; each test takes its own region.
+"""Sandbox servers shared by ``tests/sandbox``; each test takes its own regions.
 
 Regions are EC2's isolation unit (images and snapshots are regional), so handing every test a
-region nobody else used keeps the tests independent without cleaning up.
+region nobody else used keeps the tests independent without cleaning up. When one sandbox's
+regions are used up the next sandbox starts.
 """
 
 from __future__ import annotations
@@ -25,36 +26,72 @@ REGIONS = [
     "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ca-central-1",
     "sa-east-1", "af-south-1", "ap-east-1", "me-south-1", "ap-southeast-3", "eu-central-2",
     "eu-south-2", "me-central-1", "ap-south-2", "il-central-1", "ca-west-1", "ap-southeast-4",
-    "mx-central-1",
+    "mx-central-1", "ap-east-2", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
 ]  # fmt: skip
 
 
+class _Pool:
+    """Sandboxes started as tests need them: each hands out every region once, then the next
+    sandbox starts (~2 s) and hands them out again."""
+
+    def __init__(self) -> None:
+        self.sandboxes: list[Sandbox] = []
+        self._unused: list[str] = []
+
+    def bind(self) -> tuple[Sandbox, list[str]]:
+        """A sandbox for one test, with the region list it draws from (two at least left)."""
+        if len(self._unused) < 2:
+            started = Sandbox(extra_env={"AMITUI_SANDBOX_COPY_DELAY": "0"})
+            started.start()
+            self.sandboxes.append(started)
+            self._unused = list(REGIONS)
+        return self.sandboxes[-1], self._unused
+
+    def stop(self) -> None:
+        for running in self.sandboxes:
+            running.stop()
+
+
 @pytest.fixture(scope="session")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(extra_env={"AMITUI_SANDBOX_COPY_DELAY": "0"}) as running:
-        yield running
+def _pool() -> Iterator[_Pool]:
+    pool = _Pool()
+    yield pool
+    pool.stop()
 
 
-_unused = iter(REGIONS)
+class _Placement:
+    """Where one test runs: a sandbox, and regions of it that no other test touched."""
 
+    def __init__(self, pool: _Pool) -> None:
+        self.sandbox, self._unused = pool.bind()
 
-def _fresh_region() -> str:
-    try:
-        return next(_unused)
-    except StopIteration:  # pragma: no cover - add regions above when this fires
-        pytest.fail("tests/sandbox ran out of unused regions; extend REGIONS")
+    def fresh_region(self) -> str:
+        if not self._unused:  # pragma: no cover - a test asking for three or more regions
+            pytest.fail("this test drew more regions than its sandbox has left")
+        return self._unused.pop(0)
 
 
 @pytest.fixture
-def region() -> str:
+def _placement(_pool: _Pool) -> _Placement:
+    return _Placement(_pool)
+
+
+@pytest.fixture
+def sandbox(_placement: _Placement) -> Sandbox:
+    """The sandbox this test's regions belong to."""
+    return _placement.sandbox
+
+
+@pytest.fixture
+def region(_placement: _Placement) -> str:
     """A region no other test in this session has touched."""
-    return _fresh_region()
+    return _placement.fresh_region()
 
 
 @pytest.fixture
-def another_region() -> str:
+def another_region(_placement: _Placement) -> str:
     """A second untouched region (e.g. the destination of a copy)."""
-    return _fresh_region()
+    return _placement.fresh_region()
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 
 import pytest
@@ -67,10 +69,17 @@ def test_copy_records_source_and_copies_each_disk(
     assert [snapshots[s]["VolumeSize"] for s in copied] == [8, 40]
     assert [m["Ebs"]["VolumeSize"] for m in copy["BlockDeviceMappings"][:2]] == [8, 40]
     assert copy["BlockDeviceMappings"][1]["Ebs"]["VolumeType"] == "gp3"
-    assert snapshots[copied[0]]["Description"].startswith(
-        f"Copied for DestinationAmi {copy_id} from SourceAmi {source['image']['ImageId']}"
-        f" for SourceSnapshot {source['snapshots'][0]}."
+    # EC2 writes (the reference gives no text; AWS accounts show it so): "Copied for
+    # DestinationAmi ami-… from SourceAmi ami-… for SourceSnapshot snap-…. Task created on
+    # 1,566,308,778,174." -- the task's start in epoch milliseconds, digits grouped by commas.
+    description = re.fullmatch(
+        rf"Copied for DestinationAmi {copy_id} from SourceAmi {source['image']['ImageId']}"
+        rf" for SourceSnapshot {source['snapshots'][0]}\. Task created on (\d{{1,3}}(,\d{{3}})*)\.",
+        snapshots[copied[0]]["Description"],
     )
+    assert description is not None, snapshots[copied[0]]["Description"]
+    millis = int(description.group(1).replace(",", ""))
+    assert abs(millis / 1000 - time.time()) < 600
     assert not any(s["Encrypted"] for s in snapshots.values())
 
 

@@ -16,18 +16,24 @@ EXTENSIONS: tuple[str, ...] = (
     "snapshot_fields",
     "snapshots_in_use",
     "copy_image",
+    "image_state",  # before paging: pages hold only the images DescribeImages lists
     "paging",
     "regions",
     "image_snapshot_filter",  # DescribeImages block-device-mapping.* filters
     "deregistration_protection",  # before deregister_snapshots: a refusal deletes nothing
     "deregister_snapshots",
+    "image_attribute",  # DescribeImageAttribute deregistrationProtection; NotFound/Unavailable
     "image_references",
     "last_launched",
-    "recycle_bin",  # rbin CreateRule/GetRule/ListRules (moto has no Recycle Bin)
+    "recycle_bin",  # rbin rules; Deregister/DeleteSnapshot into the bin, list and restore
     "image_deprecation",  # Enable/DisableImageDeprecation, DeprecationTime; control field
     "image_block_public_access",  # Get/Enable/DisableImageBlockPublicAccess; blocks Group=all
     "launch_permissions",  # organization/OU ARN formats; encrypted AMIs never public
     "snapshot_permissions",  # ModifySnapshotAttribute CreateVolumePermission Add/Remove
+    "kms_keys",  # alias/aws/* keys are AWS managed
+    "platform",  # Windows images: Platform, PlatformDetails, UsageOperation
+    "request_checks",  # every EC2 action: required parameters, filter values, MaxResults
+    "error_answers",  # EC2's texts and codes where moto has none or fails
     "tag_lookup",  # a resource's tagSet by lookup (moto scans every tag per resource)
     "organization",  # images shared across accounts/OUs; AssumeRole checks trust; pinned ids
     "instance_image_metadata",  # DescribeInstanceImageMetadata (after last_launched)

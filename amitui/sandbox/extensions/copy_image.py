@@ -10,8 +10,10 @@ EC2 (API reference, CopyImage and Image):
 - DescribeImages reports ``SourceImageId`` "The ID of the source AMI from which the AMI was
   created" and ``SourceImageRegion`` "The Region of the source AMI".
 - ``Description`` "A description for the new AMI"; when omitted the source's description is
-  kept. Each copied snapshot is described "Copied for DestinationAmi ami-… from SourceAmi
-  ami-… for SourceSnapshot snap-…. Task created on …".
+  kept. Each copied snapshot is described as EC2 writes it (the reference does not give the
+  text; this is EC2's, as AWS accounts show it): "Copied for DestinationAmi ami-… from
+  SourceAmi ami-… for SourceSnapshot snap-…. Task created on 1,566,308,778,174." -- the task's
+  start in milliseconds since the epoch, digits grouped by commas.
 - "Copies of encrypted backing snapshots for the AMI are encrypted. Copies of unencrypted
   backing snapshots remain unencrypted, unless you set Encrypted during the copy operation."
   ``KmsKeyId``: "If this parameter is not specified, your Amazon Web Services managed KMS key
@@ -31,15 +33,17 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.ec2.exceptions import InvalidAMIIdError
+from moto.ec2.models import ec2_backends
 from moto.ec2.models.amis import Ami
 from moto.ec2.responses.amis import AmisResponse
 
-from ._moto import ec2_backend, ec2_error, format_time, wrap
+from ._moto import ec2_backend, ec2_error, wrap
 from .block_devices import new_image, set_block_devices
 
 COPY_DELAY_ENV = "AMITUI_SANDBOX_COPY_DELAY"
@@ -114,6 +118,11 @@ def copy_image(backend: Any, params: Mapping[str, Any], tags: dict[str, dict[str
 
 def _copy(backend: Any, params: dict[str, Any], tags: dict[str, dict[str, str]]) -> Ami:
     source_id, source_region = params["SourceImageId"], params["SourceRegion"]
+    if source_region not in ec2_backends[backend.account_id].regions:
+        # The reference names no code for an unknown SourceRegion; moto failed with a 500.
+        raise ec2_error(
+            "InvalidParameterValue", f"Invalid value '{source_region}' for SourceRegion."
+        )
     source = ec2_backend(source_region, backend.account_id).amis.get(source_id)
     if source is None:
         raise InvalidAMIIdError(source_id)
@@ -172,12 +181,16 @@ def _copy_snapshot(
         source_region=source.ec2_backend.region_name,
         description=(
             f"Copied for DestinationAmi {copy.id} from SourceAmi {params['SourceImageId']} "
-            f"for SourceSnapshot {source.id}. Task created on {format_time(utcnow())}."
+            f"for SourceSnapshot {source.id}. Task created on {_epoch_millis(utcnow()):,}."
         ),
         kms_key_id=kms_key_id if encrypted else None,
     )
     snapshot.add_tags(tags.get("snapshot", {}))
     return snapshot
+
+
+def _epoch_millis(moment: datetime) -> int:
+    return int(moment.replace(tzinfo=UTC).timestamp() * 1000)
 
 
 def _true(value: Any) -> bool:

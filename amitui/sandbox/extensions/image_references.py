@@ -3,17 +3,22 @@
 EC2 (API reference, DescribeImageReferences; user guide "Identify your resources referencing
 specified AMIs"):
 
-- ``ImageIds`` (required, 1 to 10): "The IDs of the images to check for resource references."
+- ``ImageIds`` (required): "The IDs of the images to check for resource references." "Array
+  Members: Minimum number of 1 item. Maximum number of 10 items."
 - "Either ``IncludeAllResourceTypes`` or ``ResourceTypes`` must be specified." Resource types:
   ``ec2:Instance | ec2:LaunchTemplate | ssm:Parameter | imagebuilder:ImageRecipe |
   imagebuilder:ContainerRecipe``.
-- ``ResourceTypeOptions``: ``state-name`` narrows the instance states checked (by default every
-  state: pending, running, shutting-down, terminated, stopping, stopped); ``version-depth``
-  the number of most recent launch template versions checked (default 20, at most 10000).
+- ``ResourceTypeOptions`` (ResourceTypeOption): "For state-name: Valid values: pending |
+  running | shutting-down | terminated | stopping | stopped. Default: All states". "For
+  version-depth: Valid values: Integers between 1 and 10000. Default: 10". ``OptionName``
+  "Valid Values: state-name | version-depth" (state-name for ec2:Instance, version-depth for
+  ec2:LaunchTemplate). Any other name or value is ``InvalidParameterValue``.
 - Each ``ImageReference`` is ``{"ImageId", "ResourceType", "Arn"}``: an instance is
   ``arn:aws:ec2:<region>:<account>:instance/<id>``, a launch template
   ``arn:aws:ec2:<region>:<account>:launch-template/<id>`` (once, whatever its matching versions).
-- Paged by ``MaxResults``/``NextToken``.
+- Paged by ``MaxResults`` ("Minimum value of 5"; the range is checked in :mod:`.limits`) and
+  ``NextToken``; a token EC2 did not issue is ``InvalidPaginationToken``, EC2's common error
+  "The specified pagination token is not valid or is expired".
 
 The sandbox has no SSM parameters or Image Builder recipes: those types find nothing.
 """
@@ -24,9 +29,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from moto.core.responses import ActionResult
+from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.responses.amis import AmisResponse
 
 from ._moto import ec2_error
+from .paging import MAX_PAGE, decode_token, encode_token
 
 INSTANCE = "ec2:Instance"
 LAUNCH_TEMPLATE = "ec2:LaunchTemplate"
@@ -38,7 +45,8 @@ RESOURCE_TYPES = (
     "imagebuilder:ContainerRecipe",
 )
 ALL_STATES = ("pending", "running", "shutting-down", "terminated", "stopping", "stopped")
-DEFAULT_VERSION_DEPTH = 20
+DEFAULT_VERSION_DEPTH = 10
+MAX_VERSION_DEPTH = 10000
 MAX_IMAGE_IDS = 10
 
 
@@ -63,13 +71,26 @@ def _describe_image_references(self: AmisResponse) -> ActionResult:
     self.error_on_dryrun()
     options = _options(requested, include_all)
     references = list(_references(self.ec2_backend, set(image_ids), options))
-    limit = int(self._get_param("MaxResults") or 1000)
-    start = int(self._get_param("NextToken") or 0)
+    limit = min(int(self._get_param("MaxResults") or MAX_PAGE), MAX_PAGE)
+    token = self._get_param("NextToken")
+    start = _offset(token) if token else 0
     page = references[start : start + limit]
     result: dict[str, Any] = {"ImageReferences": page}
     if start + limit < len(references):
-        result["NextToken"] = str(start + limit)
+        result["NextToken"] = encode_token(str(start + limit))
     return ActionResult(result)
+
+
+def _offset(token: str) -> int:
+    try:
+        offset = decode_token(token)
+    except EC2ClientError:
+        offset = ""
+    if not offset.isdigit():
+        raise ec2_error(
+            "InvalidPaginationToken", "The specified pagination token is not valid or is expired."
+        )
+    return int(offset)
 
 
 def _options(
@@ -84,10 +105,37 @@ def _options(
         if kind not in RESOURCE_TYPES:
             raise ec2_error("InvalidParameterValue", f"Unsupported resource type: {kind}")
         chosen[kind] = {
-            o["OptionName"]: list(o.get("OptionValues", []))
+            o.get("OptionName", ""): list(o.get("OptionValues", []))
             for o in entry.get("ResourceTypeOptions", [])
         }
+        for name, values in chosen[kind].items():
+            _check_option(kind, name, values)
     return chosen
+
+
+def _check_option(kind: str, name: str, values: list[str]) -> None:
+    allowed = {INSTANCE: "state-name", LAUNCH_TEMPLATE: "version-depth"}.get(kind)
+    if name != allowed:
+        raise ec2_error(
+            "InvalidParameterValue",
+            f"The option name {name!r} is not valid for resource type {kind}."
+            + (f" Valid option names: {allowed}." if allowed else ""),
+        )
+    if name == "state-name":
+        bad = [v for v in values if v not in ALL_STATES]
+        if bad:
+            raise ec2_error(
+                "InvalidParameterValue",
+                f"The value {bad[0]!r} is not valid for state-name. Valid values: "
+                + " | ".join(ALL_STATES)
+                + ".",
+            )
+    elif len(values) != 1 or not values[0].isdigit() or not 1 <= int(values[0]) <= 10000:
+        raise ec2_error(
+            "InvalidParameterValue",
+            f"The value {', '.join(values) or '(none)'} is not valid for version-depth. "
+            f"Valid values: Integers between 1 and {MAX_VERSION_DEPTH}.",
+        )
 
 
 def _references(
