@@ -612,9 +612,10 @@ async def stream_accounts(
 
     async def load_account(account: Account) -> None:
         try:
-            names = await resolve_regions(
-                account.session, regions, all_regions=all_regions, configured=configured
-            )
+            async with limits.slot(account.id, account.session.default_region):
+                names = await resolve_regions(
+                    account.session, regions, all_regions=all_regions, configured=configured
+                )
         except Exception as exc:  # errors are data, per account
             error = classify_error(exc, profile=account.session.profile)
             error = AwsError(
