@@ -787,7 +787,7 @@ class AmituiApp(App[int]):
             self.start_loading(self.region_pane.regions)
 
     def action_flow(self, action: str) -> None:
-        if self.read_only:
+        if self.read_only and action != CLEANUP:  # guided cleanup is a review read-only
             self.notify("amitui is read-only: no changes are offered", severity="warning")
             return
         if self._aws is None:
@@ -890,13 +890,13 @@ class AmituiApp(App[int]):
             )
         yield PaletteEntry("Refresh", "Reload every region", self.action_refresh)
         yield PaletteEntry("Help", "Every key", self.action_help)
-        if not self.read_only:
-            for action in ACTIONS:
-                label, detail = _ACTION_LABELS[action]
-                yield PaletteEntry(
-                    f"{label}…", detail,
-                    partial(self.action_flow, action),
-                )  # fmt: skip
+        # Read-only, guided cleanup stays: its review changes nothing.
+        for action in (CLEANUP,) if self.read_only else ACTIONS:
+            label, detail = _ACTION_LABELS[action]
+            yield PaletteEntry(
+                f"{label}…", detail,
+                partial(self.action_flow, action),
+            )  # fmt: skip
         for command in self.get_system_commands(self.screen):
             # Textual's screenshot saves to the working directory without saying so;
             # scripts/screenshots.py is amitui's way to take them.

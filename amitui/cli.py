@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -13,12 +16,29 @@ from amitui.aws import UnknownRegionError, known_regions, validate_region
 from amitui.aws_errors import classify_error
 from amitui.backend import LaunchOptions, launch_demo_early, open_session
 from amitui.config import ConfigError, load_config
-from amitui.listing import FORMATS, sort_images, write_images
-from amitui.loader import resolve_regions, stream_regions
+from amitui.listing import FORMATS, STREAMED_FORMATS, sort_images, write_csv, write_images
+from amitui.loader import DEFAULT_REGION_TIMEOUT, resolve_regions, stream_regions
 from amitui.model import ACCOUNT_ID_PATTERN, Image
 from amitui.text import inert
 
 OWNER_ALIASES = ("self", "amazon", "aws-marketplace")
+
+LS_DESCRIPTION = f"""\
+List images headlessly. A region that fails is named on stderr with its AWS error, the other
+regions still print, and the exit status is 1.
+
+Output: csv streams: the header at once, then each region's rows as soon as that region has
+answered (regions in the order they answer), so a slow region holds back nobody. json (one
+array) and table (columns aligned over every row) print once every region has answered or
+been given up, regions in a fixed order.
+
+--timeout: a region that sends no page of results for that many seconds (retries included)
+is given up and named on stderr; default {DEFAULT_REGION_TIMEOUT:g}. The bound is on silence,
+not on the whole listing: a large region whose pages keep arriving is never cut off.
+
+When the reader goes away (amitui ls | head -1), amitui stops quietly with status 141, as a
+tool stopped by SIGPIPE does.
+"""
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -34,6 +54,18 @@ def owner(value: str) -> str:
     raise argparse.ArgumentTypeError(
         f"invalid owner {value!r}: use self, amazon, aws-marketplace or a 12-digit account id"
     )
+
+
+def seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and number > 0):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a positive number of seconds (e.g. 30 or 2.5)"
+        )
+    return number
 
 
 def _add_scope_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -89,9 +121,23 @@ def build_parser() -> ArgumentParser:
         help="offer no mutating actions; the engine refuses them too",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
-    ls = commands.add_parser("ls", help="list images headlessly (table, json or csv)")
+    ls = commands.add_parser(
+        "ls",
+        help="list images headlessly (table, json or csv)",
+        description=LS_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_scope_options(ls, suppress=True)
     ls.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    ls.add_argument(
+        "--timeout",
+        type=seconds,
+        default=DEFAULT_REGION_TIMEOUT,
+        metavar="SECONDS",
+        help="give up a region that sends nothing for this long (default: %(default)g)",
+    )
+    # Errors found after parsing (a region name, the config file) point to `amitui ls --help`.
+    ls.set_defaults(command_parser=ls)
     sandbox = commands.add_parser(
         "sandbox", help="run the embedded sandbox in the foreground and print its endpoint"
     )
@@ -155,10 +201,16 @@ def _say(message: str) -> None:
     print(f"amitui: {inert(message)}", file=sys.stderr)
 
 
-async def list_images(options: LaunchOptions, fmt: str) -> int:
-    """Print every image of every region; a failed region is named on stderr, exit 1."""
+async def list_images(
+    options: LaunchOptions, fmt: str, region_timeout: float = DEFAULT_REGION_TIMEOUT
+) -> int:
+    """Print every image of every region; a failed region is named on stderr, exit 1.
+
+    csv rows are written region by region as each answers; json and table at the end.
+    """
     images: list[Image] = []
     failed = 0
+    streamed = fmt in STREAMED_FORMATS
     async with open_session(options) as aws:
         try:
             regions = await resolve_regions(
@@ -171,15 +223,38 @@ async def list_images(options: LaunchOptions, fmt: str) -> int:
             error = classify_error(exc, profile=options.profile)
             _say(f"cannot list regions: {error.describe()}")
             return 1
+        if streamed:
+            write_csv([], sys.stdout)  # the header, before the slowest region answers
+            sys.stdout.flush()
         # The listing is the images' own records: no DescribeSnapshots.
-        async for load in stream_regions(aws, regions, options.query, with_snapshots=False):
+        async for load in stream_regions(
+            aws, regions, options.query, with_snapshots=False, region_timeout=region_timeout
+        ):
             if load.error is not None:
                 failed += 1
                 _say(f"{load.region}: {load.error.describe()}")
+            elif streamed:
+                write_csv(sort_images(load.images, regions), sys.stdout, header=False)
+                sys.stdout.flush()
             else:
                 images.extend(load.images)
-    write_images(sort_images(images, regions), fmt, sys.stdout)
+    if not streamed:
+        write_images(sort_images(images, regions), fmt, sys.stdout)
+    sys.stdout.flush()  # here, so a closed pipe is met inside main(), not at exit
     return 1 if failed else 0
+
+
+def _reader_went_away() -> int:
+    """stdout's reader closed the pipe (``amitui ls | head -1``): stop without a traceback,
+    with the status of a tool stopped by SIGPIPE (128 + 13). stdout goes to /dev/null first,
+    so Python's own flush at exit does not fail again (see "Note on SIGPIPE" in the docs of
+    Python's signal module)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a file (a test's StringIO): nothing to do
+        pass
+    return 128 + signal.SIGPIPE
 
 
 def run_sandbox(port: int, demo: bool) -> int:
@@ -198,12 +273,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "sandbox":
         return run_sandbox(args.port, args.demo)
-    options = launch_options(args, parser)
+    options = launch_options(args, getattr(args, "command_parser", parser))
     if args.command == "ls":
         try:
-            return asyncio.run(list_images(options, args.format))
+            return asyncio.run(list_images(options, args.format, args.timeout))
         except KeyboardInterrupt:
             return 130
+        except BrokenPipeError:
+            return _reader_went_away()
     if options.demo:
         launch_demo_early()
     from amitui.app import run_tui

@@ -17,6 +17,9 @@ from amitui.model import Image
 from amitui.text import inert
 
 FORMATS = ("table", "json", "csv")
+#: Formats whose rows ``amitui ls`` writes region by region as each answers; json is one
+#: document and table aligns its columns over every row, so they are written at the end.
+STREAMED_FORMATS = ("csv",)
 
 CSV_COLUMNS = (
     "Region",
@@ -53,9 +56,10 @@ def write_json(images: Sequence[Image], out: TextIO) -> None:
     # One image a line: each line through json's C encoder (json.dump and any indent fall back
     # to the pure-Python one, a fifth of `amitui ls` time at 5,000 images), still grep-able.
     encode = json.JSONEncoder(default=_json_default).encode
+    records = [encode({**image.raw, "Region": image.region}) for image in images]
     out.write("[\n")
-    out.write(",\n".join(encode({**image.raw, "Region": image.region}) for image in images))
-    out.write("\n]\n" if images else "]\n")
+    out.writelines(f"{record},\n" for record in records[:-1])
+    out.write(f"{records[-1]}\n]\n" if records else "]\n")
 
 
 def csv_row(image: Image) -> list[str]:
@@ -77,9 +81,10 @@ def csv_row(image: Image) -> list[str]:
     ]
 
 
-def write_csv(images: Sequence[Image], out: TextIO) -> None:
+def write_csv(images: Sequence[Image], out: TextIO, *, header: bool = True) -> None:
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    if header:
+        writer.writerow(CSV_COLUMNS)
     # Data stays exact when redirected; on a terminal a hostile name's escapes must not run.
     clean = inert if out.isatty() else str
     for image in images:
@@ -110,10 +115,16 @@ def write_table(images: Sequence[Image], out: TextIO) -> None:
             )
         )
     console = Console(file=out, width=max(160, Console().width), highlight=False, soft_wrap=False)
-    console.print(table)
+    # Captured, not printed: Rich meets a closed pipe with exit(1) of its own, and the CLI
+    # gives every format the same end (see cli.py).
+    with console.capture() as captured:
+        console.print(table)
+    out.writelines(captured.get().splitlines(keepends=True))
 
 
 def write_images(images: Sequence[Image], fmt: str, out: TextIO) -> None:
+    """Every format writes a line at a time: one large write to a pipe whose reader has gone
+    can report success (CPython), hiding the closed pipe from ``amitui ls | head -1``."""
     {"json": write_json, "csv": write_csv, "table": write_table}[fmt](images, out)
 
 

@@ -20,7 +20,9 @@ from amitui.model import AwsError, Image, RegionLoad, RegionStatus, Snapshot
 
 #: EC2's largest page for DescribeImages/DescribeSnapshots.
 PAGE_SIZE = 1000
-DEFAULT_REGION_TIMEOUT = 90.0
+#: A region that sends no page for this long is given up. The bound is on silence, not on
+#: the whole load: a large region whose pages keep arriving is never cut off.
+DEFAULT_REGION_TIMEOUT = 30.0
 
 #: Owner scope for "images other accounts shared with me".
 SHARED_WITH_ME = "shared"
@@ -53,9 +55,17 @@ class ImageQuery:
         return params
 
 
-async def load_images(aws: AwsSession, region: str, query: ImageQuery) -> list[Image]:
+def _heard_nothing() -> None:
+    pass
+
+
+async def load_images(
+    aws: AwsSession, region: str, query: ImageQuery, heard: Callable[[], None] = _heard_nothing
+) -> list[Image]:
+    """``heard`` is called as each page arrives (what keeps a region's silence timer reset)."""
     images: list[Image] = []
     async for page in aws.paginate(region, "DescribeImages", **query.describe_images_params()):
+        heard()
         images.extend(Image.from_aws(region, record) for record in page.get("Images", []))
     if query.others_only:
         # ExecutableUsers=self also answers the caller's own public images.
@@ -64,11 +74,14 @@ async def load_images(aws: AwsSession, region: str, query: ImageQuery) -> list[I
     return images
 
 
-async def load_snapshots(aws: AwsSession, region: str) -> list[Snapshot]:
+async def load_snapshots(
+    aws: AwsSession, region: str, heard: Callable[[], None] = _heard_nothing
+) -> list[Snapshot]:
     snapshots: list[Snapshot] = []
     async for page in aws.paginate(
         region, "DescribeSnapshots", OwnerIds=["self"], PaginationConfig={"PageSize": PAGE_SIZE}
     ):
+        heard()
         snapshots.extend(Snapshot.from_aws(region, r) for r in page.get("Snapshots", []))
     return snapshots
 
@@ -84,25 +97,33 @@ async def load_region(
 ) -> RegionLoad:
     """Load one region's images and snapshots concurrently; failures become data.
 
+    The region fails with ``Timeout`` once it has sent no page for ``region_timeout``
+    seconds (retries of a hung request included); each page restarts that clock.
+
     ``with_snapshots=False`` lists the images alone (what ``amitui ls`` prints needs nothing
     else: sizes and snapshot ids come with the images' block device mappings).
     ``on_images`` is given the region with ``snapshots_pending=True`` as soon as its images
     are listed, if its snapshots are still to come.
     """
     started = time.perf_counter()
+    loop = asyncio.get_running_loop()
     try:
-        async with asyncio.timeout(region_timeout):
+        async with asyncio.timeout(region_timeout) as silence:
+
+            def heard() -> None:
+                silence.reschedule(loop.time() + region_timeout)
+
             if with_snapshots:
                 images, snapshots = await _images_and_snapshots(
-                    aws, region, query, on_images, started
+                    aws, region, query, on_images, started, heard
                 )
             else:
-                images, snapshots = tuple(await load_images(aws, region, query)), ()
+                images, snapshots = tuple(await load_images(aws, region, query, heard)), ()
     except TimeoutError:
         error = AwsError(
             RegionStatus.FAILED,
             "Timeout",
-            f"{region} did not answer within {region_timeout:.0f} s",
+            f"{region} did not answer within {region_timeout:g} s",
             "the region is slow or unreachable; press r to retry",
         )
         return RegionLoad(region, error.status, error=error, seconds=time.perf_counter() - started)
@@ -124,11 +145,12 @@ async def _images_and_snapshots(
     query: ImageQuery,
     on_images: Callable[[RegionLoad], None] | None,
     started: float,
+    heard: Callable[[], None],
 ) -> tuple[tuple[Image, ...], tuple[Snapshot, ...]]:
     """Both listings at once; the first failure is raised (the one worth reporting), and the
     other listing is cancelled."""
-    images_task = asyncio.create_task(load_images(aws, region, query))
-    snapshots_task = asyncio.create_task(load_snapshots(aws, region))
+    images_task = asyncio.create_task(load_images(aws, region, query, heard))
+    snapshots_task = asyncio.create_task(load_snapshots(aws, region, heard))
     try:
         images: tuple[Image, ...] = ()
         waiting: set[asyncio.Task[Any]] = {images_task, snapshots_task}

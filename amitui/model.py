@@ -296,7 +296,14 @@ class OrphanedSnapshot:
     former_image_id: str
 
 
-_CREATED_FOR = re.compile(r"\bfor (ami-[0-9a-f]+)")
+# The descriptions EC2 writes on the snapshots it makes for an image, naming that image:
+#   CreateImage: "Created by CreateImage(i-…) for ami-…" (older ones add " from vol-…")
+#   CopyImage:   "Copied for DestinationAmi ami-… from SourceAmi ami-… for SourceSnapshot
+#                snap-…. Task created on …" (the snapshot belongs to the destination)
+# ImportImage's "… for import-ami-…" names an import task, not an image: not an orphan clue.
+_CREATED_FOR = re.compile(
+    r"^(?:Created by CreateImage\([^)]*\) for|Copied for DestinationAmi) (ami-[0-9a-f]+)\b"
+)
 
 
 class Inventory:

@@ -157,6 +157,9 @@ def test_bad_arguments_give_one_line_and_exit_2(
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
+    # Every ls usage error, found by argparse or after it, points to the ls help.
+    assert lines[0].startswith("amitui ls: error: ")
+    assert lines[0].endswith("(see amitui ls --help)")
     assert result.stdout == ""
 
 

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from amitui.model import Image, ImageKey
 from amitui.text import inert
+from amitui.widgets.lists import KeyedOptionList
 
 from .image_table import age_text
 from .messages import JumpToImage
@@ -42,7 +43,7 @@ def member_prompt(image: Image, current: Image, now: datetime) -> Text:
     return text
 
 
-class LineageView(OptionList):
+class LineageView(KeyedOptionList):
     DEFAULT_CSS = "LineageView { height: 1fr; border: none; background: transparent; }"
 
     def show(self, image: Image | None, family: Sequence[Image], now: datetime) -> None:

@@ -6,8 +6,9 @@ Contract::
     chosen = await app.push_screen_wait(OrphansScreen(rows))
 
 - ``rows`` are :class:`OrphanRow`; all start marked. ``space`` toggles the row under the
-  cursor, ``a`` marks all, ``n`` unmarks all.
+  cursor and moves down, ``a`` marks all, ``n`` unmarks all; j/k move as the arrows do.
 - ``x`` returns the marked rows' ``(region, snapshot id)`` pairs; Escape returns None.
+  With ``read_only`` the list is a review: ``x`` is refused and says why.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from amitui.text import inert
+from amitui.widgets.cleanup_view import READ_ONLY_REFUSAL
+from amitui.widgets.lists import KeyedDataTable
 
 SnapshotRef = tuple[str, str]  # (region, snapshot id)
 
@@ -67,8 +70,9 @@ class OrphansScreen(ModalScreen[tuple[SnapshotRef, ...] | None]):
         ),
     ]  # fmt: skip
 
-    def __init__(self, rows: Sequence[OrphanRow]) -> None:
+    def __init__(self, rows: Sequence[OrphanRow], *, read_only: bool = False) -> None:
         super().__init__()
+        self.read_only = read_only
         self.rows = tuple(rows)
         self.marked: set[SnapshotRef] = {r.ref for r in self.rows}
 
@@ -76,10 +80,11 @@ class OrphansScreen(ModalScreen[tuple[SnapshotRef, ...] | None]):
         with Vertical(id="orphans-box"):
             yield Label("Orphaned snapshots (their image is gone)", id="orphans-title")
             yield Static("", id="orphans-summary")
-            table: DataTable[Text | str] = DataTable(id="orphans-table", cursor_type="row")
+            table: DataTable[Text | str] = KeyedDataTable(id="orphans-table", cursor_type="row")
             yield table
+            delete = "x: refused (read-only)" if self.read_only else "x: delete marked…"
             yield Static(
-                Text("space: (un)mark · a: all · n: none · x: delete marked… · Escape: close"),
+                Text(f"space: (un)mark, next · a: all · n: none · {delete} · Escape: close"),
                 id="orphans-help",
             )
 
@@ -126,6 +131,7 @@ class OrphansScreen(ModalScreen[tuple[SnapshotRef, ...] | None]):
             return
         self.marked ^= {self.rows[table.cursor_row].ref}
         self._refresh()
+        table.action_cursor_down()
 
     def action_mark_all(self) -> None:
         self.marked = {r.ref for r in self.rows}
@@ -136,6 +142,9 @@ class OrphansScreen(ModalScreen[tuple[SnapshotRef, ...] | None]):
         self._refresh()
 
     def action_delete(self) -> None:
+        if self.read_only:
+            self.query_one("#orphans-summary", Static).update(Text(READ_ONLY_REFUSAL))
+            return
         chosen = tuple(r.ref for r in self.rows if r.ref in self.marked)
         if not chosen:
             self.notify("Mark at least one snapshot first.", severity="warning")

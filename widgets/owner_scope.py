@@ -17,6 +17,7 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from amitui.model import Image
+from amitui.widgets.lists import KeyedOptionList
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 SHARED_WITH_ME = "shared"
@@ -89,7 +90,7 @@ class OwnerScopeScreen(ModalScreen[OwnerScope | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Whose images"
-            yield OptionList(
+            yield KeyedOptionList(
                 *(Option(label, id=value) for value, label in PRESETS), id="owner-presets"
             )
             accounts = [o for o in self._current.owners if ACCOUNT_ID.match(o)]

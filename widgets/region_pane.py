@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from amitui.model import AwsError, RegionLoad, RegionStatus
 from amitui.text import inert
+from amitui.widgets.lists import KeyedOptionList
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 ALL = "*all*"
@@ -46,7 +47,7 @@ class RegionState:
     snapshots_pending: bool = False
 
 
-class RegionList(OptionList):
+class RegionList(KeyedOptionList):
     """The list itself; :class:`RegionPane` owns the state."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -226,6 +227,8 @@ class RegionPane(Vertical):
             options.set_options(Option(p, id=i) for p, i in zip(prompts, ids, strict=True))
             if keep in ids:
                 options.highlighted = ids.index(keep)
+            elif options.has_focus:
+                options.ensure_highlight()
         loaded = sum(1 for s in self._states.values() if s.status is RegionStatus.LOADED)
         failed = sum(1 for s in self._states.values() if s.status.is_error)
         title = f"Regions {loaded}/{len(self._states)}"

@@ -196,31 +196,43 @@ def guided_rows(selection: Selection, host_images: Mapping[ImageKey, Image]) -> 
 
 
 async def run_cleanup(host: FlowHost, images: Sequence[Image]) -> None:
-    """Guided cleanup over everything loaded (``images`` is ignored: rules pick)."""
+    """Guided cleanup over everything loaded (``images`` is ignored: rules pick).
+
+    Read-only, it is a review: the screen refuses to deregister and says why.
+    """
     del images
     if _snapshots_still_listing(host, host.inventory.regions):
         return
     account = await _account(host)
     everything = [i for i in host.inventory.images() if i.owner_id == account]
-    host.notify(f"Checking what uses {len(everything)} image(s)…", markup=False)
-    uses = await _all_uses(host, everything)
-    now = host.now()
     by_key = {i.key: i for i in everything}
 
-    def evaluate(fields: Mapping[str, str]) -> GuidedRows:
-        rules = parse_rules(**fields)  # RuleError is a ValueError: the view shows it
-        return guided_rows(
-            select_candidates(everything, rules, now=now, account_id=account, uses=uses),
-            by_key,
-        )
+    async def prepare() -> Callable[[Mapping[str, str]], GuidedRows]:
+        uses = await _all_uses(host, everything)
+        now = host.now()
 
-    choice: CleanupChoice | None = await host.push_screen_wait(
-        CleanupScreen(evaluate, DEFAULT_RULES)
+        def evaluate(fields: Mapping[str, str]) -> GuidedRows:
+            rules = parse_rules(**fields)  # RuleError is a ValueError: the view shows it
+            return guided_rows(
+                select_candidates(everything, rules, now=now, account_id=account, uses=uses),
+                by_key,
+            )
+
+        return evaluate
+
+    screen = CleanupScreen(
+        prepare,
+        DEFAULT_RULES,
+        read_only=host.read_only,
+        preparing=f"Checking what uses {len(everything)} images…",
     )
+    choice: CleanupChoice | None = await host.push_screen_wait(screen)
     if choice is None:
         return
     if choice.kind == "orphans":
         await run_orphans(host)
+        return
+    if host.read_only:  # the screen refuses already; never plan a change read-only
         return
     chosen = [by_key[k] for k in choice.images if k in by_key]
     await run_deregister(host, chosen)
@@ -247,8 +259,10 @@ async def run_orphans(host: FlowHost) -> None:
         return
     orphans = [(o.snapshot, o.former_image_id) for o in host.inventory.orphaned_snapshots()]
     orphans.sort(key=lambda pair: (pair[0].region, pair[0].snapshot_id))
-    chosen = await host.push_screen_wait(OrphansScreen(_orphan_rows(orphans)))
-    if not chosen:
+    chosen = await host.push_screen_wait(
+        OrphansScreen(_orphan_rows(orphans), read_only=host.read_only)
+    )
+    if not chosen or host.read_only:
         return
     wanted = set(chosen)
     picked = [(s, f) for s, f in orphans if (s.region, s.snapshot_id) in wanted]

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input, OptionList
 from textual.worker import WorkerCancelled
 
 from amitui.actions.cleanup import gather_facts, plan_deregister
@@ -47,13 +47,17 @@ def demo() -> Iterator[Sandbox]:
         yield sandbox
 
 
-def app_for(demo: Sandbox, *regions: str) -> AmituiApp:
+def app_for(demo: Sandbox, *regions: str, read_only: bool = False) -> AmituiApp:
     @asynccontextmanager
     async def session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
         async with sandbox_session(demo.endpoint_url) as aws:
             yield aws
 
-    return make_app(LaunchOptions(regions=regions, demo=True), session_factory=session, now=NOW)
+    return make_app(
+        LaunchOptions(regions=regions, demo=True, read_only=read_only),
+        session_factory=session,
+        now=NOW,
+    )
 
 
 async def wait_for(pilot: Pilot[Any], ready: Callable[[], object], seconds: float = 60) -> None:
@@ -232,6 +236,7 @@ async def test_guided_cleanup_unmark_and_send_to_the_plan(demo: Sandbox, tmp_pat
         assert all(NOW - c.created > timedelta(days=200) for c in narrowed if c.created)
 
         screen.query_one("#guided-table").focus()
+        await pilot.press("ctrl+t")  # take the rules' candidates
         await pilot.press("space")  # unmark the first candidate
         assert len(screen.marked) == len(narrowed) - 1
         await pilot.press("x")
@@ -257,6 +262,7 @@ async def test_orphaned_snapshots_cleaned_through_the_same_flow(
         app.action_flow("cleanup")
         await wait_for(pilot, lambda: isinstance(app.screen, CleanupScreen))
         await wait_for(pilot, lambda: app.screen.rows.rules)  # type: ignore[attr-defined]
+        app.screen.query_one("#guided-table").focus()
         await pilot.press("o")
         await wait_for(pilot, lambda: isinstance(app.screen, OrphansScreen))
         await pilot.press("x")
@@ -341,3 +347,132 @@ async def test_partial_failure_shown_and_rerun_from_the_progress_screen(
         for s in ec2_of(demo, region).describe_snapshots(OwnerIds=["self"])["Snapshots"]
     }
     assert not set(image.snapshot_ids) & remaining
+
+
+# --- the guided view as a new user meets it ----------------------------------------------
+
+
+async def open_guided(pilot: Pilot[Any], app: AmituiApp, region: str) -> CleanupScreen:
+    await loaded(pilot, app, region)
+    app.action_flow("cleanup")
+    await wait_for(pilot, lambda: isinstance(app.screen, CleanupScreen))
+    screen = app.screen
+    assert isinstance(screen, CleanupScreen)
+    await wait_for(pilot, lambda: screen.rows.rules)
+    await pilot.pause()
+    return screen
+
+
+async def test_guided_cleanup_opens_on_the_rules_with_nothing_marked(demo: Sandbox) -> None:
+    app = app_for(demo, "us-west-2")
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_guided(pilot, app, "us-west-2")
+        candidates = [c.key for c in screen.rows.candidates]
+        assert len(candidates) >= 2
+        # Focus on the first rule; a rule offers candidates, nobody has picked any yet.
+        assert app.focused is screen.query_one("#rule-keep_newest", Input)
+        assert screen.marked == set()
+        # Letters typed into a rule are text, not list commands (x, a, n, o are bound).
+        tag = screen.query_one("#rule-tag", Input)
+        tag.focus()
+        await type_text(pilot, "xano")
+        assert tag.value == "xano" and isinstance(app.screen, CleanupScreen)
+        tag.value = ""
+        # Enter applies the rules and goes on to what they offer, still unmarked.
+        await pilot.press("enter")
+        table = screen.query_one("#guided-table", DataTable)
+        assert app.focused is table and screen.marked == set()
+        await pilot.press("shift+tab")
+        assert app.focused is tag
+        # One key, from anywhere, takes them; the key line says which.
+        assert "ctrl+t: take the candidates" in str(screen.query_one("#guided-help").render())
+        await pilot.press("ctrl+t")
+        assert screen.marked == set(candidates)
+        # space unmarks and moves down; j and k move as the arrows do.
+        table.focus()
+        await pilot.press("space")
+        assert screen.marked == set(candidates[1:]) and table.cursor_row == 1
+        await pilot.press("k")
+        assert table.cursor_row == 0
+        await pilot.press("j")
+        assert table.cursor_row == 1
+
+
+async def test_guided_progress_is_in_the_screen_not_a_toast(demo: Sandbox) -> None:
+    """Checking what uses every image takes a while; a toast would sit over the key line."""
+    app = app_for(demo, "us-west-2")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app, "us-west-2")
+        app.action_flow("cleanup")
+        await wait_for(pilot, lambda: isinstance(app.screen, CleanupScreen))
+        screen = app.screen
+        assert isinstance(screen, CleanupScreen)
+        summary = str(screen.query_one("#guided-summary").render())
+        assert screen.ready or "Checking what uses" in summary
+        await wait_for(pilot, lambda: screen.rows.rules)
+        assert not any("Checking" in n.message for n in app._notifications)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (160, 45)])
+async def test_the_why_of_a_candidate_is_readable(demo: Sandbox, size: tuple[int, int]) -> None:
+    app = app_for(demo, "us-west-2")
+    async with app.run_test(size=size) as pilot:
+        screen = await open_guided(pilot, app, "us-west-2")
+        table = screen.query_one("#guided-table", DataTable)
+        table.focus()
+        await pilot.press("j")
+        await pilot.pause()
+        row = screen.rows.candidates[table.cursor_row]
+        # In full under the list, whatever the width...
+        shown = " ".join(str(screen.query_one("#guided-why").render()).split())
+        assert " ".join(row.why.split()) in shown and row.key.image_id in shown
+        # ...and at 160 columns the Why column itself has room (Name yields to it).
+        if size[0] >= 160:
+            others = sum(
+                column.get_render_width(table)
+                for key, column in table.columns.items()
+                if key.value != "Why"
+            )
+            assert table.size.width - others >= 40
+
+
+async def test_guided_review_works_read_only_and_refuses_to_deregister(
+    demo: Sandbox, tmp_path: Path
+) -> None:
+    app = app_for(demo, "us-west-2", read_only=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        labels = [entry.text for entry in app.palette_entries()]
+        assert "Guided cleanup…" in labels and "Copy…" not in labels
+        screen = await open_guided(pilot, app, "us-west-2")
+        assert screen.rows.candidates, "the review shows what the rules would offer"
+        assert "review only" in str(screen.query_one("#guided-title").render())
+        await pilot.press("ctrl+t")
+        screen.query_one("#guided-table").focus()
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.screen is screen, "no plan is opened read-only"
+        said = str(screen.query_one("#guided-error").render())
+        assert "Read-only" in said and "--read-only" in said
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, OrphansScreen))
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, OrphansScreen)
+        assert "Read-only" in str(app.screen.query_one("#orphans-summary").render())
+        await pilot.press("escape")
+        await workers_done(app)
+    assert [e for e in journal_entries(tmp_path) if e["phase"] == "sent"] == []
+
+
+async def test_the_region_list_shows_its_cursor_and_moves_with_j_and_k(demo: Sandbox) -> None:
+    app = app_for(demo, "us-west-2", "sa-east-1")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await loaded(pilot, app, "us-west-2", "sa-east-1")
+        regions = app.query_one("#region-list", OptionList)
+        regions.focus()
+        await pilot.pause()
+        assert regions.highlighted == 0, "a focused list shows where its cursor is"
+        await pilot.press("j")
+        assert regions.highlighted == 1
+        await pilot.press("j", "k")
+        assert regions.highlighted == 1
