@@ -128,16 +128,25 @@ def profile_names(
         return known
     chosen: dict[str, None] = {}
     for pattern in patterns:
-        if any(c in pattern for c in "*?["):
+        if is_glob(pattern):
             matched = fnmatch.filter(known, pattern)
             if not matched:
-                raise AccountsError(f"no AWS profile matches {pattern!r}{_known(known)}")
+                raise AccountsError(
+                    f"no AWS profile in the AWS config files matches {pattern!r}{_known(known)}"
+                )
             chosen.update(dict.fromkeys(matched))
         elif pattern in known:
             chosen[pattern] = None
         else:
-            raise AccountsError(f"no AWS profile named {pattern!r}{_known(known)}")
+            raise AccountsError(
+                f"no AWS profile named {pattern!r} in the AWS config files{_known(known)}"
+            )
     return list(chosen)
+
+
+def is_glob(pattern: str) -> bool:
+    """Whether a ``--profile`` is a glob (``prod-*``) rather than a profile's name."""
+    return any(c in pattern for c in "*?[")
 
 
 def _known(profiles: Sequence[str]) -> str:
@@ -204,6 +213,13 @@ class AccountProblem:
     #: What fixes it, said first (e.g. "3 profiles need `aws sso login --sso-session corp`").
     headline: str = ""
 
+    @property
+    def is_usage_error(self) -> bool:
+        """Something the user named is wrong (credentials, a role, --org's account, an OU),
+        not a passing fault such as an unreachable endpoint (``amitui ls`` exits 2, not 1)."""
+        denied = self.error.status in (RegionStatus.EXPIRED_CREDENTIALS, RegionStatus.DENIED)
+        return denied or self.error.code in _ORG_HINTS
+
     def describe(self) -> str:
         if self.headline:
             return f"{self.headline} ({', '.join(self.sources)}): {self.error.code}: " + (
@@ -233,6 +249,7 @@ class _Opened:
     session: AwsSession
     account_id: str
     principal: str
+    alias: str | None = None
 
 
 class _Failed(Exception):
@@ -242,9 +259,11 @@ class _Failed(Exception):
 
 
 async def _identify(session: AwsSession, source: str) -> _Opened:
-    """Who ``session`` is (STS GetCallerIdentity, which resolves its credentials)."""
-    answer = await session.call(session.default_region, "GetCallerIdentity", service="sts")
-    return _Opened(source, session, str(answer["Account"]), str(answer.get("Arn", "")))
+    """Who ``session`` is (STS GetCallerIdentity, which resolves its credentials) and its
+    alias, asked side by side: one round trip before the listing starts, not two."""
+    identity = session.call(session.default_region, "GetCallerIdentity", service="sts")
+    answer, alias = await asyncio.gather(identity, session.account_alias())
+    return _Opened(source, session, str(answer["Account"]), str(answer.get("Arn", "")), alias)
 
 
 def _principal_key(arn: str) -> str:
@@ -362,11 +381,9 @@ async def open_accounts(
             except Exception as exc:  # errors are data: the caller says what failed
                 error = classify_error(exc, profile=session.profile)
                 result.problems.append(AccountProblem((DEFAULT_SOURCE,), error))
-        unique = _merge(opened, result)
-        aliases = await asyncio.gather(*(o.session.account_alias() for o in unique.values()))
         result.accounts = [
-            Account(o.account_id, alias, o.source, o.session, o.principal)
-            for o, alias in zip(unique.values(), aliases, strict=True)
+            Account(o.account_id, o.alias, o.source, o.session, o.principal)
+            for o in _merge(opened, result).values()
         ]
         yield result
 
@@ -390,6 +407,7 @@ async def _open_profiles(
     for name in names:
         by_login[sso_session_of(name, config)].append(name)
     sso_failed: dict[str, list[tuple[str, BaseException]]] = defaultdict(list)
+    problems: list[AccountProblem] = []
     opened: list[_Opened] = []
 
     async def open_one(name: str) -> BaseException | None:
@@ -413,7 +431,7 @@ async def _open_profiles(
                 sso_failed[login] = [(name, exc) for name in members]
                 return
             if exc is not None:
-                result.problems.append(_profile_problem(first, exc))
+                problems.append(_profile_problem(first, exc))
         errors = await asyncio.gather(*(open_one(name) for name in rest))
         for name, exc in zip(rest, errors, strict=True):
             if exc is None:
@@ -421,11 +439,13 @@ async def _open_profiles(
             if login is not None and isinstance(exc, _SSO_EXCEPTIONS):
                 sso_failed[login].append((name, exc))
             else:
-                result.problems.append(_profile_problem(name, exc))
+                problems.append(_profile_problem(name, exc))
 
     await asyncio.gather(*(open_login(login, members) for login, members in by_login.items()))
-    result.problems += _sso_problems(sso_failed)
     order = {f"profile {name}": i for i, name in enumerate(names)}
+    # In the order the profiles were named, whichever answered first.
+    result.problems += sorted(problems, key=lambda p: order[p.sources[0]])
+    result.problems += _sso_problems(sso_failed)
     return sorted(opened, key=lambda o: order[o.source])
 
 
@@ -519,7 +539,7 @@ async def _open_organization(
             # OrganizationAccountAccessRole): read with the credentials given.
             own = enter(session_for(None, None))
             label = f"profile {base.profile}" if base.profile else DEFAULT_SOURCE
-            return _Opened(label, own, caller.account_id, caller.principal)
+            return _Opened(label, own, caller.account_id, caller.principal, caller.alias)
         role = f"arn:{partition}:iam::{member.id}:role/{spec.org_role}"
         try:
             async with limit:
@@ -551,7 +571,7 @@ async def _open_organization(
         # The base's profile keeps its config (region, endpoint_url); the role's keys win.
         session = enter(session_for(base.profile, credentials))
         principal = str(answer.get("AssumedRoleUser", {}).get("Arn", role))
-        return _Opened(role, session, member.id, principal)
+        return _Opened(role, session, member.id, principal, await session.account_alias())
 
     reached = await asyncio.gather(*(reach(member) for member in wanted))
     return [item for item in reached if item is not None]

@@ -71,6 +71,18 @@ def factory(endpoint_url: str, default: Credentials | None = None) -> SessionFac
     return make
 
 
+def staging_keys(sandbox: Sandbox) -> Credentials:
+    """Keys of the staging account (AssumeRole from the management account)."""
+    keys = boto3.client(
+        "sts",
+        region_name="us-east-1",
+        endpoint_url=sandbox.endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).assume_role(RoleArn=demo.role_arn(demo.STAGING), RoleSessionName="tests")["Credentials"]
+    return Credentials(keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"])
+
+
 def opened(spec: AccountSpec, session_for: SessionFactory) -> Accounts:
     """Open ``spec``'s accounts and return what was found (sessions closed afterwards)."""
 
@@ -96,9 +108,11 @@ def test_profile_names_exact_globs_all_and_unknown() -> None:
         "dev",
     ]
     assert profile_names([], all_profiles=True, available=known) == known
-    with pytest.raises(AccountsError, match=r"no AWS profile named 'qa' \(known: dev"):
+    with pytest.raises(
+        AccountsError, match=r"no AWS profile named 'qa' in the AWS config files \(known: dev"
+    ):
         profile_names(["qa"], available=known)
-    with pytest.raises(AccountsError, match="no AWS profile matches 'test-\\*'"):
+    with pytest.raises(AccountsError, match=r"the AWS config files matches 'test-\*'"):
         profile_names(["test-*"], available=known)
     with pytest.raises(AccountsError, match="define no profiles"):
         profile_names([], all_profiles=True, available=[])
@@ -292,19 +306,40 @@ def test_org_from_a_member_account_is_refused(sandbox: Sandbox) -> None:
     "Operations you can call from only the organization's management account or a member
     account designated as a delegated administrator"; others get AccessDeniedException (the
     sandbox answered a member with an empty list before extensions.organization said so)."""
-    keys = boto3.client(
-        "sts",
-        region_name="us-east-1",
-        endpoint_url=sandbox.endpoint_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    ).assume_role(RoleArn=demo.role_arn(demo.STAGING), RoleSessionName="tests")["Credentials"]
-    staging = Credentials(keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"])
-    accounts = opened(AccountSpec(org=True), factory(sandbox.endpoint_url, staging))
+    accounts = opened(AccountSpec(org=True), factory(sandbox.endpoint_url, staging_keys(sandbox)))
     assert accounts.accounts == []
     [problem] = accounts.problems
     assert problem.error.code == "AccessDeniedException"
     assert "management account or of a delegated administrator" in problem.describe()
+
+
+def test_org_from_a_delegated_administrator_lists_the_organization(sandbox: Sandbox) -> None:
+    """Organizations API reference, "API operations by account": ListAccounts can also be
+    called from "a member account designated as a delegated administrator"
+    (RegisterDelegatedAdministrator: "Enables the specified member account to administer the
+    Organizations features of the specified Amazon Web Services service"). Each role is then
+    assumed from that account: the members' OrganizationAccountAccessRole trusts the
+    management account only, so each is refused, named with the account it was asked from."""
+    org = boto3.client(
+        "organizations",
+        region_name="us-east-1",
+        endpoint_url=sandbox.endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    org.register_delegated_administrator(AccountId=STAGING, ServicePrincipal="ssm.amazonaws.com")
+    try:
+        accounts = opened(
+            AccountSpec(org=True), factory(sandbox.endpoint_url, staging_keys(sandbox))
+        )
+    finally:
+        org.deregister_delegated_administrator(
+            AccountId=STAGING, ServicePrincipal="ssm.amazonaws.com"
+        )
+    assert ids(accounts) == [STAGING]
+    refused = sorted(p.describe() for p in accounts.problems)
+    assert len(refused) == 2
+    assert all(f":role/{demo.ORGANIZATION_ROLE} from {STAGING}: " in line for line in refused)
 
 
 def test_a_member_whose_role_cannot_be_assumed_is_named_the_rest_load(sandbox: Sandbox) -> None:
