@@ -198,6 +198,10 @@ class Account:
     session: AwsSession
     #: The caller's ARN (GetCallerIdentity): a role assumed, or a user.
     principal: str = ""
+    #: DescribeRegions' answer when it was asked beside the identity (``open_accounts(...,
+    #: with_regions=True)``): the listing then starts one round trip sooner. None: not asked,
+    #: or it failed (the listing asks again and reports the error).
+    enabled_regions: tuple[str, ...] | None = None
 
     @property
     def label(self) -> str:
@@ -250,6 +254,7 @@ class _Opened:
     account_id: str
     principal: str
     alias: str | None = None
+    enabled_regions: tuple[str, ...] | None = None
 
 
 class _Failed(Exception):
@@ -258,12 +263,29 @@ class _Failed(Exception):
         self.problem = problem
 
 
-async def _identify(session: AwsSession, source: str) -> _Opened:
-    """Who ``session`` is (STS GetCallerIdentity, which resolves its credentials) and its
-    alias, asked side by side: one round trip before the listing starts, not two."""
+async def _identify(session: AwsSession, source: str, with_regions: bool) -> _Opened:
+    """Who ``session`` is (STS GetCallerIdentity, which resolves its credentials), its alias
+    and (``with_regions``) its enabled regions, asked side by side: one round trip before the
+    listing starts, not three."""
     identity = session.call(session.default_region, "GetCallerIdentity", service="sts")
-    answer, alias = await asyncio.gather(identity, session.account_alias())
-    return _Opened(source, session, str(answer["Account"]), str(answer.get("Arn", "")), alias)
+    answer, (alias, regions) = await asyncio.gather(identity, _extras(session, with_regions))
+    account_id, principal = str(answer["Account"]), str(answer.get("Arn", ""))
+    return _Opened(source, session, account_id, principal, alias, regions)
+
+
+async def _extras(
+    session: AwsSession, with_regions: bool
+) -> tuple[str | None, tuple[str, ...] | None]:
+    """The alias and, if asked, the enabled regions; neither ever raises."""
+    if not with_regions:
+        return await session.account_alias(), None
+    alias, regions = await asyncio.gather(
+        session.account_alias(), session.enabled_regions(), return_exceptions=True
+    )
+    return (
+        alias if isinstance(alias, str) else None,
+        tuple(regions) if isinstance(regions, list) else None,
+    )
 
 
 def _principal_key(arn: str) -> str:
@@ -342,6 +364,7 @@ async def open_accounts(
     credentials_session: SessionFactory | None = None,
     available: Sequence[str] | None = None,
     profiles_config: Mapping[str, Mapping[str, Any]] | None = None,
+    with_regions: bool = False,
 ) -> AsyncIterator[Accounts]:
     """Open every source of ``spec``; the sessions live as long as the context.
 
@@ -350,6 +373,8 @@ async def open_accounts(
     ``credentials_session(None, None)`` makes the session it lists the organization and
     assumes roles with. STS AssumeRole changes no account, but the read-only guard keys on
     the operation's verb, so that session is one of its own (default: ``session_for``).
+    ``with_regions``: ask each account's enabled regions beside its identity (see
+    :attr:`Account.enabled_regions`).
     """
     async with AsyncExitStack() as stack:
 
@@ -367,22 +392,26 @@ async def open_accounts(
         )
         if names:
             config = profiles_config if profiles_config is not None else _profiles_config()
-            opened += await _open_profiles(names, config, session_for, enter, limit, result)
+            opened += await _open_profiles(
+                names, config, session_for, enter, limit, result, with_regions
+            )
         if spec.org:
             base = enter((credentials_session or session_for)(None, None))
             try:
-                opened += await _open_organization(spec, base, session_for, enter, limit, result)
+                opened += await _open_organization(
+                    spec, base, session_for, enter, limit, result, with_regions
+                )
             except _Failed as failed:
                 result.problems.append(failed.problem)
         if not spec.many:
             session = enter(session_for(None, None))
             try:
-                opened.append(await _identify(session, DEFAULT_SOURCE))
+                opened.append(await _identify(session, DEFAULT_SOURCE, with_regions))
             except Exception as exc:  # errors are data: the caller says what failed
                 error = classify_error(exc, profile=session.profile)
                 result.problems.append(AccountProblem((DEFAULT_SOURCE,), error))
         result.accounts = [
-            Account(o.account_id, o.alias, o.source, o.session, o.principal)
+            Account(o.account_id, o.alias, o.source, o.session, o.principal, o.enabled_regions)
             for o in _merge(opened, result).values()
         ]
         yield result
@@ -402,6 +431,7 @@ async def _open_profiles(
     enter: Callable[[AwsSession], AwsSession],
     limit: asyncio.Semaphore,
     result: Accounts,
+    with_regions: bool,
 ) -> list[_Opened]:
     by_login: dict[str | None, list[str]] = defaultdict(list)
     for name in names:
@@ -414,7 +444,7 @@ async def _open_profiles(
         session = enter(session_for(name, None))
         async with limit:
             try:
-                opened.append(await _identify(session, f"profile {name}"))
+                opened.append(await _identify(session, f"profile {name}", with_regions))
             except Exception as exc:  # errors are data, per account
                 return exc
         return None
@@ -511,10 +541,11 @@ async def _open_organization(
     enter: Callable[[AwsSession], AwsSession],
     limit: asyncio.Semaphore,
     result: Accounts,
+    with_regions: bool,
 ) -> list[_Opened]:
     source = "--org" + (f" --ou {spec.ou}" if spec.ou else "")
     try:
-        caller = await _identify(base, source)
+        caller = await _identify(base, source, False)
         listed = await organization_accounts(base, spec.ou)
     except Exception as exc:  # one problem for the whole source
         error = classify_error(exc)
@@ -539,7 +570,8 @@ async def _open_organization(
             # OrganizationAccountAccessRole): read with the credentials given.
             own = enter(session_for(None, None))
             label = f"profile {base.profile}" if base.profile else DEFAULT_SOURCE
-            return _Opened(label, own, caller.account_id, caller.principal, caller.alias)
+            alias, regions = await _extras(own, with_regions)
+            return _Opened(label, own, caller.account_id, caller.principal, alias, regions)
         role = f"arn:{partition}:iam::{member.id}:role/{spec.org_role}"
         try:
             async with limit:
@@ -571,7 +603,9 @@ async def _open_organization(
         # The base's profile keeps its config (region, endpoint_url); the role's keys win.
         session = enter(session_for(base.profile, credentials))
         principal = str(answer.get("AssumedRoleUser", {}).get("Arn", role))
-        return _Opened(role, session, member.id, principal, await session.account_alias())
+        async with limit:
+            alias, regions = await _extras(session, with_regions)
+        return _Opened(role, session, member.id, principal, alias, regions)
 
     reached = await asyncio.gather(*(reach(member) for member in wanted))
     return [item for item in reached if item is not None]
@@ -631,11 +665,15 @@ async def stream_accounts(
             )
 
     async def load_account(account: Account) -> None:
+        asks_enabled = not regions and (all_regions or not configured)
         try:
-            async with limits.slot(account.id, account.session.default_region):
-                names = await resolve_regions(
-                    account.session, regions, all_regions=all_regions, configured=configured
-                )
+            if asks_enabled and account.enabled_regions is not None:
+                names = list(account.enabled_regions)
+            else:
+                async with limits.slot(account.id, account.session.default_region):
+                    names = await resolve_regions(
+                        account.session, regions, all_regions=all_regions, configured=configured
+                    )
         except Exception as exc:  # errors are data, per account
             error = classify_error(exc, profile=account.session.profile)
             error = AwsError(

@@ -217,7 +217,10 @@ async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
 @asynccontextmanager
 async def open_account_set(options: LaunchOptions) -> AsyncIterator[Accounts]:
     """Every account ``options.accounts`` names (see :mod:`amitui.accounts`), opened; for
-    ``--demo`` on the sandbox's organization and the demo's profiles."""
+    ``--demo`` on the sandbox's organization and the demo's profiles. Each account's enabled
+    regions are asked with its identity when the options leave the regions to them."""
+    configured = bool(options.configured_regions) and not options.all_regions
+    with_regions = not options.regions and not configured
     services = (*SERVICES_USED, "organizations") if options.accounts.org else SERVICES_USED
     async with (
         _sessions(options, services) as make,
@@ -226,6 +229,7 @@ async def open_account_set(options: LaunchOptions) -> AsyncIterator[Accounts]:
             lambda profile, keys: make(profile, keys, options.read_only),
             # Organizations listings and STS AssumeRole change no account (see accounts.py).
             credentials_session=lambda profile, keys: make(profile, keys, False),
+            with_regions=with_regions,
         ) as accounts,
     ):
         yield accounts

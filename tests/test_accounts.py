@@ -26,6 +26,7 @@ from amitui.aws import AwsSession, Credentials
 from amitui.backend import demo_sandbox, sandbox_session, write_demo_aws_config
 from amitui.loader import ImageQuery
 from amitui.sandbox import Sandbox, demo
+from amitui.sandbox.proxy import FaultProxy
 
 STAGING, PROD, SHARED = (a.account_id for a in (demo.STAGING, demo.PROD, demo.SHARED_SERVICES))
 REGIONS = ("us-east-1", "eu-west-1")
@@ -382,6 +383,31 @@ def test_stream_accounts_loads_every_account_region(sandbox: Sandbox) -> None:
     )
     assert set(counts) == set(expected) and counts == expected
     assert sum(counts.values()) > 0
+
+
+def test_enabled_regions_are_asked_beside_the_identity_and_not_again(sandbox: Sandbox) -> None:
+    """``with_regions``: each account's DescribeRegions goes out with its GetCallerIdentity
+    (one round trip before the listing, not two), and the listing uses that answer."""
+
+    async def run() -> tuple[list[tuple[str, ...] | None], Counter[str]]:
+        with FaultProxy(sandbox.endpoint_url) as proxy:
+            spec = AccountSpec(org=True)
+            async with open_accounts(spec, factory(proxy.url), with_regions=True) as found:
+                prefetched = [a.enabled_regions for a in found.accounts]
+                loaded: Counter[str] = Counter()
+                async for account, load in stream_accounts(
+                    found.accounts, ImageQuery(), with_snapshots=False
+                ):
+                    assert load.error is None
+                    loaded[account.id] += 1
+            asked = Counter(r.action for r in proxy.requests)
+        return prefetched, Counter({**asked, **{f"loaded {k}": v for k, v in loaded.items()}})
+
+    prefetched, counts = asyncio.run(run())
+    assert prefetched == [tuple(sorted(demo.DEMO_REGIONS))] * len(demo.DEMO_ACCOUNTS)
+    assert counts["DescribeRegions"] == len(demo.DEMO_ACCOUNTS)  # once per account
+    for account in demo.DEMO_ACCOUNTS:
+        assert counts[f"loaded {account.account_id}"] == len(demo.DEMO_REGIONS)
 
 
 def test_stream_accounts_yields_a_failed_region_list_per_account(sandbox: Sandbox) -> None:
