@@ -617,3 +617,124 @@ def test_customer_keys_exist_in_kms_in_their_regions(account: Account, reference
             assert described["KeyManager"] == "CUSTOMER"
             aliases = kms.list_aliases(KeyId=key_id)["Aliases"]
             assert [a["AliasName"] for a in aliases] == [demo.CUSTOMER_KEY_ALIAS]
+
+
+def _keys_in_use(seeded: Account, region: str) -> set[str]:
+    """Every KMS key an image's or a snapshot's encryption names in ``region``."""
+    mapped = {
+        m["Ebs"]["KmsKeyId"]
+        for i in seeded.images(region)
+        for m in i["BlockDeviceMappings"]
+        if m.get("Ebs", {}).get("Encrypted")
+    }
+    return mapped | {s["KmsKeyId"] for s in seeded.snapshots(region) if s["Encrypted"]}
+
+
+def test_every_key_the_demo_encrypts_with_exists_in_kms(
+    account: Account, reference: Account
+) -> None:
+    """KMS API reference, KeyMetadata ``KeyManager``: "The manager of the KMS key. KMS keys in
+    your Amazon Web Services account are either customer managed or Amazon Web Services
+    managed." DescribeKey ``KeyId``: "If you specify a predefined Amazon Web Services alias
+    (an Amazon Web Services alias with no key ID), KMS associates the alias with an Amazon
+    Web Services managed key and returns its KeyId and Arn in the response."
+
+    Each key a demo image or snapshot is encrypted with is a key of its Region's KMS: the
+    ``alias/aws/ebs`` one AWS managed, under its pinned id (so its ARN, shown in the UI, does
+    not drift), the data team's customer managed; the same in both seedings."""
+    fleet = demo.build_fleet()
+    managed = dict(demo.aws_managed_keys(fleet))
+    customer = dict(demo.customer_keys(fleet))
+    assert len(managed) >= 3, "the demo encrypts with aws/ebs in several regions"
+    for seeded in (account, reference):
+        for region in demo.DEMO_REGIONS:
+            kms = seeded.session.client("kms", region_name=region, endpoint_url=seeded.endpoint_url)
+            managers = {
+                key: kms.describe_key(KeyId=key)["KeyMetadata"]["KeyManager"]
+                for key in _keys_in_use(seeded, region)
+            }
+            expected = {demo.aws_managed_key(region): "AWS"} if region in managed else {}
+            if region in customer:
+                expected[demo.customer_key(region)] = "CUSTOMER"
+            assert managers == expected, region
+            if region in managed:
+                alias = kms.describe_key(KeyId=demo.AWS_MANAGED_KEY_ALIAS)["KeyMetadata"]
+                assert (alias["KeyId"], alias["Arn"], alias["KeyManager"]) == (
+                    managed[region], demo.aws_managed_key(region), "AWS"
+                )  # fmt: skip
+
+
+async def test_sharing_a_demo_image_encrypted_with_the_aws_managed_key_is_refused(
+    account: Account,
+) -> None:
+    """EC2 User Guide, "Share an AMI with specific AWS accounts": "You can't share AMIs that
+    are backed by snapshots that are encrypted with the default AWS managed key." The plan,
+    from the KMS facts the share flow gathers (amitui.flows.share: load_permissions,
+    load_key_managers, the caller's account), knows the demo's aws/ebs key as AWS managed
+    and refuses that image, while an image under the customer key is shared with a note."""
+    from amitui.actions.share import (
+        ACCOUNT,
+        Grantee,
+        ShareContext,
+        ShareRequest,
+        load_key_managers,
+        load_permissions,
+        plan_share,
+    )
+    from amitui.backend import sandbox_session
+    from amitui.loader import ImageQuery, load_images
+
+    async with sandbox_session(account.endpoint_url, read_only=True) as aws:
+        api = await load_images(aws, "eu-west-1", ImageQuery())
+        batch = await load_images(aws, "us-west-2", ImageQuery())
+        managed = next(i for i in api if i.name.startswith("api-base-"))
+        customer = next(
+            i for i in batch if i.name.startswith("batch-worker-") and i.state == "available"
+        )
+        images = [managed, customer]
+        key_managers = await load_key_managers(aws, images)
+        context = ShareContext(
+            permissions=await load_permissions(aws, images),
+            key_managers=key_managers,
+            account=await aws.account_id(),
+        )
+    assert key_managers == {
+        demo.aws_managed_key("eu-west-1"): "AWS",
+        demo.customer_key("us-west-2"): "CUSTOMER",
+    }
+    plan = plan_share(
+        images, ShareRequest(add=(Grantee(ACCOUNT, demo.STAGING.account_id),)), context
+    )
+    (refused,) = plan.excluded
+    assert refused.target == managed.image_id
+    assert "AWS managed key aws/ebs" in refused.reason
+    assert [s.target for s in plan.runnable] == [customer.image_id]
+    assert any(
+        demo.customer_key("us-west-2") in note and "grantees need access" in note
+        for note in plan.notes
+    )
+
+
+def test_windows_images_carry_platform_windows(account: Account, reference: Account) -> None:
+    """EC2 API reference, Image ``Platform``: "This value is set to windows for Windows AMIs;
+    otherwise, it is blank."; ``PlatformDetails`` / ``UsageOperation`` per the user guide's
+    "AMI billing information fields": ``Windows`` / ``RunInstances:0002``, and ``Linux/UNIX``
+    / ``RunInstances`` for Linux. Copies of the Windows images are Windows too (both
+    seedings)."""
+    fleet = demo.build_fleet().of(demo.DEMO_ACCOUNT_ID)
+    windows = {i.key for i in fleet.images if i.windows}
+    assert len(windows) == demo.expected_counts().windows
+    assert len({key.split("/")[0] for key in windows}) >= 2  # sources and their copies
+    for seeded in (account, reference):
+        billing = {
+            f"{region}/{i['Name']}": (
+                i.get("Platform"), i["PlatformDetails"], i["UsageOperation"]
+            )
+            for region in demo.DEMO_REGIONS
+            for i in seeded.images(region)
+        }  # fmt: skip
+        assert {k for k, v in billing.items() if v[0] == "windows"} == windows
+        assert {billing[k] for k in windows} == {("windows", "Windows", "RunInstances:0002")}
+        assert {v for k, v in billing.items() if k not in windows} == {
+            (None, "Linux/UNIX", "RunInstances")
+        }

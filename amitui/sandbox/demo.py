@@ -113,14 +113,18 @@ _KEY_NAMESPACE = uuid.UUID("6f1c2a9e-3b7d-4c55-9a51-2f0d8e7b9c10")
 
 
 def kms_key_arn(region: str, alias: str) -> str:
-    """A stable key ARN per region and purpose; the sandbox does not validate keys."""
+    """A stable key ARN per region and purpose: the seeders pin KMS key ids to these
+    (``/_amitui/next-ids``), so the keys are real and their ARNs never drift."""
     key_id = uuid.uuid5(_KEY_NAMESPACE, f"{region}/{alias}")
     return f"arn:aws:kms:{region}:{DEMO_ACCOUNT_ID}:key/{key_id}"
 
 
+AWS_MANAGED_KEY_ALIAS = "alias/aws/ebs"
+
+
 def aws_managed_key(region: str) -> str:
-    """What ``alias/aws/ebs`` resolves to in ``region``."""
-    return kms_key_arn(region, "aws/ebs")
+    """The AWS managed key behind ``alias/aws/ebs`` in ``region`` (KeyManager ``AWS``)."""
+    return kms_key_arn(region, AWS_MANAGED_KEY_ALIAS.removeprefix("alias/"))
 
 
 CUSTOMER_KEY_ALIAS = "alias/data-platform"
@@ -131,12 +135,41 @@ def customer_key(region: str) -> str:
     return kms_key_arn(region, CUSTOMER_KEY_ALIAS.removeprefix("alias/"))
 
 
+def _keys_used(fleet: Fleet, key_of: Callable[[str], str]) -> list[tuple[str, str]]:
+    """(region, key id) of each region's ``key_of(region)`` that the fleet encrypts with."""
+    used = {i.kms_key_id for i in fleet.images} | {s.kms_key_id for s in fleet.snapshots}
+    regions = sorted({r for r in _regions(fleet) if key_of(r) in used})
+    return [(r, key_of(r).rsplit("/", 1)[1]) for r in regions]
+
+
 def customer_keys(fleet: Fleet) -> list[tuple[str, str]]:
     """(region, key id) of each customer key the fleet encrypts with: the seeders create
     them in the sandbox's KMS (with their alias), so they are real keys, not just ARNs."""
-    used = {i.kms_key_id for i in fleet.images} | {s.kms_key_id for s in fleet.snapshots}
-    regions = sorted({r for r in _regions(fleet) if customer_key(r) in used})
-    return [(r, customer_key(r).rsplit("/", 1)[1]) for r in regions]
+    return _keys_used(fleet, customer_key)
+
+
+def aws_managed_keys(fleet: Fleet) -> list[tuple[str, str]]:
+    """(region, key id) of each ``alias/aws/ebs`` key the fleet encrypts with: the seeders
+    make KMS create them with these ids, so the "AWS managed keys can't be shared" guard
+    sees KeyManager ``AWS``, as it would on AWS."""
+    return _keys_used(fleet, aws_managed_key)
+
+
+def _demo_keys(fleet: Fleet) -> list[tuple[str, str, str]]:
+    """(region, alias, key id) of every KMS key the seeders create, in the order they create
+    them (the order their ids are pinned in)."""
+    return [(r, AWS_MANAGED_KEY_ALIAS, k) for r, k in aws_managed_keys(fleet)] + [
+        (r, CUSTOMER_KEY_ALIAS, k) for r, k in customer_keys(fleet)
+    ]
+
+
+def _check_key(region: str, alias: str, key_id: str, made: str) -> None:
+    # A key made earlier (a sandbox that was not fresh) would leave the pinned id unused.
+    if made != key_id:
+        raise RuntimeError(
+            f"{alias} in {region} is key {made}, not the demo's {key_id}: "
+            "seed the demo into a fresh sandbox"
+        )
 
 
 # --------------------------------------------------------------------------- description
@@ -1082,8 +1115,11 @@ def _launch_permissions(image: DemoImage) -> list[dict[str, str]]:
 
 
 def _image_control_fields(image: DemoImage, deprecation_api: bool) -> dict[str, Any]:
-    """What the control endpoint sets on an image: the dates EC2 owns."""
+    """What the control endpoint sets on an image: the dates EC2 owns, and the platform
+    (EC2 derives it from the image's origin; no RegisterImage parameter sets it)."""
     fields: dict[str, Any] = {"CreationDate": _ec2_time(image.created)}
+    if image.windows:
+        fields["Platform"] = "windows"
     if image.deprecate_at and deprecation_api:
         # EnableImageDeprecation refuses past dates, as EC2 does: seed them directly.
         fields["DeprecationTime"] = _ec2_time(image.deprecate_at)
@@ -1209,7 +1245,7 @@ class _Seeder:
 
     def run(self) -> None:
         images = self.fleet.images
-        self.create_customer_keys()
+        self.create_keys()
         self.probe_deprecation()
         self.protection_api = self.supported("enable_image_deregistration_protection")
         if not self.protection_api:
@@ -1221,22 +1257,34 @@ class _Seeder:
         self.per_region(self.seed_region_extras, regions)
         self.per_region(self.seed_states, regions)
 
-    def create_customer_keys(self) -> None:
+    def create_keys(self) -> None:
+        """The fleet's KMS keys, with pinned ids. KMS DescribeKey ``KeyId``: "If you specify
+        a predefined Amazon Web Services alias (an Amazon Web Services alias with no key
+        ID), KMS associates the alias with an Amazon Web Services managed key and returns
+        its KeyId and Arn in the response" -- how ``alias/aws/ebs`` is made."""
+        keys = _demo_keys(self.fleet)
+        if not keys:
+            return
+        request = urllib.request.Request(
+            f"{self.endpoint_url}/_amitui/next-ids",
+            data=json.dumps({"KmsKeyIds": [key_id for _, _, key_id in keys]}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        self.report.control_calls += 1
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
         session = _boto3_session(self.endpoint_url, self.account)
-        for region, key_id in customer_keys(self.fleet):
-            request = urllib.request.Request(
-                f"{self.endpoint_url}/_amitui/next-ids",
-                data=json.dumps({"KmsKeyIds": [key_id]}).encode(),
-                method="POST",
-                headers={"Content-Type": "application/json"},
-            )
-            self.report.control_calls += 1
-            with urllib.request.urlopen(request, timeout=30) as response:
-                response.read()
+        for region, alias, key_id in keys:
             kms = session.client("kms", region_name=region, endpoint_url=self.endpoint_url)
-            self.report.calls += 2
-            kms.create_key(**_CUSTOMER_KEY)
-            kms.create_alias(AliasName=CUSTOMER_KEY_ALIAS, TargetKeyId=key_id)
+            if alias == AWS_MANAGED_KEY_ALIAS:
+                self.report.calls += 1
+                made = kms.describe_key(KeyId=alias)["KeyMetadata"]["KeyId"]
+            else:
+                self.report.calls += 2
+                made = kms.create_key(**_CUSTOMER_KEY)["KeyMetadata"]["KeyId"]
+                kms.create_alias(AliasName=alias, TargetKeyId=made)
+            _check_key(region, alias, key_id, made)
 
     def volume(self, region: str, size: int) -> str:
         if (region, size) not in self.volumes:
@@ -1509,7 +1557,7 @@ class _InProcessSeeder:
 
     def run(self) -> None:
         images = self.fleet.images
-        self.create_customer_keys()
+        self.create_keys()
         for region in sorted({i.region for i in images if not i.copy_of}):
             self.seed_sources(region)
         for image in images:  # copies, in fleet order (regions are independent)
@@ -1523,25 +1571,33 @@ class _InProcessSeeder:
             self.report.control_calls += 1
             self.set_fields("snapshots", snapshot, {"StartTime": _ec2_time(started)})
 
-    def create_customer_keys(self) -> None:
+    def create_keys(self) -> None:
         from moto.kms.models import kms_backends
 
         from amitui.sandbox.extensions.organization import pin_next_ids
 
-        for region, key_id in customer_keys(self.fleet):
-            pin_next_ids({"KmsKeyIds": [key_id]})
-            self.report.control_calls += 1
+        keys = _demo_keys(self.fleet)
+        if not keys:
+            return
+        pin_next_ids({"KmsKeyIds": [key_id for _, _, key_id in keys]})
+        self.report.control_calls += 1
+        for region, alias, key_id in keys:
             kms = kms_backends[self.account_id][region]
-            self.report.calls += 2
-            # What KMS CreateKey's and CreateAlias's handlers pass.
-            kms.create_key(
-                None,
-                _CUSTOMER_KEY["KeyUsage"],
-                _CUSTOMER_KEY["KeySpec"],
-                _CUSTOMER_KEY["Description"],
-                None,
-            )
-            kms.create_alias(key_id, CUSTOMER_KEY_ALIAS)
+            # What KMS DescribeKey's, CreateKey's and CreateAlias's handlers pass.
+            if alias == AWS_MANAGED_KEY_ALIAS:
+                self.report.calls += 1
+                made = kms.describe_key(alias).id
+            else:
+                self.report.calls += 2
+                made = kms.create_key(
+                    None,
+                    _CUSTOMER_KEY["KeyUsage"],
+                    _CUSTOMER_KEY["KeySpec"],
+                    _CUSTOMER_KEY["Description"],
+                    None,
+                ).id
+                kms.create_alias(made, alias)
+            _check_key(region, alias, key_id, made)
 
     def volume(self, region: str, size: int) -> Any:
         if (region, size) not in self.volumes:

@@ -12,6 +12,10 @@ moto reports every key as ``CUSTOMER``, its ``alias/aws/ebs`` key included, so a
 as "an AWS managed key can't be shared with another account" would never be exercised. The
 sandbox marks the key behind every ``alias/aws/…`` alias as AWS managed, whichever path made
 it (DescribeKey of the alias, or EC2's default EBS encryption key).
+
+Cost, not behaviour: moto draws an RSA-2048 key pair for every key, symmetric ones included
+(~0.15 s each, the demo's seeding makes five). A symmetric key's pair is only ever read by
+Sign, Verify and GetPublicKey, which KMS refuses for such keys, so it is drawn on first use.
 """
 
 from __future__ import annotations
@@ -24,10 +28,40 @@ from moto.kms.models import KmsBackend
 from ._moto import wrap
 
 AWS_ALIAS_PREFIX = "alias/aws/"
+SYMMETRIC = "SYMMETRIC_DEFAULT"
 
 
 def install() -> None:
+    from moto.kms import models, utils
+
     wrap(KmsBackend, "create_alias", _create_alias)
+    lazy = _private_key(utils.generate_private_key)
+    models.generate_private_key = lazy  # type: ignore[attr-defined,assignment]
+
+
+def _private_key(draw: Callable[[str], Any]) -> Callable[[str], Any]:
+    def private_key(key_spec: str) -> Any:
+        return _LazyPrivateKey(draw, key_spec) if key_spec == SYMMETRIC else draw(key_spec)
+
+    return private_key
+
+
+class _LazyPrivateKey:
+    """Stands for ``draw(key_spec)``, drawn when first used."""
+
+    def __init__(self, draw: Callable[[str], Any], key_spec: str) -> None:
+        self._draw = draw
+        self._key_spec = key_spec
+        self._key: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        # Only names this class lacks get here; its own (absent while copy or pickle
+        # rebuild an instance) and dunders must not recurse into a draw.
+        if name.startswith("__") or name in ("_draw", "_key_spec", "_key"):
+            raise AttributeError(name)
+        if self._key is None:
+            self._key = self._draw(self._key_spec)
+        return getattr(self._key, name)
 
 
 def _create_alias(
