@@ -12,12 +12,13 @@ import asyncio
 import atexit
 import os
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from amitui.accounts import Accounts, AccountSpec, open_accounts
 from amitui.aws import AwsSession, Credentials
 from amitui.botocore_tuning import preload_service_models
 from amitui.model import ImageQuery
@@ -26,7 +27,8 @@ from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
 DEMO_DEFAULT_REGION = "us-east-1"
 #: Seconds a demo copy stays ``pending`` (real copies take minutes), so copying shows progress.
 DEMO_COPY_DELAY_SECONDS = 8
-#: Services whose models are parsed ahead: EC2 for everything, STS for the account id.
+#: Services whose models are parsed ahead: EC2 for everything, STS for the account id, IAM
+#: for its alias (Organizations too, for --org).
 SERVICES_USED = ("ec2", "sts", "iam")
 
 
@@ -42,6 +44,8 @@ class LaunchOptions:
     demo: bool = False
     configured_regions: tuple[str, ...] = ()
     key_overrides: dict[str, str] = field(default_factory=dict)
+    #: The accounts ``amitui ls`` lists (the TUI opens ``profile``'s one account for now).
+    accounts: AccountSpec = field(default_factory=AccountSpec)
 
     @property
     def query(self) -> ImageQuery:
@@ -153,26 +157,79 @@ def demo_aws_config(endpoint_url: str) -> Iterator[dict[str, Path]]:
                     os.environ[name] = value
 
 
+#: Makes a session: (profile or None for the default chain, explicit credentials or None,
+#: read-only).
+_Maker = Callable[[str | None, Credentials | None, bool], AwsSession]
+
+
 @asynccontextmanager
-async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
-    """The session for ``options``; for ``--demo`` the sandbox lives as long as it does."""
+async def _sessions(options: LaunchOptions, services: Sequence[str]) -> AsyncIterator[_Maker]:
+    """What makes ``options``' sessions, while it lasts; for ``--demo`` the sandbox (and the
+    demo's AWS config, see :func:`demo_aws_config`) lives as long as it does."""
     # Importing aiobotocore/aiohttp and parsing the EC2 model cost ~0.6-0.9 s of CPU; in a
     # thread, the event loop (the App's first paint) keeps running meanwhile (benchmarks/).
     if not options.demo:
-        await asyncio.to_thread(preload_service_models, options.profile, SERVICES_USED)
-        async with AwsSession(options.profile, read_only=options.read_only) as aws:
-            yield aws
+        await asyncio.to_thread(preload_service_models, options.profile, services)
+
+        def aws(profile: str | None, keys: Credentials | None, read_only: bool) -> AwsSession:
+            return AwsSession(profile, credentials=keys, read_only=read_only)
+
+        yield aws
         return
     sandbox = _take_early_demo() or demo_sandbox()
     # Starting the sandbox blocks on a subprocess handshake: off the event loop, and side by
     # side with the imports, so the clients are made at once when it is ready.
     await asyncio.gather(
-        asyncio.to_thread(preload_service_models, None, SERVICES_USED),
+        asyncio.to_thread(preload_service_models, None, services),
         asyncio.to_thread(sandbox.start),
     )
+    endpoint = sandbox.endpoint_url
+
+    def demo(profile: str | None, keys: Credentials | None, read_only: bool) -> AwsSession:
+        if profile is not None:  # a demo profile: its endpoint_url is the sandbox
+            return AwsSession(profile, credentials=keys, read_only=read_only)
+        if keys is None:
+            return sandbox_session(endpoint, read_only=read_only)
+        return AwsSession(
+            endpoint_url=endpoint,
+            credentials=keys,
+            default_region=DEMO_DEFAULT_REGION,
+            read_only=read_only,
+        )
+
     try:
-        with demo_aws_config(sandbox.endpoint_url):
-            async with sandbox_session(sandbox.endpoint_url, read_only=options.read_only) as aws:
-                yield aws
+        with demo_aws_config(endpoint):
+            yield demo
     finally:
         await asyncio.to_thread(sandbox.stop)
+
+
+@asynccontextmanager
+async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
+    """The session for ``options``; for ``--demo`` the sandbox lives as long as it does."""
+    async with _sessions(options, SERVICES_USED) as make:
+        # The demo opens its shared-services account whatever --profile says.
+        profile = None if options.demo else options.profile
+        async with make(profile, None, options.read_only) as aws:
+            yield aws
+
+
+@asynccontextmanager
+async def open_account_set(options: LaunchOptions) -> AsyncIterator[Accounts]:
+    """Every account ``options.accounts`` names (see :mod:`amitui.accounts`), opened; for
+    ``--demo`` on the sandbox's organization and the demo's profiles. Each account's enabled
+    regions are asked with its identity when the options leave the regions to them."""
+    configured = bool(options.configured_regions) and not options.all_regions
+    with_regions = not options.regions and not configured
+    services = (*SERVICES_USED, "organizations") if options.accounts.org else SERVICES_USED
+    async with (
+        _sessions(options, services) as make,
+        open_accounts(
+            options.accounts,
+            lambda profile, keys: make(profile, keys, options.read_only),
+            # Organizations listings and STS AssumeRole change no account (see accounts.py).
+            credentials_session=lambda profile, keys: make(profile, keys, False),
+            with_regions=with_regions,
+        ) as accounts,
+    ):
+        yield accounts

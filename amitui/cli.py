@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import math
 import os
 import signal
@@ -12,13 +13,29 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from amitui import __version__
+from amitui.accounts import (
+    DEFAULT_ORG_ROLE,
+    Account,
+    AccountsError,
+    AccountSpec,
+    is_glob,
+    profile_names,
+    stream_accounts,
+)
 from amitui.aws import UnknownRegionError, known_regions, validate_region
-from amitui.aws_errors import classify_error
-from amitui.backend import LaunchOptions, launch_demo_early, open_session
+from amitui.backend import LaunchOptions, launch_demo_early, open_account_set
 from amitui.config import ConfigError, load_config
-from amitui.listing import FORMATS, STREAMED_FORMATS, sort_images, write_csv, write_images
-from amitui.loader import DEFAULT_REGION_TIMEOUT, resolve_regions, stream_regions
-from amitui.model import ACCOUNT_ID_PATTERN, Image
+from amitui.listing import (
+    FORMATS,
+    STREAMED_FORMATS,
+    AccountLabel,
+    Listed,
+    sort_listed,
+    write_csv,
+    write_images,
+)
+from amitui.loader import DEFAULT_REGION_TIMEOUT
+from amitui.model import ACCOUNT_ID_PATTERN
 from amitui.text import inert
 
 OWNER_ALIASES = ("self", "amazon", "aws-marketplace")
@@ -38,6 +55,16 @@ not on the whole listing: a large region whose pages keep arriving is never cut 
 
 When the reader goes away (amitui ls | head -1), amitui stops quietly with status 141, as a
 tool stopped by SIGPIPE does.
+
+Accounts: --profile (repeatable, globs), --all-profiles and --org list several accounts at
+once; every JSON record says its "Account" (and "AccountAlias" where IAM tells it), and
+table and csv gain an Account column when more than one account is listed. --org starts from
+the default credentials (AWS_PROFILE, environment keys...), which must be the organization's
+management account or a delegated administrator, and assumes --org-role in every other
+account. Sources that are the same account are read once, and said so. An account that
+cannot be opened (no credentials, expired SSO: one line per SSO login, a role that cannot be
+assumed, --org refused, an unknown OU) is one line on stderr, the other accounts still
+print, and the exit status is 2.
 """
 
 
@@ -74,7 +101,14 @@ def _add_scope_options(parser: argparse.ArgumentParser, *, suppress: bool) -> No
     def default(value: object) -> object:
         return argparse.SUPPRESS if suppress else value
 
-    parser.add_argument("--profile", default=default(None), help="AWS profile (else AWS_PROFILE)")
+    parser.add_argument(
+        "--profile",
+        action="append",
+        dest="profiles",
+        default=default(None),
+        metavar="PROFILE",
+        help="AWS profile (else AWS_PROFILE); ls: repeatable, and globs such as 'prod-*'",
+    )
     parser.add_argument(
         "--region",
         action="append",
@@ -129,6 +163,27 @@ def build_parser() -> ArgumentParser:
     )
     _add_scope_options(ls, suppress=True)
     ls.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    ls.add_argument("--all-profiles", action="store_true", help="every profile of the AWS config")
+    ls.add_argument(
+        "--org",
+        action="store_true",
+        help="every account of the organization (from its management account's credentials)",
+    )
+    ls.add_argument("--ou", metavar="ID", help="with --org: only the accounts under this OU")
+    ls.add_argument(
+        "--skip-account",
+        action="append",
+        dest="skip_accounts",
+        default=[],
+        metavar="ID",
+        help="with --org: leave this account out (repeatable)",
+    )
+    ls.add_argument(
+        "--org-role",
+        default=DEFAULT_ORG_ROLE,
+        metavar="NAME",
+        help="with --org: the role assumed in each account (default: %(default)s)",
+    )
     ls.add_argument(
         "--timeout",
         type=seconds,
@@ -146,19 +201,27 @@ def build_parser() -> ArgumentParser:
     return parser
 
 
-def check_profile(profile: str, parser: ArgumentParser) -> None:
-    """A ``--profile`` the AWS config files do not define is a usage error, found before any
-    call is made (botocore would only fail later, once per region)."""
-    import botocore.session  # here: botocore.session is slow to import, and rarely needed
-
-    profiles = sorted(botocore.session.Session().available_profiles)
-    if profile not in profiles:
-        known = ", ".join(profiles[:5]) + (", …" if len(profiles) > 5 else "")
-        parser.error(
-            f"no AWS profile named {profile!r} in the AWS config files"
-            + (f" (known: {known})" if profiles else "")
-            + "; 'aws configure list-profiles' lists them"
+def account_spec(args: argparse.Namespace, parser: ArgumentParser) -> AccountSpec:
+    """The accounts the command line names. A ``--profile`` the AWS config files do not
+    define (or a glob none matches) is a usage error, found before any call is made (botocore
+    would only fail later, once per region); the demo's profiles exist once it runs."""
+    profiles = tuple(args.profiles or ())
+    try:
+        spec = AccountSpec(
+            profiles=profiles,
+            all_profiles=getattr(args, "all_profiles", False),
+            org=getattr(args, "org", False),
+            ou=getattr(args, "ou", None),
+            skip_accounts=tuple(getattr(args, "skip_accounts", ())),
+            org_role=getattr(args, "org_role", DEFAULT_ORG_ROLE),
         )
+        if (profiles or spec.all_profiles) and not args.demo:
+            profile_names(profiles, all_profiles=spec.all_profiles)
+    except AccountsError as exc:
+        parser.error(str(exc))
+    if args.command != "ls" and (len(profiles) > 1 or any(map(is_glob, profiles))):
+        parser.error("the explorer opens one profile; amitui ls lists several accounts")
+    return spec
 
 
 def launch_options(args: argparse.Namespace, parser: ArgumentParser) -> LaunchOptions:
@@ -172,8 +235,7 @@ def launch_options(args: argparse.Namespace, parser: ArgumentParser) -> LaunchOp
             parser.error(str(exc))
     if regions and args.all_regions:
         parser.error("--region and --all-regions contradict each other; use one")
-    if args.profile is not None and not args.demo:
-        check_profile(args.profile, parser)
+    accounts = account_spec(args, parser)
     try:
         config = load_config()
     except ConfigError as exc:
@@ -185,8 +247,10 @@ def launch_options(args: argparse.Namespace, parser: ArgumentParser) -> LaunchOp
                 validate_region(region, known)
         except UnknownRegionError as exc:
             parser.error(f"{config.path}: regions: {exc}")
+    single = accounts.profiles[0] if len(accounts.profiles) == 1 else None
     return LaunchOptions(
-        profile=args.profile,
+        profile=single if single and not is_glob(single) else None,
+        accounts=accounts,
         regions=tuple(regions),
         all_regions=args.all_regions,
         owners=tuple(args.owners or ("self",)),
@@ -204,44 +268,63 @@ def _say(message: str) -> None:
 async def list_images(
     options: LaunchOptions, fmt: str, region_timeout: float = DEFAULT_REGION_TIMEOUT
 ) -> int:
-    """Print every image of every region; a failed region is named on stderr, exit 1.
+    """Print every image of every account-region. A failed account-region is named on stderr
+    (exit 1); an account that cannot be opened too (exit 2: credentials, a role, --org).
 
     csv rows are written region by region as each answers; json and table at the end.
     """
-    images: list[Image] = []
+    rows: list[Listed] = []
     failed = 0
     streamed = fmt in STREAMED_FORMATS
-    async with open_session(options) as aws:
-        try:
-            regions = await resolve_regions(
-                aws,
-                options.regions,
-                all_regions=options.all_regions,
-                configured=options.configured_regions,
-            )
-        except Exception as exc:  # any AWS failure here is reported, not raised
-            error = classify_error(exc, profile=options.profile)
-            _say(f"cannot list regions: {error.describe()}")
-            return 1
+    # botocore logs a failed SSO or credential refresh with its traceback; the failure itself
+    # is reported below, once, as a line.
+    for name in ("botocore", "aiobotocore"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
+    async with open_account_set(options) as found:
+        for note in found.notes:
+            _say(f"note: {note}")
+        for problem in found.problems:
+            _say(problem.describe())
+        code = max((2 if p.is_usage_error else 1 for p in found.problems), default=0)
+        accounts = found.accounts
+        if not accounts:
+            return code
+        several = len(accounts) > 1
+        labels = {a.id: AccountLabel(a.id, a.alias) for a in accounts}
+        order = [a.id for a in accounts]
+        regions = options.regions or (() if options.all_regions else options.configured_regions)
         if streamed:
-            write_csv([], sys.stdout)  # the header, before the slowest region answers
+            # The header, before the slowest region answers.
+            write_csv([], sys.stdout, accounts=several)
             sys.stdout.flush()
         # The listing is the images' own records: no DescribeSnapshots.
-        async for load in stream_regions(
-            aws, regions, options.query, with_snapshots=False, region_timeout=region_timeout
+        async for account, load in stream_accounts(
+            accounts,
+            options.query,
+            regions=options.regions,
+            all_regions=options.all_regions,
+            configured=options.configured_regions,
+            with_snapshots=False,
+            region_timeout=region_timeout,
         ):
+            listed = [Listed(image, labels[account.id]) for image in load.images]
             if load.error is not None:
                 failed += 1
-                _say(f"{load.region}: {load.error.describe()}")
+                where = f"{_account_name(account)} {load.region}" if several else load.region
+                _say(f"{where}: {load.error.describe()}")
             elif streamed:
-                write_csv(sort_images(load.images, regions), sys.stdout, header=False)
+                write_csv(sort_listed(listed, regions), sys.stdout, header=False, accounts=several)
                 sys.stdout.flush()
             else:
-                images.extend(load.images)
+                rows.extend(listed)
     if not streamed:
-        write_images(sort_images(images, regions), fmt, sys.stdout)
+        write_images(sort_listed(rows, regions, order), fmt, sys.stdout, accounts=several)
     sys.stdout.flush()  # here, so a closed pipe is met inside main(), not at exit
-    return 1 if failed else 0
+    return max(code, 1 if failed else 0)
+
+
+def _account_name(account: Account) -> str:
+    return f"{account.alias} ({account.id})" if account.alias else account.id
 
 
 def _reader_went_away() -> int:
@@ -277,6 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "ls":
         try:
             return asyncio.run(list_images(options, args.format, args.timeout))
+        except AccountsError as exc:  # a --demo profile that the demo does not have
+            getattr(args, "command_parser", parser).error(str(exc))
         except KeyboardInterrupt:
             return 130
         except BrokenPipeError:

@@ -1,4 +1,9 @@
-"""``amitui ls`` output: table, JSON (AWS's own Image records plus ``Region``) and CSV."""
+"""``amitui ls`` output: table, JSON (AWS's own Image records plus ``Region``, ``Account``
+and ``AccountAlias``) and CSV.
+
+The writers take images, or ``(image, account)`` pairs (:class:`Listed`) when the account each
+image was listed in is known; table and csv show an Account column when asked
+(``accounts=True``: more than one account is listed)."""
 
 from __future__ import annotations
 
@@ -6,8 +11,9 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -21,6 +27,30 @@ FORMATS = ("table", "json", "csv")
 #: document and table aligns its columns over every row, so they are written at the end.
 STREAMED_FORMATS = ("csv",)
 
+
+@dataclass(frozen=True, slots=True)
+class AccountLabel:
+    """The account an image was listed in: its id and, where readable, its alias."""
+
+    id: str
+    alias: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.alias or self.id
+
+
+class Listed(NamedTuple):
+    image: Image
+    account: AccountLabel | None = None
+
+
+def _listed(items: Iterable[Image | Listed]) -> list[Listed]:
+    return [item if isinstance(item, Listed) else Listed(item) for item in items]
+
+
+#: The columns csv starts with when several accounts are listed.
+CSV_ACCOUNT_COLUMNS = ("Account", "AccountAlias")
 CSV_COLUMNS = (
     "Region",
     "ImageId",
@@ -46,17 +76,50 @@ def sort_images(images: Iterable[Image], region_order: Sequence[str]) -> list[Im
     )
 
 
+def sort_listed(
+    rows: Iterable[Listed], region_order: Sequence[str], account_order: Sequence[str] = ()
+) -> list[Listed]:
+    """By account (in ``account_order``), then as :func:`sort_images`."""
+    accounts = {account: i for i, account in enumerate(account_order)}
+    regions = {region: i for i, region in enumerate(region_order)}
+
+    def key(row: Listed) -> tuple[int, str, int, str, str, str]:
+        image, account = row
+        account_id = account.id if account else ""
+        return (
+            accounts.get(account_id, len(accounts)),
+            account_id,
+            regions.get(image.region, len(regions)),
+            image.region,
+            image.name.lower(),
+            image.image_id,
+        )
+
+    return sorted(rows, key=key)
+
+
 def _json_default(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
 
 
-def write_json(images: Sequence[Image], out: TextIO) -> None:
+def json_record(row: Listed) -> dict[str, Any]:
+    image, account = row
+    record = {**image.raw, "Region": image.region}
+    if account is not None:
+        record["Account"] = account.id
+        if account.alias:
+            record["AccountAlias"] = account.alias
+    return record
+
+
+def write_json(images: Sequence[Image | Listed], out: TextIO, *, accounts: bool = False) -> None:
+    """``accounts`` changes nothing: every record says its account when it is known."""
     # One image a line: each line through json's C encoder (json.dump and any indent fall back
     # to the pure-Python one, a fifth of `amitui ls` time at 5,000 images), still grep-able.
     encode = json.JSONEncoder(default=_json_default).encode
-    records = [encode({**image.raw, "Region": image.region}) for image in images]
+    records = [encode(json_record(row)) for row in _listed(images)]
     out.write("[\n")
     out.writelines(f"{record},\n" for record in records[:-1])
     out.write(f"{records[-1]}\n]\n" if records else "]\n")
@@ -81,28 +144,40 @@ def csv_row(image: Image) -> list[str]:
     ]
 
 
-def write_csv(images: Sequence[Image], out: TextIO, *, header: bool = True) -> None:
+def write_csv(
+    images: Sequence[Image | Listed],
+    out: TextIO,
+    *,
+    header: bool = True,
+    accounts: bool = False,
+) -> None:
     writer = csv.writer(out, lineterminator="\n")
     if header:
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow((*CSV_ACCOUNT_COLUMNS, *CSV_COLUMNS) if accounts else CSV_COLUMNS)
     # Data stays exact when redirected; on a terminal a hostile name's escapes must not run.
     clean = inert if out.isatty() else str
-    for image in images:
-        writer.writerow([clean(cell) for cell in csv_row(image)])
+    for image, account in _listed(images):
+        cells = csv_row(image)
+        if accounts:
+            cells = [account.id if account else "", (account and account.alias) or "", *cells]
+        writer.writerow([clean(cell) for cell in cells])
 
 
-def write_table(images: Sequence[Image], out: TextIO) -> None:
+def write_table(images: Sequence[Image | Listed], out: TextIO, *, accounts: bool = False) -> None:
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    for column in ("REGION", "IMAGE ID", "NAME", "CREATED", "STATE", "ARCH", "PUBLIC", "GiB"):
+    columns = ("REGION", "IMAGE ID", "NAME", "CREATED", "STATE", "ARCH", "PUBLIC", "GiB")
+    for column in ("ACCOUNT", *columns) if accounts else columns:
         table.add_column(column, overflow="fold")
-    for image in images:
+    for image, account in _listed(images):
         created = image.creation_date.strftime("%Y-%m-%d") if image.creation_date else ""
         state = "deprecated" if image.raw.get("DeprecationTime") else image.state
+        first = [account.label if account else ""] if accounts else []
         # Text(...) never parses markup; inert() defuses control sequences.
         table.add_row(
             *(
                 Text(inert(cell))
                 for cell in (
+                    *first,
                     image.region,
                     image.image_id,
                     image.name,
@@ -122,13 +197,17 @@ def write_table(images: Sequence[Image], out: TextIO) -> None:
     out.writelines(captured.get().splitlines(keepends=True))
 
 
-def write_images(images: Sequence[Image], fmt: str, out: TextIO) -> None:
+def write_images(
+    images: Sequence[Image | Listed], fmt: str, out: TextIO, *, accounts: bool = False
+) -> None:
     """Every format writes a line at a time: one large write to a pipe whose reader has gone
-    can report success (CPython), hiding the closed pipe from ``amitui ls | head -1``."""
-    {"json": write_json, "csv": write_csv, "table": write_table}[fmt](images, out)
+    can report success (CPython), hiding the closed pipe from ``amitui ls | head -1``.
+    ``accounts``: table and csv get an Account column (JSON records always carry theirs)."""
+    writers = {"json": write_json, "csv": write_csv, "table": write_table}
+    writers[fmt](images, out, accounts=accounts)
 
 
-def render(images: Sequence[Image], fmt: str) -> str:
+def render(images: Sequence[Image | Listed], fmt: str, *, accounts: bool = False) -> str:
     buffer = io.StringIO()
-    write_images(images, fmt, buffer)
+    write_images(images, fmt, buffer, accounts=accounts)
     return buffer.getvalue()

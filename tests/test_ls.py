@@ -128,12 +128,18 @@ def test_ls_lists_images_only(
     engine_sandbox: Sandbox, listed: dict[str, dict[str, list[str]]], tmp_path: Path
 ) -> None:
     """What ls prints comes from DescribeImages alone (snapshot ids and sizes are in the block
-    device mappings), so it sends DescribeRegions and DescribeImages, nothing else."""
+    device mappings), so it sends DescribeRegions and DescribeImages, and asks whose account
+    it lists (GetCallerIdentity, ListAccountAliases: each record's "Account"), nothing else."""
     with FaultProxy(engine_sandbox.endpoint_url) as proxy:
         result = amitui(proxy.url, "ls", "--format", "json", home=tmp_path)
         actions = {r.action for r in proxy.requests}
     assert result.returncode == 0, result.stderr
-    assert actions == {"DescribeRegions", "DescribeImages"}
+    assert actions == {
+        "DescribeRegions",
+        "DescribeImages",
+        "GetCallerIdentity",
+        "ListAccountAliases",
+    }
     records = json.loads(result.stdout)
     for region, images in listed.items():
         assert images.items() <= images_in(records, region).items()  # with their snapshots

@@ -139,12 +139,9 @@ def ls_run(module_proxy: FaultProxy, tmp_path_factory: pytest.TempPathFactory) -
         isolate_user_env(patch, tmp_path_factory.mktemp("ls-user"))
         patch.setenv("AWS_ENDPOINT_URL", module_proxy.url)
         patch.setattr(backend, "AwsSession", functools.partial(AwsSession, **SESSION_OPTIONS))
-        patch.setattr(
-            cli, "stream_regions", functools.partial(stream_regions, region_timeout=REGION_TIMEOUT)
-        )
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.main(["ls", *regions, "--format", "json"])
+            code = cli.main(["ls", *regions, "--format", "json", "--timeout", str(REGION_TIMEOUT)])
     yield LsRun(code, json.loads(out.getvalue()), err.getvalue().strip().splitlines())
     module_proxy.reset()
 

@@ -37,6 +37,16 @@ state. What moto lacks, and this module adds:
   ``RoleName``: "The name of an IAM role that Organizations automatically preconfigures in
   the new member account. This role trusts the management account ... If you don't specify
   this parameter, the role name defaults to OrganizationAccountAccessRole"; moto does so).
+- **Listing the organization takes its management account or a delegated administrator.**
+  Organizations API reference, "API operations by account": ListAccounts,
+  ListAccountsForParent, ListChildren and ListOrganizationalUnitsForParent are among the
+  "Operations you can call from only the organization's management account or a member account
+  designated as a delegated administrator"; any other account gets ``AccessDeniedException``
+  ("You don't have permissions to access this resource."), an account in no organization
+  ``AWSOrganizationsNotInUseException`` ("Your account isn't a member of an organization").
+  moto answers a member account, or an account in no organization, with an empty list (each
+  account's own, empty backend); here a delegated administrator is answered from the
+  management account's organization and anyone else is refused.
 - **Pinned ids** (sandbox control, not an AWS API): AWS draws account, organization, root, OU
   and KMS key ids; a demo whose screenshots must not drift needs them fixed. ::
 
@@ -106,6 +116,13 @@ def install() -> None:
     wrap(InstanceBackend, "run_instances", _run_instances)
     wrap(STSBackend, "assume_role", _assume_role)
     wrap(DomainDispatcherApplication, "__call__", _call)
+    for listing in (
+        "list_accounts",
+        "list_accounts_for_parent",
+        "list_children",
+        "list_organizational_units_for_parent",
+    ):
+        wrap(OrganizationsBackend, listing, _management_or_delegate)
 
 
 # --------------------------------------------------------------------------- pinned ids
@@ -258,6 +275,26 @@ def find_image(region: str, image_id: str) -> Ami | None:
         if backend is not None and image_id in backend.amis:
             return backend.amis[image_id]
     return None
+
+
+def _management_or_delegate(
+    original: Callable[..., Any], self: Any, *args: Any, **kwargs: Any
+) -> Any:
+    from moto.organizations.exceptions import (
+        AWSOrganizationsNotInUseException,
+        OrganizationsClientError,
+    )
+
+    if self.org is not None:  # the management account's own backend
+        return original(self, *args, **kwargs)
+    backend = organization_backend(self.account_id)
+    if backend is None:
+        raise AWSOrganizationsNotInUseException()
+    if any(admin.account.id == self.account_id for admin in backend.admins):
+        return original(backend, *args, **kwargs)
+    raise OrganizationsClientError(
+        "AccessDeniedException", "You don't have permissions to access this resource."
+    )
 
 
 # --------------------------------------------------------------------------- DescribeImages
