@@ -24,3 +24,8 @@ def inert(text: object) -> str:
     """``text`` with every control character replaced by a visible ``\\xNN`` (or, for bidi
     controls, ``\\uNNNN``) escape."""
     return _CONTROL.sub(_visible, str(text))
+
+
+def counted(count: int, word: str, plural: str = "") -> str:
+    """``1 image``, ``3 images``: the count and the word in agreement (never ``image(s)``)."""
+    return f"{count} {word if count == 1 else plural or word + 's'}"

@@ -30,7 +30,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, ProgressBar, Static
 
 from amitui.model import Plan, StepOutcome, StepResult
-from amitui.text import inert
+from amitui.text import counted, inert
 
 RunResults = Callable[[asyncio.Event], AsyncGenerator[StepResult, None]]
 
@@ -144,7 +144,7 @@ class RunScreen(ModalScreen[tuple[StepResult, ...]]):
                 body.append_text(left_behind_line(result))
                 body.append("\n")
             if missing:
-                body.append(f"{missing} step(s) did not report (run stopped)\n")
+                body.append(f"{counted(missing, 'step')} did not report (run stopped)\n")
         else:
             body.append("Everything in the plan was done.", style="green")
         self.query_one("#run-left", Static).update(body)

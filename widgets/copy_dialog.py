@@ -16,7 +16,7 @@ from textual.widgets import Checkbox, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from amitui.model import Image
-from amitui.text import inert
+from amitui.text import counted, inert
 from amitui.widgets.form_dialog import FormDialog, field_label
 
 ResultT = TypeVar("ResultT")
@@ -79,7 +79,7 @@ class CopyDialog(FormDialog[CopyForm, ResultT]):
         regions: Sequence[str],
         check: Callable[[CopyForm], ResultT],
     ) -> None:
-        title = f"Copy {len(sources)} image(s) to other regions"
+        title = f"Copy {counted(len(sources), 'image')} to other regions"
         super().__init__(title, check)
         self.sources = list(sources)
         self.region_names = list(regions)

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Static
 
 from amitui.model import Image
-from amitui.text import inert
+from amitui.text import counted, inert
 from amitui.widgets.form_dialog import FormDialog, field_label
 
 ResultT = TypeVar("ResultT")
@@ -36,7 +36,7 @@ class DeprecateDialog(FormDialog[DeprecateForm, ResultT]):
         now: datetime,
         family_size: int,
     ) -> None:
-        super().__init__(f"Deprecate {len(images)} image(s)", check)
+        super().__init__(f"Deprecate {counted(len(images), 'image')}", check)
         self.images = list(images)
         self.now = now
         self.family_size = family_size

@@ -15,7 +15,7 @@ from textual.widgets import Checkbox, Input, RadioButton, RadioSet, SelectionLis
 from textual.widgets.selection_list import Selection
 
 from amitui.model import Image
-from amitui.text import inert
+from amitui.text import counted, inert
 from amitui.widgets.form_dialog import FormDialog, field_label
 
 ResultT = TypeVar("ResultT")
@@ -55,7 +55,7 @@ class ShareDialog(FormDialog[ShareForm, ResultT]):
         *,
         notes: Sequence[str] = (),
     ) -> None:
-        super().__init__(f"Share {len(images)} image(s)", check)
+        super().__init__(f"Share {counted(len(images), 'image')}", check)
         self.images = list(images)
         self.current = list(current)
         self.notes = list(notes)

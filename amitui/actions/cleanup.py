@@ -50,6 +50,7 @@ from amitui.model import (
     StepOutcome,
     StepResult,
 )
+from amitui.text import counted
 
 DEREGISTER_ACTION = "deregister"
 ORPHANS_ACTION = "delete-orphaned-snapshots"
@@ -414,7 +415,7 @@ def plan_deregister(
         )
         deleted = [f for f in own if f.delete]
         kept = [f for f in own if not f.delete]
-        summary = f"{image.name}: deletes {len(deleted)} snapshot(s)"
+        summary = f"{image.name}: deletes {counted(len(deleted), 'snapshot')}"
         if deleted:
             summary += f" ({sum(f.size_gib for f in deleted)} GiB)"
         if kept:
@@ -466,7 +467,8 @@ def plan_deregister(
     return CleanupPlan(
         Plan(
             action=DEREGISTER_ACTION,
-            title=f"Deregister {len(runnable_images)} image(s) and delete {deletes} snapshot(s)",
+            title=f"Deregister {counted(len(runnable_images), 'image')} "
+            f"and delete {counted(deletes, 'snapshot')}",
             steps=tuple(steps),
             notes=_notes(cleanup, retention_errors),
             destructive=True,
@@ -542,7 +544,7 @@ def _notes(
         )
     kept = [s for s in cleanup.snapshots if not s.delete]
     if kept:
-        notes.append(f"{len(kept)} snapshot(s) kept because another image maps them.")
+        notes.append(f"{counted(len(kept), 'snapshot')} kept because another image maps them.")
     for verdict in cleanup.verdicts:
         if verdict.protection:
             notes.append(
@@ -551,7 +553,9 @@ def _notes(
             )
     in_use = [v for v in cleanup.verdicts if v.uses]
     if in_use:
-        notes.append(f"{len(in_use)} image(s) in use are left out; nothing that uses them changes.")
+        notes.append(
+            f"Left out, in use: {counted(len(in_use), 'image')}; nothing that uses them changes."
+        )
     notes.extend(_restorable_notes(cleanup, retention_errors or {}))
     return tuple(notes)
 
@@ -568,19 +572,21 @@ def _restorable_notes(cleanup: CleanupPlan, errors: Mapping[str, AwsError]) -> l
     if kept_images:
         days = max(v.restorable_days or 0 for v in kept_images)
         notes.append(
-            f"Recycle Bin: {len(kept_images)} of {len(images)} image(s) stay restorable "
+            f"Recycle Bin: {len(kept_images)} of {counted(len(images), 'image')} stay restorable "
             f"for up to {days} days."
         )
     if kept_snaps:
         days = max(s.restorable_days or 0 for s in kept_snaps)
         notes.append(
-            f"Recycle Bin: {len(kept_snaps)} of {len(deleted)} snapshot(s) stay restorable "
+            f"Recycle Bin: {len(kept_snaps)} of {counted(len(deleted), 'snapshot')} stay "
+            "restorable "
             f"for up to {days} days (and keep costing until then)."
         )
     final = (len(images) - len(kept_images)) + (len(deleted) - len(kept_snaps))
     if final:
         notes.append(
-            f"{final} deregistration(s)/deletion(s) are final: no Recycle Bin rule covers them."
+            f"Final: {counted(final, 'deregistration or deletion', 'deregistrations or deletions')}"
+            " (no Recycle Bin rule covers them)."
         )
     for region, error in sorted(errors.items()):
         notes.append(
@@ -748,7 +754,7 @@ def plan_delete_orphans(
     return CleanupPlan(
         Plan(
             action=ORPHANS_ACTION,
-            title=f"Delete {len(deleted)} orphaned snapshot(s)",
+            title=f"Delete {counted(len(deleted), 'orphaned snapshot')}",
             steps=tuple(steps),
             notes=tuple(notes),
             destructive=True,

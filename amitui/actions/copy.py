@@ -28,6 +28,7 @@ from amitui.actions.validate import InvalidInput, kms_key, kms_key_in_region
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.model import Image, Inventory, Plan, Step
+from amitui.text import counted
 
 OPERATION = "CopyImage"
 
@@ -179,7 +180,7 @@ def plan_copy(
     ]
     if unchecked:
         notes.append(
-            f"Could not check KMS key(s) {', '.join(unchecked)} (no kms:DescribeKey?); "
+            f"Could not check the KMS keys {', '.join(unchecked)} (no kms:DescribeKey?); "
             "a key not in the destination region makes that copy fail with the AWS error."
         )
     if steps and not request.copy_tags:
@@ -189,7 +190,7 @@ def plan_copy(
     regions = sorted({d.region for d in request.destinations})
     return Plan(
         action="copy",
-        title=f"Copy {len(images)} image(s) to {', '.join(regions)}: {count} copies",
+        title=f"Copy {counted(len(images), 'image')} to {', '.join(regions)}: {count} copies",
         steps=tuple(steps),
         notes=tuple(notes),
     )

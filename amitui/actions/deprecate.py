@@ -15,6 +15,7 @@ from datetime import datetime
 
 from amitui.actions.validate import MAX_PUBLIC_DEPRECATION_AFTER_CREATION
 from amitui.model import Image, Inventory, Plan, Step
+from amitui.text import counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +96,10 @@ def plan_deprecate(
         )
     runnable = sum(1 for s in steps if not s.excluded)
     if when is None:
-        title = f"Cancel the deprecation of {runnable} image(s)"
+        title = f"Cancel the deprecation of {counted(runnable, 'image')}"
         notes: tuple[str, ...] = ()
     else:
-        title = f"Deprecate {runnable} image(s) at {when:%Y-%m-%d %H:%M} UTC"
+        title = f"Deprecate {counted(runnable, 'image')} at {when:%Y-%m-%d %H:%M} UTC"
         notes = (
             "Deprecated images stay launchable by id, but disappear from other accounts' "
             "DescribeImages listings unless they ask for deprecated images.",

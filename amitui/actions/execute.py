@@ -46,6 +46,7 @@ from amitui.aws import AwsSession, is_mutating
 from amitui.aws_errors import ReadOnlyError, classify_error
 from amitui.journal import Journal
 from amitui.model import AwsError, Plan, RegionStatus, Step, StepOutcome, StepResult
+from amitui.text import counted
 
 DRY_RUN_OK = "DryRunOperation"
 
@@ -190,7 +191,8 @@ async def execute(
                 if check.outcome is StepOutcome.OK:
                     yield await skip(
                         check.step,
-                        f"not run: the DryRun check refused {len(refused)} call(s) of this plan",
+                        f"not run: the DryRun check refused {counted(len(refused), 'call')} "
+                        "of this plan",
                     )
                 else:
                     yield check

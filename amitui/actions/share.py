@@ -32,6 +32,7 @@ from amitui.actions.validate import (
 )
 from amitui.aws import AwsSession
 from amitui.model import Image, ImageKey, Plan, Step
+from amitui.text import counted
 
 ACCOUNT = "account"
 ORGANIZATION = "organization"
@@ -258,12 +259,12 @@ def plan_share(images: Sequence[Image], request: ShareRequest, context: ShareCon
     if publicising:
         notes.insert(
             0,
-            f"Making {len(publicising)} image(s) public: anyone with an AWS account can "
+            f"Making {counted(len(publicising), 'image')} public: anyone with an AWS account can "
             "launch them and see their snapshots' contents.",
         )
     return Plan(
         action="share",
-        title=f"Change launch permissions of {len(images)} image(s)",
+        title=f"Change launch permissions of {counted(len(images), 'image')}",
         steps=tuple(steps),
         notes=tuple(dict.fromkeys(notes)),
         destructive=destructive,

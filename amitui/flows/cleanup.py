@@ -34,6 +34,7 @@ from amitui.flows import FlowHost
 from amitui.flows.plan_run import open_journal, review_and_run
 from amitui.journal import Journal
 from amitui.model import Image, ImageKey, Plan, Snapshot, StepOutcome, StepResult
+from amitui.text import counted
 from amitui.widgets.cleanup_run import RunScreen
 from amitui.widgets.cleanup_view import (
     CandidateRow,
@@ -97,9 +98,11 @@ def _report(host: FlowHost, results: Sequence[StepResult], what: str) -> None:
     left = [r for r in results if r.outcome is not StepOutcome.OK]
     images = sum(1 for r in done if r.step.operation == "DeregisterImage")
     snapshots = sum(1 for r in done if r.step.operation == "DeleteSnapshot")
-    message = f"{what}: {images} image(s) deregistered, {snapshots} snapshot(s) deleted"
+    message = (
+        f"{what}: {counted(images, 'image')} deregistered, {counted(snapshots, 'snapshot')} deleted"
+    )
     if left:
-        message += f"; {len(left)} step(s) left behind (see the journal)"
+        message += f"; {counted(len(left), 'step')} left behind (see the journal)"
     host.notify(message, severity="warning" if left else "information", markup=False)
 
 
@@ -126,7 +129,8 @@ async def run_deregister(host: FlowHost, images: Sequence[Image]) -> None:
         return
     account = await _account(host)
     host.notify(
-        f"Checking {len(images)} image(s): protection, what uses them, who maps their snapshots…",
+        f"Checking {counted(len(images), 'image')}: protection, what uses them, "
+        "who maps their snapshots…",
         markup=False,
     )
     facts = await gather_facts(host.aws, images, account)

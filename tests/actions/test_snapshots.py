@@ -117,7 +117,7 @@ def test_deprecate_dialog(snap_compare: Callable[..., bool]) -> None:
 def plan(destructive: bool) -> Plan:
     return Plan(
         "share",
-        "Change launch permissions of 2 image(s)",
+        "Change launch permissions of 2 images",
         (
             Step(
                 "public:eu-west-1/ami-0123456789abcdef0",
@@ -137,7 +137,7 @@ def plan(destructive: bool) -> Plan:
                 excluded=True,
             ),
         ),
-        notes=("Making 1 image(s) public: anyone with an AWS account can launch them.",),
+        notes=("Making 1 image public: anyone with an AWS account can launch them.",),
         destructive=destructive,
         confirm_text="ami-0123456789abcdef0",
     )
@@ -159,7 +159,7 @@ def test_progress_screen_finished(snap_compare: Callable[..., bool]) -> None:
         Step(f"copy:{r}", r, "CopyImage", f"ami-0123456789abcdef0 → {r}", {}, "copy")
         for r in ("us-east-1", "ap-southeast-2", "sa-east-1")
     )
-    copy_plan = Plan("copy", "Copy 1 image(s) to 3 regions: 3 copies", steps)
+    copy_plan = Plan("copy", "Copy 1 image to 3 regions: 3 copies", steps)
 
     async def events(cancel: asyncio.Event) -> AsyncIterator[StepResult | StepNote]:
         yield StepResult(steps[0], StepOutcome.OK, {"ImageId": "ami-0aaa"})

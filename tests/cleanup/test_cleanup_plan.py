@@ -526,9 +526,9 @@ async def test_plan_says_what_recycle_bin_keeps_restorable(
     assert "Recycle Bin" not in reasons[plain]
     assert "restorable for 14 days" in reasons[image]
     notes = " ".join(cleanup.plan.notes)
-    assert "1 of 1 image(s) stay restorable for up to 14 days" in notes
-    assert "1 of 2 snapshot(s) stay restorable for up to 7 days" in notes
-    assert "1 deregistration(s)/deletion(s) are final" in notes
+    assert "1 of 1 image stay restorable for up to 14 days" in notes
+    assert "1 of 2 snapshots stay restorable for up to 7 days" in notes
+    assert "Final: 1 deregistration or deletion (no Recycle Bin rule" in notes
 
 
 async def test_unreadable_recycle_bin_rules_are_said_so(

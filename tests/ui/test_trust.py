@@ -315,3 +315,14 @@ async def test_a_tab_key_right_behind_a_cursor_move_shows_the_cursors_image(
         assert app.table.move_cursor_to(target)
         app.main.action_tab("snapshots")  # before the queued CursorChanged is handled
         assert app.inspector.image is not None and app.inspector.image.key == target
+
+
+def test_counts_agree_with_their_words() -> None:
+    from amitui.text import counted
+
+    assert counted(1, "image") == "1 image"
+    assert counted(3, "snapshot") == "3 snapshots"
+    assert counted(0, "call") == "0 calls"
+    assert counted(2, "deregistration or deletion", "deregistrations or deletions") == (
+        "2 deregistrations or deletions"
+    )
