@@ -22,6 +22,7 @@ they mean.
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,6 +67,8 @@ class Column:
     width: int  # 0: takes the width the other columns leave (the name)
     right: bool = False
     min_width: int = 0
+    #: Low-value columns give their room to the name when it would be cut: 1 goes first.
+    yields: int = 0
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -75,15 +78,17 @@ COLUMNS: tuple[Column, ...] = (
     Column("created", "Created", 10),
     Column("age", "Age", 4, right=True),
     Column("state", "State", 9),
-    Column("arch", "Arch", 6),
-    Column("root", "Root", 4),
-    Column("boot", "Boot", 5),
+    Column("arch", "Arch", 6, yields=3),
+    Column("root", "Root", 4, yields=2),
+    Column("boot", "Boot", 5, yields=1),
     Column("access", "Access", 7),
     Column("deprecation", "Deprecates", 10),
     Column("size", "Size", 7, right=True),
 )
 COLUMN_INDEX: dict[str, int] = {c.key: i for i, c in enumerate(COLUMNS)}
 SORTABLE: tuple[str, ...] = tuple(c.key for c in COLUMNS)
+#: The name column never takes more than this (wider terminals leave the rest blank).
+NAME_MAX_WIDTH = 60
 
 
 def age_text(created: datetime | None, now: datetime) -> str:
@@ -312,7 +317,9 @@ class ImageTable(ScrollView, can_focus=True):
         self._marks: dict[ImageKey, None] = {}  # ordered set
         self._strips: dict[tuple[Any, ...], Strip] = {}
         self._widths: tuple[int, ...] = ()
-        self._widths_for: tuple[int, bool] = (-1, True)
+        self._widths_for: tuple[int, bool, int] = (-1, True, 0)
+        self._shown_columns: list[Column] = list(COLUMNS)
+        self._longest_name = 0
         self._last_cursor_key: ImageKey | None = None
         self._layout: list[tuple[str, int, int, bool]] = []
         self._style_cache: dict[str, Style] | None = None
@@ -353,6 +360,7 @@ class ImageTable(ScrollView, can_focus=True):
         current = self._cursor_row_object()
         self._rows = list(rows)
         self._haystacks = [row.haystack for row in self._rows]
+        self._longest_name = _typical_length(row.cells[COLUMN_INDEX["name"]] for row in self._rows)
         self._orders.clear()
         self._matches.clear()
         self._char_hits.clear()
@@ -672,7 +680,7 @@ class ImageTable(ScrollView, can_focus=True):
 
     def watch_show_region(self) -> None:
         self._strips.clear()
-        self._widths_for = (-1, True)
+        self._widths_for = (-1, True, 0)
         self.refresh()
 
     def watch_empty_text(self) -> None:
@@ -692,15 +700,27 @@ class ImageTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _columns(self) -> list[Column]:
-        return [c for c in COLUMNS if self.show_region or c.key != "region"]
+        self._column_widths()
+        return self._shown_columns
 
     def _column_widths(self) -> tuple[int, ...]:
+        """Columns share the width by what they hold: the name gets its longest value (up
+        to NAME_MAX_WIDTH), low-value columns yield to it, and no column is padded."""
         width = self._content_size()[0]
-        if self._widths_for != (width, self.show_region):
-            columns = self._columns()
-            fixed = sum(c.width for c in columns) + len(columns) + 1  # gaps and gutter
-            self._widths = tuple(c.width or max(c.min_width, width - fixed - 1) for c in columns)
-            self._widths_for = (width, self.show_region)
+        if self._widths_for != (width, self.show_region, self._longest_name):
+            columns = [c for c in COLUMNS if self.show_region or c.key != "region"]
+            wanted = min(max(self._longest_name, len("Name")), NAME_MAX_WIDTH)
+
+            def room() -> int:  # what the other columns leave for the name
+                return width - sum(c.width for c in columns) - len(columns) - 2
+
+            for column in sorted((c for c in columns if c.yields), key=lambda c: c.yields):
+                if room() >= wanted:
+                    break
+                columns.remove(column)
+            self._shown_columns = columns
+            self._widths = tuple(c.width or max(c.min_width, min(room(), wanted)) for c in columns)
+            self._widths_for = (width, self.show_region, self._longest_name)
             self._strips.clear()  # strips are cut to the widths they were made with
             self._layout = [
                 (column.key, COLUMN_INDEX[column.key], width, column.right)
@@ -813,6 +833,17 @@ class ImageTable(ScrollView, can_focus=True):
             parts.append(" ")  # the gap after each cell
         segments.append(Segment("".join(parts), base))
         return Strip(segments, self._table_width())
+
+
+def _typical_length(texts: Iterable[str], share: float = 0.9) -> int:
+    """The length that ``share`` of ``texts`` fit in: one outlier must not evict columns."""
+    lengths = Counter(map(len, texts))
+    total, covered = sum(lengths.values()), 0
+    for length in sorted(lengths):
+        covered += lengths[length]
+        if covered >= share * total:
+            return length
+    return 0
 
 
 def _find_image(rows: Sequence[ImageRow], image: Image) -> int | None:

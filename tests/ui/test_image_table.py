@@ -198,3 +198,32 @@ async def test_a_chosen_cursor_stays_on_its_image_as_newer_rows_stream_in() -> N
         assert table.move_cursor_to(older.key)
         table.set_rows([older, newest])
         assert table.cursor_image == older.image and table.cursor_row == 1
+
+
+@pytest.mark.parametrize("width", [120, 160, 220])
+async def test_columns_share_the_width_by_what_they_hold(width: int) -> None:
+    """Typical names are shown whole; low-value columns (boot, then root, then arch) yield
+    first; a wide terminal does not pad the name beyond what the names need."""
+    app = TableApp()
+    async with app.run_test(size=(width, 30)) as pilot:
+        table = app.query_one(ImageTable)
+        table.set_rows(ROWS)
+        await pilot.pause()
+        names = sorted(len(r.image.name) for r in ROWS)
+        typical = names[int(len(names) * 0.9) - 1]
+        keys = [c.key for c in table._columns()]
+        widths = dict(zip(keys, table._column_widths(), strict=True))
+        assert widths["name"] == typical
+        cut = [r for r in ROWS if len(r.image.name) <= typical]
+        line = {row.image.image_id: row for row in cut}
+        for y in range(1, 20):
+            text = table.render_line(y).text
+            row = next((line[i] for i in line if i in text), None)
+            if row is not None:
+                assert row.image.name in text, text
+        if width >= 200:
+            assert {"arch", "root", "boot"} <= set(keys)
+        # they yield in order, and only they do
+        assert ("root" not in keys) <= ("boot" not in keys)
+        assert ("arch" not in keys) <= ("root" not in keys)
+        assert {"region", "id", "created", "state", "access", "deprecation"} <= set(keys)
