@@ -29,7 +29,9 @@ A flow is an ``async`` function::
   it returns when those regions have reloaded. Call ``host.clear_marks()`` if the marks no
   longer make sense (e.g. after deregistering the marked images).
 - Read-only mode: the explorer never starts a mutating flow when ``host.read_only`` is true
-  (the keys are hidden and refused), and the engine refuses mutating calls anyway.
+  (the keys are hidden and say why), except guided cleanup, which opens as a review whose
+  execution is refused (``reviews_read_only`` in :mod:`amitui.registry`); the engine refuses
+  mutating calls anyway.
 
 Registration: each flow module defines its ``run``-shaped function(s); :data:`FLOW_MODULES`
 names where each action's function lives, imported lazily on first use (so a missing or
