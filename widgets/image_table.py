@@ -74,6 +74,7 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("region", "Region", 14),
     Column("id", "Image id", 21),
+    Column("owner", "Owner", 21),  # shown only while the view holds other owners' images
     Column("name", "Name", 0, min_width=16),
     Column("created", "Created", 10),
     Column("age", "Age", 4, right=True),
@@ -135,9 +136,13 @@ def make_row(
         access = "private"
     deprecation = image.deprecation_time
     size = image.size_gib
+    owner = image.owner_id or ""
+    if image.image_owner_alias:
+        owner = f"{owner} ({inert(image.image_owner_alias)})" if owner else image.image_owner_alias
     cells = (
         image.region,
         image.image_id,
+        owner,
         inert(image.name),
         created.date().isoformat() if created else "",
         age_text(created, now),
@@ -153,6 +158,7 @@ def make_row(
     sort_keys = (
         image.region,
         image.image_id,
+        owner,
         image.name.lower(),
         created_key,
         -created_key,  # age: oldest first reads as "largest age first" when reversed
@@ -251,6 +257,8 @@ class ImageTable(ScrollView, can_focus=True):
     ]
 
     show_region: reactive[bool] = reactive(True)
+    #: The Owner column: on while the rows hold images of more than one owner.
+    show_owner: reactive[bool] = reactive(False)
     #: What the table says when it has no rows (e.g. "Loading…", "No image matches 'x'").
     empty_text: reactive[str] = reactive("No images")
 
@@ -683,6 +691,9 @@ class ImageTable(ScrollView, can_focus=True):
         self._widths_for = (-1, True, 0)
         self.refresh()
 
+    def watch_show_owner(self) -> None:
+        self.watch_show_region()  # the same: other columns, other widths
+
     def watch_empty_text(self) -> None:
         self.refresh()
 
@@ -708,7 +719,11 @@ class ImageTable(ScrollView, can_focus=True):
         to NAME_MAX_WIDTH), low-value columns yield to it, and no column is padded."""
         width = self._content_size()[0]
         if self._widths_for != (width, self.show_region, self._longest_name):
-            columns = [c for c in COLUMNS if self.show_region or c.key != "region"]
+            columns = [
+                c
+                for c in COLUMNS
+                if (self.show_region or c.key != "region") and (self.show_owner or c.key != "owner")
+            ]
             wanted = min(max(self._longest_name, len("Name")), NAME_MAX_WIDTH)
 
             def room() -> int:  # what the other columns leave for the name

@@ -335,6 +335,11 @@ class ExplorerScreen(Screen[None]):
                     rows.extend(region_rows)
         table = self.table
         table.show_region = len(regions) != 1
+        owners = {row.image.owner_id for row in rows}
+        # Shown once the view holds images of other owners (shared with me, amazon, …).
+        table.show_owner = len(owners) > 1 or bool(
+            self.account_id is not None and owners - {self.account_id}
+        )
         table.set_rows(rows)
         if len(rows) >= LARGE_INVENTORY:
             gc.freeze()  # the table's lists of every row too (see show_load)

@@ -12,6 +12,7 @@ from amitui.app import AmituiApp
 from amitui.model import ImageKey
 from amitui.sandbox.proxy import FaultProxy
 from amitui.widgets.details import ImageDetails
+from amitui.widgets.image_table import COLUMN_INDEX
 from amitui.widgets.plan_screen import PlanScreen
 from amitui.widgets.share_dialog import ShareDialog
 
@@ -23,7 +24,7 @@ __all__ = ["explorer", "fast_polls"]  # fixtures
 
 def access_cell(app: AmituiApp, key: ImageKey) -> str:
     (row,) = [r for r in app.table.visible_rows if r.key == key]
-    return row.cells[9]
+    return row.cells[COLUMN_INDEX["access"]]
 
 
 async def test_a_share_shows_in_the_row_and_details_at_once(

@@ -326,3 +326,31 @@ def test_counts_agree_with_their_words() -> None:
     assert counted(2, "deregistration or deletion", "deregistrations or deletions") == (
         "2 deregistrations or deletions"
     )
+
+
+async def test_an_owner_column_shows_while_the_view_holds_other_owners_images(
+    make: AppFactory, fleet: F.Fleet
+) -> None:
+    region = "ca-central-1"
+    ec2 = F._client(fleet.endpoint_url, region)
+    volume = ec2.create_volume(Size=1, AvailabilityZone=f"{region}a")["VolumeId"]
+    snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    mapping = [{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot}}]
+    mine = ec2.register_image(Name="mine", RootDeviceName="/dev/xvda",
+                              BlockDeviceMappings=mapping)["ImageId"]  # fmt: skip
+    theirs = ec2.register_image(Name="theirs", RootDeviceName="/dev/xvda",
+                                BlockDeviceMappings=mapping)["ImageId"]  # fmt: skip
+    app = make(regions=(region,))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.pause(0.2)
+        assert "Owner" not in table_lines(app)[0]  # only my own images
+    F._post(f"{fleet.endpoint_url}/_amitui/images/{region}/{theirs}", {"OwnerId": "210987654321"})
+    app = make(regions=(region,), owners=("self", "210987654321"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.pause(0.2)
+        lines = table_lines(app)
+        assert "Owner" in lines[0]
+        assert any("210987654321" in line and theirs in line for line in lines)
+        assert any(SANDBOX_ACCOUNT_ID in line and mine in line for line in lines)
