@@ -54,6 +54,20 @@ async def test_keys_typed_for_a_reopened_filter_never_reach_the_table(make: AppF
         assert app.table.filter_text == "base"
 
 
+def images_in(fleet: F.Fleet, region: str, *names: str) -> list[str]:
+    """Register one image per name in ``region`` (outside the shared fleet's regions)."""
+    ec2 = F._client(fleet.endpoint_url, region)
+    volume = ec2.create_volume(Size=1, AvailabilityZone=f"{region}a")["VolumeId"]
+    snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    mapping = [{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot}}]
+    return [
+        ec2.register_image(Name=name, RootDeviceName="/dev/xvda", BlockDeviceMappings=mapping)[
+            "ImageId"
+        ]
+        for name in names
+    ]
+
+
 def screen_lines(app: AmituiApp) -> list[str]:
     """What the terminal shows: the compositor's lines as they were drawn (its caches
     included), as ``App.export_screenshot`` renders them."""
@@ -192,14 +206,7 @@ async def test_hiding_deprecated_images_changes_my_images_view(
     the AMI owner, all deprecated AMIs appear in the response regardless of what you specify
     for this parameter", DescribeImages, IncludeDeprecated): D must still hide them."""
     region = "us-west-1"
-    ec2 = F._client(fleet.endpoint_url, region)
-    volume = ec2.create_volume(Size=1, AvailabilityZone=f"{region}a")["VolumeId"]
-    snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
-    mapping = [{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot}}]
-    kept = ec2.register_image(Name="current", RootDeviceName="/dev/xvda",
-                              BlockDeviceMappings=mapping)["ImageId"]  # fmt: skip
-    old = ec2.register_image(Name="retired", RootDeviceName="/dev/xvda",
-                             BlockDeviceMappings=mapping)["ImageId"]  # fmt: skip
+    kept, old = images_in(fleet, region, "current", "retired")
     F._post(
         f"{fleet.endpoint_url}/_amitui/images/{region}/{old}",
         {"DeprecationTime": "2026-01-01T00:00:00.000Z"},
@@ -332,14 +339,7 @@ async def test_an_owner_column_shows_while_the_view_holds_other_owners_images(
     make: AppFactory, fleet: F.Fleet
 ) -> None:
     region = "ca-central-1"
-    ec2 = F._client(fleet.endpoint_url, region)
-    volume = ec2.create_volume(Size=1, AvailabilityZone=f"{region}a")["VolumeId"]
-    snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
-    mapping = [{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot}}]
-    mine = ec2.register_image(Name="mine", RootDeviceName="/dev/xvda",
-                              BlockDeviceMappings=mapping)["ImageId"]  # fmt: skip
-    theirs = ec2.register_image(Name="theirs", RootDeviceName="/dev/xvda",
-                                BlockDeviceMappings=mapping)["ImageId"]  # fmt: skip
+    mine, theirs = images_in(fleet, region, "mine", "theirs")
     app = make(regions=(region,))
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
