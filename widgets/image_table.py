@@ -136,9 +136,10 @@ def make_row(
         access = "private"
     deprecation = image.deprecation_time
     size = image.size_gib
-    owner = image.owner_id or ""
+    owner = inert(image.owner_id or "")
     if image.image_owner_alias:
-        owner = f"{owner} ({inert(image.image_owner_alias)})" if owner else image.image_owner_alias
+        alias = inert(image.image_owner_alias)
+        owner = f"{owner} ({alias})" if owner else alias
     cells = (
         image.region,
         image.image_id,

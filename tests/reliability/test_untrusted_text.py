@@ -251,11 +251,16 @@ async def test_the_explorers_notifications_make_remote_text_inert(
         LaunchOptions(regions=("us-east-1",)),
         session_factory=session_factory(reliability_fleet.endpoint_url),
     )
-    async with app.run_test(size=(220, 60)) as pilot:
+    # notifications=True: run_test leaves toasts out unless asked for them.
+    async with app.run_test(size=(220, 60), notifications=True) as pilot:
         await settle(pilot)
         for _, payload, _ in PAYLOADS:
             app.notify(payload, title=payload, markup=False, timeout=30)
-        await pilot.pause(0.2)
-        text = screen_text(app)
+        # The toasts are mounted a few frames later: wait for them, not for a fixed time.
+        for _ in range(100):
+            await pilot.pause(0.05)
+            text = screen_text(app)
+            if "\\x" in text or "\\u202e" in text:
+                break
     # screen_text() asserted no live control reached the screen; the escapes are visible.
     assert "\\x" in text or "\\u202e" in text
