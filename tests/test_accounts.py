@@ -72,16 +72,26 @@ def factory(endpoint_url: str, default: Credentials | None = None) -> SessionFac
     return make
 
 
-def staging_keys(sandbox: Sandbox) -> Credentials:
-    """Keys of the staging account (AssumeRole from the management account)."""
+def member_keys(sandbox: Sandbox, member: str) -> dict[str, str]:
+    """boto3 keyword credentials of a demo member account (AssumeRole from the management
+    account, as on AWS)."""
     keys = boto3.client(
         "sts",
         region_name="us-east-1",
         endpoint_url=sandbox.endpoint_url,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
-    ).assume_role(RoleArn=demo.role_arn(demo.STAGING), RoleSessionName="tests")["Credentials"]
-    return Credentials(keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"])
+    ).assume_role(RoleArn=demo.role_arn(member), RoleSessionName="tests")["Credentials"]
+    return {
+        "aws_access_key_id": keys["AccessKeyId"],
+        "aws_secret_access_key": keys["SecretAccessKey"],
+        "aws_session_token": keys["SessionToken"],
+    }
+
+
+def staging_keys(sandbox: Sandbox) -> Credentials:
+    """Keys of the staging account."""
+    return Credentials(*member_keys(sandbox, demo.STAGING).values())
 
 
 def opened(spec: AccountSpec, session_for: SessionFactory) -> Accounts:

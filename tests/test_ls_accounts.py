@@ -19,6 +19,8 @@ import pytest
 from amitui.backend import demo_sandbox, write_demo_aws_config
 from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox, demo
 
+from .test_accounts import member_keys
+
 STAGING, PROD, SHARED = (a.account_id for a in (demo.STAGING, demo.PROD, demo.SHARED_SERVICES))
 EVERY_ACCOUNT = sorted(a.account_id for a in demo.DEMO_ACCOUNTS)
 #: Two regions keep each run short: every account has images in the first (the members in
@@ -71,18 +73,7 @@ def prod_alias(sandbox: Sandbox, aws_files: dict[str, Path]) -> Iterator[str]:
 
 
 def prod_keys(sandbox: Sandbox) -> dict[str, str]:
-    keys = boto3.client(
-        "sts",
-        region_name="us-east-1",
-        endpoint_url=sandbox.endpoint_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    ).assume_role(RoleArn=demo.role_arn(demo.PROD), RoleSessionName="tests")["Credentials"]
-    return {
-        "aws_access_key_id": keys["AccessKeyId"],
-        "aws_secret_access_key": keys["SecretAccessKey"],
-        "aws_session_token": keys["SessionToken"],
-    }
+    return member_keys(sandbox, demo.PROD)
 
 
 def amitui(
