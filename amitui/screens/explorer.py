@@ -413,8 +413,12 @@ class ExplorerScreen(Screen[None]):
 
     @property
     def inspection_pending(self) -> bool:
-        """The cursor moved and the inspector has not caught up yet (see INSPECT_DELAY)."""
-        return self._inspect_timer is not None
+        """The inspector does not show the cursor's image yet: waiting for the cursor to rest
+        (see INSPECT_DELAY), or the cursor's move still on its way as a message."""
+        if self._inspect_timer is not None:
+            return True
+        cursor, shown = self.table.cursor_image, self.inspector.image
+        return (cursor and cursor.key) != (shown and shown.key)
 
     def flush_inspection(self) -> None:
         """Show the cursor's image in the inspector now if it is not showing it yet (waiting
