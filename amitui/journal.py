@@ -10,12 +10,14 @@ Contract (the cleanup and copy/share/deprecate flows rely on it):
   the response or the AWS error. A step that was never sent (skipped, cancelled) gets one
   ``outcome`` line with ``"outcome": "skipped"`` so every planned step is accounted for.
 - Fields of every line: ``time`` (ISO 8601 UTC), ``run`` (one id per execute), ``phase``
-  (``sent``/``outcome``), ``account``, ``endpoint`` (the URL calls went to; null for AWS's
-  own regional endpoints), ``region``, ``action`` (the plan's action, e.g.
-  ``copy``), ``operation`` (EC2 API name), ``step`` (step id), ``target``, ``params``
-  (redacted), ``dry_run`` (bool), ``fingerprint`` (hash of region/operation/target/params);
-  outcome lines add ``outcome`` (``ok``/``failed``/``skipped``) and ``result`` (the response
-  minus ``ResponseMetadata``) or ``error`` (``{"code", "message"}``) or ``detail``.
+  (``sent``/``outcome``), ``account`` (the step's own account, else the journal's),
+  ``endpoint`` (the URL calls went to; null for AWS's own regional endpoints), ``region``,
+  ``action`` (the plan's action, e.g. ``copy``), ``operation`` (EC2 API name), ``step``
+  (step id), ``target``, ``params`` (redacted), ``dry_run`` (bool), ``fingerprint`` (hash
+  of region/operation/target/params), and ``before`` when the step carries it (the state
+  the call changes, read when planning, for undo). Outcome lines add ``outcome``
+  (``ok``/``failed``/``skipped``) and ``result`` (the response minus ``ResponseMetadata``)
+  or ``error`` (``{"code", "message"}``) or ``detail``.
 - Never a secret: parameter names that look like secrets are replaced by ``"<redacted>"``
   (amitui's EC2 calls carry none, this is the belt to those braces).
 - :func:`succeeded_steps` reads the journal back and says which steps of a plan already
@@ -148,7 +150,7 @@ class Journal:
         return {
             "run": run,
             "phase": phase,
-            "account": self.account,
+            "account": step.account or self.account,
             "endpoint": self.endpoint,
             "region": step.region,
             "action": action,
@@ -158,6 +160,7 @@ class Journal:
             "params": redact(step.params),
             "dry_run": dry_run,
             "fingerprint": fingerprint(step),
+            **({"before": redact(_jsonable(step.before))} if step.before else {}),
         }
 
     def sent(self, run: str, action: str, step: Step, *, dry_run: bool = False) -> None:

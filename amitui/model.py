@@ -574,6 +574,12 @@ class Step:
     reason: str
     depends_on: tuple[str, ...] = ()
     excluded: bool = False  # shown in the plan, never executed
+    #: The account whose credentials send the call (an account id); "" for the one account
+    #: of a single-account launch.
+    account: str = ""
+    #: What the call changes, as read when planning (e.g. the launch permissions a
+    #: DisableImage removes): journaled, so an undo can put it back. Never sent.
+    before: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True, slots=True)

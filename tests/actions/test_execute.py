@@ -273,3 +273,22 @@ def test_a_torn_last_line_is_ignored(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
     path.write_text('{"phase": "sent"}\n{"phase": "outc')
     assert list(read_entries(path)) == [{"phase": "sent"}]
+
+
+def test_each_line_names_its_steps_account_and_what_it_changes(tmp_path: Path) -> None:
+    """A step's own account wins over the journal's (plans may span accounts), and the state a
+    step changes (``before``) is journaled so an undo can restore it; it is never sent."""
+    journal = Journal(tmp_path / "j.jsonl", account="123456789012")
+    member = Step(
+        "disable", "us-east-1", "DisableImage", "ami-1", {"ImageId": "ami-1"}, "retire",
+        account="210987654321", before={"LaunchPermissions": [{"UserId": "333344445555"}]},
+    )  # fmt: skip
+    plain = Step("tag", "us-east-1", "CreateTags", "ami-2", {"Resources": ["ami-2"]}, "mark")
+    journal.sent("run", "disable", member)
+    journal.sent("run", "tag", plain)
+    first, second = read_entries(journal.path)
+    assert first["account"] == "210987654321"
+    assert first["before"] == {"LaunchPermissions": [{"UserId": "333344445555"}]}
+    assert first["params"] == {"ImageId": "ami-1"}
+    assert second["account"] == "123456789012"
+    assert "before" not in second
