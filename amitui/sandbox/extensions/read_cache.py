@@ -7,11 +7,14 @@ enabled, the first answer to each read-only request is kept and replayed byte fo
 benchmark that warms the cache first measures the clients and the (proxy-added) network.
 
 Enabled only when ``AMITUI_SANDBOX_CACHE_READS=1`` is in the server's environment. The key is
-the request's SigV4 region and service, path and form parameters (Action, parameters,
-NextToken; sorted, since clients order them differently) -- the same request always gets
-the same answer. Any request that is not a ``Describe*``/``Get*``/
+the account the request's access key belongs to, its SigV4 region and service, path and form
+parameters (Action, parameters, NextToken; sorted, since clients order them differently) --
+the same request of the same account always gets the same answer, and no account ever gets
+another's. Any request that is not a ``Describe*``/``Get*``/
 ``List*`` action, and any ``/_amitui/`` control request, empties the cache first, so a
-benchmark that changes the fleet never reads stale data. Error answers are not cached.
+benchmark that changes the fleet never reads stale data; STS AssumeRole, which hands out
+keys and changes no resource, is passed through uncached and keeps the cache. Error answers
+are not cached.
 """
 
 from __future__ import annotations
@@ -24,19 +27,22 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
+from moto.iam.models import get_account_id_from
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 from ._moto import wrap
 
 CACHE_ENV = "AMITUI_SANDBOX_CACHE_READS"
 _READ_PREFIXES = ("Describe", "Get", "List")
-_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+_SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
+#: Calls that change no resource but must not be replayed (each answer is new keys).
+_PASS_THROUGH = frozenset({"AssumeRole"})
 
 StartResponse = Callable[..., Any]
 _Answer = tuple[str, list[tuple[str, str]], bytes]
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, str, tuple[tuple[str, str], ...]], _Answer] = {}
+_cache: dict[tuple[str, str, str, tuple[tuple[str, str], ...]], _Answer] = {}
 
 
 def install() -> None:
@@ -59,12 +65,14 @@ def _call(
     form = tuple(sorted(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)))
     action = dict(form).get("Action", "")
     path = environ.get("PATH_INFO", "")
+    if action in _PASS_THROUGH:
+        return original(self, environ, start_response)
     if scope is None or not action.startswith(_READ_PREFIXES) or path.startswith("/_amitui/"):
         with _lock:
             _cache.clear()
         return original(self, environ, start_response)
 
-    key = (f"{scope[1]}/{scope[2]}", path, form)
+    key = (get_account_id_from(scope[1]), f"{scope[2]}/{scope[3]}", path, form)
     with _lock:
         cached = _cache.get(key)
     if cached is not None:
