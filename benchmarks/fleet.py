@@ -25,7 +25,7 @@ import boto3
 from botocore.config import Config
 
 from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
-from amitui.sandbox.proxy import FaultProxy, realistic_latency_table
+from amitui.sandbox.proxy import FaultProxy, TokenBuckets, realistic_latency_table
 
 #: The 17 regions of the realistic latency table, 20 ms (us-east-1) to 250 ms (ap-southeast-2).
 REGIONS: tuple[str, ...] = tuple(realistic_latency_table())
@@ -51,6 +51,8 @@ class BenchFleet:
             enabled_regions=self.regions, extra_env={"AMITUI_SANDBOX_CACHE_READS": "1"}
         )
         self.proxy: FaultProxy | None = None
+        #: EC2's request throttling in the proxy (None: no throttling).
+        self.throttle: TokenBuckets | None = None
         self._home = tempfile.TemporaryDirectory(prefix="amitui-bench-")
         self.seed_seconds = 0.0
         self.warm_seconds = 0.0
@@ -63,7 +65,9 @@ class BenchFleet:
             started = time.perf_counter()
             self._seed()
             self.seed_seconds = time.perf_counter() - started
-            self.proxy = FaultProxy(self.sandbox.endpoint_url, latency_ms=self.latency_ms)
+            self.proxy = FaultProxy(
+                self.sandbox.endpoint_url, latency_ms=self.latency_ms, throttle=self.throttle
+            )
             self.proxy.start()
         except BaseException:
             self.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -63,6 +64,14 @@ def run_once(fleet: BenchFleet, command: list[str], out: Path) -> tuple[float, f
     CPU is the process's user + system time: on a shared machine, wall time also contains
     other processes' turns on the CPU, CPU time does not.
     """
+    seconds, usage = run_measured(fleet, command, out)
+    return seconds, usage.ru_utime + usage.ru_stime
+
+
+def run_measured(
+    fleet: BenchFleet, command: list[str], out: Path
+) -> tuple[float, resource.struct_rusage]:
+    """Wall seconds and the resource usage (CPU, peak RSS) of one whole process."""
     with out.open("wb") as stdout, tempfile.TemporaryFile() as stderr:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=fleet.env)
@@ -75,7 +84,7 @@ def run_once(fleet: BenchFleet, command: list[str], out: Path) -> tuple[float, f
                 f"{' '.join(command)} exited {process.returncode}: "
                 f"{stderr.read().decode(errors='replace')[-2000:]}"
             )
-    return seconds, usage.ru_utime + usage.ru_stime
+    return seconds, usage
 
 
 def image_ids(path: Path) -> set[tuple[str, str]]:

@@ -50,6 +50,8 @@ def render(results: dict[str, Any]) -> str:
         add(_demo(results["demo"]))
     if "table" in results:
         add(_table(results["table"]))
+    if "org" in results:
+        add(_org(results["org"]))
     add(ANALYSIS)
     add(_method(results))
     add(FIXES)
@@ -190,6 +192,35 @@ def _ls(results: dict[str, Any]) -> str:
         "region's two listings at once and by doing less CPU work per response (see Fixes).\n"
     )
     return "\n".join(lines)
+
+
+def _org(org: dict[str, Any]) -> str:
+    fleet = org["fleet"]
+    lines = [
+        "## Many accounts: `amitui ls --org` against a boto3 organization fan-out\n",
+        f"{fleet['accounts']} accounts (an organization: the management account and "
+        f"{fleet['accounts'] - 1} members) x {fleet['regions']} regions x "
+        f"{fleet['images_per_region']} images = {fleet['images']:,} images, "
+        f"{fleet['accounts'] * fleet['regions']:,} account-regions (seeded in "
+        f"{fleet['seed_s']} s). The proxy adds each region's round trip and throttles EC2 "
+        "calls with EC2's token buckets (100 per bucket, 20 a second, per credentials, "
+        "region and API). Each contender lists the organization's accounts, assumes "
+        "OrganizationAccountAccessRole in every member, lists every account-region's images "
+        "and prints them as JSON with Account and Region. The peer "
+        "(`benchmarks/peers/boto3_org_threaded.py`) fans out over account x region in one "
+        "pool of 32 threads, as c7n-org-style tools do. Whole processes, alternated, "
+        f"{len(next(iter(org['contenders'].values()))['runs_s'])} runs each.\n",
+        "| contender | wall median | runs | CPU median | peak memory | requests throttled |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in org["contenders"].items():
+        runs = ", ".join(_s(s) for s in r["runs_s"])
+        throttled = ", ".join(str(t) for t in r["throttled_per_run"])
+        lines.append(
+            f"| {name} | {_s(r['median_s'])} | {runs} | {_s(r['cpu_median_s'])} | "
+            f"{r['peak_rss_mb']:.0f} MB | {throttled} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def _stat_row(label: str, stat: dict[str, float], tui: dict[str, Any], mark: str) -> str:

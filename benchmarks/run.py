@@ -3,7 +3,7 @@
     python -m benchmarks.run            # the full set, a few minutes on 2 cores
     python -m benchmarks.run --quick    # smaller fleet, fewer runs: about a minute
 
-Parts (``--only ls,tui,demo,table``):
+Parts (``--only ls,tui,demo,table,org``):
 
 - ``ls``: ``amitui ls --format json`` against a boto3 script looping over regions and one with
   a thread per region, whole processes through the latency proxy, alternated, medians.
@@ -13,6 +13,9 @@ Parts (``--only ls,tui,demo,table``):
   first paint, first rows and every demo image on screen.
 - ``table``: the App with 100,000 images: milliseconds per keystroke for filter typing,
   sort and scrolling, and the process's memory.
+- ``org``: ``amitui ls --org`` against a boto3 organization fan-out over 200 accounts x 17
+  regions x 20 images, through the proxy with EC2's token-bucket throttling: wall time,
+  peak memory and requests throttled (seeding 3,400 account-regions takes a few minutes).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any
 from benchmarks import machine, report
 
 HERE = Path(__file__).parent
-PARTS = ("ls", "tui", "demo", "table")
+PARTS = ("ls", "tui", "demo", "table", "org")
 
 
 def _log(message: str) -> None:
@@ -43,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, help="images in the table benchmark (default 100000)")
     parser.add_argument(
         "--regions", type=int, default=17, help="regions in the fleet (fewer: smoke tests only)"
+    )
+    parser.add_argument("--accounts", type=int, help="accounts in the org fleet (default 200)")
+    parser.add_argument(
+        "--org-images", type=int, default=20, help="images per account and region (org part)"
     )
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma list of {PARTS}")
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
@@ -116,6 +123,16 @@ def main(argv: list[str] | None = None) -> int:
 
         _log(f"table: the App with {rows} images…")
         results["table"] = bench_table_process(rows, log=_log)
+
+    if "org" in parts:
+        from benchmarks.org_bench import bench_org
+        from benchmarks.org_fleet import OrgFleet
+
+        accounts = args.accounts or (20 if args.quick else 200)
+        _log(f"org: seeding {accounts} accounts x {args.regions} regions…")
+        with OrgFleet(accounts, images_per_region=args.org_images, regions=args.regions) as org:
+            _log(f"org: seeded in {org.seed_seconds:.1f} s")
+            results["org"] = bench_org(org, runs, log=_log)
 
     results["total_s"] = round(time.perf_counter() - started, 1)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

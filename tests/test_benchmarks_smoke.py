@@ -3,7 +3,8 @@
 The full benchmarks (``python -m benchmarks.run``) take minutes; this checks in seconds that
 every part still works against the current code: the bulk-seeded, proxied fleet, the three
 ``ls`` contenders listing the same images, the App probe reaching every region, the table
-benchmark driving the App, and the report rendering from the results.
+benchmark driving the App, the organization fan-out, and the report rendering from the
+results.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def harness_run_process(niceness: int) -> Iterator[HarnessRun]:
                 [
                     sys.executable, "-c", RUN_NICELY, str(niceness),
                     "--ls-images", "30", "--regions", "3", "--runs", "1", "--rows", "340",
+                    "--accounts", "2", "--org-images", "2",
                     "--output", str(results), "--report", str(report),
                 ],
                 cwd=ROOT,
@@ -88,8 +90,13 @@ def test_the_harness_runs_at_a_tiny_size(harness_run: HarnessRun) -> None:
     assert figures["demo"]["images"] == 170  # amitui --demo launched and saw the whole fleet
     assert figures["table"]["rows"] == 340
     assert set(figures["table"]["keystrokes"]) >= {"filter", "sort", "scroll"}
+    org = figures["org"]
+    assert org["fleet"]["images"] == 2 * 3 * 2  # accounts x regions x images, all listed
+    assert set(org["contenders"]) == {"amitui ls --org", "boto3 org threaded"}
+    assert all(len(c["runs_s"]) == 1 for c in org["contenders"].values())
 
     text = harness_run.report.read_text()
     assert "## Budgets" in text
     assert "boto3 with a thread per region" in text
     assert "per keystroke" in text
+    assert "Many accounts" in text

@@ -25,6 +25,7 @@ from amitui.sandbox.proxy import (
     Hang,
     Hold,
     HttpError,
+    TokenBuckets,
     realistic_latency_table,
 )
 
@@ -352,3 +353,46 @@ def test_command_line(sandbox: Sandbox, tmp_path: Path) -> None:
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+def test_token_bucket_refills_at_its_rate() -> None:
+    """EC2 developer guide, "Request throttling for the Amazon EC2 API": "the token bucket
+    size for DescribeHosts, a non-mutating API action, is 100 tokens" ... "If you make 100
+    DescribeHosts requests in one second, the bucket is reduced to zero (0) tokens. The
+    bucket is then refilled by 20 tokens every second, until it reaches its maximum
+    capacity of 100 tokens." """
+    buckets = TokenBuckets()
+    key = ("AKIA1", FAST, "DescribeImages")
+    assert all(buckets.take(key, 0.0) for _ in range(100))
+    assert not buckets.take(key, 0.0)
+    assert [buckets.take(key, 0.5) for _ in range(11)] == [True] * 10 + [False]
+    # "each API is evaluated individually": another API, region or account is untouched.
+    assert buckets.take(("AKIA1", FAST, "DescribeSnapshots"), 0.5)
+    assert buckets.take(("AKIA1", SLOW, "DescribeImages"), 0.5)
+    assert buckets.take(("AKIA2", FAST, "DescribeImages"), 0.5)
+    # Never more than the capacity, however long it rested.
+    assert sum(buckets.take(key, 1000.0) for _ in range(150)) == 100
+    assert buckets.throttled == 2 + 50
+
+
+def test_throttled_calls_answer_request_limit_exceeded(sandbox: Sandbox) -> None:
+    """Same page: "If you exceed an API throttling limit, you get the RequestLimitExceeded
+    error code." The reference does not give the HTTP status; 503 is what botocore's standard
+    retry mode treats as throttling either way (the code alone suffices for it)."""
+    with FaultProxy(sandbox.endpoint_url, throttle=TokenBuckets(3, 0.0)) as throttled:
+        client = _client(throttled.url, FAST, retries=NO_RETRIES)
+        for _ in range(3):
+            client.describe_images(Owners=["self"])
+        with pytest.raises(botocore.exceptions.ClientError) as refused:
+            client.describe_images(Owners=["self"])
+        assert refused.value.response["Error"]["Code"] == "RequestLimitExceeded"
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+        client.describe_snapshots(OwnerIds=["self"])  # another API: its own bucket
+        # The buckets are EC2's; STS (AssumeRole fan-outs) has quotas of its own.
+        sts = boto3.client(
+            "sts", region_name=FAST, endpoint_url=throttled.url, aws_access_key_id="testing",
+            aws_secret_access_key="testing", config=Config(retries=NO_RETRIES),
+        )  # fmt: skip
+        for _ in range(5):
+            sts.get_caller_identity()
+        assert throttled.throttle is not None and throttled.throttle.throttled == 1

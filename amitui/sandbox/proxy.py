@@ -11,6 +11,9 @@ thread, so sync tests, async tests and subprocess benchmarks can all drive it th
         ...  # clients use proxy.url
         assert [r.status for r in proxy.requests] == [503, 503, 200]
 
+``FaultProxy(url, throttle=TokenBuckets())`` also throttles as EC2 does: a token bucket per
+(credentials, region, API), answering ``RequestLimitExceeded`` when it is empty.
+
 As a process (for benchmarks): ``python -m amitui.sandbox.proxy --upstream URL
 [--port N] [--latency REGION=MS ...] [--latency-file JSON] [--default-latency MS]
 [--realistic]`` prints its URL on one line, then serves until SIGINT/SIGTERM.
@@ -28,6 +31,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
@@ -40,6 +44,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, TCPConnector, web
 __all__ = [
     "AWS_ERROR_STATUS",
     "REALISTIC_LATENCY_MS",
+    "THROTTLED",
     "AwsError",
     "ConnectionReset",
     "Delay",
@@ -50,6 +55,7 @@ __all__ = [
     "Hold",
     "HttpError",
     "RequestRecord",
+    "TokenBuckets",
     "realistic_latency_table",
 ]
 
@@ -198,9 +204,44 @@ class RequestRecord:
         return self.fault is None
 
 
+class TokenBuckets:
+    """EC2's request-rate throttling, per (credentials, region, API).
+
+    EC2 developer guide, "Request throttling for the Amazon EC2 API": "Amazon EC2 throttles
+    EC2 API requests for each AWS account on a per-Region basis" ... "With request rate
+    limiting, each API is evaluated individually" ... "the token bucket size for
+    DescribeHosts, a non-mutating API action, is 100 tokens" ... "refill rate of 20 tokens
+    per second" ... "If you exceed an API throttling limit, you get the RequestLimitExceeded
+    error code." The proxy cannot see which account a key belongs to, so buckets are keyed
+    by the SigV4 access key id: one per account for clients that hold one session per
+    account (an assumed role's keys, a profile's).
+    """
+
+    def __init__(self, capacity: float = 100.0, refill_per_second: float = 20.0) -> None:
+        self.capacity = capacity
+        self.refill_per_second = refill_per_second
+        self._buckets: dict[tuple[str, str, str], tuple[float, float]] = {}
+        #: Requests refused so far.
+        self.throttled = 0
+
+    def take(self, key: tuple[str, str, str], now: float) -> bool:
+        """Take one token from ``key``'s bucket; False (and counted) when it is empty."""
+        tokens, then = self._buckets.get(key, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - then) * self.refill_per_second)
+        if tokens < 1.0:
+            self._buckets[key] = (tokens, now)
+            self.throttled += 1
+            return False
+        self._buckets[key] = (tokens - 1.0, now)
+        return True
+
+
+THROTTLED = AwsError("RequestLimitExceeded", "Request limit exceeded.", 503)
+
+
 # --- request parsing ---------------------------------------------------------------------
 
-_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
+_CREDENTIAL_SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/")
 _HOP_BY_HOP = frozenset(
     h.lower()
     for h in (
@@ -222,10 +263,20 @@ def _region_of(request: web.BaseRequest) -> str | None:
     auth = request.headers.get("Authorization", "")
     match = _CREDENTIAL_SCOPE.search(auth)
     if match:
-        return match.group(1)
+        return match.group(2)
     # Presigned URLs carry the scope in the query string instead.
     scope = request.query.get("X-Amz-Credential", "").split("/")
     return scope[2] if len(scope) >= 3 else None
+
+
+def _ec2_signer_of(request: web.BaseRequest) -> str | None:
+    """The access key id that signed an EC2 request; None for other services (STS,
+    Organizations and IAM throttle by other rules)."""
+    match = _CREDENTIAL_SCOPE.search(request.headers.get("Authorization", ""))
+    if match:
+        return match.group(1) if match.group(3) == "ec2" else None
+    scope = request.query.get("X-Amz-Credential", "").split("/")
+    return scope[0] if len(scope) >= 4 and scope[3] == "ec2" else None
 
 
 def _action_of(request: web.BaseRequest, body: bytes) -> str | None:
@@ -254,8 +305,10 @@ class FaultProxy:
         port: int = 0,
         latency_ms: Mapping[str, float] | None = None,
         default_latency_ms: float = 0.0,
+        throttle: TokenBuckets | None = None,
     ) -> None:
         self.upstream_url = upstream_url.rstrip("/")
+        self.throttle = throttle
         self.host = host
         self.port = port
         self._lock = threading.Lock()
@@ -446,13 +499,22 @@ class FaultProxy:
 
     # -- handling --
 
-    def _admit(self, region: str | None, action: str | None) -> tuple[int, Fault | None, float]:
+    def _admit(
+        self, region: str | None, action: str | None, ec2_signer: str | None = None
+    ) -> tuple[int, Fault | None, float]:
         """Log the request and decide its fault, atomically."""
         with self._lock:
             matching = [r for r in self._rules if r.matches(region, action)]
             due = next((r for r in matching if r.after == 0), None)
             fault: Fault | None = None
-            if due is not None:
+            bucket = (ec2_signer or "", region or "", action or "")
+            if (
+                self.throttle is not None
+                and ec2_signer is not None
+                and not self.throttle.take(bucket, time.monotonic())
+            ):
+                fault = THROTTLED
+            elif due is not None:
                 fault = due.fault
                 due.fired += 1
                 if due.count is not None:
@@ -477,7 +539,9 @@ class FaultProxy:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()  # EC2 Query requests are small forms: buffer them
-        seq, fault, latency = self._admit(_region_of(request), _action_of(request, body))
+        seq, fault, latency = self._admit(
+            _region_of(request), _action_of(request, body), _ec2_signer_of(request)
+        )
         if latency > 0:
             await asyncio.sleep(latency / 1000)
         if isinstance(fault, AwsError):

@@ -13,7 +13,8 @@ Usage (plain HTTP POST of a JSON object to the sandbox's endpoint URL)::
         {"Images": 5000,             # how many images (and snapshots) to create; 1..200000
          "NamePrefix": "bench",      # names are "{prefix}-{family:03d}-{n:06d}"; default "bench"
          "Families": 50,             # how many name families the images spread over; default 50
-         "VolumeSize": 8}            # GiB of each snapshot and mapping; default 8
+         "VolumeSize": 8,            # GiB of each snapshot and mapping; default 8
+         "Account": "210987654321"}  # whose images; default the sandbox's own account
 
 Answers ``200 {"Region": region, "Images": n, "Snapshots": n, "Seconds": s}`` or
 ``400 {"Error": why}``. Creation dates are spread over the 1,000 days before 2026-11-20
@@ -25,11 +26,13 @@ paging and deregistration see them like any other.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ec2.models.elastic_block_store import Snapshot
 from moto.ec2.utils import random_snapshot_id
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -76,6 +79,9 @@ def _handle(region: str, environ: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         prefix = str(fields.get("NamePrefix", "bench"))
         families = max(1, int(fields.get("Families", 50)))
         size = int(fields.get("VolumeSize", 8))
+        account = str(fields.get("Account", DEFAULT_ACCOUNT_ID))
+        if not re.fullmatch(r"\d{12}", account):
+            raise ValueError(f"Account must be 12 digits, not {account!r}")
     except (ValueError, TypeError) as exc:
         return "400 Bad Request", {"Error": f"bad JSON body: {exc}"}
     if not region or "/" in region:
@@ -83,9 +89,10 @@ def _handle(region: str, environ: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if not 1 <= count <= MAX_IMAGES:
         return "400 Bad Request", {"Error": f"Images must be 1..{MAX_IMAGES}, not {count}"}
     started = time.perf_counter()
-    seed_images(region, count, prefix=prefix, families=families, volume_size=size)
+    seed_images(region, count, prefix=prefix, families=families, volume_size=size, account=account)
     return "200 OK", {
         "Region": region,
+        "Account": account,
         "Images": count,
         "Snapshots": count,
         "Seconds": round(time.perf_counter() - started, 3),
@@ -93,10 +100,16 @@ def _handle(region: str, environ: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 def seed_images(
-    region: str, count: int, *, prefix: str = "bench", families: int = 50, volume_size: int = 8
+    region: str,
+    count: int,
+    *,
+    prefix: str = "bench",
+    families: int = 50,
+    volume_size: int = 8,
+    account: str = DEFAULT_ACCOUNT_ID,
 ) -> None:
-    """Create ``count`` images in ``region``, each mapping one snapshot of its own."""
-    backend = ec2_backend(region)
+    """Create ``count`` images of ``account`` in ``region``, each mapping one snapshot."""
+    backend = ec2_backend(region, account)
     # Snapshots need a source volume; EC2 keeps the id after the volume is gone, so one
     # short-lived volume serves them all.
     volume = backend.create_volume(size=volume_size, zone_name=f"{region}a")
