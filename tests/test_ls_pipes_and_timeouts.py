@@ -18,6 +18,7 @@ import pytest
 
 from amitui.loader import PAGE_SIZE
 from amitui.sandbox import Sandbox
+from amitui.sandbox.extensions.read_cache import CACHE_ENV
 from amitui.sandbox.proxy import FaultProxy, Hang
 
 from .fleet import ec2_client, make_snapshot, register_image
@@ -30,18 +31,32 @@ SILENT_REGION = "eu-west-1"
 HEALTHY_REGION = "us-east-1"
 
 
-@pytest.fixture(scope="module")
-def big_region(engine_sandbox: Sandbox) -> Iterator[str]:
+def _seed_big_region(sandbox: Sandbox) -> None:
     """BIG_REGION holds BIG_IMAGES images (four pages), seeded in one request."""
     request = urllib.request.Request(
-        f"{engine_sandbox.endpoint_url}/_amitui/bulk/{BIG_REGION}",
+        f"{sandbox.endpoint_url}/_amitui/bulk/{BIG_REGION}",
         data=json.dumps({"Images": BIG_IMAGES, "NamePrefix": "big"}).encode(),
         method="POST",
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=300) as answer:
         assert json.loads(answer.read())["Images"] == BIG_IMAGES
+
+
+@pytest.fixture(scope="module")
+def big_region(engine_sandbox: Sandbox) -> Iterator[str]:
+    _seed_big_region(engine_sandbox)
     yield BIG_REGION
+
+
+@pytest.fixture(scope="module")
+def replayed_sandbox() -> Iterator[Sandbox]:
+    """A sandbox that answers a repeated read from its read cache: once a listing has filled
+    it, a page costs the sandbox microseconds, not the second or more moto takes to render
+    1,000 images, so only the proxy's latency decides how long a page takes."""
+    with Sandbox(extra_env={CACHE_ENV: "1"}) as sandbox:
+        _seed_big_region(sandbox)
+        yield sandbox
 
 
 def _env(endpoint: str, home: Path) -> dict[str, str]:
@@ -152,13 +167,15 @@ def test_csv_rows_of_healthy_regions_print_before_the_silent_region_is_given_up(
 
 
 def test_a_large_region_that_keeps_answering_is_never_cut_off(
-    engine_sandbox: Sandbox, big_region: str, tmp_path: Path
+    replayed_sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    """Four pages, each 1.5 s late (on top of the sandbox's own second or so to answer a
-    1,000-image page): the region takes over 8 s in all, more than twice the 4 s timeout,
-    but it is never silent for 4 s, so every image is listed."""
-    with FaultProxy(engine_sandbox.endpoint_url) as proxy:
-        proxy.set_latency(big_region, 1500)
+    """Four pages, each 3 s late: the region takes over 12 s in all, more than twice the 4 s
+    timeout, but it is never silent for 4 s, so every image is listed."""
+    big_region = BIG_REGION
+    warm = amitui(replayed_sandbox.endpoint_url, "ls", "--region", big_region, home=tmp_path)
+    assert warm.returncode == 0, warm.stderr
+    with FaultProxy(replayed_sandbox.endpoint_url) as proxy:
+        proxy.set_latency(big_region, 3000)
         started = time.perf_counter()
         result = amitui(
             proxy.url,
