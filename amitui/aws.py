@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 from amitui.aws_errors import ReadOnlyError
 from amitui.botocore_tuning import (
     parse_aws_timestamp,
+    reuse_client_classes,
     shared_tls_http_session,
     use_shared_data_loader,
 )
@@ -125,6 +126,7 @@ class AwsSession:
 
         self._session: AioSession = AioSession(profile=profile)
         use_shared_data_loader(self._session)
+        reuse_client_classes()
         self._session.get_component("response_parser_factory").set_parser_defaults(
             timestamp_parser=parse_aws_timestamp
         )

@@ -105,3 +105,37 @@ def preload_service_models(profile: str | None = None, services: Iterable[str] =
     for service in services:
         for type_name in ("service-2", "endpoint-rule-set-1", "paginators-1"):
             loader.load_service_model(service, type_name)
+
+
+@functools.cache
+def reuse_client_classes() -> None:
+    """Build each service's client class once per process, not once per client.
+
+    aiobotocore builds a fresh class for every client: ~760 EC2 operations become methods,
+    each with its own docstring object, about 30 ms of CPU a client (a third of all CPU when
+    an organization's 200 accounts x 17 regions each get a client; measured by benchmarks/).
+    The class depends only on the service model (the shared loader hands every session the
+    same one) and on the ``creating-client-class`` handlers, which are botocore's built-in
+    ones in every session amitui makes; a session with another model (its own loader, e.g.
+    a profile that does not exist) gets its own class. ``tests/test_botocore_tuning.py``
+    fails if aiobotocore stops building classes this way.
+    """
+    from aiobotocore.client import AioClientCreator
+
+    original = AioClientCreator._create_client_class
+    # Keyed by the model's identity; the model is kept, so its id is never reused.
+    classes: dict[tuple[str, int], tuple[object, type]] = {}
+
+    @functools.wraps(original)
+    async def create_client_class(self: Any, service_name: str, service_model: Any) -> type:
+        description = service_model._service_description
+        key = (service_name, id(description))
+        cached = classes.get(key)
+        if cached is None:
+            cached = classes[key] = (
+                description,
+                await original(self, service_name, service_model),
+            )
+        return cached[1]
+
+    AioClientCreator._create_client_class = create_client_class
