@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from textual.app import App, ComposeResult
 
+from amitui.columns import COLUMNS, ImageRow, column, rows_for
 from amitui.model import Image
 from amitui.widgets import image_table
-from amitui.widgets.image_table import COLUMN_INDEX, SORTABLE, ImageRow, ImageTable, rows_for
+from amitui.widgets.image_table import ImageTable
 
 from .helpers import record_layouts
 
@@ -46,9 +47,9 @@ def image(n: int) -> Image:
 ROWS = rows_for([image(n) for n in range(600)], NOW)
 
 
-def expected(rows: list[ImageRow], column: str, reverse: bool, needle: str) -> list[str]:
+def expected(rows: list[ImageRow], key: str, reverse: bool, needle: str) -> list[str]:
     """A plain stable sort, reversed as a whole, then the filter."""
-    ordered = sorted(rows, key=lambda row: row.sort_keys[COLUMN_INDEX[column]])
+    ordered = sorted(rows, key=column(key).sort_function())
     if reverse:
         ordered.reverse()
     return [row.image.image_id for row in ordered if needle.lower() in row.haystack]
@@ -74,7 +75,7 @@ async def test_filter_and_sort_match_a_plain_reference() -> None:
         needles = ["", "w", "we", "web", "WEB-G", "web-golden-2026", "api", "data", "zzz", "-1"]
         for _ in range(200):
             if rnd.random() < 0.5:
-                table.sort_by(rnd.choice(SORTABLE), rnd.choice([True, False]))
+                table.sort_by(rnd.choice(COLUMNS).key, rnd.choice([True, False]))
             else:
                 table.set_filter(rnd.choice(needles))
             cursor = table.cursor_image
@@ -186,7 +187,7 @@ async def test_a_chosen_cursor_stays_on_its_image_as_newer_rows_stream_in() -> N
     """An untouched cursor stays on the first row (the newest image) as regions arrive; once
     the user has put it on an image, newer rows streaming in above keep it on that image
     (the details and any action then still describe the image the user chose)."""
-    by_age = sorted(ROWS, key=lambda r: r.sort_keys[COLUMN_INDEX["created"]], reverse=True)
+    by_age = sorted(ROWS, key=column("created").sort_function(), reverse=True)
     newest, older = by_age[0], by_age[-1]
     app = TableApp()
     async with app.run_test(size=(160, 30)):
