@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from amitui.model import Image, ImageKey
@@ -43,6 +44,8 @@ class ImageRow(NamedTuple):
     account: str
     #: The searchable texts (see :attr:`Column.search`), lowercase, for the filter.
     haystack: str
+    #: The sort keys of the eager columns (see :attr:`Column.eager`), in column order.
+    sort_keys: tuple[Any, ...] = ()
 
     @property
     def cells(self) -> tuple[str, ...]:
@@ -72,9 +75,12 @@ class Column:
     search: bool = False
     #: Shown only while this ImageTable flag is true (e.g. "show_owner"); None: always.
     shown_when: str | None = None
-    #: For the flexible column: a row's text length, cheaper than its cell (it is measured
-    #: over every row whenever the rows change); None: the length of the cell text.
-    length: Callable[[ImageRow], int] | None = None
+    #: The sort key is computed once per image, in make_row, not on the first sort: for the
+    #: column the table is sorted by while rows stream in (each arrival re-sorts every row).
+    eager: bool = False
+    #: For the flexible column: the text whose length sizes it, cheaper than the cell (it is
+    #: measured over every row whenever the rows change); None: the cell text.
+    measure: Callable[[ImageRow], str] | None = None
 
     def sort_function(self) -> Callable[[ImageRow], Any]:
         return self.sort_key if self.sort_key is not None else self.cell
@@ -152,9 +158,11 @@ COLUMNS: tuple[Column, ...] = (
         sort_key=lambda r: r.image.name.lower(),
         min_width=16,
         search=True,
-        length=lambda r: len(r.image.name),
+        measure=attrgetter("image.name"),  # in C; the cell's escapes matter little here
     ),
-    Column("created", "Created", 10, lambda r: _date(r.image.creation_date), _created_key),
+    Column(
+        "created", "Created", 10, lambda r: _date(r.image.creation_date), _created_key, eager=True
+    ),
     # Oldest first reads as "largest age first" when reversed.
     Column(
         "age",
@@ -193,6 +201,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_INDEX: dict[str, int] = {c.key: i for i, c in enumerate(COLUMNS)}
 _SEARCHED: tuple[Callable[[ImageRow], str], ...] = tuple(c.cell for c in COLUMNS if c.search)
+_EAGER: tuple[Callable[[ImageRow], Any], ...] = tuple(c.sort_function() for c in COLUMNS if c.eager)
 
 
 def column(key: str) -> Column:
@@ -217,7 +226,8 @@ def make_row(
     ``account_id`` is the caller's account: an image it does not own was shared with it.
     ``shared``: the image's launch permissions (fetched lazily) name other accounts.
     ``account_names``: account label -> display text (an alias); default the label.
-    ``columns``: whose searchable cells go into the haystack (the table's columns).
+    ``columns``: whose searchable cells go into the haystack and whose eager sort keys
+    are computed (the table's columns).
     """
     if image.public:
         access = "public"
@@ -229,11 +239,17 @@ def make_row(
     if account_names:
         account = account_names.get(account, account)
     row = ImageRow(image, image.key, now, access, account, "")
-    searched = _SEARCHED if columns is COLUMNS else [c.cell for c in columns if c.search]
-    texts = [cell(row) for cell in searched]
+    if columns is COLUMNS:
+        searched, eager = _SEARCHED, _EAGER
+    else:
+        searched = tuple(c.cell for c in columns if c.search)
+        eager = tuple(c.sort_function() for c in columns if c.eager)
+    texts = [text for cell in searched if (text := cell(row))]
     texts.append(image.description)
     texts.extend(value for _, value in image.tags)
-    return ImageRow(image, row.key, now, access, account, "\n".join(texts).lower())
+    haystack = "\n".join(texts).lower()
+    keys = tuple([sort_key(row) for sort_key in eager])
+    return ImageRow(image, row.key, now, access, account, haystack, keys)
 
 
 def rows_for(

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, count, repeat
-from operator import contains, is_, itemgetter
+from operator import attrgetter, contains, is_, itemgetter
 from typing import Any, ClassVar, overload
 
 from rich.cells import cell_len, set_cell_size
@@ -140,7 +140,8 @@ class ImageTable(ScrollView, can_focus=True):
     show_region: reactive[bool] = reactive(True)
     #: The Owner column: on while the rows hold images of more than one owner.
     show_owner: reactive[bool] = reactive(False)
-    #: The Account column: on while the rows hold images of more than one account.
+    #: The Account column: on while the rows hold images of more than one account (set by
+    #: set_rows).
     show_account: reactive[bool] = reactive(False)
     #: What the table says when it has no rows (e.g. "Loading…", "No image matches 'x'").
     empty_text: reactive[str] = reactive("No images")
@@ -202,6 +203,8 @@ class ImageTable(ScrollView, can_focus=True):
         if len(flexible) != 1:
             raise ValueError(f"one column has width 0 (takes the rest), not {len(flexible)}")
         self._flexible = flexible[0]
+        #: Eager columns -> where their keys are in each row's sort_keys.
+        self._eager = {c.key: i for i, c in enumerate(c for c in self.columns if c.eager)}
         self._rows: list[ImageRow] = []
         self._haystacks: list[str] = []  # row.haystack for each of _rows, same order
         # Row numbers (indices into _rows):
@@ -265,8 +268,9 @@ class ImageTable(ScrollView, can_focus=True):
         current = self._cursor_row_object()
         self._rows = list(rows)
         self._haystacks = [row.haystack for row in self._rows]
+        self.show_account = len(set(map(_account_of, self._rows))) > 1
         flexible = self._flexible
-        lengths = map(flexible.length or _cell_length(flexible), self._rows)
+        lengths = map(len, map(flexible.measure or flexible.cell, self._rows))
         self._typical_length = _typical_length(lengths)
         self._orders.clear()
         self._presort_keys = None
@@ -374,7 +378,7 @@ class ImageTable(ScrollView, can_focus=True):
         keys: list[Any] = []
         if self._presort_keys is not None and self._presort_keys[0] == column.key:
             keys = self._presort_keys[1]
-        if len(keys) < len(self._rows):
+        if len(keys) < len(self._rows) and column.key not in self._eager:
             rows = self._rows[len(keys) : len(keys) + PRESORT_CHUNK]
             keys.extend(map(column.sort_function(), rows))
             self._presort_keys = (column.key, keys)
@@ -388,7 +392,9 @@ class ImageTable(ScrollView, can_focus=True):
         if ascending is None:
             column = self._column_named[key]
             keys: list[Any] = []
-            if self._presort_keys is not None and self._presort_keys[0] == key:
+            if key in self._eager:  # computed in make_row: picked out in C
+                keys = list(map(itemgetter(self._eager[key]), map(_sort_keys_of, self._rows)))
+            elif self._presort_keys is not None and self._presort_keys[0] == key:
                 keys = self._presort_keys[1]  # a presort's keys so far
             keys.extend(map(column.sort_function(), self._rows[len(keys) :]))
             self._presort_keys = None
@@ -775,8 +781,8 @@ class ImageTable(ScrollView, can_focus=True):
         return Strip(segments, self._table_width())
 
 
-def _cell_length(column: Column) -> Callable[[ImageRow], int]:
-    return lambda row: len(column.cell(row))
+_account_of = attrgetter("key.account")
+_sort_keys_of = attrgetter("sort_keys")
 
 
 def _typical_length(lengths: Iterable[int], share: float = 0.9) -> int:

@@ -366,7 +366,6 @@ class ExplorerScreen(Screen[None]):
         table.show_owner = len(owners) > 1 or bool(
             self.account_id is not None and owners - {self.account_id}
         )
-        table.show_account = len({row.key.account for row in rows}) > 1
         table.set_rows(rows)
         if len(rows) >= LARGE_INVENTORY:
             gc.freeze()  # the table's lists of every row too (see show_load)
