@@ -203,6 +203,10 @@ class ImageTable(ScrollView, can_focus=True):
         if len(flexible) != 1:
             raise ValueError(f"one column has width 0 (takes the rest), not {len(flexible)}")
         self._flexible = flexible[0]
+        for column in self.columns:
+            flag = column.shown_when
+            if flag is not None and not isinstance(getattr(type(self), flag, None), reactive):
+                raise ValueError(f"column {column.key!r}: ImageTable has no flag {flag!r}")
         #: Eager columns -> where their keys are in each row's sort_keys.
         self._eager = {c.key: i for i, c in enumerate(c for c in self.columns if c.eager)}
         self._rows: list[ImageRow] = []
@@ -396,8 +400,8 @@ class ImageTable(ScrollView, can_focus=True):
                 keys = list(map(itemgetter(self._eager[key]), map(_sort_keys_of, self._rows)))
             elif self._presort_keys is not None and self._presort_keys[0] == key:
                 keys = self._presort_keys[1]  # a presort's keys so far
+                self._presort_keys = None
             keys.extend(map(column.sort_function(), self._rows[len(keys) :]))
-            self._presort_keys = None
             ascending = _indices(sorted(range(len(keys)), key=keys.__getitem__))  # stable
             self._orders[key] = ascending
         return ascending

@@ -376,3 +376,14 @@ async def test_the_screen_names_each_account_as_told() -> None:
         assert accounts == {"prod", "222222222222"}
         table.set_filter("prod")
         assert {row.key.account for row in table.visible_rows} == {"111111111111"}
+
+
+def test_a_table_with_an_impossible_column_is_a_clear_error() -> None:
+    hidden_by_nothing = Column("x", "X", 3, lambda _row: "", shown_when="show_x")
+    with pytest.raises(ValueError, match="column 'x': ImageTable has no flag 'show_x'"):
+        ImageTable(columns=(*COLUMNS, hidden_by_nothing))
+    second_flexible = Column("y", "Y", 0, lambda _row: "")
+    with pytest.raises(ValueError, match="one column has width 0"):
+        ImageTable(columns=(*COLUMNS, second_flexible))
+    with pytest.raises(ValueError, match="no column 'nope'; the columns are account, region"):
+        ImageTable().sort_by("nope")
