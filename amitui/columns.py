@@ -45,7 +45,7 @@ class ImageRow(NamedTuple):
     #: The searchable texts (see :attr:`Column.search`), lowercase, for the filter.
     haystack: str
     #: The sort keys of the eager columns (see :attr:`Column.eager`), in column order.
-    sort_keys: tuple[Any, ...] = ()
+    eager_keys: tuple[Any, ...] = ()
 
     @property
     def cells(self) -> tuple[str, ...]:
@@ -60,7 +60,7 @@ class Column:
     key: str
     label: str
     #: Cells wide; 0: takes the width the other columns leave, up to what its texts need
-    #: (the length that 90% of the rows' ``length`` fit in). One column has width 0.
+    #: (the length that 90% of the rows' ``measure`` texts fit in). One column has width 0.
     width: int
     cell: Callable[[ImageRow], str]
     #: What the column sorts by (a value per row, compared with ``<``); None: the cell text.

@@ -207,7 +207,7 @@ class ImageTable(ScrollView, can_focus=True):
             flag = column.shown_when
             if flag is not None and not isinstance(getattr(type(self), flag, None), reactive):
                 raise ValueError(f"column {column.key!r}: ImageTable has no flag {flag!r}")
-        #: Eager columns -> where their keys are in each row's sort_keys.
+        #: Eager columns -> where their keys are in each row's eager_keys.
         self._eager = {c.key: i for i, c in enumerate(c for c in self.columns if c.eager)}
         self._rows: list[ImageRow] = []
         self._haystacks: list[str] = []  # row.haystack for each of _rows, same order
@@ -397,7 +397,7 @@ class ImageTable(ScrollView, can_focus=True):
             column = self._column_named[key]
             keys: list[Any] = []
             if key in self._eager:  # computed in make_row: picked out in C
-                keys = list(map(itemgetter(self._eager[key]), map(_sort_keys_of, self._rows)))
+                keys = list(map(itemgetter(self._eager[key]), map(_eager_keys_of, self._rows)))
             elif self._presort_keys is not None and self._presort_keys[0] == key:
                 keys = self._presort_keys[1]  # a presort's keys so far
                 self._presort_keys = None
@@ -786,7 +786,7 @@ class ImageTable(ScrollView, can_focus=True):
 
 
 _account_of = attrgetter("key.account")
-_sort_keys_of = attrgetter("sort_keys")
+_eager_keys_of = attrgetter("eager_keys")
 
 
 def _typical_length(lengths: Iterable[int], share: float = 0.9) -> int:
