@@ -73,7 +73,8 @@ class Column:
     yields: int = 0
     #: The filter finds the cell text (it is part of each row's haystack).
     search: bool = False
-    #: Shown only while this ImageTable flag is true (e.g. "show_owner"); None: always.
+    #: Shown only while this ImageTable flag (a reactive bool, e.g. "show_owner") is true;
+    #: None: always.
     shown_when: str | None = None
     #: The sort key is computed once per image, in make_row, not on the first sort: for the
     #: column the table is sorted by while rows stream in (each arrival re-sorts every row).

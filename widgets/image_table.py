@@ -620,16 +620,14 @@ class ImageTable(ScrollView, can_focus=True):
 
     # ---- rendering ---------------------------------------------------------------------
 
-    def watch_show_region(self) -> None:
+    def on_mount(self) -> None:
+        for flag in dict.fromkeys(c.shown_when for c in self.columns if c.shown_when):
+            self.watch(self, flag, self._shown_columns_changed, init=False)
+
+    def _shown_columns_changed(self) -> None:
         self._strips.clear()
-        self._widths_for = (-1, True, 0)
+        self._widths_for = ()  # other columns, other widths
         self.refresh()
-
-    def watch_show_owner(self) -> None:
-        self.watch_show_region()  # the same: other columns, other widths
-
-    def watch_show_account(self) -> None:
-        self.watch_show_region()
 
     def watch_empty_text(self) -> None:
         self.refresh()
@@ -655,8 +653,9 @@ class ImageTable(ScrollView, can_focus=True):
         """Columns share the width by what they hold: the name gets its longest value (up
         to NAME_MAX_WIDTH), low-value columns yield to it, and no column is padded."""
         width = self._content_size()[0]
-        shown = tuple(c.shown_when is None or getattr(self, c.shown_when) for c in self.columns)
-        if self._widths_for != (width, shown, self._typical_length):
+        # Read per line drawn: the show flags' watchers void it (reading them costs more).
+        if self._widths_for != (width, self._typical_length):
+            shown = [c.shown_when is None or getattr(self, c.shown_when) for c in self.columns]
             columns = list(compress(self.columns, shown))
             flexible = self._flexible
             wanted = min(max(self._typical_length, len(flexible.label)), NAME_MAX_WIDTH)
@@ -670,7 +669,7 @@ class ImageTable(ScrollView, can_focus=True):
                 columns.remove(column)
             self._shown_columns = columns
             self._widths = tuple(c.width or max(c.min_width, min(room(), wanted)) for c in columns)
-            self._widths_for = (width, shown, self._typical_length)
+            self._widths_for = (width, self._typical_length)
             self._strips.clear()  # strips are cut to the widths they were made with
             self._layout = list(zip(columns, self._widths, strict=True))
         return self._widths
