@@ -209,6 +209,22 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
         inspect(image)
 
     app.main._inspect = counted_inspect  # type: ignore[method-assign]
+    # The table's share of loading (main-thread CPU): turning images into rows (make_row,
+    # once per image) and rebuilding the table from every row so far (set_rows, per arrival).
+    spent = {"make_rows": 0.0, "set_rows": 0.0}
+    set_rows_calls = 0
+
+    def timed_part(part: str, call: Callable[..., Any]) -> Callable[..., Any]:
+        def timed_call(*args: Any) -> Any:
+            begin = time.thread_time()
+            try:
+                return call(*args)
+            finally:
+                spent[part] += time.thread_time() - begin
+
+        return timed_call
+
+    app.main._make_rows = timed_part("make_rows", app.main._make_rows)  # type: ignore[method-assign]
     kinds = ("open filter", "filter", "sort", "scroll")
     timings: dict[str, list[float]] = {kind: [] for kind in kinds}
     cpu_timings: dict[str, list[float]] = {kind: [] for kind in kinds}
@@ -217,12 +233,21 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
         app.query_one(FilterBar).cursor_blink = False  # a blinking cursor repaints by timer
         await pilot.pause(0.5)
         baseline_rss, _ = rss_mb()
-        started = time.perf_counter()
+        set_rows = app.table.set_rows
+
+        def counted_set_rows(new_rows: Any) -> None:
+            nonlocal set_rows_calls
+            set_rows_calls += 1
+            set_rows(new_rows)
+
+        app.table.set_rows = timed_part("set_rows", counted_set_rows)  # type: ignore[method-assign]
+        started, started_cpu = time.perf_counter(), time.thread_time()
         release.set()
         while app.table.total_count < rows or app.region_pane.busy:  # noqa: ASYNC110 - App state
             await asyncio.sleep(0.01)
         await pilot.pause()
         load_s = time.perf_counter() - started
+        load_cpu_s = time.thread_time() - started_cpu
         loaded_rss, _ = rss_mb()
 
         async def timed(kind: str, key: str) -> None:
@@ -283,6 +308,10 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
         "rows": rows,
         "regions": len(REGIONS),
         "load_s": round(load_s, 3),
+        "load_cpu_s": round(load_cpu_s, 3),
+        "load_make_rows_cpu_s": round(spent["make_rows"], 3),
+        "load_set_rows_cpu_s": round(spent["set_rows"], 3),
+        "load_set_rows_calls": set_rows_calls,
         "filter_text": FILTER_TEXT,
         "filter_matches": filtered,
         "keystrokes": {
@@ -321,6 +350,11 @@ def bench_table_process(rows: int, log: Callable[[str], None] = print) -> dict[s
             f"  table {key}: median {stat['median_ms']:.1f} ms, p95 {stat['p95_ms']:.1f} ms, "
             f"max {stat['max_ms']:.1f} ms over {stat['count']} keys"
         )
+    log(
+        f"  table load: {result['load_s']:.2f} s, CPU {result['load_cpu_s']:.2f} s (rows made "
+        f"{result['load_make_rows_cpu_s']:.2f} s, set_rows {result['load_set_rows_cpu_s']:.2f} s "
+        f"over {result['load_set_rows_calls']} calls)"
+    )
     memory = result["memory"]
     log(
         f"  table memory: {memory['baseline_rss_mb']:.0f} MB empty, "

@@ -22,11 +22,11 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from amitui.columns import age_text
 from amitui.model import Image, ImageExtras
 from amitui.text import inert
 
 from ._textual_private import ratio_distribute, set_virtual_size_without_layout
-from .image_table import age_text
 
 
 def _when(value: datetime | None, now: datetime) -> Text:

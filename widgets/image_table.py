@@ -1,18 +1,24 @@
 """A virtualised image table: 100,000 rows filter, sort and scroll in milliseconds.
 
 Textual's DataTable measures and lays out every row; this widget renders only the lines on
-screen (the Line API over a ``ScrollView``, like Toolong's ``LogLines``). Each image becomes
-one :class:`ImageRow` once (cells formatted, a lowercase haystack for the filter, sort keys),
-so a keystroke is a pass over plain tuples:
+screen (the Line API over a ``ScrollView``, like Toolong's ``LogLines``). Its columns are the
+entries of :data:`amitui.columns.COLUMNS` (one entry each: label, width rule, cell, sort key,
+style); each image is one :class:`~amitui.columns.ImageRow` made once, holding a lowercase
+haystack for the filter, so a keystroke is a pass over plain tuples:
 
 - filter: ``needle in haystack`` over every row in C (over the shown rows only when the
   needle grows; a needle seen before, e.g. after a backspace, is not searched again);
-- sort: one sort per column over precomputed keys (done ahead, in idle turns);
-- scroll: only the visible rows are turned into strips, and strips are cached.
+- sort: one sort per column, its keys computed on the first sort by it (done ahead, a chunk
+  of rows per idle turn, once the rows settle), the order kept until the rows change;
+- scroll: only the visible rows are turned into strips (their cell texts made then), and
+  strips are cached.
 
 Orders and the filtered view are arrays of row numbers, not lists of rows: the cyclic
 garbage collector does not walk their elements (a new 100k-element list of rows made every
 collection during the next frames walk 100k objects: ~10 ms per filter or sort key).
+
+A column's style is a Rich style definition (the registry has no Rich); it is parsed here
+(``Style.parse`` caches it).
 
 The widget knows the model (:class:`~amitui.model.Image`) and nothing of AWS. It posts
 :class:`ImageTable.CursorChanged` and :class:`ImageTable.MarksChanged`; the App decides what
@@ -24,11 +30,9 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from itertools import compress, count, repeat
-from operator import contains, is_, itemgetter
-from typing import Any, ClassVar, NamedTuple, overload
+from operator import attrgetter, contains, is_, itemgetter
+from typing import Any, ClassVar, overload
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -41,8 +45,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from amitui.columns import COLUMNS, Column, ImageRow
 from amitui.model import Image, ImageKey
-from amitui.text import inert
 
 from ._textual_private import set_virtual_size_without_layout
 
@@ -60,121 +64,11 @@ def _indices(values: Iterable[int] = ()) -> array[int]:
     return array("i", values)
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    key: str
-    label: str
-    width: int  # 0: takes the width the other columns leave (the name)
-    right: bool = False
-    min_width: int = 0
-    #: Low-value columns give their room to the name when it would be cut: 1 goes first.
-    yields: int = 0
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("region", "Region", 14),
-    Column("id", "Image id", 21),
-    Column("owner", "Owner", 21),  # shown only while the view holds other owners' images
-    Column("name", "Name", 0, min_width=16),
-    Column("created", "Created", 10),
-    Column("age", "Age", 4, right=True),
-    Column("state", "State", 9),
-    Column("arch", "Arch", 6, yields=3),
-    Column("root", "Root", 4, yields=2),
-    Column("boot", "Boot", 5, yields=1),
-    Column("access", "Access", 7),
-    Column("deprecation", "Deprecates", 10),
-    Column("size", "Size", 7, right=True),
-)
-COLUMN_INDEX: dict[str, int] = {c.key: i for i, c in enumerate(COLUMNS)}
-SORTABLE: tuple[str, ...] = tuple(c.key for c in COLUMNS)
-#: The name column never takes more than this (wider terminals leave the rest blank).
+#: The flexible column never takes more than this (wider terminals leave the rest blank).
 NAME_MAX_WIDTH = 60
-
-
-def age_text(created: datetime | None, now: datetime) -> str:
-    if created is None:
-        return ""
-    days = max(0, (now - created).days)
-    if days < 60:
-        return f"{days}d"
-    if days < 730:
-        return f"{days // 30}mo"
-    return f"{days // 365}y"
-
-
-_BOOT = {"legacy-bios": "bios", "uefi": "uefi", "uefi-preferred": "uefi+"}
-_ROOT = {"ebs": "ebs", "instance-store": "inst"}
-
-
-class ImageRow(NamedTuple):
-    """One image, formatted once. ``cells`` and ``sort_keys`` follow :data:`COLUMNS`."""
-
-    image: Image
-    key: ImageKey
-    cells: tuple[str, ...]
-    sort_keys: tuple[Any, ...]
-    haystack: str
-    deprecated: bool
-
-
-def make_row(
-    image: Image, now: datetime, *, account_id: str | None = None, shared: bool = False
-) -> ImageRow:
-    """Precompute everything the table shows, sorts and filters for ``image``.
-
-    ``account_id`` is the caller's account: an image it does not own was shared with it.
-    ``shared``: the image's launch permissions (fetched lazily) name other accounts.
-    """
-    created = image.creation_date
-    deprecated = image.is_deprecated(now)
-    if image.public:
-        access = "public"
-    elif shared or (account_id is not None and image.owner_id and image.owner_id != account_id):
-        access = "shared"
-    else:
-        access = "private"
-    deprecation = image.deprecation_time
-    size = image.size_gib
-    owner = inert(image.owner_id or "")
-    if image.image_owner_alias:
-        alias = inert(image.image_owner_alias)
-        owner = f"{owner} ({alias})" if owner else alias
-    cells = (
-        image.region,
-        image.image_id,
-        owner,
-        inert(image.name),
-        created.date().isoformat() if created else "",
-        age_text(created, now),
-        image.state,
-        image.architecture or "",
-        _ROOT.get(image.root_device_type or "", image.root_device_type or ""),
-        _BOOT.get(image.boot_mode or "", image.boot_mode or ""),
-        access,
-        deprecation.date().isoformat() if deprecation else "",
-        f"{size} GiB" if size else "",
-    )
-    created_key = created.timestamp() if created else 0.0
-    sort_keys = (
-        image.region,
-        image.image_id,
-        owner,
-        image.name.lower(),
-        created_key,
-        -created_key,  # age: oldest first reads as "largest age first" when reversed
-        image.state,
-        image.architecture or "",
-        image.root_device_type or "",
-        image.boot_mode or "",
-        access,
-        deprecation.timestamp() if deprecation else float("inf"),
-        size,
-    )
-    haystack = "\n".join(
-        (image.image_id, image.name, image.description, *(v for _, v in image.tags))
-    ).lower()
-    return ImageRow(image, image.key, cells, sort_keys, haystack, deprecated)
+#: Sort keys computed per idle turn of a presort (a column's keys at 100k rows cost up to
+#: ~90 ms in one go, more than a keystroke's budget).
+PRESORT_CHUNK = 20_000
 
 
 class RowsView(Sequence[ImageRow]):
@@ -197,21 +91,6 @@ class RowsView(Sequence[ImageRow]):
 
     def __iter__(self) -> Iterator[ImageRow]:
         return map(self._rows.__getitem__, self._indices)
-
-
-_STATE_STYLE = {
-    "available": Style(color="green"),
-    "pending": Style(color="yellow"),
-    "failed": Style(color="red", bold=True),
-    "error": Style(color="red", bold=True),
-    "invalid": Style(color="red"),
-    "disabled": Style(dim=True),
-    "deregistered": Style(dim=True, strike=True),
-}
-_ACCESS_STYLE = {"public": Style(color="red", bold=True), "shared": Style(color="cyan")}
-_NO_STYLE = Style()  # shared: base + _NO_STYLE is base itself (no new Style per cell)
-_DEPRECATED_STYLE = Style(color="yellow")
-_FUTURE_DEPRECATION_STYLE = Style(dim=True)
 
 
 class ImageTable(ScrollView, can_focus=True):
@@ -257,9 +136,13 @@ class ImageTable(ScrollView, can_focus=True):
         Binding("right", "scroll_right", "Scroll right", show=False, id="table.right"),
     ]
 
+    # Flags that show a column (its Column.shown_when names one).
     show_region: reactive[bool] = reactive(True)
     #: The Owner column: on while the rows hold images of more than one owner.
     show_owner: reactive[bool] = reactive(False)
+    #: The Account column: on while the rows hold images of more than one account (set by
+    #: set_rows).
+    show_account: reactive[bool] = reactive(False)
     #: What the table says when it has no rows (e.g. "Loading…", "No image matches 'x'").
     empty_text: reactive[str] = reactive("No images")
 
@@ -304,13 +187,33 @@ class ImageTable(ScrollView, can_focus=True):
             return self.table
 
     def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+        self,
+        *,
+        columns: Sequence[Column] = COLUMNS,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
     ) -> None:
+        """``columns``: the registry's by default (rows are made with the same columns, for
+        the searchable ones: see :func:`~amitui.columns.make_row`)."""
         super().__init__(name=name, id=id, classes=classes)
+        self.columns: tuple[Column, ...] = tuple(columns)
+        self._column_named = {c.key: c for c in self.columns}
+        flexible = [c for c in self.columns if not c.width]
+        if len(flexible) != 1:
+            raise ValueError(f"one column has width 0 (takes the rest), not {len(flexible)}")
+        self._flexible = flexible[0]
+        for column in self.columns:
+            flag = column.shown_when
+            if flag is not None and not isinstance(getattr(type(self), flag, None), reactive):
+                raise ValueError(f"column {column.key!r}: ImageTable has no flag {flag!r}")
+        #: Eager columns -> where their keys are in each row's eager_keys.
+        self._eager = {c.key: i for i, c in enumerate(c for c in self.columns if c.eager)}
         self._rows: list[ImageRow] = []
         self._haystacks: list[str] = []  # row.haystack for each of _rows, same order
         # Row numbers (indices into _rows):
         self._orders: dict[str, array[int]] = {}  # column -> every row, ascending
+        self._presort_keys: tuple[str, list[Any]] | None = None  # (column, keys so far)
         self._ordered: array[int] = _indices()  # every row, in sort order
         self._visible: array[int] = _indices()  # the filtered view of _ordered
         self._matches: dict[str, array[int]] = {}  # needle -> its _visible, in this order
@@ -326,11 +229,11 @@ class ImageTable(ScrollView, can_focus=True):
         self._marks: dict[ImageKey, None] = {}  # ordered set
         self._strips: dict[tuple[Any, ...], Strip] = {}
         self._widths: tuple[int, ...] = ()
-        self._widths_for: tuple[int, bool, int] = (-1, True, 0)
-        self._shown_columns: list[Column] = list(COLUMNS)
-        self._longest_name = 0
+        self._widths_for: tuple[Any, ...] = ()
+        self._shown_columns: list[Column] = list(self.columns)
+        self._typical_length = 0  # of the flexible column's texts
         self._last_cursor_key: ImageKey | None = None
-        self._layout: list[tuple[str, int, int, bool]] = []
+        self._layout: list[tuple[Column, int]] = []
         self._style_cache: dict[str, Style] | None = None
         self._presort_run = 0  # bumped to void a presort in progress
         self._content_size_for: tuple[Any, ...] = ()
@@ -369,8 +272,12 @@ class ImageTable(ScrollView, can_focus=True):
         current = self._cursor_row_object()
         self._rows = list(rows)
         self._haystacks = [row.haystack for row in self._rows]
-        self._longest_name = _typical_length(row.cells[COLUMN_INDEX["name"]] for row in self._rows)
+        self.show_account = len(set(map(_account_of, self._rows))) > 1
+        flexible = self._flexible
+        lengths = map(len, map(flexible.measure or flexible.cell, self._rows))
+        self._typical_length = _typical_length(lengths)
         self._orders.clear()
+        self._presort_keys = None
         self._matches.clear()
         self._char_hits.clear()
         self._stop_presort()
@@ -399,9 +306,11 @@ class ImageTable(ScrollView, can_focus=True):
         self._restore_cursor_index(current)
 
     def sort_by(self, column: str, reverse: bool | None = None) -> None:
-        """Sort by ``column`` (a :data:`COLUMNS` key); the same column again flips order."""
-        if column not in COLUMN_INDEX:
-            raise ValueError(f"no column {column!r}")
+        """Sort by ``column`` (a column's key); the same column again flips order."""
+        if column not in self._column_named:
+            raise ValueError(
+                f"no column {column!r}; the columns are {', '.join(self._column_named)}"
+            )
         if reverse is None:
             reverse = not self.sort_reverse if column == self.sort_column else False
         current = self._cursor_index()
@@ -424,9 +333,14 @@ class ImageTable(ScrollView, can_focus=True):
         old, self._rows[index] = self._rows[index], row
         # Orders and views hold row numbers, so they stay valid, except the cached orders of
         # the columns whose sort key changed (the current order stays as shown until then).
-        for column in list(self._orders):
-            if old.sort_keys[COLUMN_INDEX[column]] != row.sort_keys[COLUMN_INDEX[column]]:
-                del self._orders[column]
+        for key in list(self._orders):
+            sort_key = self._column_named[key].sort_function()
+            if sort_key(old) != sort_key(row):
+                del self._orders[key]
+        if self._presort_keys is not None:
+            key, keys = self._presort_keys
+            if index < len(keys):
+                keys[index] = self._column_named[key].sort_function()(row)
         if old.haystack != row.haystack:
             self._haystacks[index] = row.haystack
             self._matches.clear()
@@ -447,9 +361,9 @@ class ImageTable(ScrollView, can_focus=True):
     def _presort_step(self, run: int) -> None:
         if run != self._presort_run:
             return  # the rows changed since: that presort is void
-        missing = [column for column in SORTABLE if column not in self._orders]
-        if missing:
-            self._ascending(missing[0])
+        missing = next((c for c in self.columns if c.key not in self._orders), None)
+        if missing is not None:
+            self._presort_chunk(missing)
         elif self._order_getter is None and len(self._ordered) > 1:
             self._order_getter = itemgetter(*self._ordered)  # see _in_sort_order
         else:
@@ -462,15 +376,34 @@ class ImageTable(ScrollView, can_focus=True):
     def _stop_presort(self) -> None:
         self._presort_run += 1
 
-    def _ascending(self, column: str) -> array[int]:
+    def _presort_chunk(self, column: Column) -> None:
+        """The next PRESORT_CHUNK of ``column``'s sort keys, or, once it has them all, its
+        order."""
+        keys: list[Any] = []
+        if self._presort_keys is not None and self._presort_keys[0] == column.key:
+            keys = self._presort_keys[1]
+        if len(keys) < len(self._rows) and column.key not in self._eager:
+            rows = self._rows[len(keys) : len(keys) + PRESORT_CHUNK]
+            keys.extend(map(column.sort_function(), rows))
+            self._presort_keys = (column.key, keys)
+        else:
+            self._ascending(column.key)
+
+    def _ascending(self, key: str) -> array[int]:
         # Ascending orders are cached per column until the rows change: flipping the order
         # or returning to a column is then a copy, not another sort.
-        ascending = self._orders.get(column)
+        ascending = self._orders.get(key)
         if ascending is None:
-            index = COLUMN_INDEX[column]
-            keys = [row.sort_keys[index] for row in self._rows]
+            column = self._column_named[key]
+            keys: list[Any] = []
+            if key in self._eager:  # computed in make_row: picked out in C
+                keys = list(map(itemgetter(self._eager[key]), map(_eager_keys_of, self._rows)))
+            elif self._presort_keys is not None and self._presort_keys[0] == key:
+                keys = self._presort_keys[1]  # a presort's keys so far
+                self._presort_keys = None
+            keys.extend(map(column.sort_function(), self._rows[len(keys) :]))
             ascending = _indices(sorted(range(len(keys)), key=keys.__getitem__))  # stable
-            self._orders[column] = ascending
+            self._orders[key] = ascending
         return ascending
 
     def _resort(self) -> None:
@@ -687,13 +620,14 @@ class ImageTable(ScrollView, can_focus=True):
 
     # ---- rendering ---------------------------------------------------------------------
 
-    def watch_show_region(self) -> None:
-        self._strips.clear()
-        self._widths_for = (-1, True, 0)
-        self.refresh()
+    def on_mount(self) -> None:
+        for flag in dict.fromkeys(c.shown_when for c in self.columns if c.shown_when):
+            self.watch(self, flag, self._shown_columns_changed, init=False)
 
-    def watch_show_owner(self) -> None:
-        self.watch_show_region()  # the same: other columns, other widths
+    def _shown_columns_changed(self) -> None:
+        self._strips.clear()
+        self._widths_for = ()  # other columns, other widths
+        self.refresh()
 
     def watch_empty_text(self) -> None:
         self.refresh()
@@ -719,13 +653,12 @@ class ImageTable(ScrollView, can_focus=True):
         """Columns share the width by what they hold: the name gets its longest value (up
         to NAME_MAX_WIDTH), low-value columns yield to it, and no column is padded."""
         width = self._content_size()[0]
-        if self._widths_for != (width, self.show_region, self._longest_name):
-            columns = [
-                c
-                for c in COLUMNS
-                if (self.show_region or c.key != "region") and (self.show_owner or c.key != "owner")
-            ]
-            wanted = min(max(self._longest_name, len("Name")), NAME_MAX_WIDTH)
+        # Read per line drawn: the show flags' watchers void it (reading them costs more).
+        if self._widths_for != (width, self._typical_length):
+            shown = [c.shown_when is None or getattr(self, c.shown_when) for c in self.columns]
+            columns = list(compress(self.columns, shown))
+            flexible = self._flexible
+            wanted = min(max(self._typical_length, len(flexible.label)), NAME_MAX_WIDTH)
 
             def room() -> int:  # what the other columns leave for the name
                 return width - sum(c.width for c in columns) - len(columns) - 2
@@ -736,12 +669,9 @@ class ImageTable(ScrollView, can_focus=True):
                 columns.remove(column)
             self._shown_columns = columns
             self._widths = tuple(c.width or max(c.min_width, min(room(), wanted)) for c in columns)
-            self._widths_for = (width, self.show_region, self._longest_name)
+            self._widths_for = (width, self._typical_length)
             self._strips.clear()  # strips are cut to the widths they were made with
-            self._layout = [
-                (column.key, COLUMN_INDEX[column.key], width, column.right)
-                for column, width in zip(columns, self._widths, strict=True)
-            ]
+            self._layout = list(zip(columns, self._widths, strict=True))
         return self._widths
 
     def _table_width(self) -> int:
@@ -830,16 +760,19 @@ class ImageTable(ScrollView, can_focus=True):
         else:
             base = styles["marked" if marked else "base"]
         self._column_widths()
-        cells = row.cells
         # Cells in the row's base style are joined into one segment (a row is then ~6
         # segments, not 26: every segment costs again in each of Textual's passes).
         parts: list[str] = [f"{MARK} " if marked else "  "]
         segments: list[Segment] = []
-        for key, index, width, right in self._layout:
-            text = cells[index]
-            fitted = _fit(text, width, right)
+        for column, width in self._layout:
+            text = column.cell(row)
+            fitted = _fit(text, width, column.right)
+            style = base
             # The cursor's colours win over cell colours.
-            style = base if cursor or not text else base + _cell_style(key, text, row)
+            if column.style is not None and text and not cursor:
+                definition = column.style(row, text)
+                if definition:
+                    style = base + Style.parse(definition)
             if style is base:  # Style + a null style is the same object
                 parts.append(fitted)
             else:
@@ -851,9 +784,13 @@ class ImageTable(ScrollView, can_focus=True):
         return Strip(segments, self._table_width())
 
 
-def _typical_length(texts: Iterable[str], share: float = 0.9) -> int:
-    """The length that ``share`` of ``texts`` fit in: one outlier must not evict columns."""
-    lengths = Counter(map(len, texts))
+_account_of = attrgetter("key.account")
+_eager_keys_of = attrgetter("eager_keys")
+
+
+def _typical_length(lengths: Iterable[int], share: float = 0.9) -> int:
+    """The length that ``share`` of ``lengths`` fit in: one outlier must not evict columns."""
+    lengths = Counter(lengths)
     total, covered = sum(lengths.values()), 0
     for length in sorted(lengths):
         covered += lengths[length]
@@ -873,16 +810,6 @@ def _find_image(rows: Sequence[ImageRow], image: Image) -> int | None:
     return None
 
 
-def _cell_style(column: str, text: str, row: ImageRow) -> Style:
-    if column == "state":
-        return _STATE_STYLE.get(text, _NO_STYLE)
-    if column == "access":
-        return _ACCESS_STYLE.get(text, _NO_STYLE)
-    if column == "deprecation":
-        return _DEPRECATED_STYLE if row.deprecated else _FUTURE_DEPRECATION_STYLE
-    return _NO_STYLE
-
-
 def _fit(text: str, width: int, right: bool = False) -> str:
     """``text`` in exactly ``width`` cells: truncated with an ellipsis, or padded."""
     length = cell_len(text)
@@ -890,9 +817,3 @@ def _fit(text: str, width: int, right: bool = False) -> str:
         return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
     pad = " " * (width - length)
     return pad + text if right else text + pad
-
-
-def rows_for(
-    images: Iterable[Image], now: datetime, account_id: str | None = None
-) -> list[ImageRow]:
-    return [make_row(image, now, account_id=account_id) for image in images]

@@ -15,11 +15,11 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from amitui.columns import age_text
 from amitui.model import Image, ImageKey
 from amitui.text import inert
 from amitui.widgets.lists import KeyedOptionList
 
-from .image_table import age_text
 from .messages import JumpToImage
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -30,6 +30,7 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent
 
+from amitui.columns import COLUMNS, ImageRow, column, make_row
 from amitui.model import (
     OWNER_PRESETS,
     Image,
@@ -47,7 +48,7 @@ from amitui.widgets.commands import PaletteEntry
 from amitui.widgets.filter_bar import FilterBar
 from amitui.widgets.form_dialog import FormDialog
 from amitui.widgets.help_screen import HelpEntry, HelpScreen
-from amitui.widgets.image_table import COLUMNS, ImageRow, ImageTable, make_row
+from amitui.widgets.image_table import ImageTable
 from amitui.widgets.inspector import Inspector
 from amitui.widgets.messages import JumpToImage
 from amitui.widgets.orphans_view import OrphansScreen
@@ -137,6 +138,8 @@ class ExplorerScreen(Screen[None]):
         #: Who "self" is, once known: an image it does not own was shared with it.
         self.account_id: str | None = None
         self._account_alias: str | None = None
+        #: Account label -> what the Account column shows (an alias); default the label.
+        self._account_names: dict[str, str] = {}
         #: Where EC2 calls go, when not to AWS (the sandbox, an AWS_ENDPOINT_URL).
         self._endpoint: str | None = None
         #: Each region's images and their rows (rows are made once per images tuple).
@@ -239,10 +242,26 @@ class ExplorerScreen(Screen[None]):
         self._account_alias = alias
         self._update_titles()
 
+    def show_account_names(self, names: Mapping[str, str]) -> None:
+        """What the Account column shows (and the filter finds) for each account label, e.g.
+        its alias where the label is an account id; a label not named shows as itself."""
+        if dict(names) == self._account_names:
+            return
+        self._account_names = dict(names)
+        for key, (images, _) in list(self._rows.items()):
+            self._rows[key] = (images, self._make_rows(images))
+        self._refresh_table()
+
     def show_extras(self, image: Image, extras: ImageExtras) -> None:
         self.inspector.show_extras(image, extras, self._now())
         if extras.shared and not image.public:
-            shared = make_row(image, self._now(), account_id=self.account_id, shared=True)
+            shared = make_row(
+                image,
+                self._now(),
+                account_id=self.account_id,
+                shared=True,
+                account_names=self._account_names,
+            )
             self.table.replace_row(shared)
             _, rows = self._rows.get(RegionKey(image.account, image.region), ((), []))
             for index, row in enumerate(rows):
@@ -263,8 +282,15 @@ class ExplorerScreen(Screen[None]):
             # query's hide toggles are applied here too, so they always change the view.
             images = [image for image in images if query.shows(image, now)]
         extras = self._cached_extras
+        account_id, names = self.account_id, self._account_names
         return [
-            make_row(image, now, account_id=self.account_id, shared=_shared(extras(image.key)))
+            make_row(
+                image,
+                now,
+                account_id=account_id,
+                shared=_shared(extras(image.key)),
+                account_names=names,
+            )
             for image in images
         ]
 
@@ -380,8 +406,8 @@ class ExplorerScreen(Screen[None]):
             title += f" · ● {marks} marked"
         box = self.query_one("#table-box")
         box.border_title = title
-        column = next(c.label for c in COLUMNS if c.key == table.sort_column)
-        box.border_subtitle = f"sorted by {column} {'▼' if table.sort_reverse else '▲'}"
+        label = column(table.sort_column).label
+        box.border_subtitle = f"sorted by {label} {'▼' if table.sort_reverse else '▲'}"
         bits = ["amitui"]
         if self.account_id:
             alias = f" ({self._account_alias})" if self._account_alias else ""
@@ -679,11 +705,11 @@ class ExplorerScreen(Screen[None]):
         yield PaletteEntry(
             "Toggle disabled images", "Include or hide disabled images", self.action_toggle_disabled
         )
-        for column in COLUMNS:
+        for table_column in COLUMNS:
             yield PaletteEntry(
-                f"Sort by {column.label}",
+                f"Sort by {table_column.label}",
                 "Sort the image table",
-                partial(self.action_sort_by, column.key),
+                partial(self.action_sort_by, table_column.key),
             )
         yield PaletteEntry("Refresh", "Reload every region", self.action_refresh)
         yield PaletteEntry("Help", "Every key", self.action_help)

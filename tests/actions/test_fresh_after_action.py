@@ -9,10 +9,10 @@ from typing import Any
 from textual.widgets import Input
 
 from amitui.app import AmituiApp
+from amitui.columns import COLUMN_INDEX
 from amitui.model import ImageKey
 from amitui.sandbox.proxy import FaultProxy
 from amitui.widgets.details import ImageDetails
-from amitui.widgets.image_table import COLUMN_INDEX
 from amitui.widgets.plan_screen import PlanScreen
 from amitui.widgets.share_dialog import ShareDialog
 

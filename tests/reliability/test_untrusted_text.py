@@ -29,6 +29,7 @@ from textual.screen import Screen
 
 from amitui import cli
 from amitui.aws_errors import classify_error
+from amitui.columns import make_row
 from amitui.listing import render
 from amitui.model import (
     AwsError,
@@ -45,7 +46,6 @@ from amitui.widgets.copy_dialog import CopyDialog
 from amitui.widgets.deprecate_dialog import DeprecateDialog
 from amitui.widgets.details import render_details
 from amitui.widgets.help_screen import HelpEntry, HelpScreen, help_table
-from amitui.widgets.image_table import make_row
 from amitui.widgets.lineage import member_prompt
 from amitui.widgets.plan_screen import PlanScreen, step_line
 from amitui.widgets.progress_screen import StepNote, step_status

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import gc
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
 
-from amitui.model import Image
+from amitui.columns import COLUMNS, Column, ImageRow, column, make_row, rows_for
+from amitui.model import Image, ImageQuery, Inventory, RegionLoad, RegionStatus
+from amitui.screens.explorer import ExplorerScreen
 from amitui.widgets import image_table
-from amitui.widgets.image_table import COLUMN_INDEX, SORTABLE, ImageRow, ImageTable, rows_for
+from amitui.widgets.image_table import ImageTable
 
 from .helpers import record_layouts
 
@@ -46,9 +49,12 @@ def image(n: int) -> Image:
 ROWS = rows_for([image(n) for n in range(600)], NOW)
 
 
-def expected(rows: list[ImageRow], column: str, reverse: bool, needle: str) -> list[str]:
+def expected(
+    rows: list[ImageRow], key: str, reverse: bool, needle: str, columns: Sequence[Column] = COLUMNS
+) -> list[str]:
     """A plain stable sort, reversed as a whole, then the filter."""
-    ordered = sorted(rows, key=lambda row: row.sort_keys[COLUMN_INDEX[column]])
+    by = next(c for c in columns if c.key == key)
+    ordered = sorted(rows, key=by.sort_function())
     if reverse:
         ordered.reverse()
     return [row.image.image_id for row in ordered if needle.lower() in row.haystack]
@@ -74,7 +80,7 @@ async def test_filter_and_sort_match_a_plain_reference() -> None:
         needles = ["", "w", "we", "web", "WEB-G", "web-golden-2026", "api", "data", "zzz", "-1"]
         for _ in range(200):
             if rnd.random() < 0.5:
-                table.sort_by(rnd.choice(SORTABLE), rnd.choice([True, False]))
+                table.sort_by(rnd.choice(COLUMNS).key, rnd.choice([True, False]))
             else:
                 table.set_filter(rnd.choice(needles))
             cursor = table.cursor_image
@@ -186,7 +192,7 @@ async def test_a_chosen_cursor_stays_on_its_image_as_newer_rows_stream_in() -> N
     """An untouched cursor stays on the first row (the newest image) as regions arrive; once
     the user has put it on an image, newer rows streaming in above keep it on that image
     (the details and any action then still describe the image the user chose)."""
-    by_age = sorted(ROWS, key=lambda r: r.sort_keys[COLUMN_INDEX["created"]], reverse=True)
+    by_age = sorted(ROWS, key=column("created").sort_function(), reverse=True)
     newest, older = by_age[0], by_age[-1]
     app = TableApp()
     async with app.run_test(size=(160, 30)):
@@ -227,3 +233,157 @@ async def test_columns_share_the_width_by_what_they_hold(width: int) -> None:
         assert ("root" not in keys) <= ("boot" not in keys)
         assert ("arch" not in keys) <= ("root" not in keys)
         assert {"region", "id", "created", "state", "access", "deprecation"} <= set(keys)
+
+
+# ---- the column registry -------------------------------------------------------------------
+
+#: A column made up for the test: its text is in no other column nor in the haystack.
+KIND = Column(
+    "kind",
+    "Kind",
+    12,
+    lambda row: f"kind-{row.image.architecture}",
+    sort_key=lambda row: row.image.architecture != "arm64",  # arm64 first
+    style=lambda _row, text: "magenta" if text == "kind-arm64" else None,
+    search=True,
+)
+
+
+class ColumnsApp(App[None]):
+    def __init__(self, columns: tuple[Column, ...]) -> None:
+        super().__init__()
+        self.columns = columns
+
+    def compose(self) -> ComposeResult:
+        yield ImageTable(columns=self.columns, id="images")
+
+
+async def test_one_entry_is_all_a_new_column_takes() -> None:
+    """A Column entry alone shows (header, cells, its style), sorts and is found by the
+    filter: nothing else in the widget or the rows names it."""
+    columns = (*COLUMNS, KIND)
+    rows = rows_for([image(n) for n in range(60)], NOW, columns=columns)
+    app = ColumnsApp(columns)
+    async with app.run_test(size=(220, 30)) as pilot:
+        table = app.query_one(ImageTable)
+        table.set_rows(rows)
+        await pilot.pause()
+        assert "Kind" in table.render_line(0).text
+        for y in range(1, 10):
+            row = table.visible_rows[y - 1]
+            strip = table.render_line(y)
+            assert f"kind-{row.image.architecture}" in strip.text
+            styled = [s for s in strip if s.text.strip() == "kind-arm64"]
+            if row.image.architecture == "arm64" and y - 1 != table.cursor_row:
+                assert styled and styled[0].style is not None
+                assert styled[0].style.color is not None
+                assert styled[0].style.color.name == "magenta"
+        table.sort_by("kind")
+        archs = [row.image.architecture for row in table.visible_rows]
+        assert archs == sorted(archs)  # arm64 first, the sort key's order
+        assert shown(table) == expected(rows, "kind", False, "", columns)
+        table.set_filter("KIND-ARM")  # only this column's text holds it
+        assert table.row_count == archs.count("arm64") > 0
+        assert all(row.image.architecture == "arm64" for row in table.visible_rows)
+        table.presort()  # a presort covers the new column like every other
+        for _ in range(50):
+            await pilot.pause()
+            if set(table._orders) == {c.key for c in columns}:
+                break
+        assert set(table._orders) == {c.key for c in columns}
+
+
+def account_image(n: int, account: str) -> Image:
+    base = image(n)
+    return Image.from_aws(base.region, dict(base.raw), account=account)
+
+
+async def test_the_account_column_shows_only_for_more_than_one_account() -> None:
+    """Like the Owner column for owners: shown once the rows hold images of two accounts,
+    with the account's display text (an alias where one is given, else its label), sorted
+    by it and found by the filter."""
+    names = {"111111111111": "prod-alias"}
+    one = [make_row(account_image(n, "111111111111"), NOW, account_names=names) for n in range(4)]
+    two = [make_row(account_image(n, "dev"), NOW, account_names=names) for n in range(4, 7)]
+    app = TableApp()
+    async with app.run_test(size=(220, 30)) as pilot:
+        table = app.query_one(ImageTable)
+        table.set_rows(one)
+        await pilot.pause()
+        assert not table.show_account
+        assert "Account" not in table.render_line(0).text
+        table.set_rows(one + two)
+        await pilot.pause()
+        assert table.show_account
+        assert table.render_line(0).text.split()[:2] == ["Account", "Region"]
+        table.sort_by("account")
+        lines = [table.render_line(y).text.split()[0] for y in range(1, 8)]
+        assert lines == ["dev"] * 3 + ["prod-alias"] * 4  # the alias, not the label
+        table.set_filter("prod-al")
+        assert {row.key.account for row in table.visible_rows} == {"111111111111"}
+        assert table.row_count == 4
+        table.set_filter("")
+        table.set_rows(two)  # one account again
+        await pilot.pause()
+        assert not table.show_account
+        assert "Account" not in table.render_line(0).text
+
+
+def test_a_plain_launch_has_no_account_text() -> None:
+    """One account of a plain launch has the label "": nothing shown, nothing to find."""
+    row = make_row(image(1), NOW)
+    assert row.account == "" and column("account").cell(row) == ""
+    assert row.haystack.startswith(row.image.image_id)
+
+
+def test_an_unknown_column_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="no column 'nope'; the columns are account, region"):
+        column("nope")
+
+
+class ExplorerApp(App[None]):
+    """The explorer's main screen alone, fed region loads by hand (no engine)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inventory = Inventory()
+
+    def get_default_screen(self) -> ExplorerScreen:
+        return ExplorerScreen(
+            self.inventory, query=ImageQuery(), cached_extras=lambda _key: None, now=lambda: NOW
+        )
+
+
+async def test_the_screen_names_each_account_as_told() -> None:
+    """Two accounts' loads of one region: the Account column appears; names given later
+    (an alias for an account id) replace the labels in the cells and in the filter."""
+    app = ExplorerApp()
+    async with app.run_test(size=(220, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ExplorerScreen)
+        screen.show_regions(["us-east-1"])
+        for n, account in enumerate(("111111111111", "222222222222")):
+            images = tuple(account_image(3 * (2 * i + n), account) for i in range(3))
+            load = RegionLoad("us-east-1", RegionStatus.LOADED, images=images, account=account)
+            app.inventory.add(load)
+            screen.show_load(load)
+        await pilot.pause()
+        table = screen.table
+        assert table.total_count == 6 and table.show_account
+        screen.show_account_names({"111111111111": "prod"})
+        await pilot.pause()
+        accounts = {table.render_line(y).text.split()[0] for y in range(1, 7)}
+        assert accounts == {"prod", "222222222222"}
+        table.set_filter("prod")
+        assert {row.key.account for row in table.visible_rows} == {"111111111111"}
+
+
+def test_a_table_with_an_impossible_column_is_a_clear_error() -> None:
+    hidden_by_nothing = Column("x", "X", 3, lambda _row: "", shown_when="show_x")
+    with pytest.raises(ValueError, match="column 'x': ImageTable has no flag 'show_x'"):
+        ImageTable(columns=(*COLUMNS, hidden_by_nothing))
+    second_flexible = Column("y", "Y", 0, lambda _row: "")
+    with pytest.raises(ValueError, match="one column has width 0"):
+        ImageTable(columns=(*COLUMNS, second_flexible))
+    with pytest.raises(ValueError, match="no column 'nope'; the columns are account, region"):
+        ImageTable().sort_by("nope")
