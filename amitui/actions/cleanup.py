@@ -639,7 +639,13 @@ def plan_lift_protection(
         reason = f"protection {now.deregistration_protection}"
         if now.deregistration_protection == "enabled-with-cooldown":
             reason += "; a 24-hour cooldown follows"
-        steps.append(replace(step, reason=f"{name}: {reason}" if name else reason))
+        steps.append(
+            replace(
+                step,
+                reason=f"{name}: {reason}" if name else reason,
+                before={"DeregistrationProtection": now.deregistration_protection or "disabled"},
+            )
+        )
         lifted.append(image.image_id)
     notes = ["Nothing is deregistered now: deregister (x) separately afterwards."]
     if any(s.reason.endswith("cooldown follows") for s in steps if not s.excluded):
