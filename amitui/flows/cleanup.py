@@ -163,7 +163,7 @@ async def run_lift_protection(host: FlowHost, images: Sequence[Image]) -> None:
         *(fresh_images(host.aws, region, ids) for region, ids in by_region.items())
     )
     fresh = {found.key: found for per_region in answers for found in per_region.values()}
-    plan = plan_lift_protection(images, fresh, account)
+    plan = plan_lift_protection(images, fresh, account, clock=host.now())
     await review_and_run(host, plan, sorted(by_region))
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from amitui.actions.cleanup import plan_lift_protection
 from amitui.actions.lifecycle import (
     ImageFacts,
     LifecycleFacts,
@@ -34,6 +35,7 @@ from amitui.actions.retirement import (
 from amitui.actions.validate import InvalidInput
 from amitui.model import Image, Inventory, RegionLoad, RegionStatus
 from amitui.text import countdown, protection_text
+from amitui.widgets.details import render_details
 
 ACCOUNT = "123456789012"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -345,3 +347,31 @@ def test_a_damaged_schedule_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text('{"stages": [{"kind": "explode"}]}')
     with pytest.raises(ScheduleError, match="cannot read the retirement schedule"):
         Schedule.load(path)
+
+
+def test_the_details_pane_counts_the_cooldown_down() -> None:
+    until = NOW + timedelta(hours=23, minutes=59)
+    cooling = image("ami-30", DeregistrationProtection=f"disabled-until {until:%Y-%m-%dT%H:%M:%SZ}")
+    details = render_details(cooling, None, NOW)
+    shown = dict((label, value.plain) for label, value in details.right)
+    assert shown["Dereg. protect"] == (
+        "disabled, cooldown until 2026-11-21 11:59 UTC (23h 59m left)"
+    )
+    plain = render_details(
+        image("ami-31", DeregistrationProtection="enabled-with-cooldown"), None, NOW
+    )
+    assert dict((k, v.plain) for k, v in plain.right)["Dereg. protect"] == "enabled-with-cooldown"
+
+
+def test_the_lift_plan_keeps_the_previous_protection_and_counts_a_cooldown_down() -> None:
+    on = image("ami-32", DeregistrationProtection="enabled-with-cooldown")
+    until = NOW + timedelta(hours=2)
+    cooling = image("ami-33", DeregistrationProtection=f"disabled-until {until:%Y-%m-%dT%H:%M:%SZ}")
+    plan = plan_lift_protection(
+        [on, cooling], {on.key: on, cooling.key: cooling}, ACCOUNT, clock=NOW
+    )
+    (lift,) = plan.runnable
+    assert lift.before == {"DeregistrationProtection": "enabled-with-cooldown"}
+    assert plan.destructive
+    (waiting,) = plan.excluded
+    assert "2h 0m left" in waiting.reason
