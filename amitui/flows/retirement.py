@@ -61,9 +61,14 @@ def announce_due(host: FlowHost) -> None:
         return
     listed = "; ".join(f"{s.label} (due {s.due:%Y-%m-%d})" for s in due[:3])
     more = f" and {len(due) - 3} more" if len(due) > 3 else ""
+    how = (
+        "Start amitui without --read-only to plan and confirm them"
+        if host.read_only
+        else "Open the Retirement view (ctrl+r) to plan and confirm them"
+    )
     host.notify(
-        f"{counted(len(due), 'retirement stage')} due: {listed}{more}. Open the Retirement "
-        "view (ctrl+r) to plan and confirm them; nothing runs by itself.",
+        f"{counted(len(due), 'retirement stage')} due: {listed}{more}. {how}; nothing runs "
+        "by itself.",
         title="Retirement due",
         severity="warning",
         timeout=20,
@@ -103,6 +108,13 @@ async def run_retire(host: FlowHost, images: Sequence[Image]) -> None:
         host, retirement.plan, sorted({s.region for s in retirement.plan.steps})
     )
     if results is None or not retirement.stages:
+        return
+    if not any(r.outcome is StepOutcome.OK for r in results):
+        host.notify(
+            "Nothing was deprecated, so nothing is scheduled; see the journal for why.",
+            severity="warning",
+            markup=False,
+        )
         return
     schedule.add(retirement.stages)
     host.notify(

@@ -31,8 +31,11 @@ from amitui.actions.retirement import (
     ScheduleError,
     parse_retirement,
     plan_retirement,
+    schedule_path,
 )
 from amitui.actions.validate import InvalidInput
+from amitui.backend import LaunchOptions
+from amitui.flows.retirement import announce_due
 from amitui.model import Image, Inventory, RegionLoad, RegionStatus
 from amitui.text import countdown, protection_text
 from amitui.widgets.details import render_details
@@ -375,3 +378,38 @@ def test_the_lift_plan_keeps_the_previous_protection_and_counts_a_cooldown_down(
     assert plan.destructive
     (waiting,) = plan.excluded
     assert "2h 0m left" in waiting.reason
+
+
+class _Host:
+    """The part of a FlowHost announce_due uses: options, read_only, the clock, notify."""
+
+    def __init__(self, now: datetime, *, read_only: bool) -> None:
+        self.options = LaunchOptions(demo=True, read_only=read_only)
+        self.read_only = read_only
+        self._now = now
+        self.notes: list[tuple[str, str]] = []
+
+    def now(self) -> datetime:
+        return self._now
+
+    def notify(self, message: str, *, title: str = "", **_: Any) -> None:
+        self.notes.append((title, message))
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_due_stages_are_announced_never_run(read_only: bool) -> None:
+    mine = image("ami-40")
+    request = parse_retirement("now", "1", "", now=NOW)
+    stages = plan_retirement(inventory_of(mine), [mine], request, now=NOW, account=ACCOUNT).stages
+    Schedule.load(schedule_path(demo=True)).add(stages)
+
+    early = _Host(NOW, read_only=read_only)
+    announce_due(early)  # type: ignore[arg-type]
+    assert early.notes == []
+    late = _Host(NOW + timedelta(days=2), read_only=read_only)
+    announce_due(late)  # type: ignore[arg-type]
+    ((title, message),) = late.notes
+    assert title == "Retirement due" and "disable 1 image" in message
+    assert ("without --read-only" in message) is read_only
+    assert [s.status for s in Schedule.load(schedule_path(demo=True)).stages] == ["scheduled"]
+    assert not schedule_path(demo=False).exists()  # the demo's schedule lives apart
