@@ -33,8 +33,9 @@ from amitui.backend import LaunchOptions, open_session
 from amitui.config import config_path
 from amitui.explorer import Explorer, SessionFactory
 from amitui.flows import FlowUnavailable, get_flow
+from amitui.flows.retirement import announce_due
 from amitui.model import Image, ImageKey, ImageQuery, Inventory
-from amitui.registry import CLEANUP, READ_ONLY_FLOWS
+from amitui.registry import IMAGES_OPTIONAL_FLOWS, READ_ONLY_FLOWS
 from amitui.screens.explorer import (
     ExplorerScreen,
     ExtrasWanted,
@@ -173,6 +174,7 @@ class AmituiApp(App[int]):
     @on(ScreenReady)
     def _screen_ready(self) -> None:
         self.open_session()
+        announce_due(self)  # due retirement stages are said, never run, at start-up
 
     async def on_unmount(self) -> None:
         await self.explorer.aclose()
@@ -276,7 +278,7 @@ class AmituiApp(App[int]):
             self.notify("Still connecting…", severity="warning")
             return
         images = self.selected_images()
-        if not images and action != CLEANUP:
+        if not images and action not in IMAGES_OPTIONAL_FLOWS:
             self.notify("No image to act on", severity="warning")
             return
         try:

@@ -58,6 +58,18 @@ def _flag(record: Mapping[str, Any], key: str) -> str | None:
     return None if value is None else str(value)
 
 
+#: ``DeregistrationProtection`` while a cooldown runs out: ``disabled-until <ISO time>``.
+_COOLDOWN_PREFIX = "disabled-until"
+
+
+def cooldown_until(protection: str | None) -> datetime | None:
+    """When a deregistration protection cooldown ends (DescribeImages says
+    ``disabled-until <time>`` after a cooldown-protected image's protection is lifted)."""
+    if not protection or not protection.startswith(_COOLDOWN_PREFIX):
+        return None
+    return parse_time(protection.removeprefix(_COOLDOWN_PREFIX).strip())
+
+
 @dataclass(frozen=True, slots=True)
 class BlockDevice:
     device_name: str

@@ -19,6 +19,11 @@ DEPRECATE = "deprecate"
 DEREGISTER = "deregister"
 UNPROTECT = "unprotect"
 CLEANUP = "cleanup"
+DISABLE = "disable"
+PROTECT = "protect"
+TAGS = "tags"
+RETIRE = "retire"
+RETIREMENT = "retirement"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +50,9 @@ class Action:
     #: A flow that is a review until it plans (guided cleanup): offered read-only too, and
     #: its own plan step refuses to run.
     reviews_read_only: bool = False
+    #: The flow works on no image too (it is given ``[]`` when none is marked or under the
+    #: cursor): guided cleanup, the Retirement view.
+    images_optional: bool = False
 
     @property
     def mutating(self) -> bool:
@@ -65,10 +73,11 @@ def _flow(
     title: str = "",
     show: bool = True,
     reviews_read_only: bool = False,
+    images_optional: bool = False,
 ) -> Action:
     return Action(
         name, key, f"flow({name!r})", label, tooltip, title, show=show, flow=name,
-        reviews_read_only=reviews_read_only,
+        reviews_read_only=reviews_read_only, images_optional=images_optional,
     )  # fmt: skip
 
 
@@ -110,11 +119,30 @@ ACTIONS: tuple[Action, ...] = (
     Action("back", "escape", "focus_table", "Back",
            "Back to the image table; in the table, clear the filter", show=False),
     _flow(CLEANUP, None, "Guided cleanup",
-          "Find images nobody launches and retire them, plan first", reviews_read_only=True),
+          "Find images nobody launches and retire them, plan first", reviews_read_only=True,
+          images_optional=True),
+    _flow(DISABLE, "e", "Disable",
+          "Disable (removes every launch permission; typed confirmation) or enable again",
+          title="Disable or enable images", show=False),
+    _flow(PROTECT, "p", "Protect",
+          "Turn deregistration protection on, with or without the 24-hour cooldown (off: P)",
+          title="Protect images from deregistration", show=False),
+    _flow(TAGS, "T", "Tags", "Add, change or remove tags on the images (and their snapshots)",
+          title="Edit tags", show=False),
+    _flow(RETIRE, "R", "Retire",
+          "Staged retirement: deprecate now or at a date, disable and deregister later",
+          title="Retire in stages (deprecate, disable, deregister)", show=False),
+    _flow(RETIREMENT, "ctrl+r", "Retirement",
+          "Scheduled retirement stages, due first; run a due stage (planned afresh, confirmed)",
+          title="Retirement schedule", show=False, images_optional=True),
 )  # fmt: skip
 
 #: The flows, in the order the palette offers them.
 FLOWS: tuple[str, ...] = tuple(a.flow for a in ACTIONS if a.flow is not None)
+#: The flows started with no image when none is chosen.
+IMAGES_OPTIONAL_FLOWS: frozenset[str] = frozenset(
+    a.flow for a in ACTIONS if a.flow is not None and a.images_optional
+)
 #: Screen actions that change AWS state: hidden and refused under ``--read-only``.
 MUTATING: frozenset[str] = frozenset(a.action_name for a in ACTIONS if a.mutating)
 #: The flows offered under ``--read-only`` (reviews that change nothing until they plan).
@@ -137,10 +165,16 @@ __all__ = [
     "COPY",
     "DEPRECATE",
     "DEREGISTER",
+    "DISABLE",
     "FLOWS",
+    "IMAGES_OPTIONAL_FLOWS",
     "MUTATING",
+    "PROTECT",
     "READ_ONLY_FLOWS",
+    "RETIRE",
+    "RETIREMENT",
     "SHARE",
+    "TAGS",
     "UNPROTECT",
     "Action",
     "action",

@@ -2,7 +2,8 @@
 
 Drives ``amitui --demo`` headlessly at 160x45 with :func:`amitui.app.make_app` and
 ``run_test``, with the clock fixed at the demo's reference date, and writes one SVG per
-screen to ``screenshots/``: main, details, snapshot tree, lineage and help.
+screen to ``screenshots/``: main, details, snapshot tree, lineage, help and the Retirement
+view (from a retirement planned in a throwaway state directory).
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ import argparse
 import asyncio
 import os
 import sys
+import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.worker import WorkerState
 
+from amitui.actions.retirement import Schedule, parse_retirement, plan_retirement, schedule_path
 from amitui.app import AmituiApp, make_app
 from amitui.backend import LaunchOptions
 from amitui.model import Image
@@ -58,6 +62,8 @@ def pick(app: AmituiApp, want: str) -> Image:
 
 async def shoot(out: Path) -> list[Path]:
     os.environ.setdefault("AMITUI_CONFIG", str(out / "no-such-config.toml"))
+    # The Retirement view's schedule is written here, never into the user's state directory.
+    os.environ["AMITUI_STATE_DIR"] = tempfile.mkdtemp(prefix="amitui-screenshots-")
     app = make_app(LaunchOptions(demo=True), now=REFERENCE_DATE)
     written: list[Path] = []
 
@@ -83,7 +89,26 @@ async def shoot(out: Path) -> list[Path]:
         await pilot.pause(0.3)
         save("help")
         await pilot.press("escape")
+        await pilot.pause(0.3)
+        schedule_retirements(app)
+        await pilot.press("ctrl+r")
+        await pilot.pause(0.5)
+        save("retirement")
+        await pilot.press("escape")
     return written
+
+
+def schedule_retirements(app: AmituiApp) -> None:
+    """Two retirements of old api-base images: one planned 20 days ago (its disable stage is
+    due), one planned yesterday."""
+    oldest = sorted(
+        (i for i in app.inventory.images() if "api-base" in i.name), key=lambda i: i.name
+    )
+    schedule = Schedule.load(schedule_path(demo=True))
+    for images, days_ago in ((oldest[:3], 20), (oldest[3:5], 1)):
+        planned = REFERENCE_DATE - timedelta(days=days_ago)
+        request = parse_retirement("now", "14", "30", now=planned)
+        schedule.add(plan_retirement(app.inventory, images, request, now=planned).stages)
 
 
 def main() -> int:

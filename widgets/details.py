@@ -24,7 +24,7 @@ from textual.strip import Strip
 
 from amitui.columns import age_text
 from amitui.model import Image, ImageExtras
-from amitui.text import inert
+from amitui.text import inert, protection_text
 
 from ._textual_private import ratio_distribute, set_virtual_size_without_layout
 
@@ -215,7 +215,7 @@ def render_details(image: Image, extras: ImageExtras | None, now: datetime) -> D
         ("Product codes", _value(", ".join(image.product_codes))),
         ("Kernel/ramdisk", Text(kernel)),
         ("Deprecation", deprecation),
-        ("Dereg. protect", _value(protection)),
+        ("Dereg. protect", _value(protection and protection_text(protection, now))),
         ("Last launched", _when(last_launched, now)),
         ("Source image", source),
         ("Launch perms", launch_permissions_text(image, extras)),

@@ -30,6 +30,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,9 @@ from amitui.model import (
     Step,
     StepOutcome,
     StepResult,
+    cooldown_until,
 )
-from amitui.text import counted
+from amitui.text import countdown, counted
 
 DEREGISTER_ACTION = "deregister"
 ORPHANS_ACTION = "delete-orphaned-snapshots"
@@ -610,10 +612,15 @@ def _why_not_lift(image: Image | None, account_id: str) -> str:
 
 
 def plan_lift_protection(
-    chosen: Sequence[Image], fresh: Mapping[ImageKey, Image], account_id: str
+    chosen: Sequence[Image],
+    fresh: Mapping[ImageKey, Image],
+    account_id: str,
+    *,
+    clock: datetime | None = None,
 ) -> Plan:
     """Lift deregistration protection from ``chosen`` (``DisableImageDeregistrationProtection``
     each), judged on ``fresh`` (what EC2 says right now, by key; a missing key is gone).
+    With ``clock`` (the explorer's now), a running cooldown is shown as a countdown.
 
     Lifting a guard is destructive: the plan is confirmed by typing, and it is only ever its
     own action - never offered as the next screen of another one.
@@ -631,6 +638,9 @@ def plan_lift_protection(
             "",
         )
         why = _why_not_lift(now, account_id)
+        until = cooldown_until(now.deregistration_protection) if now else None
+        if why and until is not None and clock is not None and until > clock:
+            why += f" ({countdown(until, clock)} left)"
         name = (now or image).name
         if why or now is None:
             reason = f"{name}: {why}" if name else why
@@ -639,7 +649,13 @@ def plan_lift_protection(
         reason = f"protection {now.deregistration_protection}"
         if now.deregistration_protection == "enabled-with-cooldown":
             reason += "; a 24-hour cooldown follows"
-        steps.append(replace(step, reason=f"{name}: {reason}" if name else reason))
+        steps.append(
+            replace(
+                step,
+                reason=f"{name}: {reason}" if name else reason,
+                before={"DeregistrationProtection": now.deregistration_protection or "disabled"},
+            )
+        )
         lifted.append(image.image_id)
     notes = ["Nothing is deregistered now: deregister (x) separately afterwards."]
     if any(s.reason.endswith("cooldown follows") for s in steps if not s.excluded):

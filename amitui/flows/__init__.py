@@ -49,7 +49,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from amitui.model import Image, Inventory
-from amitui.registry import CLEANUP, COPY, DEPRECATE, DEREGISTER, FLOWS, SHARE, UNPROTECT
+from amitui.registry import (
+    CLEANUP,
+    COPY,
+    DEPRECATE,
+    DEREGISTER,
+    DISABLE,
+    FLOWS,
+    PROTECT,
+    RETIRE,
+    RETIREMENT,
+    SHARE,
+    TAGS,
+    UNPROTECT,
+)
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -71,6 +84,11 @@ FLOW_MODULES: dict[str, tuple[str, str]] = {
     DEREGISTER: ("amitui.flows.cleanup", "run_deregister"),
     UNPROTECT: ("amitui.flows.cleanup", "run_lift_protection"),
     CLEANUP: ("amitui.flows.cleanup", "run_cleanup"),
+    DISABLE: ("amitui.flows.lifecycle", "run_disable"),
+    PROTECT: ("amitui.flows.lifecycle", "run_protect"),
+    TAGS: ("amitui.flows.lifecycle", "run_tags"),
+    RETIRE: ("amitui.flows.retirement", "run_retire"),
+    RETIREMENT: ("amitui.flows.retirement", "run_retirement_view"),
 }
 
 

@@ -120,13 +120,15 @@ def _snapshots_still_listing(host: FlowHost, regions: Iterable[str]) -> bool:
     return bool(pending)
 
 
-async def run_deregister(host: FlowHost, images: Sequence[Image]) -> None:
-    """``x``: deregister the marked images (or the one under the cursor) with cleanup."""
+async def run_deregister(host: FlowHost, images: Sequence[Image]) -> tuple[StepResult, ...] | None:
+    """``x``: deregister the marked images (or the one under the cursor) with cleanup.
+
+    Returns the results, or None when nothing was run (cancelled, nothing chosen)."""
     if not images:
         host.notify("No image selected.", severity="warning")
-        return
+        return None
     if _snapshots_still_listing(host, (i.region for i in images)):
-        return
+        return None
     account = await _account(host)
     host.notify(
         f"Checking {counted(len(images), 'image')}: protection, what uses them, "
@@ -139,10 +141,12 @@ async def run_deregister(host: FlowHost, images: Sequence[Image]) -> None:
     if cleanup.protected:
         plan = replace(plan, notes=(*plan.notes, LIFT_PROTECTION_HINT))
     review = PlanScreen(plan)
-    if await host.push_screen_wait(review):
-        results = await _run_plan(host, plan, account, preflight=review.dry_run_first)
-        host.clear_marks()
-        _report(host, results, "Deregister with cleanup")
+    if not await host.push_screen_wait(review):
+        return None
+    results = await _run_plan(host, plan, account, preflight=review.dry_run_first)
+    host.clear_marks()
+    _report(host, results, "Deregister with cleanup")
+    return results
 
 
 async def run_lift_protection(host: FlowHost, images: Sequence[Image]) -> None:
@@ -159,7 +163,7 @@ async def run_lift_protection(host: FlowHost, images: Sequence[Image]) -> None:
         *(fresh_images(host.aws, region, ids) for region, ids in by_region.items())
     )
     fresh = {found.key: found for per_region in answers for found in per_region.values()}
-    plan = plan_lift_protection(images, fresh, account)
+    plan = plan_lift_protection(images, fresh, account, clock=host.now())
     await review_and_run(host, plan, sorted(by_region))
 
 

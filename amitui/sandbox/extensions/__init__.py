@@ -35,6 +35,7 @@ EXTENSIONS: tuple[str, ...] = (
     "request_checks",  # every EC2 action: required parameters, filter values, MaxResults
     "error_answers",  # EC2's texts and codes where moto has none or fails
     "tag_lookup",  # a resource's tagSet by lookup (moto scans every tag per resource)
+    "tag_rules",  # CreateTags/DeleteTags refuse aws: keys, keys > 128, values > 256
     "organization",  # images shared across accounts/OUs; AssumeRole checks trust; pinned ids
     "instance_image_metadata",  # DescribeInstanceImageMetadata (after last_launched)
     "image_ancestry",  # GetImageAncestry; CreateImage records its source AMI
