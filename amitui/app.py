@@ -34,7 +34,7 @@ from amitui.config import config_path
 from amitui.explorer import Explorer, SessionFactory
 from amitui.flows import FlowUnavailable, get_flow
 from amitui.model import Image, ImageKey, ImageQuery, Inventory
-from amitui.registry import CLEANUP, READ_ONLY_FLOWS
+from amitui.registry import READ_ONLY_FLOWS, WITHOUT_IMAGES
 from amitui.screens.explorer import (
     ExplorerScreen,
     ExtrasWanted,
@@ -276,7 +276,7 @@ class AmituiApp(App[int]):
             self.notify("Still connecting…", severity="warning")
             return
         images = self.selected_images()
-        if not images and action != CLEANUP:
+        if not images and action not in WITHOUT_IMAGES:
             self.notify("No image to act on", severity="warning")
             return
         try:

@@ -19,6 +19,8 @@ DEPRECATE = "deprecate"
 DEREGISTER = "deregister"
 UNPROTECT = "unprotect"
 CLEANUP = "cleanup"
+RECYCLE_BIN = "recycle_bin"
+JOURNAL = "journal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,12 @@ ACTIONS: tuple[Action, ...] = (
            "Back to the image table; in the table, clear the filter", show=False),
     _flow(CLEANUP, None, "Guided cleanup",
           "Find images nobody launches and retire them, plan first", reviews_read_only=True),
+    _flow(RECYCLE_BIN, "B", "Recycle Bin",
+          "Images and snapshots in the Recycle Bin, and the rules that keep them; restore",
+          show=False, reviews_read_only=True),
+    _flow(JOURNAL, "J", "Journal",
+          "Past runs from the journal; undo one (a plan of inverse steps)",
+          show=False, reviews_read_only=True),
 )  # fmt: skip
 
 #: The flows, in the order the palette offers them.
@@ -121,6 +129,10 @@ MUTATING: frozenset[str] = frozenset(a.action_name for a in ACTIONS if a.mutatin
 READ_ONLY_FLOWS: frozenset[str] = frozenset(
     a.flow for a in ACTIONS if a.flow is not None and a.reviews_read_only
 )
+
+
+#: Flows that work on what is loaded, not on the selected images: started with none too.
+WITHOUT_IMAGES: frozenset[str] = frozenset({CLEANUP, RECYCLE_BIN, JOURNAL})
 
 
 def action(action_id: str) -> Action:
@@ -138,10 +150,13 @@ __all__ = [
     "DEPRECATE",
     "DEREGISTER",
     "FLOWS",
+    "JOURNAL",
     "MUTATING",
     "READ_ONLY_FLOWS",
+    "RECYCLE_BIN",
     "SHARE",
     "UNPROTECT",
+    "WITHOUT_IMAGES",
     "Action",
     "action",
 ]

@@ -13,8 +13,8 @@ A flow is an ``async`` function::
     async def run(host: FlowHost, images: Sequence[Image]) -> None
 
 - ``images`` are the images the action applies to: the marked images, else the image under
-  the cursor (never empty, except for ``"cleanup"`` which may get ``[]`` and then works on
-  everything loaded in ``host.inventory``).
+  the cursor (never empty, except for the flows of :data:`amitui.registry.WITHOUT_IMAGES`,
+  e.g. ``"cleanup"``, which may get ``[]`` and work on everything loaded in ``host.inventory``).
 - The explorer runs the flow in an async Textual worker (group ``"actions"``, not exclusive,
   ``exit_on_error=False``), so the flow may ``await host.push_screen_wait(screen)`` for a
   ``ModalScreen[T]`` result, and may run engine calls directly with ``await``.
@@ -49,7 +49,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from amitui.model import Image, Inventory
-from amitui.registry import CLEANUP, COPY, DEPRECATE, DEREGISTER, FLOWS, SHARE, UNPROTECT
+from amitui.registry import (
+    CLEANUP,
+    COPY,
+    DEPRECATE,
+    DEREGISTER,
+    FLOWS,
+    JOURNAL,
+    RECYCLE_BIN,
+    SHARE,
+    UNPROTECT,
+)
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -71,6 +81,8 @@ FLOW_MODULES: dict[str, tuple[str, str]] = {
     DEREGISTER: ("amitui.flows.cleanup", "run_deregister"),
     UNPROTECT: ("amitui.flows.cleanup", "run_lift_protection"),
     CLEANUP: ("amitui.flows.cleanup", "run_cleanup"),
+    RECYCLE_BIN: ("amitui.flows.recycle_bin", "run"),
+    JOURNAL: ("amitui.flows.undo", "run"),
 }
 
 
