@@ -314,4 +314,6 @@ def read_runs(path: Path | None = None) -> list[JournalRun]:
         )
         for run, ids in order.items()
     ]
-    return sorted(runs, key=lambda r: r.started, reverse=True)
+    # Newest first; runs started in the same millisecond keep the file's order (reversed).
+    position = {run: index for index, run in enumerate(order)}
+    return sorted(runs, key=lambda r: (r.started, position[r.run]), reverse=True)

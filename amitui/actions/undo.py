@@ -219,7 +219,8 @@ def _inverse(
     if op in ("CreateTags", "DeleteTags"):
         if "Tags" not in b:
             return Inverse(step, none="the journal does not say what the tags were before")
-        return Inverse(step, tuple(_tag_inverse(step, make)))
+        tag_steps = tuple(_tag_inverse(step, make))
+        return Inverse(step, tag_steps, "" if tag_steps else "nothing to put back: no tag changed")
     if op == "DeregisterImage":
         mapped = [str(s) for s in b.get("SnapshotIds") or []]
         results = step.result.get("DeleteSnapshotResults") or []
