@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -58,10 +59,11 @@ def _when(value: datetime | None) -> str:
 
 
 def _left(leaves: datetime | None, now: datetime) -> Text:
+    """The day it is gone for good, and how soon (red within two days)."""
     if leaves is None:
         return Text("?")
     days = (leaves - now).total_seconds() / 86400
-    label = f"{_when(leaves)} (in {days:.0f} d)" if days >= 1 else f"{_when(leaves)} (today)"
+    label = f"{leaves:%Y-%m-%d} (in {days:.0f} d)" if days >= 1 else f"{leaves:%Y-%m-%d} (today)"
     return Text(label, style="bold red" if days < 2 else "")
 
 
@@ -76,6 +78,7 @@ class RecycleBinScreen(ModalScreen[tuple[BinRef, ...] | None]):
     RecycleBinScreen #bin-title { text-style: bold; }
     RecycleBinScreen #bin-table { height: 1fr; }
     RecycleBinScreen #bin-problems { color: $warning; }
+    RecycleBinScreen #bin-detail { height: 4; border-top: solid $primary-darken-2; }
     RecycleBinScreen #bin-help { color: $text-muted; }
     """
 
@@ -110,16 +113,21 @@ class RecycleBinScreen(ModalScreen[tuple[BinRef, ...] | None]):
             yield Static("", id="bin-summary")
             table: DataTable[Text | str] = KeyedDataTable(id="bin-table", cursor_type="row")
             yield table
+            yield Static("", id="bin-detail")
             restore = "R: refused (read-only)" if self.read_only else "R: restore marked…"
             yield Static(Text(f"space: (un)mark, next · {restore} · Escape: close"), id="bin-help")
 
     def on_mount(self) -> None:
         self.query_one("#bin-problems", Static).display = bool(self.problems)
         table = self.query_one("#bin-table", DataTable)
-        columns = ("", "Kind", "Account", "Region", "Id", "Name", "Entered", "Gone for good",
-                   "Held by", "Note")  # fmt: skip
-        for label in columns:
-            table.add_column(label, key=label or "mark")
+        # Free text gets a fixed width (cut; the detail line below has it whole): a long
+        # description must not push the times and the rule off the screen.
+        columns: tuple[tuple[str, int | None], ...] = (
+            ("", None), ("Kind", None), ("Account", None), ("Region", None), ("Id", None),
+            ("Name", 24), ("Entered", None), ("Gone for good", None), ("Held by", 22),
+        )  # fmt: skip
+        for label, width in columns:
+            table.add_column(label, key=label or "mark", width=width)
         for row in self.rows:
             table.add_row(
                 self._mark(row.ref),
@@ -128,14 +136,32 @@ class RecycleBinScreen(ModalScreen[tuple[BinRef, ...] | None]):
                 row.region,
                 row.resource_id,
                 Text(inert(row.name)),
-                _when(row.entered),
+                f"{row.entered:%Y-%m-%d}" if row.entered else "?",
                 _left(row.leaves, self.now),
                 Text(inert(row.rule)),
-                Text(inert(row.note)),
                 key=f"{row.region}/{row.resource_id}",
             )
         self._summarize()
+        self._show_detail(0)
         table.focus()
+
+    def _show_detail(self, index: int) -> None:
+        text = Text()
+        if 0 <= index < len(self.rows):
+            row = self.rows[index]
+            text.append(f"{row.resource_id}", style="bold")
+            text.append(f"  {inert(row.name)}\n")
+            text.append(
+                f"entered {_when(row.entered)} UTC, gone for good {_when(row.leaves)} UTC; "
+                f"held by {inert(row.rule)}"
+            )
+            if row.note:
+                text.append(f"\n{inert(row.note)}")
+        self.query_one("#bin-detail", Static).update(text)
+
+    @on(DataTable.RowHighlighted, "#bin-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(event.cursor_row)
 
     def _mark(self, ref: BinRef) -> Text:
         return Text("✓", style="bold green") if ref in self.marked else Text(" ")
