@@ -89,7 +89,9 @@ async def run(host: FlowHost, images: Sequence[Image]) -> None:
     account = await account_of(host)
     loaded = await asyncio.gather(*(load_bin(host.aws, r, account) for r in regions))
     bins = {b.region: b for b in loaded}
-    mapped = journaled_mappings(read_entries(default_path(demo=host.options.demo)))
+    journal = default_path(demo=host.options.demo)
+    # Off the event loop: a journal grows with every run.
+    mapped = await asyncio.to_thread(lambda: journaled_mappings(read_entries(journal)))
     rows, problems = bin_rows(loaded, mapped)
     chosen = await host.push_screen_wait(
         RecycleBinScreen(rows, problems, now=host.now(), read_only=host.read_only)

@@ -8,6 +8,7 @@ opens as a review and its undo key is refused.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from amitui.actions.undo import (
@@ -61,7 +62,8 @@ def run_rows(runs: Sequence[JournalRun]) -> list[RunRow]:
 async def run(host: FlowHost, images: Sequence[Image]) -> None:
     """The view over the journal (``images`` is ignored: a run names its own targets)."""
     del images
-    runs = read_runs(default_path(demo=host.options.demo))
+    # Off the event loop: a journal grows with every run.
+    runs = await asyncio.to_thread(read_runs, default_path(demo=host.options.demo))
     chosen = await host.push_screen_wait(JournalScreen(run_rows(runs), read_only=host.read_only))
     if chosen is None or host.read_only:  # the screen refuses already; never plan read-only
         return
