@@ -236,3 +236,27 @@ async def test_read_only_the_views_open_and_restore_and_undo_are_refused(
         assert app.screen is journal and "Read-only" in text_of(journal, "#journal-summary")
     assert ec2.list_snapshots_in_recycle_bin()["Snapshots"]
     assert grantees(ec2, image_id) == [{"UserId": GRANTEE}]
+
+
+async def test_the_views_open_with_no_image_to_act_on(
+    cleanup_sandbox: Sandbox, region: str
+) -> None:
+    """They work on the bin and the journal, not on the selected images: an empty region
+    (no image under the cursor) still opens them."""
+    app = app_for(cleanup_sandbox, region)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, region)
+        assert app.selected_images() == []
+        await pilot.press("J")
+        await until(pilot, lambda: isinstance(app.screen, JournalScreen))
+        await pilot.pause()
+        journal = app.screen
+        assert "no runs yet" in text_of(journal, "#journal-summary")
+        await pilot.press("u")
+        await pilot.pause(0.2)
+        assert app.screen is journal and "Nothing to undo" in text_of(journal, "#journal-summary")
+        await pilot.press("escape")
+        await pilot.press("B")
+        await until(pilot, lambda: isinstance(app.screen, RecycleBinScreen))
+        await pilot.pause()
+        assert "empty" in text_of(app.screen, "#bin-summary")
