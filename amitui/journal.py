@@ -23,6 +23,8 @@ Contract (the cleanup and copy/share/deprecate flows rely on it):
 - :func:`succeeded_steps` reads the journal back and says which steps of a plan already
   succeeded in an earlier run (same step id, region, operation, target and parameters), so
   a rerun of an interrupted plan converges instead of repeating calls.
+- :func:`read_runs` reads it back as runs (one per execute, newest first), each step as its
+  last line left it: what the Journal view lists and undo inverts.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -219,3 +222,98 @@ def succeeded_steps(
             result = entry.get("result")
             done[step_id] = dict(result) if isinstance(result, Mapping) else {}
     return done
+
+
+# --- reading the journal back as runs (the Journal view, undo) -----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class JournaledStep:
+    """One step of a past run, as its last journal line left it."""
+
+    step: str
+    region: str
+    operation: str
+    target: str
+    params: Mapping[str, Any]
+    account: str = ""
+    before: Mapping[str, Any] = field(default_factory=dict)
+    #: "ok", "failed", "skipped", or "unknown" (sent, and no outcome was written: interrupted).
+    outcome: str = "unknown"
+    result: Mapping[str, Any] = field(default_factory=dict)
+    error: Mapping[str, Any] | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class JournalRun:
+    """One execute of a plan: every step it sent (dry-run checks left out)."""
+
+    run: str
+    action: str
+    started: str  # ISO 8601, the run's first line
+    account: str
+    endpoint: str | None
+    steps: tuple[JournaledStep, ...]
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.target for s in self.steps))
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for s in self.steps if s.outcome == outcome)
+
+
+def _text(entry: Mapping[str, Any], key: str) -> str:
+    value = entry.get(key)
+    return "" if value is None else str(value)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def read_runs(path: Path | None = None) -> list[JournalRun]:
+    """Every run of the journal, newest first; each step as its last line left it.
+
+    Lines of a DryRun check are left out (they changed nothing), and so is a run that
+    consists only of them."""
+    order: dict[str, list[str]] = {}
+    first: dict[str, Mapping[str, Any]] = {}
+    steps: dict[tuple[str, str], JournaledStep] = {}
+    for entry in read_entries(path):
+        run, step_id = _text(entry, "run"), _text(entry, "step")
+        if not run or not step_id or entry.get("dry_run"):
+            continue
+        first.setdefault(run, entry)
+        known = order.setdefault(run, [])
+        if step_id not in known:
+            known.append(step_id)
+        error = entry.get("error")
+        steps[(run, step_id)] = JournaledStep(
+            step_id,
+            _text(entry, "region"),
+            _text(entry, "operation"),
+            _text(entry, "target"),
+            _mapping(entry.get("params")),
+            _text(entry, "account"),
+            _mapping(entry.get("before")),
+            _text(entry, "outcome") if entry.get("phase") == "outcome" else "unknown",
+            _mapping(entry.get("result")),
+            error if isinstance(error, Mapping) else None,
+            _text(entry, "detail"),
+        )
+    runs = [
+        JournalRun(
+            run,
+            _text(first[run], "action"),
+            _text(first[run], "time"),
+            _text(first[run], "account"),
+            first[run].get("endpoint"),
+            tuple(steps[(run, s)] for s in ids),
+        )
+        for run, ids in order.items()
+    ]
+    # Newest first; runs started in the same millisecond keep the file's order (reversed).
+    position = {run: index for index, run in enumerate(order)}
+    return sorted(runs, key=lambda r: (r.started, position[r.run]), reverse=True)

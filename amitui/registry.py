@@ -24,6 +24,8 @@ PROTECT = "protect"
 TAGS = "tags"
 RETIRE = "retire"
 RETIREMENT = "retirement"
+RECYCLE_BIN = "recycle_bin"
+JOURNAL = "journal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +137,12 @@ ACTIONS: tuple[Action, ...] = (
     _flow(RETIREMENT, "ctrl+r", "Retirement",
           "Scheduled retirement stages, due first; run a due stage (planned afresh, confirmed)",
           title="Retirement schedule", show=False, images_optional=True),
+    _flow(RECYCLE_BIN, "B", "Recycle Bin",
+          "Images and snapshots in the Recycle Bin, and the rules that keep them; restore",
+          show=False, reviews_read_only=True, images_optional=True),
+    _flow(JOURNAL, "J", "Journal",
+          "Past runs from the journal; undo one (a plan of inverse steps)",
+          show=False, reviews_read_only=True, images_optional=True),
 )  # fmt: skip
 
 #: The flows, in the order the palette offers them.
@@ -168,9 +176,11 @@ __all__ = [
     "DISABLE",
     "FLOWS",
     "IMAGES_OPTIONAL_FLOWS",
+    "JOURNAL",
     "MUTATING",
     "PROTECT",
     "READ_ONLY_FLOWS",
+    "RECYCLE_BIN",
     "RETIRE",
     "RETIREMENT",
     "SHARE",

@@ -2,8 +2,9 @@
 
 Drives ``amitui --demo`` headlessly at 160x45 with :func:`amitui.app.make_app` and
 ``run_test``, with the clock fixed at the demo's reference date, and writes one SVG per
-screen to ``screenshots/``: main, details, snapshot tree, lineage, help and the Retirement
-view (from a retirement planned in a throwaway state directory).
+screen to ``screenshots/``: main, details, snapshot tree, lineage, help, the Retirement
+view (from a retirement planned in a throwaway state directory), and the Recycle Bin and
+Journal views (after a deregistration and a share run by the engine in the demo).
 """
 
 from __future__ import annotations
@@ -20,11 +21,17 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.worker import WorkerState
 
+from amitui.actions.cleanup import execute_cleanup, gather_facts, plan_deregister
+from amitui.actions.execute import execute
 from amitui.actions.retirement import Schedule, parse_retirement, plan_retirement, schedule_path
+from amitui.actions.share import ACCOUNT, Grantee, ShareContext, ShareRequest, plan_share
 from amitui.app import AmituiApp, make_app
 from amitui.backend import LaunchOptions
+from amitui.journal import Journal, default_path
 from amitui.model import Image
 from amitui.sandbox.demo import PINNED_IMAGES, REFERENCE_DATE
+from amitui.screens.journal_view import JournalScreen
+from amitui.screens.recycle_bin import RecycleBinScreen
 
 SIZE = (160, 45)
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
@@ -62,7 +69,8 @@ def pick(app: AmituiApp, want: str) -> Image:
 
 async def shoot(out: Path) -> list[Path]:
     os.environ.setdefault("AMITUI_CONFIG", str(out / "no-such-config.toml"))
-    # The Retirement view's schedule is written here, never into the user's state directory.
+    # The Retirement view's schedule and the demo's journal of this run only (the Journal
+    # view is shot) are written here, never into the user's state directory.
     os.environ["AMITUI_STATE_DIR"] = tempfile.mkdtemp(prefix="amitui-screenshots-")
     app = make_app(LaunchOptions(demo=True), now=REFERENCE_DATE)
     written: list[Path] = []
@@ -95,6 +103,22 @@ async def shoot(out: Path) -> list[Path]:
         await pilot.pause(0.5)
         save("retirement")
         await pilot.press("escape")
+        await fill_bin_and_journal(app)
+        for name, key, view in (
+            ("recycle-bin", "B", RecycleBinScreen),
+            ("journal", "J", JournalScreen),
+        ):
+            await pilot.press(key)
+            # Not settle(): the view's flow waits on the view while it is shown.
+            started = time.monotonic()
+            while not isinstance(app.screen, view):
+                if time.monotonic() - started > 60:
+                    raise TimeoutError(f"the {name} view did not open")
+                await pilot.pause(0.1)
+            await pilot.pause(0.5)
+            save(name)
+            await pilot.press("escape")
+            await settle(pilot)
     return written
 
 
@@ -109,6 +133,48 @@ def schedule_retirements(app: AmituiApp) -> None:
         planned = REFERENCE_DATE - timedelta(days=days_ago)
         request = parse_retirement("now", "14", "30", now=planned)
         schedule.add(plan_retirement(app.inventory, images, request, now=planned).stages)
+
+
+async def fill_bin_and_journal(app: AmituiApp) -> None:
+    """Something for the Recycle Bin and Journal views to show: retention rules in one
+    region, an unused image deregistered with cleanup there, and a share of another - each
+    planned and run by the engine as the keys would, journaled in the demo's journal."""
+    aws = app.aws
+    account = await aws.account_id()
+    journal = Journal(default_path(demo=True), account=account, endpoint=aws.ec2_endpoint)
+    images = sorted(
+        (i for i in app.inventory.images() if i.owner_id == account),
+        key=lambda i: (i.region, i.name),
+    )
+    try:
+        for image in images[:20]:
+            facts = await gather_facts(aws, [image], account)
+            plan = plan_deregister(app.inventory, [image], facts).plan
+            if not plan.runnable:
+                continue
+            for kind, days, what in (
+                ("EC2_IMAGE", 14, "images"),
+                ("EBS_SNAPSHOT", 21, "snapshots"),
+            ):
+                await aws.call(
+                    image.region, "CreateRule", service="rbin", ResourceType=kind,
+                    RetentionPeriod={"RetentionPeriodValue": days, "RetentionPeriodUnit": "DAYS"},
+                    Description=f"keep deregistered {what} {days} days",
+                )  # fmt: skip
+            facts = await gather_facts(aws, [image], account)  # the rules, now
+            plan = plan_deregister(app.inventory, [image], facts).plan
+            async for _ in execute_cleanup(aws, plan, journal):
+                pass
+            other = next(i for i in images if i.region == image.region and i != image)
+            share = plan_share(
+                [other], ShareRequest(add=(Grantee(ACCOUNT, "111122223333"),)), ShareContext()
+            )
+            async for _ in execute(aws, share, journal):
+                pass
+            await app.reload_regions([image.region])
+            return
+    finally:
+        journal.close()
 
 
 def main() -> int:

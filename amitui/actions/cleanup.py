@@ -432,6 +432,8 @@ def plan_deregister(
                 image.image_id,
                 {"ImageId": image.image_id},
                 summary,
+                # What a restore from the Recycle Bin needs to know: EC2's bin does not say.
+                before={"SnapshotIds": list(image.snapshot_ids)},
             )
         )
     for key, fate in fates.items():
@@ -584,6 +586,21 @@ def _restorable_notes(cleanup: CleanupPlan, errors: Mapping[str, AwsError]) -> l
             "restorable "
             f"for up to {days} days (and keep costing until then)."
         )
+    for verdict in kept_images:
+        days = verdict.restorable_days or 0
+        # EC2 User Guide, Considerations for Recycle Bin: snapshots retained shorter than
+        # their AMI "would make the AMI unrecoverable".
+        short = [
+            s.snapshot_id
+            for s in verdict.snapshots
+            if s.delete and (s.restorable_days is None or s.restorable_days < days)
+        ]
+        if short:
+            notes.append(
+                f"Warning: a Recycle Bin rule keeps {_image_label(verdict.image)} for {days} days,"
+                f" but no snapshot rule keeps {', '.join(short)} as long: restored after they "
+                "are gone, the image would be unusable."
+            )
     final = (len(images) - len(kept_images)) + (len(deleted) - len(kept_snaps))
     if final:
         notes.append(

@@ -30,6 +30,12 @@ def _ec2_time(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:00Z")
 
 
+def _before(image: Image) -> dict[str, str | None]:
+    """The deprecation time a step replaces (None: none was set), for undo."""
+    when = image.deprecation_time
+    return {"DeprecationTime": _ec2_time(when) if when is not None else None}
+
+
 def targets(inventory: Inventory, images: Sequence[Image], include_family: bool) -> list[Image]:
     """The images, plus (when asked) every member of their families, each once, in order."""
     chosen: dict[tuple[str, str], Image] = {}
@@ -67,6 +73,7 @@ def plan_deprecate(
                     refusal
                     or f"cancel deprecation (was {image.deprecation_time:%Y-%m-%d %H:%M} UTC)",
                     excluded=refusal is not None,
+                    before=_before(image),
                 )
             )
             continue
@@ -92,6 +99,7 @@ def plan_deprecate(
                 {"ImageId": image.image_id, "DeprecateAt": _ec2_time(when)},
                 refusal or f"deprecate at {when:%Y-%m-%d %H:%M} UTC{was}",
                 excluded=refusal is not None,
+                before=_before(image),
             )
         )
     runnable = sum(1 for s in steps if not s.excluded)

@@ -13,8 +13,8 @@ A flow is an ``async`` function::
     async def run(host: FlowHost, images: Sequence[Image]) -> None
 
 - ``images`` are the images the action applies to: the marked images, else the image under
-  the cursor (never empty, except for ``"cleanup"`` which may get ``[]`` and then works on
-  everything loaded in ``host.inventory``).
+  the cursor (never empty, except for the flows of :data:`amitui.registry.IMAGES_OPTIONAL_FLOWS`,
+  e.g. ``"cleanup"``, which may get ``[]`` and work on everything loaded in ``host.inventory``).
 - The explorer runs the flow in an async Textual worker (group ``"actions"``, not exclusive,
   ``exit_on_error=False``), so the flow may ``await host.push_screen_wait(screen)`` for a
   ``ModalScreen[T]`` result, and may run engine calls directly with ``await``.
@@ -56,7 +56,9 @@ from amitui.registry import (
     DEREGISTER,
     DISABLE,
     FLOWS,
+    JOURNAL,
     PROTECT,
+    RECYCLE_BIN,
     RETIRE,
     RETIREMENT,
     SHARE,
@@ -89,6 +91,8 @@ FLOW_MODULES: dict[str, tuple[str, str]] = {
     TAGS: ("amitui.flows.lifecycle", "run_tags"),
     RETIRE: ("amitui.flows.retirement", "run_retire"),
     RETIREMENT: ("amitui.flows.retirement", "run_retirement_view"),
+    RECYCLE_BIN: ("amitui.flows.recycle_bin", "run"),
+    JOURNAL: ("amitui.flows.undo", "run"),
 }
 
 

@@ -42,6 +42,9 @@ from amitui.model import (
     RegionLoad,
 )
 from amitui.registry import ACTIONS, MUTATING, READ_ONLY_FLOWS
+from amitui.registry import action as registry_action
+from amitui.screens.journal_view import JournalScreen
+from amitui.screens.recycle_bin import RecycleBinScreen
 from amitui.widgets.cleanup_run import RunScreen
 from amitui.widgets.cleanup_view import CleanupScreen
 from amitui.widgets.commands import PaletteEntry
@@ -530,7 +533,7 @@ class ExplorerScreen(Screen[None]):
     # ---- actions (the keys: amitui.registry) ---------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in MUTATING and self.read_only:
+        if self.read_only and _refused_read_only(action, parameters):
             return False  # hidden from the footer and refused
         if action in ("quit", "filter"):
             # q and / must type into inputs and reach dialogs, not act from under them.
@@ -560,7 +563,7 @@ class ExplorerScreen(Screen[None]):
         """key -> action label, for the mutating bindings (keymap overrides included)."""
         keys: dict[str, str] = {}
         for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and _action_name(binding) in MUTATING:
+            if isinstance(binding, Binding) and _binding_refused_read_only(binding):
                 for key in self._keys_of(binding):
                     keys[key] = binding.description
         return keys
@@ -652,6 +655,8 @@ class ExplorerScreen(Screen[None]):
             ("Cleanup progress", RunScreen.BINDINGS),
             ("Guided cleanup", CleanupScreen.BINDINGS),
             ("Orphaned snapshots", OrphansScreen.BINDINGS),
+            ("Recycle Bin", RecycleBinScreen.BINDINGS),
+            ("Journal", JournalScreen.BINDINGS),
         ]
         extra = {
             "Explorer": [
@@ -672,7 +677,7 @@ class ExplorerScreen(Screen[None]):
             for item in bindings:
                 if not isinstance(item, Binding) or not item.description:
                     continue
-                if self.read_only and _action_name(item) in MUTATING:
+                if self.read_only and _binding_refused_read_only(item):
                     continue
                 entries.append(HelpEntry(section, self._keys(item), item.description, item.tooltip))
             entries.extend(extra.get(section, ()))
@@ -728,6 +733,18 @@ class ExplorerScreen(Screen[None]):
 
 def _action_name(binding: Binding) -> str:
     return binding.action.split("(", 1)[0]
+
+
+def _refused_read_only(action: str, parameters: tuple[object, ...]) -> bool:
+    """Read-only refuses what changes AWS state; the reviews (READ_ONLY_FLOWS) stay."""
+    return action in MUTATING and not (parameters and parameters[0] in READ_ONLY_FLOWS)
+
+
+def _binding_refused_read_only(binding: Binding) -> bool:
+    try:
+        return registry_action(binding.id or "").mutating
+    except KeyError:  # not an explorer action (another screen's key)
+        return _action_name(binding) in MUTATING
 
 
 def _shared(extras: ImageExtras | None) -> bool:

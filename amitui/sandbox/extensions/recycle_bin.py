@@ -32,7 +32,8 @@ RestoreImageFromRecycleBin, ListSnapshotsInRecycleBin, RestoreSnapshotFromRecycl
   ``InvalidSnapshot.NotFound`` (the reference names no code; these are EC2's codes for an id
   it does not know). Past its exit time a resource is gone for good.
 
-Rules and bins live on the region's EC2 backend of the account, so a sandbox reset
+Rules and bins live on the region's EC2 backend of the account (the account of the request's
+access key, so each account of an organization has its own), so a sandbox reset
 (``POST /moto-api/reset``) empties them with everything else. Lock configuration,
 UpdateRule and DeleteRule are not modelled.
 """
@@ -48,13 +49,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.ec2.models.amis import AmiBackend
 from moto.ec2.models.elastic_block_store import EBSBackend
 from moto.ec2.responses.amis import AmisResponse
 from moto.ec2.responses.elastic_block_store import ElasticBlockStore
+from moto.iam.models import get_account_id_from
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 from ._moto import ec2_backend, ec2_error, wrap
@@ -62,7 +63,7 @@ from .paging import MAX_PAGE, decode_token, page
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
-_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/")
+_SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/")
 _lock = threading.Lock()
 SNAPSHOTS = "EBS_SNAPSHOT"
 IMAGES = "EC2_IMAGE"
@@ -277,11 +278,18 @@ def _call(
     start_response: StartResponse,
 ) -> Iterable[bytes]:
     match = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    if match is None or match.group(2) != "rbin":
+    if match is None or match.group(3) != "rbin":
         return original(self, environ, start_response)
-    region = match.group(1)
+    # Each account has its own rules, as its own EC2 backend (the account of the access key,
+    # as moto decides it for every other service).
+    account = get_account_id_from(match.group(1))
+    region = match.group(2)
     status, body = _handle(
-        region, environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""), environ
+        account,
+        region,
+        environ.get("REQUEST_METHOD", "GET"),
+        environ.get("PATH_INFO", ""),
+        environ,
     )
     payload = json.dumps(body).encode()
     headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
@@ -303,16 +311,16 @@ def _body(environ: dict[str, Any]) -> dict[str, Any]:
 
 
 def _handle(
-    region: str, method: str, path: str, environ: dict[str, Any]
+    account: str, region: str, method: str, path: str, environ: dict[str, Any]
 ) -> tuple[str, dict[str, Any]]:
     try:
         body = _body(environ)
     except ValueError:
         return _error("400 Bad Request", "ValidationException", "The request body is not JSON.")
     with _lock:
-        rules = rules_of(ec2_backend(region))
+        rules = rules_of(ec2_backend(region, account))
         if method == "POST" and path == "/rules":
-            return _create(region, rules, body)
+            return _create(account, region, rules, body)
         if method == "POST" and path == "/list-rules":
             kind = body.get("ResourceType")
             if kind not in RESOURCE_TYPES:
@@ -343,7 +351,7 @@ def _handle(
 
 
 def _create(
-    region: str, rules: dict[str, dict[str, Any]], body: dict[str, Any]
+    account: str, region: str, rules: dict[str, dict[str, Any]], body: dict[str, Any]
 ) -> tuple[str, dict[str, Any]]:
     kind = body.get("ResourceType")
     period = body.get("RetentionPeriod") or {}
@@ -363,7 +371,7 @@ def _create(
         "ExcludeResourceTags": body.get("ExcludeResourceTags", []),
         "Status": "available",
         "LockState": "unlocked",
-        "RuleArn": f"arn:aws:rbin:{region}:{DEFAULT_ACCOUNT_ID}:rule/{identifier}",
+        "RuleArn": f"arn:aws:rbin:{region}:{account}:rule/{identifier}",
     }
     rules[identifier] = rule
     return "201 Created", rule
