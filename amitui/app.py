@@ -4,10 +4,12 @@
 
 Workers (all async on Textual's loop, ``exit_on_error=False``):
 
-- ``session``: opens the Explorer's session (for ``--demo`` this starts the sandbox
-  subprocess) and resolves the regions; the first paint happens before it returns.
-- ``regions``: streams every region's load; exclusive, and the Explorer drops whatever an
-  older load (a refresh, a scope change) still delivers.
+- ``session``: opens the Explorer's session, or every account of an account set (for
+  ``--demo`` this starts the sandbox subprocess), and resolves the regions; the first paint
+  happens before it returns.
+- ``regions``: streams every account-region's load; exclusive, and the Explorer drops
+  whatever an older load (a refresh, a scope change) still delivers. ``accounts``: the
+  accounts an ``aws sso login`` (``sso``) cured, loaded beside it.
 - ``extras``: launch permissions etc. of the image under the cursor, lazily, cached.
 - ``actions``: the flows behind c/s/d/x (see :mod:`amitui.flows`).
 
@@ -17,23 +19,26 @@ Workers (all async on Textual's loop, ``exit_on_error=False``):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+import contextlib
+import subprocess
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import ClassVar
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SuspendNotSupported
 from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
+from amitui.accounts import Account, sso_login_command
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import LaunchOptions, open_session
 from amitui.config import config_path
 from amitui.explorer import Explorer, SessionFactory
 from amitui.flows import FlowUnavailable, get_flow
-from amitui.model import Image, ImageKey, ImageQuery, Inventory
+from amitui.model import Image, ImageKey, ImageQuery, Inventory, RegionKey
 from amitui.registry import CLEANUP, READ_ONLY_FLOWS
 from amitui.screens.explorer import (
     ExplorerScreen,
@@ -42,6 +47,7 @@ from amitui.screens.explorer import (
     QueryChosen,
     RefreshRequested,
     ScreenReady,
+    SsoLoginRequested,
 )
 from amitui.text import inert
 from amitui.widgets.commands import AmituiCommands, PaletteEntry
@@ -59,6 +65,8 @@ _FAILURES = {
     "regions": "Loading regions failed",
     "extras": "Loading image details failed",
     "actions": "Action failed",
+    "accounts": "Loading accounts failed",
+    "sso": "SSO login failed",
 }
 
 
@@ -117,6 +125,16 @@ class AmituiApp(App[int]):
         return self.explorer.inventory
 
     @property
+    def accounts(self) -> Sequence[Account]:
+        return self.explorer.accounts
+
+    def account_of(self, image: Image) -> Account:
+        return self.explorer.account_of(image)
+
+    def session_for(self, account_id: str) -> AwsSession:
+        return self.explorer.session_for(account_id)
+
+    @property
     def read_only(self) -> bool:
         return self.options.read_only
 
@@ -129,9 +147,9 @@ class AmituiApp(App[int]):
     def clear_marks(self) -> None:
         self.main.clear_marks()
 
-    async def reload_regions(self, regions: Iterable[str]) -> None:
+    async def reload_regions(self, regions: Iterable[str | RegionKey]) -> None:
         await self.explorer.wait_connected()
-        wanted = list(dict.fromkeys(regions))
+        wanted = self.explorer.keys_of(regions)
         self.main.show_loading(wanted)
         for load in await self.explorer.reload(wanted):
             self.main.show_load(load)
@@ -179,13 +197,20 @@ class AmituiApp(App[int]):
 
     @work(group="session", exclusive=True, exit_on_error=False)
     async def open_session(self) -> None:
-        if self.options.regions:
+        explorer = self.explorer
+        if self.options.regions and not explorer.many:
             self.main.show_regions(self.options.regions)
         else:
             self.main.show_resolving()
-        aws = await self.explorer.connect()
-        self.main.show_endpoint(aws.ec2_endpoint)
+        await explorer.connect()
+        self.main.show_endpoint(explorer.endpoint)
         self.main.show_empty_text("Loading regions…")
+        if explorer.many:
+            for note in explorer.notes:
+                self.notify(note, title="Accounts", markup=False, timeout=10)
+            self.main.show_regions([])
+            await self._load_accounts(explorer.accounts, self.load_regions)
+            return
         self.find_account()
         try:
             regions = await self.explorer.resolve_regions()
@@ -207,12 +232,37 @@ class AmituiApp(App[int]):
         self.main.show_account(self.explorer.account_id)
         self.main.show_alias(await self.explorer.find_alias())
 
-    def start_loading(self, regions: Iterable[str]) -> None:
+    async def _load_accounts(
+        self, accounts: Sequence[Account], load: Callable[[list[RegionKey]], object]
+    ) -> None:
+        """Show the account set (and what failed to open), then load ``accounts``' regions."""
+        explorer = self.explorer
+        self.main.show_accounts(
+            {explorer.label(a): a.label for a in explorer.accounts},
+            [problem.describe() for problem in explorer.problems],
+            sso_needed=bool(explorer.sso_problems),
+        )
+        if not explorer.accounts:
+            self.main.show_empty_text("No account could be opened (see above)")
+            return
+        keys, failed = await explorer.region_keys(accounts)
+        for region_load in failed:  # the account's regions cannot be listed: its error
+            self.main.show_load(region_load)
+        load(keys)
+
+    def start_loading(self, regions: Iterable[str | RegionKey]) -> None:
         self.load_regions(list(regions))
 
     @work(group="regions", exclusive=True, exit_on_error=False)
-    async def load_regions(self, regions: list[str]) -> None:
-        self.main.show_loading(regions)
+    async def load_regions(self, regions: list[str | RegionKey]) -> None:
+        await self._stream(regions)
+
+    @work(group="accounts", exit_on_error=False)
+    async def load_more(self, regions: list[RegionKey]) -> None:
+        await self._stream(regions)
+
+    async def _stream(self, regions: Sequence[str | RegionKey]) -> None:
+        self.main.show_loading(self.explorer.keys_of(regions))
         async for load in self.explorer.stream(regions):
             self.main.show_load(load)
 
@@ -249,7 +299,7 @@ class AmituiApp(App[int]):
             self.notify("Still connecting…")
             return
         self.explorer.forget_extras()
-        self.start_loading(self.region_pane.regions)
+        self.start_loading(self.region_pane.keys)
 
     @on(QueryChosen)
     def _query_chosen(self, event: QueryChosen) -> None:
@@ -262,7 +312,39 @@ class AmituiApp(App[int]):
         self.notify(f"Listing: {scope.describe()}", markup=False, timeout=3)
         self.main.show_query(scope)
         if self.explorer.connected:
-            self.start_loading(self.region_pane.regions)
+            self.start_loading(self.region_pane.keys)
+
+    @on(RegionPane.ViewChanged)
+    def _view_changed(self, event: RegionPane.ViewChanged) -> None:
+        self.explorer.focus(event.account)  # the account looked at loads first
+
+    @on(SsoLoginRequested)
+    @work(group="sso", exclusive=True, exit_on_error=False)
+    async def sso_login(self) -> None:
+        """``aws sso login`` once per SSO session that needs it (one at a time, the TUI
+        suspended meanwhile), then its profiles open again and load."""
+        if not self.explorer.sso_problems:
+            self.notify("No SSO login is needed")
+        for problem in self.explorer.sso_problems:
+            command = sso_login_command(problem)
+            code = self.run_outside(command)
+            if code != 0:
+                self.notify(f"`{' '.join(command)}` failed (exit status {code})",
+                            severity="error", markup=False, timeout=20)  # fmt: skip
+                continue
+            await self._load_accounts(await self.explorer.reopen(problem), self.load_more)
+
+    def run_outside(self, command: list[str]) -> int:
+        """Run ``command`` on the terminal, the TUI suspended meanwhile (where it cannot be,
+        as under a test's headless driver, without); its exit status, 127 if not found."""
+        with contextlib.ExitStack() as stack:
+            with contextlib.suppress(SuspendNotSupported):
+                stack.enter_context(self.suspend())
+            try:
+                return subprocess.run(command, check=False).returncode
+            except OSError as exc:
+                self.notify(f"cannot run {command[0]}: {exc}", severity="error", markup=False)
+                return 127
 
     @on(FlowRequested)
     def _flow_requested(self, event: FlowRequested) -> None:

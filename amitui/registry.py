@@ -111,6 +111,9 @@ ACTIONS: tuple[Action, ...] = (
            "Back to the image table; in the table, clear the filter", show=False),
     _flow(CLEANUP, None, "Guided cleanup",
           "Find images nobody launches and retire them, plan first", reviews_read_only=True),
+    # In the footer only while an account's SSO login has expired (the screen's check_action).
+    Action("sso_login", "L", "sso_login", "SSO login",
+           "Run `aws sso login` once per SSO session that needs it, then reload its accounts"),
 )  # fmt: skip
 
 #: The flows, in the order the palette offers them.

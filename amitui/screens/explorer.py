@@ -41,6 +41,7 @@ from amitui.model import (
     RegionLoad,
 )
 from amitui.registry import ACTIONS, MUTATING, READ_ONLY_FLOWS
+from amitui.text import inert
 from amitui.widgets.cleanup_run import RunScreen
 from amitui.widgets.cleanup_view import CleanupScreen
 from amitui.widgets.commands import PaletteEntry
@@ -84,6 +85,11 @@ class RefreshRequested(Message):
 
 
 @dataclass
+class SsoLoginRequested(Message):
+    """Run ``aws sso login`` for every SSO session that needs it, then reload its accounts."""
+
+
+@dataclass
 class QueryChosen(Message):
     """List these images from now on (owner scope, deprecated/disabled toggles)."""
 
@@ -100,6 +106,13 @@ class ExtrasWanted(Message):
 class ExplorerScreen(Screen[None]):
     """The main screen (the App's default screen). Build it with what it shows: the
     inventory it reads (owned by the Explorer), the extras cache lookup and the clock."""
+
+    DEFAULT_CSS = """
+    #account-problems {
+        display: none; height: auto; max-height: 4; padding: 0 1;
+        background: $error 15%; color: $text;
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -147,6 +160,11 @@ class ExplorerScreen(Screen[None]):
         self._table_timer: Timer | None = None
         self._table_refreshed = 0.0  # time.monotonic() of the last rebuild
         self._scope_text = ""
+        #: label -> name shown (alias, else id) of an account-set launch; empty: one account.
+        self._account_names: dict[str, str] = {}
+        #: The sources that gave no account, one line each; an ``aws sso login`` cures some.
+        self._problems: list[str] = []
+        self._sso_needed = False
 
     # ---- composition ---------------------------------------------------------------------
 
@@ -164,6 +182,7 @@ class ExplorerScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="scope-bar")
+        yield Static(id="account-problems", markup=False)
         with Horizontal(id="main"):
             yield RegionPane(id="regions")
             with Vertical(id="right"):
@@ -187,14 +206,14 @@ class ExplorerScreen(Screen[None]):
     def show_empty_text(self, text: str) -> None:
         self.table.empty_text = text
 
-    def show_regions(self, regions: Sequence[str]) -> None:
-        """The region list (before any load)."""
+    def show_regions(self, regions: Sequence[str | RegionKey]) -> None:
+        """The region list (before any load); names: the one account of a plain launch."""
         self.region_pane.set_regions(regions)
 
     def show_resolving(self) -> None:
         self.region_pane.set_resolving()
 
-    def show_loading(self, regions: Sequence[str]) -> None:
+    def show_loading(self, regions: Sequence[str | RegionKey]) -> None:
         """These regions are (re)loading; regions not in the list yet are added."""
         self.region_pane.add_regions(regions)
         self.region_pane.mark_loading(regions)
@@ -219,7 +238,7 @@ class ExplorerScreen(Screen[None]):
         self._refresh_table_soon()
         self._refresh_orphans()
         image = self.table.cursor_image
-        if image is not None and image.region == load.region:
+        if image is not None and RegionKey(image.account, image.region) == load.key:
             self._inspect(self.inventory.image(image.key) or image)
 
     def show_endpoint(self, endpoint: str | None) -> None:
@@ -239,10 +258,30 @@ class ExplorerScreen(Screen[None]):
         self._account_alias = alias
         self._update_titles()
 
+    def show_accounts(
+        self, names: dict[str, str], problems: Sequence[str], *, sso_needed: bool = False
+    ) -> None:
+        """An account-set launch's accounts (label -> alias, else id) and the sources that
+        gave none (one line each: expired SSO is one line per login); ``sso_needed``: the
+        SSO login key has something to do."""
+        self._account_names = dict(names)
+        self._problems = list(problems)
+        self._sso_needed = sso_needed
+        self.region_pane.set_accounts(names)
+        set_names = getattr(self.table, "set_account_names", None)
+        if set_names is not None:  # the table's Account column shows the alias
+            set_names(dict(names))
+        bar = self.query_one("#account-problems", Static)
+        bar.update("\n".join(inert(line) for line in problems))
+        bar.display = bool(problems)
+        self.refresh_bindings()
+        self._update_titles()
+
     def show_extras(self, image: Image, extras: ImageExtras) -> None:
         self.inspector.show_extras(image, extras, self._now())
         if extras.shared and not image.public:
-            shared = make_row(image, self._now(), account_id=self.account_id, shared=True)
+            account_id = image.account if self._account_names else self.account_id
+            shared = make_row(image, self._now(), account_id=account_id, shared=True)
             self.table.replace_row(shared)
             _, rows = self._rows.get(RegionKey(image.account, image.region), ((), []))
             for index, row in enumerate(rows):
@@ -264,7 +303,12 @@ class ExplorerScreen(Screen[None]):
             images = [image for image in images if query.shows(image, now)]
         extras = self._cached_extras
         return [
-            make_row(image, now, account_id=self.account_id, shared=_shared(extras(image.key)))
+            make_row(
+                image,
+                now,
+                account_id=image.account if self._account_names else self.account_id,
+                shared=_shared(extras(image.key)),
+            )
             for image in images
         ]
 
@@ -286,9 +330,10 @@ class ExplorerScreen(Screen[None]):
         if self.inventory.image(key) is None:
             self.notify(f"{key} is not loaded", severity="warning", markup=False)
             return False
-        view = self.region_pane.view
-        if view and key.region not in view:
-            self.region_pane.show_regions([*view, key.region])
+        view = self.region_pane.key_view
+        where = RegionKey(key.account, key.region)
+        if view and where not in view:
+            self.region_pane.show_regions([*view, where])
             self._refresh_table()
         if not self.table.move_cursor_to(key):
             self.query_one(FilterBar).action_clear()
@@ -299,9 +344,9 @@ class ExplorerScreen(Screen[None]):
 
     # ---- the table -----------------------------------------------------------------------
 
-    def _view_regions(self) -> list[str]:
-        view = self.region_pane.view
-        return [r for r in self.region_pane.regions if not view or r in view]
+    def _view_keys(self) -> list[RegionKey]:
+        view = self.region_pane.key_view
+        return [k for k in self.region_pane.keys if not view or k in view]
 
     def _refresh_table_soon(self) -> None:
         """Rebuild the table now, or, while other regions are still loading and it was
@@ -327,19 +372,17 @@ class ExplorerScreen(Screen[None]):
             self._table_timer.stop()
             self._table_timer = None
         self._table_refreshed = time.monotonic()
-        regions = self._view_regions()
+        keys = self._view_keys()
         rows: list[ImageRow] = []
-        for region in regions:
-            for key, (_, region_rows) in self._rows.items():
-                if key.region == region:
-                    rows.extend(region_rows)
+        for key in keys:
+            rows.extend(self._rows.get(key, ((), []))[1])
         table = self.table
-        table.show_region = len(regions) != 1
+        table.show_region = len({key.region for key in keys}) != 1
         owners = {row.image.owner_id for row in rows}
-        # Shown once the view holds images of other owners (shared with me, amazon, …).
-        table.show_owner = len(owners) > 1 or bool(
-            self.account_id is not None and owners - {self.account_id}
-        )
+        # Shown once the view holds images of other owners (shared with me, amazon, …); in
+        # an account set, an image is its own account's unless its owner is another.
+        own = {k.account for k in keys} if self._account_names else {self.account_id}
+        table.show_owner = bool(owners - own) if own != {None} else len(owners) > 1
         table.set_rows(rows)
         if len(rows) >= LARGE_INVENTORY:
             gc.freeze()  # the table's lists of every row too (see show_load)
@@ -364,11 +407,15 @@ class ExplorerScreen(Screen[None]):
     def _refresh_orphans(self) -> None:
         # A region whose snapshots are still being listed has no orphans to show yet.
         loads = self.inventory.loads
-        pending = {key.region for key, load in loads.items() if load.snapshots_pending}
-        regions = [r for r in self._view_regions() if r not in pending]
-        orphans = [o for r in regions for o in self.inventory.orphaned_snapshots(r)]
-        loaded = {key.region for key in loads}
-        self.inspector.show_orphans(orphans, [r for r in regions if r in loaded])
+        keys = [k for k in self._view_keys() if k in loads and not loads[k].snapshots_pending]
+        wanted = set(keys)
+        orphans = [
+            o
+            for region in dict.fromkeys(k.region for k in keys)
+            for o in self.inventory.orphaned_snapshots(region)
+            if RegionKey(o.snapshot.account, region) in wanted
+        ]
+        self.inspector.show_orphans(orphans, list(dict.fromkeys(k.region for k in keys)))
 
     def _update_titles(self) -> None:
         table = self.table
@@ -383,10 +430,13 @@ class ExplorerScreen(Screen[None]):
         column = next(c.label for c in COLUMNS if c.key == table.sort_column)
         box.border_subtitle = f"sorted by {column} {'▼' if table.sort_reverse else '▲'}"
         bits = ["amitui"]
-        if self.account_id:
+        if self._account_names:
+            bits.append(self._accounts_summary())
+        elif self.account_id:
             alias = f" ({self._account_alias})" if self._account_alias else ""
             bits.append(f"account {self.account_id}{alias}")
-        bits.append(f"profile {self._profile or 'default'}")
+        if not self._account_names:
+            bits.append(f"profile {self._profile or 'default'}")
         # The host says enough (and a sandbox's random port would change every launch).
         host = urlsplit(self._endpoint).hostname if self._endpoint else None
         if self._demo:
@@ -401,6 +451,25 @@ class ExplorerScreen(Screen[None]):
             # Only on change, and one line high: an update with layout reflows the screen.
             self._scope_text = scope_text
             self.query_one("#scope-bar", Static).update(scope_text, layout=False)
+
+    def _accounts_summary(self) -> str:
+        """How many accounts, and which are failing (a region that failed, or no account)."""
+        failing = [
+            self._account_names[label]
+            for label in self._account_names
+            if any(
+                s.status.is_error
+                for k in self.region_pane.keys
+                if k.account == label and (s := self.region_pane.state(k)) is not None
+            )
+        ]
+        count = len(self._account_names)
+        text = f"{count} account{'' if count == 1 else 's'}"
+        if failing:
+            text += f" (failing: {', '.join(failing)})"
+        if self._problems:
+            text += f" · {len(self._problems)} not opened"
+        return inert(text)
 
     # ---- the inspector -------------------------------------------------------------------
 
@@ -506,6 +575,8 @@ class ExplorerScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in MUTATING and self.read_only:
             return False  # hidden from the footer and refused
+        if action == "sso_login":
+            return self._sso_needed  # in the footer only when a login would help
         if action in ("quit", "filter"):
             # q and / must type into inputs and reach dialogs, not act from under them.
             return not isinstance(self.app.screen, ModalScreen) and not isinstance(
@@ -557,6 +628,9 @@ class ExplorerScreen(Screen[None]):
     def action_refresh(self) -> None:
         self.post_message(RefreshRequested())
 
+    def action_sso_login(self) -> None:
+        self.post_message(SsoLoginRequested())
+
     def action_owner_scope(self) -> None:
         self.app.push_screen(OwnerScopeScreen(self.query_shown), self._query_chosen)
 
@@ -598,6 +672,9 @@ class ExplorerScreen(Screen[None]):
 
     def action_show_region(self, region: str) -> None:
         self.region_pane.show_regions([] if region == "*" else [region])
+
+    def action_show_account(self, label: str) -> None:
+        self.region_pane.show_account(label)
 
     def action_clear_marks(self) -> None:
         self.table.clear_marks()
@@ -656,6 +733,12 @@ class ExplorerScreen(Screen[None]):
         yield PaletteEntry(
             "Show all regions", "Merge every region", lambda: self.action_show_region("*")
         )
+        for label, name in self._account_names.items():
+            yield PaletteEntry(
+                f"Show account {name}",
+                "Every region of this account",
+                partial(self.action_show_account, label),
+            )
         for region in self.region_pane.regions:
             yield PaletteEntry(
                 f"Show region {region}",
@@ -715,4 +798,5 @@ __all__ = [
     "QueryChosen",
     "RefreshRequested",
     "ScreenReady",
+    "SsoLoginRequested",
 ]
