@@ -19,19 +19,16 @@ Workers (all async on Textual's loop, ``exit_on_error=False``):
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import subprocess
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import ClassVar
 
 from textual import on, work
-from textual.app import App, SuspendNotSupported
 from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
-from amitui.accounts import Account, sso_login_command
+from amitui.app_accounts import AccountSetWiring
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import LaunchOptions, open_session
@@ -47,7 +44,6 @@ from amitui.screens.explorer import (
     QueryChosen,
     RefreshRequested,
     ScreenReady,
-    SsoLoginRequested,
 )
 from amitui.text import inert
 from amitui.widgets.commands import AmituiCommands, PaletteEntry
@@ -70,7 +66,7 @@ _FAILURES = {
 }
 
 
-class AmituiApp(App[int]):
+class AmituiApp(AccountSetWiring):
     """The AMI explorer. Build it with :func:`make_app`."""
 
     CSS_PATH = "app.tcss"
@@ -125,16 +121,6 @@ class AmituiApp(App[int]):
         return self.explorer.inventory
 
     @property
-    def accounts(self) -> Sequence[Account]:
-        return self.explorer.accounts
-
-    def account_of(self, image: Image) -> Account:
-        return self.explorer.account_of(image)
-
-    def session_for(self, account_id: str) -> AwsSession:
-        return self.explorer.session_for(account_id)
-
-    @property
     def read_only(self) -> bool:
         return self.options.read_only
 
@@ -146,13 +132,6 @@ class AmituiApp(App[int]):
 
     def clear_marks(self) -> None:
         self.main.clear_marks()
-
-    async def reload_regions(self, regions: Iterable[str | RegionKey]) -> None:
-        await self.explorer.wait_connected()
-        wanted = self.explorer.keys_of(regions)
-        self.main.show_loading(wanted)
-        for load in await self.explorer.reload(wanted):
-            self.main.show_load(load)
 
     # ---- the main screen's panes (it may be under a dialog) ------------------------------
 
@@ -205,66 +184,16 @@ class AmituiApp(App[int]):
         await explorer.connect()
         self.main.show_endpoint(explorer.endpoint)
         self.main.show_empty_text("Loading regions…")
-        if explorer.many:
-            for note in explorer.notes:
-                self.notify(note, title="Accounts", markup=False, timeout=10)
-            self.main.show_regions([])
-            await self._load_accounts(explorer.accounts, self.load_regions)
-            return
-        self.find_account()
-        try:
-            regions = await self.explorer.resolve_regions()
-        except Exception as exc:  # a failed DescribeRegions is shown, with the fix
-            error = classify_error(exc, profile=self.options.profile)
-            self.main.show_regions([])
-            self.main.show_empty_text(f"Cannot list regions: {error.describe()}")
-            self.notify(error.describe(), title="Cannot list regions", severity="error",
-                        markup=False, timeout=30)  # fmt: skip
-            return
-        self.main.show_regions(regions)
-        self.load_regions(regions)
-
-    @work(group="account", exclusive=True, exit_on_error=False)
-    async def find_account(self) -> None:
-        """Who "self" is, to tell images shared with us from our own; optional."""
-        if await self.explorer.find_account() is None:
-            return
-        self.main.show_account(self.explorer.account_id)
-        self.main.show_alias(await self.explorer.find_alias())
-
-    async def _load_accounts(
-        self, accounts: Sequence[Account], load: Callable[[list[RegionKey]], object]
-    ) -> None:
-        """Show the account set (and what failed to open), then load ``accounts``' regions."""
-        explorer = self.explorer
-        self.main.show_accounts(
-            {explorer.label(a): a.label for a in explorer.accounts},
-            [problem.describe() for problem in explorer.problems],
-            sso_needed=bool(explorer.sso_problems),
-        )
-        if not explorer.accounts:
-            self.main.show_empty_text("No account could be opened (see above)")
-            return
-        keys, failed = await explorer.region_keys(accounts)
-        for region_load in failed:  # the account's regions cannot be listed: its error
-            self.main.show_load(region_load)
-        load(keys)
+        opened = await (self.open_account_set() if explorer.many else self.open_one_account())
+        if opened is not None:
+            self.load_regions(list(opened))
 
     def start_loading(self, regions: Iterable[str | RegionKey]) -> None:
         self.load_regions(list(regions))
 
     @work(group="regions", exclusive=True, exit_on_error=False)
     async def load_regions(self, regions: list[str | RegionKey]) -> None:
-        await self._stream(regions)
-
-    @work(group="accounts", exit_on_error=False)
-    async def load_more(self, regions: list[RegionKey]) -> None:
-        await self._stream(regions)
-
-    async def _stream(self, regions: Sequence[str | RegionKey]) -> None:
-        self.main.show_loading(self.explorer.keys_of(regions))
-        async for load in self.explorer.stream(regions):
-            self.main.show_load(load)
+        await self.stream(regions)
 
     @work(group="extras", exclusive=True, exit_on_error=False)
     async def load_extras(self, image: Image) -> None:
@@ -313,38 +242,6 @@ class AmituiApp(App[int]):
         self.main.show_query(scope)
         if self.explorer.connected:
             self.start_loading(self.region_pane.keys)
-
-    @on(RegionPane.ViewChanged)
-    def _view_changed(self, event: RegionPane.ViewChanged) -> None:
-        self.explorer.focus(event.account)  # the account looked at loads first
-
-    @on(SsoLoginRequested)
-    @work(group="sso", exclusive=True, exit_on_error=False)
-    async def sso_login(self) -> None:
-        """``aws sso login`` once per SSO session that needs it (one at a time, the TUI
-        suspended meanwhile), then its profiles open again and load."""
-        if not self.explorer.sso_problems:
-            self.notify("No SSO login is needed")
-        for problem in self.explorer.sso_problems:
-            command = sso_login_command(problem)
-            code = self.run_outside(command)
-            if code != 0:
-                self.notify(f"`{' '.join(command)}` failed (exit status {code})",
-                            severity="error", markup=False, timeout=20)  # fmt: skip
-                continue
-            await self._load_accounts(await self.explorer.reopen(problem), self.load_more)
-
-    def run_outside(self, command: list[str]) -> int:
-        """Run ``command`` on the terminal, the TUI suspended meanwhile (where it cannot be,
-        as under a test's headless driver, without); its exit status, 127 if not found."""
-        with contextlib.ExitStack() as stack:
-            with contextlib.suppress(SuspendNotSupported):
-                stack.enter_context(self.suspend())
-            try:
-                return subprocess.run(command, check=False).returncode
-            except OSError as exc:
-                self.notify(f"cannot run {command[0]}: {exc}", severity="error", markup=False)
-                return 127
 
     @on(FlowRequested)
     def _flow_requested(self, event: FlowRequested) -> None:
