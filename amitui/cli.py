@@ -280,6 +280,14 @@ def launch_options(args: argparse.Namespace, parser: ArgumentParser) -> LaunchOp
     )
 
 
+def quiet_botocore_logs() -> None:
+    """botocore logs a failed SSO or credential refresh with its traceback (Python's last
+    resort handler prints it to stderr, over the TUI's screen); amitui reports the failure
+    itself, once, as a line (ls) or a per-account error (the explorer)."""
+    for name in ("botocore", "aiobotocore"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
+
+
 def _say(message: str) -> None:
     print(f"amitui: {inert(message)}", file=sys.stderr)
 
@@ -295,10 +303,7 @@ async def list_images(
     rows: list[Listed] = []
     failed = 0
     streamed = fmt in STREAMED_FORMATS
-    # botocore logs a failed SSO or credential refresh with its traceback; the failure itself
-    # is reported below, once, as a line.
-    for name in ("botocore", "aiobotocore"):
-        logging.getLogger(name).addHandler(logging.NullHandler())
+    quiet_botocore_logs()
     async with open_account_set(options) as found:
         for note in found.notes:
             _say(f"note: {note}")
@@ -387,6 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _reader_went_away()
     if options.demo:
         launch_demo_early()
+    quiet_botocore_logs()
     from amitui.app import run_tui
 
     return run_tui(options)
