@@ -588,13 +588,8 @@ async def _open_organization(
         role = f"arn:{partition}:iam::{member.id}:role/{spec.org_role}"
         try:
             async with limit:
-                answer = await base.call(
-                    base.default_region,
-                    "AssumeRole",
-                    service="sts",
-                    RoleArn=role,
-                    RoleSessionName=session_name,
-                )
+                # Refreshable: botocore assumes the role again before the keys expire.
+                credentials = await base.assume_role(role, session_name)
         except Exception as exc:  # errors are data, per account
             error = classify_error(exc)
             result.problems.append(
@@ -609,13 +604,10 @@ async def _open_organization(
                 )
             )
             return None
-        keys = answer["Credentials"]
-        credentials = Credentials(
-            keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"]
-        )
         # The base's profile keeps its config (region, endpoint_url); the role's keys win.
         session = enter(session_for(base.profile, credentials))
-        principal = str(answer.get("AssumedRoleUser", {}).get("Arn", role))
+        # STS's ARN of an assumed role's session (what GetCallerIdentity would answer).
+        principal = f"arn:{partition}:sts::{member.id}:assumed-role/{spec.org_role}/{session_name}"
         async with limit:
             alias, regions = await _extras(session, with_regions)
         return _Opened(role, session, member.id, principal, alias, regions)

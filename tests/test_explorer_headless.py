@@ -224,3 +224,24 @@ async def test_a_role_that_cannot_be_assumed_is_a_problem_the_rest_load(org_env:
         for member, line in zip(demo.MEMBER_ACCOUNTS, lines, strict=True):
             assert f"arn:aws:iam::{member.account_id}:role/NoSuchRole" in line
             assert f"from {demo.SHARED_SERVICES.account_id}" in line and "AccessDenied" in line
+
+
+async def test_an_assumed_role_is_assumed_again_before_its_keys_expire(demo_org: Sandbox) -> None:
+    """STS API reference, AssumeRole, DurationSeconds: "The value specified can range from
+    900 seconds (15 minutes) up to the maximum session duration set for the role"; the
+    credentials carry their Expiration. botocore's refreshable credentials assume the role
+    again once less than 15 minutes are left (its advisory refresh): a 900-second session is
+    there at once, so the member's next call is preceded by a second AssumeRole, made by the
+    library's fetcher (--org roles use it; the default 3600 s is refreshed alike, later)."""
+    with FaultProxy(demo_org.endpoint_url) as proxy:
+        async with sandbox_session(proxy.url) as base:
+            keys = await base.assume_role(
+                demo.role_arn(demo.PROD), "amitui-tests", duration_seconds=900
+            )
+            assert proxy.actions().count("AssumeRole") == 1
+            async with AwsSession(
+                endpoint_url=proxy.url, credentials=keys, default_region="us-east-1"
+            ) as member:
+                assert await member.account_id() == demo.PROD.account_id
+                await member.call("us-east-1", "DescribeImages", Owners=["self"])
+            assert proxy.actions().count("AssumeRole") >= 2
