@@ -99,6 +99,7 @@ class AmituiApp(AccountSetWiring):
             key_overrides=dict(options.key_overrides),
             config_file=config_path(),
             empty_text="Starting the demo…" if options.demo else "Connecting…",
+            many_accounts=options.many_accounts,
         )
         if options.key_overrides:
             self.set_keymap(dict(options.key_overrides))

@@ -17,6 +17,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.worker import WorkerState
 
+from amitui.accounts import AccountSpec
 from amitui.app import AmituiApp, make_app
 from amitui.backend import LaunchOptions
 from amitui.model import Image
@@ -47,7 +48,7 @@ def pick(app: AmituiApp, want: str) -> Image:
     if want == "shared-snapshot":
         for image in images:
             for snapshot_id in image.snapshot_ids:
-                if len(app.inventory.images_mapping(image.region, snapshot_id)) > 1:
+                if len(app.inventory.images_mapping(image.region, snapshot_id, image.account)) > 1:
                     return image
     if want == "family":
         return max(images, key=lambda i: (len(app.inventory.family(i)), i.name))
@@ -58,7 +59,8 @@ def pick(app: AmituiApp, want: str) -> Image:
 
 async def shoot(out: Path) -> list[Path]:
     os.environ.setdefault("AMITUI_CONFIG", str(out / "no-such-config.toml"))
-    app = make_app(LaunchOptions(demo=True), now=REFERENCE_DATE)
+    # The demo's whole organization, as `amitui --demo` opens it.
+    app = make_app(LaunchOptions(demo=True, accounts=AccountSpec(org=True)), now=REFERENCE_DATE)
     written: list[Path] = []
 
     def save(name: str) -> None:

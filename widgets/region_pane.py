@@ -405,11 +405,14 @@ class RegionPane(Vertical):
             return
         keys = self._ids.get(option_id, frozenset()) if option_id != ALL else frozenset()
         state = self._states.get(next(iter(keys))) if len(keys) == 1 else None
-        view: frozenset[str] = frozenset(
-            f"{self._accounts.get(k.account, k.account)} {k.region}" if self._accounts else k.region
-            for k in self._view
-        )
-        info.update(describe_state(state, view, len(self._states)))
+        view = frozenset(self._key_name(k) for k in self._view)
+        account = self._accounts.get(state.account) if state is not None else None
+        info.update(describe_state(state, view, len(self._states), account=account))
+
+    def _key_name(self, key: RegionKey) -> str:
+        if not self._accounts:
+            return key.region
+        return f"{self._accounts.get(key.account, key.account)} {key.region}"
 
 
 def describe_account(name: str, label: str, states: Sequence[RegionState]) -> Content:
@@ -427,20 +430,24 @@ def describe_account(name: str, label: str, states: Sequence[RegionState]) -> Co
     return Content.assemble(*parts)
 
 
-def describe_state(state: RegionState | None, view: frozenset[str], total: int) -> Content:
-    """The highlighted region in full; AWS text goes in as plain strings, never markup."""
+def describe_state(
+    state: RegionState | None, view: frozenset[str], total: int, *, account: str | None = None
+) -> Content:
+    """The highlighted region (of ``account``, named so with several) in full; AWS text goes
+    in as plain strings, never markup."""
     if state is None:
         shown = ", ".join(sorted(view)) if view else f"all {total} regions"
-        return Content.assemble(("Showing ", "dim"), shown)
+        return Content.assemble(("Showing ", "dim"), inert(shown))
+    where = inert(f"{account} {state.region}" if account else state.region)
     if state.loading:
-        return Content(f"{state.region}: loading…")
+        return Content(f"{where}: loading…")
     if state.snapshots_pending:
-        return Content(f"{state.region}: {state.count} images; listing its snapshots…")
+        return Content(f"{where}: {state.count} images; listing its snapshots…")
     if state.error is None:
-        return Content(f"{state.region}: {state.count} images in {state.seconds:.1f} s")
+        return Content(f"{where}: {state.count} images in {state.seconds:.1f} s")
     error = state.error
     parts: list[str | tuple[str, str]] = [
-        (f"{state.region}: {_STATUS_TEXT.get(state.status, 'failed')}\n", "bold $error"),
+        (f"{where}: {_STATUS_TEXT.get(state.status, 'failed')}\n", "bold $error"),
     ]
     # The fix before AWS's message: a long message would push it out of the box.
     if error.hint:

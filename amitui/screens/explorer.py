@@ -135,6 +135,7 @@ class ExplorerScreen(Screen[None]):
         key_overrides: dict[str, str] | None = None,
         config_file: Path | None = None,
         empty_text: str = "Connecting…",
+        many_accounts: bool = False,
     ) -> None:
         super().__init__()
         self.inventory = inventory
@@ -165,6 +166,8 @@ class ExplorerScreen(Screen[None]):
         #: The sources that gave no account, one line each; an ``aws sso login`` cures some.
         self._problems: list[str] = []
         self._sso_needed = False
+        #: An account set is being opened (the header says so, not "profile default").
+        self._many_accounts = many_accounts
 
     # ---- composition ---------------------------------------------------------------------
 
@@ -432,10 +435,12 @@ class ExplorerScreen(Screen[None]):
         bits = ["amitui"]
         if self._account_names:
             bits.append(self._accounts_summary())
+        elif self._many_accounts:
+            bits.append("opening the accounts…")
         elif self.account_id:
             alias = f" ({self._account_alias})" if self._account_alias else ""
             bits.append(f"account {self.account_id}{alias}")
-        if not self._account_names:
+        if not self._many_accounts:
             bits.append(f"profile {self._profile or 'default'}")
         # The host says enough (and a sandbox's random port would change every launch).
         host = urlsplit(self._endpoint).hostname if self._endpoint else None
