@@ -86,7 +86,7 @@ class Credentials:
     #: An assumed role's: botocore refreshes them ahead of their expiry (the keys above are
     #: the first ones), so a session that outlives the role's DurationSeconds keeps working.
     #: Made by :meth:`AwsSession.assume_role`.
-    refreshing: _Refreshing | None = field(default=None, compare=False, repr=False)
+    refreshing: _Refreshing | None = field(default=None, compare=False, repr=False, kw_only=True)
 
 
 class _Refreshing:
