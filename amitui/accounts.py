@@ -577,7 +577,7 @@ async def _open_organization(
     wanted = [a for a in listed if a.status == "ACTIVE" and a.id not in skipped]
     session_name = role_session_name()
 
-    async def reach(member: OrgAccount) -> _Opened | None:
+    async def reach(member: OrgAccount) -> _Opened | AccountProblem:
         if member.id == caller.account_id:
             # The account --org started from (the management account, on AWS, has no
             # OrganizationAccountAccessRole): read with the credentials given.
@@ -592,18 +592,15 @@ async def _open_organization(
                 credentials = await base.assume_role(role, session_name)
         except Exception as exc:  # errors are data, per account
             error = classify_error(exc)
-            result.problems.append(
-                AccountProblem(
-                    (f"{member.id} ({member.name})",),
-                    AwsError(
-                        error.status,
-                        error.code,
-                        f"cannot assume {role} from {caller.account_id}: {error.message}",
-                        error.hint,
-                    ),
-                )
+            return AccountProblem(
+                (f"{member.id} ({member.name})",),
+                AwsError(
+                    error.status,
+                    error.code,
+                    f"cannot assume {role} from {caller.account_id}: {error.message}",
+                    error.hint,
+                ),
             )
-            return None
         # The base's profile keeps its config (region, endpoint_url); the role's keys win.
         session = enter(session_for(base.profile, credentials))
         # STS's ARN of an assumed role's session (what GetCallerIdentity would answer).
@@ -613,7 +610,9 @@ async def _open_organization(
         return _Opened(role, session, member.id, principal, alias, regions)
 
     reached = await asyncio.gather(*(reach(member) for member in wanted))
-    return [item for item in reached if item is not None]
+    # In the organization's order, whichever answered first.
+    result.problems += [item for item in reached if isinstance(item, AccountProblem)]
+    return [item for item in reached if isinstance(item, _Opened)]
 
 
 # --------------------------------------------------------------------------- loading

@@ -111,6 +111,8 @@ class ExplorerScreen(Screen[None]):
     #account-problems {
         display: none; height: auto; max-height: 4; padding: 0 1;
         background: $error 15%; color: $text;
+        /* one line a problem (the tooltip has them in full) */
+        text-wrap: nowrap; text-overflow: ellipsis;
     }
     """
 
@@ -276,6 +278,7 @@ class ExplorerScreen(Screen[None]):
             set_names(dict(names))
         bar = self.query_one("#account-problems", Static)
         bar.update("\n".join(inert(line) for line in problems))
+        bar.tooltip = "\n\n".join(inert(line) for line in problems) or None
         bar.display = bool(problems)
         self.refresh_bindings()
         self._update_titles()
