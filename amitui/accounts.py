@@ -15,10 +15,11 @@ never overrides what botocore reads from it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fnmatch
 import getpass
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -216,6 +217,10 @@ class AccountProblem:
     error: AwsError
     #: What fixes it, said first (e.g. "3 profiles need `aws sso login --sso-session corp`").
     headline: str = ""
+    #: The ``aws sso login`` arguments that cure it (``("--sso-session", "corp")``), if any.
+    login: tuple[str, ...] = ()
+    #: The profiles to open again once it is cured.
+    profiles: tuple[str, ...] = ()
 
     @property
     def is_usage_error(self) -> bool:
@@ -327,6 +332,8 @@ def _sso_problems(failed: Mapping[str, list[tuple[str, BaseException]]]) -> list
                 tuple(f"profile {p}" for p, _ in profiles),
                 error,
                 headline=f"{count} {noun} `aws sso login {login}`",
+                login=tuple(login.split(" ", 1)),
+                profiles=tuple(p for p, _ in profiles),
             )
         )
     return problems
@@ -479,6 +486,12 @@ async def _open_profiles(
     return sorted(opened, key=lambda o: order[o.source])
 
 
+def sso_login_command(problem: AccountProblem) -> list[str]:
+    """The command that cures ``problem`` (``aws sso login --sso-session corp``): run by the
+    user's choice only, never implicitly."""
+    return ["aws", "sso", "login", *problem.login]
+
+
 # --------------------------------------------------------------------------- organization
 
 
@@ -564,7 +577,7 @@ async def _open_organization(
     wanted = [a for a in listed if a.status == "ACTIVE" and a.id not in skipped]
     session_name = role_session_name()
 
-    async def reach(member: OrgAccount) -> _Opened | None:
+    async def reach(member: OrgAccount) -> _Opened | AccountProblem:
         if member.id == caller.account_id:
             # The account --org started from (the management account, on AWS, has no
             # OrganizationAccountAccessRole): read with the credentials given.
@@ -575,40 +588,31 @@ async def _open_organization(
         role = f"arn:{partition}:iam::{member.id}:role/{spec.org_role}"
         try:
             async with limit:
-                answer = await base.call(
-                    base.default_region,
-                    "AssumeRole",
-                    service="sts",
-                    RoleArn=role,
-                    RoleSessionName=session_name,
-                )
+                # Refreshable: botocore assumes the role again before the keys expire.
+                credentials = await base.assume_role(role, session_name)
         except Exception as exc:  # errors are data, per account
             error = classify_error(exc)
-            result.problems.append(
-                AccountProblem(
-                    (f"{member.id} ({member.name})",),
-                    AwsError(
-                        error.status,
-                        error.code,
-                        f"cannot assume {role} from {caller.account_id}: {error.message}",
-                        error.hint,
-                    ),
-                )
+            return AccountProblem(
+                (f"{member.id} ({member.name})",),
+                AwsError(
+                    error.status,
+                    error.code,
+                    f"cannot assume {role} from {caller.account_id}: {error.message}",
+                    error.hint,
+                ),
             )
-            return None
-        keys = answer["Credentials"]
-        credentials = Credentials(
-            keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"]
-        )
         # The base's profile keeps its config (region, endpoint_url); the role's keys win.
         session = enter(session_for(base.profile, credentials))
-        principal = str(answer.get("AssumedRoleUser", {}).get("Arn", role))
+        # STS's ARN of an assumed role's session (what GetCallerIdentity would answer).
+        principal = f"arn:{partition}:sts::{member.id}:assumed-role/{spec.org_role}/{session_name}"
         async with limit:
             alias, regions = await _extras(session, with_regions)
         return _Opened(role, session, member.id, principal, alias, regions)
 
     reached = await asyncio.gather(*(reach(member) for member in wanted))
-    return [item for item in reached if item is not None]
+    # In the organization's order, whichever answered first.
+    result.problems += [item for item in reached if isinstance(item, AccountProblem)]
+    return [item for item in reached if isinstance(item, _Opened)]
 
 
 # --------------------------------------------------------------------------- loading
@@ -618,13 +622,20 @@ class Limits:
     """Concurrency bounds for loads across accounts: per (account, region) — EC2 throttles
     per account, region and API (Describe calls: a bucket of 100, refilled at 20 a second)
     — and overall, so an organization-wide load is not throttled into failure and its
-    thousands of account-regions do not open thousands of connections at once."""
+    thousands of account-regions do not open thousands of connections at once.
+
+    ``focus`` names the account the user is looking at: when an overall slot frees up, its
+    loads go before every other account's, so an organization-wide load never starves it.
+    """
 
     def __init__(
         self, overall: int = DEFAULT_OVERALL_LOADS, per_region: int = DEFAULT_PER_REGION_LOADS
     ) -> None:
-        self.overall = asyncio.Semaphore(overall)
         self.per_region_size = per_region
+        self.focus: str | None = None
+        self._free = overall
+        self._waiting: deque[tuple[str, asyncio.Future[None]]] = deque()
+        self._waiting_per_account: Counter[str] = Counter()
         self._per_region: dict[tuple[str, str], asyncio.Semaphore] = {}
 
     @asynccontextmanager
@@ -633,8 +644,50 @@ class Limits:
         own = self._per_region.get(key)
         if own is None:
             own = self._per_region[key] = asyncio.Semaphore(self.per_region_size)
-        async with own, self.overall:
-            yield
+        async with own:
+            await self._acquire(account_id)
+            try:
+                yield
+            finally:
+                self._release()
+
+    async def _acquire(self, account_id: str) -> None:
+        if self._free > 0 and not self._waiting:
+            self._free -= 1
+            return
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry = (account_id, granted)
+        self._waiting.append(entry)
+        self._waiting_per_account[account_id] += 1
+        try:
+            await granted
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():
+                self._release()  # granted as it was cancelled: pass the slot on
+            else:
+                self._forget(entry)
+            raise
+
+    def _forget(self, entry: tuple[str, asyncio.Future[None]]) -> None:
+        with contextlib.suppress(ValueError):
+            self._waiting.remove(entry)
+            self._waiting_per_account[entry[0]] -= 1
+
+    def _release(self) -> None:
+        """Hand the slot to the focused account's oldest waiter, else to the oldest one."""
+        while self._waiting:
+            entry = self._next()
+            self._forget(entry)
+            if not entry[1].done():
+                entry[1].set_result(None)
+                return
+        self._free += 1
+
+    def _next(self) -> tuple[str, asyncio.Future[None]]:
+        focus = self.focus
+        if focus is not None and self._waiting_per_account[focus] > 0:
+            return next(entry for entry in self._waiting if entry[0] == focus)
+        return self._waiting[0]
 
 
 async def stream_accounts(

@@ -4,10 +4,12 @@
 
 Workers (all async on Textual's loop, ``exit_on_error=False``):
 
-- ``session``: opens the Explorer's session (for ``--demo`` this starts the sandbox
-  subprocess) and resolves the regions; the first paint happens before it returns.
-- ``regions``: streams every region's load; exclusive, and the Explorer drops whatever an
-  older load (a refresh, a scope change) still delivers.
+- ``session``: opens the Explorer's session, or every account of an account set (for
+  ``--demo`` this starts the sandbox subprocess), and resolves the regions; the first paint
+  happens before it returns.
+- ``regions``: streams every account-region's load; exclusive, and the Explorer drops
+  whatever an older load (a refresh, a scope change) still delivers. ``accounts``: the
+  accounts an ``aws sso login`` (``sso``) cured, loaded beside it.
 - ``extras``: launch permissions etc. of the image under the cursor, lazily, cached.
 - ``actions``: the flows behind c/s/d/x (see :mod:`amitui.flows`).
 
@@ -22,11 +24,11 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from textual import on, work
-from textual.app import App
 from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
+from amitui.app_accounts import AccountSetWiring
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import LaunchOptions, open_session
@@ -34,7 +36,7 @@ from amitui.config import config_path
 from amitui.explorer import Explorer, SessionFactory
 from amitui.flows import FlowUnavailable, get_flow
 from amitui.flows.retirement import announce_due
-from amitui.model import Image, ImageKey, ImageQuery, Inventory
+from amitui.model import Image, ImageKey, ImageQuery, Inventory, RegionKey
 from amitui.registry import IMAGES_OPTIONAL_FLOWS, READ_ONLY_FLOWS
 from amitui.screens.explorer import (
     ExplorerScreen,
@@ -60,10 +62,12 @@ _FAILURES = {
     "regions": "Loading regions failed",
     "extras": "Loading image details failed",
     "actions": "Action failed",
+    "accounts": "Loading accounts failed",
+    "sso": "SSO login failed",
 }
 
 
-class AmituiApp(App[int]):
+class AmituiApp(AccountSetWiring):
     """The AMI explorer. Build it with :func:`make_app`."""
 
     CSS_PATH = "app.tcss"
@@ -96,6 +100,7 @@ class AmituiApp(App[int]):
             key_overrides=dict(options.key_overrides),
             config_file=config_path(),
             empty_text="Starting the demo…" if options.demo else "Connecting…",
+            many_accounts=options.many_accounts,
         )
         if options.key_overrides:
             self.set_keymap(dict(options.key_overrides))
@@ -129,13 +134,6 @@ class AmituiApp(App[int]):
 
     def clear_marks(self) -> None:
         self.main.clear_marks()
-
-    async def reload_regions(self, regions: Iterable[str]) -> None:
-        await self.explorer.wait_connected()
-        wanted = list(dict.fromkeys(regions))
-        self.main.show_loading(wanted)
-        for load in await self.explorer.reload(wanted):
-            self.main.show_load(load)
 
     # ---- the main screen's panes (it may be under a dialog) ------------------------------
 
@@ -181,42 +179,24 @@ class AmituiApp(App[int]):
 
     @work(group="session", exclusive=True, exit_on_error=False)
     async def open_session(self) -> None:
-        if self.options.regions:
+        explorer = self.explorer
+        if self.options.regions and not explorer.many:
             self.main.show_regions(self.options.regions)
         else:
             self.main.show_resolving()
-        aws = await self.explorer.connect()
-        self.main.show_endpoint(aws.ec2_endpoint)
+        await explorer.connect()
+        self.main.show_endpoint(explorer.endpoint)
         self.main.show_empty_text("Loading regions…")
-        self.find_account()
-        try:
-            regions = await self.explorer.resolve_regions()
-        except Exception as exc:  # a failed DescribeRegions is shown, with the fix
-            error = classify_error(exc, profile=self.options.profile)
-            self.main.show_regions([])
-            self.main.show_empty_text(f"Cannot list regions: {error.describe()}")
-            self.notify(error.describe(), title="Cannot list regions", severity="error",
-                        markup=False, timeout=30)  # fmt: skip
-            return
-        self.main.show_regions(regions)
-        self.load_regions(regions)
+        opened = await (self.open_account_set() if explorer.many else self.open_one_account())
+        if opened is not None:
+            self.load_regions(list(opened))
 
-    @work(group="account", exclusive=True, exit_on_error=False)
-    async def find_account(self) -> None:
-        """Who "self" is, to tell images shared with us from our own; optional."""
-        if await self.explorer.find_account() is None:
-            return
-        self.main.show_account(self.explorer.account_id)
-        self.main.show_alias(await self.explorer.find_alias())
-
-    def start_loading(self, regions: Iterable[str]) -> None:
+    def start_loading(self, regions: Iterable[str | RegionKey]) -> None:
         self.load_regions(list(regions))
 
     @work(group="regions", exclusive=True, exit_on_error=False)
-    async def load_regions(self, regions: list[str]) -> None:
-        self.main.show_loading(regions)
-        async for load in self.explorer.stream(regions):
-            self.main.show_load(load)
+    async def load_regions(self, regions: list[str | RegionKey]) -> None:
+        await self.stream(regions)
 
     @work(group="extras", exclusive=True, exit_on_error=False)
     async def load_extras(self, image: Image) -> None:
@@ -251,7 +231,7 @@ class AmituiApp(App[int]):
             self.notify("Still connecting…")
             return
         self.explorer.forget_extras()
-        self.start_loading(self.region_pane.regions)
+        self.start_loading(self.region_pane.keys)
 
     @on(QueryChosen)
     def _query_chosen(self, event: QueryChosen) -> None:
@@ -264,7 +244,7 @@ class AmituiApp(App[int]):
         self.notify(f"Listing: {scope.describe()}", markup=False, timeout=3)
         self.main.show_query(scope)
         if self.explorer.connected:
-            self.start_loading(self.region_pane.regions)
+            self.start_loading(self.region_pane.keys)
 
     @on(FlowRequested)
     def _flow_requested(self, event: FlowRequested) -> None:

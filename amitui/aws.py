@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +84,23 @@ class Credentials:
     access_key_id: str
     secret_access_key: str
     session_token: str | None = None
+    #: An assumed role's: botocore refreshes them ahead of their expiry (the keys above are
+    #: the first ones), so a session that outlives the role's DurationSeconds keeps working.
+    #: Made by :meth:`AwsSession.assume_role`.
+    refreshing: _Refreshing | None = field(default=None, compare=False, repr=False, kw_only=True)
+
+
+class _Refreshing:
+    """A botocore credential provider (the first of a session's chain) answering an
+    assumed role's refreshable credentials."""
+
+    METHOD = "amitui-assume-role"
+
+    def __init__(self, refreshable: Any) -> None:
+        self.refreshable = refreshable
+
+    async def load(self) -> Any:
+        return self.refreshable
 
 
 def _refuse_mutating(model: Any, **kwargs: Any) -> None:
@@ -116,7 +133,8 @@ class AwsSession:
         self.endpoint_url = endpoint_url
         self._account_id: str | None = None
         self.read_only = read_only
-        self._credentials = credentials
+        refreshing = credentials.refreshing if credentials is not None else None
+        self._credentials = credentials if refreshing is None else None
         self._default_region = default_region
         # aiobotocore and aiohttp take ~0.6 s to import (aiohttp builds SSL contexts at import):
         # imported with the first session, not with this module, so the App's first screen
@@ -127,6 +145,8 @@ class AwsSession:
         self._session: AioSession = AioSession(profile=profile)
         use_shared_data_loader(self._session)
         reuse_client_classes()
+        if refreshing is not None:
+            self._session.get_component("credential_provider").insert_before("env", refreshing)
         self._session.get_component("response_parser_factory").set_parser_defaults(
             timestamp_parser=parse_aws_timestamp
         )
@@ -230,6 +250,47 @@ class AwsSession:
                 except StopAsyncIteration:
                     return
             yield page
+
+    async def assume_role(
+        self, role_arn: str, session_name: str, *, duration_seconds: int | None = None
+    ) -> Credentials:
+        """Assume ``role_arn`` with this session's credentials (STS AssumeRole, asked now: a
+        refusal is raised here), with botocore's AssumeRole credential fetcher, which asks
+        again before the credentials expire (see :attr:`Credentials.refreshing`)."""
+        from aiobotocore.credentials import (
+            AioAssumeRoleCredentialFetcher,
+            AioCredentials,
+            AioRefreshableCredentials,
+        )
+
+        if self._credentials is not None:
+            keys = self._credentials
+            source = AioCredentials(keys.access_key_id, keys.secret_access_key, keys.session_token)
+        else:
+            source = await self._session.get_credentials()
+        extra: dict[str, Any] = {"RoleSessionName": session_name}
+        if duration_seconds is not None:
+            extra["DurationSeconds"] = duration_seconds
+
+        def sts(service: str, **keys: Any) -> Any:
+            options: dict[str, Any] = {"region_name": self.default_region, "config": self._config}
+            if self.endpoint_url:
+                options["endpoint_url"] = self.endpoint_url
+            return self._session.create_client(service, **options, **keys)
+
+        fetcher = AioAssumeRoleCredentialFetcher(
+            client_creator=sts, source_credentials=source, role_arn=role_arn, extra_args=extra
+        )
+        metadata = await fetcher.fetch_credentials()
+        refreshable = AioRefreshableCredentials.create_from_metadata(
+            metadata, refresh_using=fetcher.fetch_credentials, method=_Refreshing.METHOD
+        )
+        return Credentials(
+            metadata["access_key"],
+            metadata["secret_key"],
+            metadata["token"],
+            refreshing=_Refreshing(refreshable),
+        )
 
     async def enabled_regions(self) -> list[str]:
         """Regions enabled for this account, per DescribeRegions."""

@@ -13,12 +13,12 @@ import atexit
 import os
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from amitui.accounts import Accounts, AccountSpec, open_accounts
+from amitui.accounts import Accounts, AccountSpec, is_glob, open_accounts
 from amitui.aws import AwsSession, Credentials
 from amitui.botocore_tuning import preload_service_models
 from amitui.model import ImageQuery
@@ -44,8 +44,17 @@ class LaunchOptions:
     demo: bool = False
     configured_regions: tuple[str, ...] = ()
     key_overrides: dict[str, str] = field(default_factory=dict)
-    #: The accounts ``amitui ls`` lists (the TUI opens ``profile``'s one account for now).
+    #: The accounts to read; nothing (the default) is the one account of ``profile`` (or of
+    #: the standard chain), whose keys carry no account label (see :class:`ImageKey`).
     accounts: AccountSpec = field(default_factory=AccountSpec)
+
+    @property
+    def many_accounts(self) -> bool:
+        """Read an account set (several profiles, a glob, every profile, an organization);
+        otherwise the one session of ``profile``, as a plain launch."""
+        spec = self.accounts
+        several = len(spec.profiles) > 1 or any(map(is_glob, spec.profiles))
+        return spec.all_profiles or spec.org or several
 
     @property
     def query(self) -> ImageQuery:
@@ -214,22 +223,36 @@ async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
             yield aws
 
 
+#: Opens the accounts of an :class:`AccountSpec` (the sessions live as long as the context).
+AccountOpener = Callable[[AccountSpec], AbstractAsyncContextManager[Accounts]]
+
+
 @asynccontextmanager
-async def open_account_set(options: LaunchOptions) -> AsyncIterator[Accounts]:
-    """Every account ``options.accounts`` names (see :mod:`amitui.accounts`), opened; for
-    ``--demo`` on the sandbox's organization and the demo's profiles. Each account's enabled
-    regions are asked with its identity when the options leave the regions to them."""
+async def account_opener(options: LaunchOptions) -> AsyncIterator[AccountOpener]:
+    """What opens account sets for ``options`` (see :mod:`amitui.accounts`), while it lasts:
+    for ``--demo`` on the sandbox's organization and the demo's profiles. The explorer opens
+    ``options.accounts`` with it, and later the profiles an ``aws sso login`` cured. Each
+    account's enabled regions are asked with its identity when the options leave the regions
+    to them."""
     configured = bool(options.configured_regions) and not options.all_regions
     with_regions = not options.regions and not configured
     services = (*SERVICES_USED, "organizations") if options.accounts.org else SERVICES_USED
-    async with (
-        _sessions(options, services) as make,
-        open_accounts(
-            options.accounts,
-            lambda profile, keys: make(profile, keys, options.read_only),
-            # Organizations listings and STS AssumeRole change no account (see accounts.py).
-            credentials_session=lambda profile, keys: make(profile, keys, False),
-            with_regions=with_regions,
-        ) as accounts,
-    ):
+    async with _sessions(options, services) as make:
+
+        def opener(spec: AccountSpec) -> AbstractAsyncContextManager[Accounts]:
+            return open_accounts(
+                spec,
+                lambda profile, keys: make(profile, keys, options.read_only),
+                # Organizations listings and STS AssumeRole change no account (accounts.py).
+                credentials_session=lambda profile, keys: make(profile, keys, False),
+                with_regions=with_regions,
+            )
+
+        yield opener
+
+
+@asynccontextmanager
+async def open_account_set(options: LaunchOptions) -> AsyncIterator[Accounts]:
+    """Every account ``options.accounts`` names, opened (see :func:`account_opener`)."""
+    async with account_opener(options) as opener, opener(options.accounts) as accounts:
         yield accounts

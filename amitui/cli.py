@@ -24,7 +24,7 @@ from amitui.accounts import (
 )
 from amitui.aws import UnknownRegionError, known_regions, validate_region
 from amitui.backend import LaunchOptions, launch_demo_early, open_account_set
-from amitui.config import ConfigError, load_config
+from amitui.config import AccountDefaults, ConfigError, load_config
 from amitui.listing import (
     FORMATS,
     STREAMED_FORMATS,
@@ -107,7 +107,39 @@ def _add_scope_options(parser: argparse.ArgumentParser, *, suppress: bool) -> No
         dest="profiles",
         default=default(None),
         metavar="PROFILE",
-        help="AWS profile (else AWS_PROFILE); ls: repeatable, and globs such as 'prod-*'",
+        help="AWS profile (else AWS_PROFILE); repeatable, and globs such as 'prod-*'",
+    )
+    parser.add_argument(
+        "--all-profiles",
+        action="store_true",
+        default=default(False),
+        help="every profile of the AWS config",
+    )
+    parser.add_argument(
+        "--org",
+        action="store_true",
+        default=default(False),
+        help="every account of the organization (from its management account's credentials)",
+    )
+    parser.add_argument(
+        "--ou",
+        default=default(None),
+        metavar="ID",
+        help="with --org: only the accounts under this OU",
+    )
+    parser.add_argument(
+        "--skip-account",
+        action="append",
+        dest="skip_accounts",
+        default=default(None),
+        metavar="ID",
+        help="with --org: leave this account out (repeatable)",
+    )
+    parser.add_argument(
+        "--org-role",
+        default=default(None),
+        metavar="NAME",
+        help=f"with --org: the role assumed in each account (default: {DEFAULT_ORG_ROLE})",
     )
     parser.add_argument(
         "--region",
@@ -163,27 +195,6 @@ def build_parser() -> ArgumentParser:
     )
     _add_scope_options(ls, suppress=True)
     ls.add_argument("--format", choices=FORMATS, default="table", help="output format")
-    ls.add_argument("--all-profiles", action="store_true", help="every profile of the AWS config")
-    ls.add_argument(
-        "--org",
-        action="store_true",
-        help="every account of the organization (from its management account's credentials)",
-    )
-    ls.add_argument("--ou", metavar="ID", help="with --org: only the accounts under this OU")
-    ls.add_argument(
-        "--skip-account",
-        action="append",
-        dest="skip_accounts",
-        default=[],
-        metavar="ID",
-        help="with --org: leave this account out (repeatable)",
-    )
-    ls.add_argument(
-        "--org-role",
-        default=DEFAULT_ORG_ROLE,
-        metavar="NAME",
-        help="with --org: the role assumed in each account (default: %(default)s)",
-    )
     ls.add_argument(
         "--timeout",
         type=seconds,
@@ -201,26 +212,34 @@ def build_parser() -> ArgumentParser:
     return parser
 
 
-def account_spec(args: argparse.Namespace, parser: ArgumentParser) -> AccountSpec:
-    """The accounts the command line names. A ``--profile`` the AWS config files do not
-    define (or a glob none matches) is a usage error, found before any call is made (botocore
-    would only fail later, once per region); the demo's profiles exist once it runs."""
+def account_spec(
+    args: argparse.Namespace, parser: ArgumentParser, defaults: AccountDefaults
+) -> AccountSpec:
+    """The accounts the command line names, else the config file's ``[accounts]``, else (for
+    the explorer's ``--demo``) the demo's whole organization. A ``--profile`` the AWS config
+    files do not define (or a glob none matches) is a usage error, found before any call is
+    made (botocore would only fail later, once per region); the demo's profiles exist once it
+    runs."""
     profiles = tuple(args.profiles or ())
+    given = bool(profiles or args.all_profiles or args.org)
+    # The demo is an organization: the explorer shows all of it (ls lists what it is told).
+    demo_org = args.demo and args.command != "ls"
+    if not given and defaults.names_accounts:
+        profiles = defaults.profiles
     try:
         spec = AccountSpec(
             profiles=profiles,
-            all_profiles=getattr(args, "all_profiles", False),
-            org=getattr(args, "org", False),
-            ou=getattr(args, "ou", None),
-            skip_accounts=tuple(getattr(args, "skip_accounts", ())),
-            org_role=getattr(args, "org_role", DEFAULT_ORG_ROLE),
+            all_profiles=args.all_profiles if given else defaults.all_profiles,
+            org=args.org if given else defaults.org or (demo_org and not profiles),
+            ou=args.ou or (None if given else defaults.ou),
+            skip_accounts=tuple(args.skip_accounts or (() if given else defaults.skip_accounts)),
+            org_role=args.org_role or defaults.org_role or DEFAULT_ORG_ROLE,
         )
         if (profiles or spec.all_profiles) and not args.demo:
             profile_names(profiles, all_profiles=spec.all_profiles)
     except AccountsError as exc:
-        parser.error(str(exc))
-    if args.command != "ls" and (len(profiles) > 1 or any(map(is_glob, profiles))):
-        parser.error("the explorer opens one profile; amitui ls lists several accounts")
+        where = "" if given or not defaults.names_accounts else "the config file's [accounts]: "
+        parser.error(where + str(exc))
     return spec
 
 
@@ -235,11 +254,11 @@ def launch_options(args: argparse.Namespace, parser: ArgumentParser) -> LaunchOp
             parser.error(str(exc))
     if regions and args.all_regions:
         parser.error("--region and --all-regions contradict each other; use one")
-    accounts = account_spec(args, parser)
     try:
         config = load_config()
     except ConfigError as exc:
         parser.error(str(exc))
+    accounts = account_spec(args, parser, config.accounts)
     if config.regions:
         known = known_regions()
         try:
@@ -261,6 +280,14 @@ def launch_options(args: argparse.Namespace, parser: ArgumentParser) -> LaunchOp
     )
 
 
+def quiet_botocore_logs() -> None:
+    """botocore logs a failed SSO or credential refresh with its traceback (Python's last
+    resort handler prints it to stderr, over the TUI's screen); amitui reports the failure
+    itself, once, as a line (ls) or a per-account error (the explorer)."""
+    for name in ("botocore", "aiobotocore"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
+
+
 def _say(message: str) -> None:
     print(f"amitui: {inert(message)}", file=sys.stderr)
 
@@ -276,10 +303,7 @@ async def list_images(
     rows: list[Listed] = []
     failed = 0
     streamed = fmt in STREAMED_FORMATS
-    # botocore logs a failed SSO or credential refresh with its traceback; the failure itself
-    # is reported below, once, as a line.
-    for name in ("botocore", "aiobotocore"):
-        logging.getLogger(name).addHandler(logging.NullHandler())
+    quiet_botocore_logs()
     async with open_account_set(options) as found:
         for note in found.notes:
             _say(f"note: {note}")
@@ -368,6 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _reader_went_away()
     if options.demo:
         launch_demo_early()
+    quiet_botocore_logs()
     from amitui.app import run_tui
 
     return run_tui(options)

@@ -5,6 +5,10 @@
     regions = ["us-east-1", "eu-west-1"]   # default region list (--all-regions overrides)
     [keys]                                  # key overrides, binding id -> keys
     copy = "C"
+    [accounts]                              # the accounts read when the command line names none
+    profiles = ["prod-*", "staging"]        # names or globs (or all_profiles = true)
+    org = true                              # every account of the organization, with
+    org_role = "ReadOnlyAudit"              #   this role (ou = "ou-…", skip_accounts = ["…"])
 """
 
 from __future__ import annotations
@@ -24,10 +28,28 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class AccountDefaults:
+    """The ``[accounts]`` table's account set, as written (``amitui.accounts.AccountSpec``
+    checks the values); the command line's account options override it."""
+
+    profiles: tuple[str, ...] = ()
+    all_profiles: bool = False
+    org: bool = False
+    ou: str | None = None
+    skip_accounts: tuple[str, ...] = ()
+    org_role: str | None = None
+
+    @property
+    def names_accounts(self) -> bool:
+        return bool(self.profiles or self.all_profiles or self.org)
+
+
+@dataclass(frozen=True, slots=True)
 class UserConfig:
     regions: tuple[str, ...] = ()
     keys: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
+    accounts: AccountDefaults = field(default_factory=AccountDefaults)
 
 
 def config_path() -> Path:
@@ -59,4 +81,37 @@ def load_config(path: Path | None = None) -> UserConfig:
         raise ConfigError(f"{path}: 'regions' must be a list of region names")
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
         raise ConfigError(f"{path}: [keys] must map binding ids to key names")
-    return UserConfig(regions=tuple(regions), keys=dict(keys), path=path)
+    accounts = _account_defaults(path, data.get("accounts", {}))
+    return UserConfig(regions=tuple(regions), keys=dict(keys), path=path, accounts=accounts)
+
+
+def _account_defaults(path: Path, table: object) -> AccountDefaults:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [accounts] must be a table")
+
+    def strings(name: str) -> tuple[str, ...]:
+        value = table.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{path}: [accounts] {name} must be a list of strings")
+        return tuple(value)
+
+    def flag(name: str) -> bool:
+        value = table.get(name, False)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: [accounts] {name} must be true or false")
+        return value
+
+    def text(name: str) -> str | None:
+        value = table.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(f"{path}: [accounts] {name} must be a string")
+        return value
+
+    return AccountDefaults(
+        profiles=strings("profiles"),
+        all_profiles=flag("all_profiles"),
+        org=flag("org"),
+        ou=text("ou"),
+        skip_accounts=strings("skip_accounts"),
+        org_role=text("org_role"),
+    )

@@ -1,8 +1,14 @@
 """The explorer without a terminal: sessions, the query, region loads, the inventory, the
-account and the image extras. The TUI (``amitui.app``) drives one :class:`Explorer` from its
+accounts and the image extras. The TUI (``amitui.app``) drives one :class:`Explorer` from its
 workers and hands what it returns to the screen; tests drive it directly.
 
 This module knows the engine and the model, never Textual (an import-linter contract).
+
+One Explorer reads one account (a plain launch: one session, keys labelled ``account``,
+``""`` by default) or an account set (``LaunchOptions.many_accounts``: profiles, globs, an
+organization; every key labelled with its account's id). Every load goes through one
+:class:`~amitui.accounts.Limits`, bounded per (account, region) and overall, and the
+account the user is looking at (:meth:`Explorer.focus`) is served first.
 
 Superseded loads are dropped here: each (account, region) has a load token, bumped by every
 new load of it (a refresh, a query change), and a load that comes back under an older token
@@ -16,12 +22,32 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 
+from amitui.accounts import (
+    DEFAULT_SOURCE,
+    Account,
+    AccountProblem,
+    Accounts,
+    AccountSpec,
+    Limits,
+)
 from amitui.aws import AwsSession
-from amitui.backend import LaunchOptions, open_session
-from amitui.loader import fetch_extras, load_region, resolve_regions, stream_regions
-from amitui.model import Image, ImageExtras, ImageKey, ImageQuery, Inventory, RegionKey, RegionLoad
+from amitui.aws_errors import classify_error
+from amitui.backend import AccountOpener, LaunchOptions, account_opener, open_session
+from amitui.loader import fetch_extras, load_region, resolve_regions
+from amitui.model import (
+    AwsError,
+    Image,
+    ImageExtras,
+    ImageKey,
+    ImageQuery,
+    Inventory,
+    RegionKey,
+    RegionLoad,
+)
 
 SessionFactory = Callable[[LaunchOptions], AbstractAsyncContextManager[AwsSession]]
+#: What opens account sets for an account-set launch (``backend.account_opener``).
+OpenerFactory = Callable[[LaunchOptions], AbstractAsyncContextManager[AccountOpener]]
 
 #: On close, how long to let a session that is still opening finish (so it is closed properly).
 SESSION_CLOSE_TIMEOUT = 15.0
@@ -34,8 +60,9 @@ class NotConnected(RuntimeError):
 class Explorer:
     """One explorer's state. Build it, :meth:`connect`, load, and :meth:`aclose` once.
 
-    ``account`` is the label this explorer's session puts in every key (see
-    :class:`~amitui.model.ImageKey`): ``""`` for the one session of a plain launch.
+    ``account`` is the label a plain launch's one session puts in every key (see
+    :class:`~amitui.model.ImageKey`): ``""`` by default. An account-set launch labels each
+    account's keys with its id.
     """
 
     def __init__(
@@ -44,56 +71,139 @@ class Explorer:
         session_factory: SessionFactory = open_session,
         *,
         account: str = "",
+        opener_factory: OpenerFactory = account_opener,
+        limits: Limits | None = None,
     ) -> None:
         self.options = options
         self.query: ImageQuery = options.query
         self.inventory = Inventory()
         self.account = account
+        #: Read an account set rather than one session (see LaunchOptions.many_accounts).
+        self.many = options.many_accounts
+        #: Every account read: the one of a plain launch (its id once :meth:`find_account`
+        #: has asked), or each account of the set that opened, in the order given.
+        self.accounts: list[Account] = []
+        #: Sources of the set that gave no account (one line each), and notes (dedup).
+        self.problems: list[AccountProblem] = []
+        self.notes: list[str] = []
+        self.limits = limits or Limits()
         #: Who "self" is (GetCallerIdentity), once :meth:`find_account` has asked; tells
         #: images shared with us from our own.
         self.account_id: str | None = None
         #: The account's alias (iam:ListAccountAliases), if it has one we may read.
         self.account_alias: str | None = None
         self._session_factory = session_factory
+        self._opener_factory = opener_factory
+        self._opener: AccountOpener | None = None
         self._stack = AsyncExitStack()
-        self._session_task: asyncio.Future[AwsSession] | None = None
-        self._aws: AwsSession | None = None
+        self._session_task: asyncio.Future[None] | None = None
         self._connected = asyncio.Event()
         self._tokens: dict[RegionKey, int] = {}
         self._extras: dict[ImageKey, ImageExtras] = {}
 
-    # ---- the session ---------------------------------------------------------------------
+    # ---- sessions and accounts -----------------------------------------------------------
 
     @property
     def aws(self) -> AwsSession:
-        if self._aws is None:
-            raise NotConnected("not connected yet")
-        return self._aws
+        """The first account's session (the one session of a plain launch)."""
+        if not self.accounts:
+            raise NotConnected("not connected yet" if not self.connected else "no account")
+        return self.accounts[0].session
 
     @property
     def connected(self) -> bool:
-        return self._aws is not None
+        return self._connected.is_set()
 
-    async def connect(self) -> AwsSession:
-        """Open the session (for ``--demo`` this starts the sandbox)."""
-        self._session_task = asyncio.ensure_future(
-            self._stack.enter_async_context(self._session_factory(self.options))
-        )
+    @property
+    def endpoint(self) -> str | None:
+        """Where EC2 calls go when not to AWS's own endpoints (see AwsSession.ec2_endpoint)."""
+        return self.accounts[0].session.ec2_endpoint if self.accounts else None
+
+    async def connect(self) -> None:
+        """Open the session, or every account of the set (for ``--demo`` this starts the
+        sandbox). Accounts that cannot be opened are :attr:`problems`, not errors."""
+        self._session_task = asyncio.ensure_future(self._open())
         # Shielded: cancelling the caller (quit) must not abandon a half-started sandbox.
-        self._aws = await asyncio.shield(self._session_task)
+        await asyncio.shield(self._session_task)
         self._connected.set()
-        return self._aws
+
+    async def _open(self) -> None:
+        if not self.many:
+            aws = await self._stack.enter_async_context(self._session_factory(self.options))
+            source = f"profile {aws.profile}" if aws.profile else DEFAULT_SOURCE
+            self.accounts = [Account(self.account, None, source, aws)]
+            return
+        self._opener = await self._stack.enter_async_context(self._opener_factory(self.options))
+        self._take(await self._stack.enter_async_context(self._opener(self.options.accounts)))
+
+    def _take(self, found: Accounts) -> list[Account]:
+        """Add what an opening found; an account already read is read once, said so."""
+        known = {account.id: account for account in self.accounts}
+        added = []
+        for account in found.accounts:
+            if account.id in known:
+                self.notes.append(
+                    f"{account.source} is {known[account.id].source} ({account.id}): read once"
+                )
+            else:
+                self.accounts.append(account)
+                added.append(account)
+        self.problems += found.problems
+        self.notes += found.notes
+        return added
 
     async def wait_connected(self) -> None:
         await self._connected.wait()
 
     async def aclose(self) -> None:
-        """Close the session; one still opening is let finish first, so that its subprocess
+        """Close the sessions; one still opening is let finish first, so that its subprocess
         is stopped by the exit stack rather than left behind."""
         if self._session_task is not None and not self._session_task.done():
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(self._session_task, SESSION_CLOSE_TIMEOUT)
         await self._stack.aclose()
+
+    def label(self, account: Account) -> str:
+        """What ``account``'s keys carry: its id in an account set, else ``account``."""
+        return account.id if self.many else self.account
+
+    def account_of(self, image: Image | ImageKey | RegionKey) -> Account:
+        """The account an image (or a key) was listed from."""
+        label = image.account
+        for account in self.accounts:
+            if self.label(account) == label:
+                return account
+        raise LookupError(f"account {label or '(default)'} is not loaded")
+
+    def session_for(self, account_id: str) -> AwsSession:
+        """The session of the account with this id (or label)."""
+        for account in self.accounts:
+            if account_id in (account.id, self.label(account)):
+                return account.session
+        raise LookupError(f"account {account_id} is not loaded")
+
+    def focus(self, account_label: str | None) -> None:
+        """The user is looking at this account (None: at every account): its loads first."""
+        self.limits.focus = account_label
+
+    # ---- an expired SSO login ------------------------------------------------------------
+
+    @property
+    def sso_problems(self) -> list[AccountProblem]:
+        """The sources an ``aws sso login`` would cure, one per SSO login."""
+        return [problem for problem in self.problems if problem.login]
+
+    async def reopen(self, problem: AccountProblem) -> list[Account]:
+        """Open ``problem``'s profiles again (after their ``aws sso login``): the problem
+        goes, the accounts that open now are added (and returned), what still fails is a
+        problem again."""
+        if self._opener is None or problem not in self.problems:
+            return []
+        self.problems.remove(problem)
+        spec = AccountSpec(profiles=problem.profiles)
+        return self._take(await self._stack.enter_async_context(self._opener(spec)))
+
+    # ---- regions -------------------------------------------------------------------------
 
     async def resolve_regions(self) -> list[str]:
         """The regions to show: ``--region``, else the configured ones, else every enabled
@@ -105,29 +215,76 @@ class Explorer:
             configured=self.options.configured_regions,
         )
 
-    async def find_account(self) -> str | None:
-        """Who "self" is; ``None`` if the lookup fails (not fatal: access then says
-        private/public only)."""
-        try:
-            self.account_id = await self.aws.account_id()
-        except Exception:  # optional: the explorer works without it
-            self.account_id = None
-        return self.account_id
+    async def region_keys(
+        self, accounts: Sequence[Account] | None = None
+    ) -> tuple[list[RegionKey], list[RegionLoad]]:
+        """Every account's regions (``--region``, the configured ones, else its enabled
+        regions, asked beside its identity when it opened), and a failed load, in the
+        account's default region, for each account whose regions cannot be listed."""
+        wanted = self.accounts if accounts is None else accounts
 
-    async def find_alias(self) -> str | None:
-        """The account's alias; ``None`` when it has none or may not be read."""
-        self.account_alias = await self.aws.account_alias()
-        return self.account_alias
+        async def of(account: Account) -> list[str] | RegionLoad:
+            if account.enabled_regions is not None and not self._names_regions:
+                return list(account.enabled_regions)
+            region = account.session.default_region
+            try:
+                async with self.limits.slot(self.label(account), region):
+                    return await resolve_regions(
+                        account.session,
+                        self.options.regions,
+                        all_regions=self.options.all_regions,
+                        configured=self.options.configured_regions,
+                    )
+            except Exception as exc:  # errors are data, per account
+                error = classify_error(exc, profile=account.session.profile)
+                error = AwsError(
+                    error.status,
+                    error.code,
+                    f"cannot list the account's regions: {error.message}",
+                    error.hint,
+                )
+                return RegionLoad(region, error.status, error=error, account=self.label(account))
+
+        keys: list[RegionKey] = []
+        failed: list[RegionLoad] = []
+        for account, regions in zip(
+            wanted, await asyncio.gather(*(of(a) for a in wanted)), strict=True
+        ):
+            if isinstance(regions, RegionLoad):
+                failed.append(regions)
+            else:
+                keys += [RegionKey(self.label(account), region) for region in regions]
+        return keys, failed
+
+    @property
+    def _names_regions(self) -> bool:
+        """The options name the regions (else each account's enabled ones)."""
+        options = self.options
+        return bool(options.regions) or (
+            bool(options.configured_regions) and not options.all_regions
+        )
+
+    def keys_of(self, regions: Iterable[str | RegionKey]) -> list[RegionKey]:
+        """Region keys: a key as it is, a region's name in every account."""
+        keys: dict[RegionKey, None] = {}
+        for item in regions:
+            if isinstance(item, RegionKey):
+                keys[item] = None
+            else:
+                keys.update(dict.fromkeys(RegionKey(self.label(a), item) for a in self.accounts))
+        return list(keys)
 
     # ---- region loads --------------------------------------------------------------------
 
-    def begin(self, regions: Iterable[str]) -> dict[RegionKey, int]:
+    def begin(self, regions: Iterable[str | RegionKey]) -> dict[RegionKey, int]:
         """New tokens for ``regions``: every load of them still in flight is superseded."""
         tokens = {}
-        for region in regions:
-            key = RegionKey(self.account, region)
+        for key in self.keys_of(regions) if self.accounts else self._plain_keys(regions):
             self._tokens[key] = tokens[key] = self._tokens.get(key, 0) + 1
         return tokens
+
+    def _plain_keys(self, regions: Iterable[str | RegionKey]) -> list[RegionKey]:
+        return [r if isinstance(r, RegionKey) else RegionKey(self.account, r) for r in regions]
 
     def accept(self, load: RegionLoad, token: int) -> bool:
         """Put ``load`` into the inventory unless a newer load of its region superseded it
@@ -140,26 +297,44 @@ class Explorer:
             self.inventory.remove_region(load.region, load.account)
         return True
 
-    async def stream(self, regions: Sequence[str]) -> AsyncIterator[RegionLoad]:
-        """Load ``regions`` concurrently; yield each region's load as it arrives (images
-        first, then complete with snapshots), already in the inventory; superseded loads
-        are dropped."""
-        tokens = self.begin(regions)
-        async for load in stream_regions(
-            self.aws, regions, self.query, images_first=True, account=self.account
-        ):
-            if self.accept(load, tokens[load.key]):
-                yield load
+    async def _load(
+        self, key: RegionKey, on_images: Callable[[RegionLoad], None] | None = None
+    ) -> RegionLoad:
+        account = self.account_of(key)
+        async with self.limits.slot(key.account, key.region):
+            return await load_region(
+                account.session, key.region, self.query, on_images=on_images, account=key.account
+            )
 
-    async def reload(self, regions: Sequence[str]) -> list[RegionLoad]:
+    async def stream(self, regions: Iterable[str | RegionKey]) -> AsyncIterator[RegionLoad]:
+        """Load ``regions`` (keys, or names: in every account) concurrently, the focused
+        account first; yield each load as it arrives (images first, then complete with
+        snapshots), already in the inventory; superseded loads are dropped."""
+        tokens = self.begin(regions)
+        arrived: asyncio.Queue[RegionLoad] = asyncio.Queue()
+
+        async def load(key: RegionKey) -> None:
+            arrived.put_nowait(await self._load(key, arrived.put_nowait))
+
+        tasks = [asyncio.create_task(load(key)) for key in tokens]
+        try:
+            complete = 0
+            while complete < len(tasks):
+                region_load = await arrived.get()
+                complete += not region_load.snapshots_pending
+                if self.accept(region_load, tokens[region_load.key]):
+                    yield region_load
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def reload(self, regions: Iterable[str | RegionKey]) -> list[RegionLoad]:
         """Load ``regions`` completely (after an action changed them: their images' extras
         are asked again too); the loads that were not superseded meanwhile, in the
         inventory."""
-        self.forget_extras(regions)
         tokens = self.begin(regions)
-        loads = await asyncio.gather(
-            *(load_region(self.aws, r, self.query, account=self.account) for r in regions)
-        )
+        self.forget_extras(tokens)
+        loads = await asyncio.gather(*(self._load(key) for key in tokens))
         return [load for load in loads if self.accept(load, tokens[load.key])]
 
     def set_query(self, query: ImageQuery) -> bool:
@@ -168,10 +343,30 @@ class Explorer:
         if query == self.query:
             return False
         self.query = query
-        self.begin([key.region for key in self._tokens if key.account == self.account])
+        self.begin(list(self._tokens))
         self.inventory.clear()
         self._extras.clear()
         return True
+
+    # ---- who "self" is -------------------------------------------------------------------
+
+    async def find_account(self) -> str | None:
+        """Who "self" is; ``None`` if the lookup fails (not fatal: access then says
+        private/public only)."""
+        try:
+            self.account_id = await self.aws.account_id()
+        except Exception:  # optional: the explorer works without it
+            self.account_id = None
+        if self.account_id is not None and not self.many:
+            self.accounts[0].id = self.account_id
+        return self.account_id
+
+    async def find_alias(self) -> str | None:
+        """The account's alias; ``None`` when it has none or may not be read."""
+        self.account_alias = await self.aws.account_alias()
+        if not self.many:
+            self.accounts[0].alias = self.account_alias
+        return self.account_alias
 
     # ---- image extras --------------------------------------------------------------------
 
@@ -179,21 +374,28 @@ class Explorer:
         return self._extras.get(key)
 
     async def extras(self, image: Image) -> ImageExtras:
-        """``image``'s launch permissions, last launch and protection; fetched once."""
+        """``image``'s launch permissions, last launch and protection, asked with its own
+        account's credentials; fetched once."""
         cached = self._extras.get(image.key)
         if cached is None:
-            cached = self._extras[image.key] = await fetch_extras(self.aws, image, self.account_id)
+            account = self.account_of(image)
+            owner = account.id if self.many else self.account_id
+            cached = self._extras[image.key] = await fetch_extras(account.session, image, owner)
         return cached
 
-    def forget_extras(self, regions: Iterable[str] | None = None) -> None:
+    def forget_extras(self, regions: Iterable[str | RegionKey] | None = None) -> None:
         """Fetch extras again when next asked: of every image (a refresh), or of the
-        images in ``regions``."""
+        images in ``regions`` (names: in every account)."""
         if regions is None:
             self._extras.clear()
             return
-        wanted = set(regions)
-        for key in [k for k in self._extras if k.region in wanted]:
+        wanted = list(regions)
+        names = {r for r in wanted if not isinstance(r, RegionKey)}
+        keys = {r for r in wanted if isinstance(r, RegionKey)}
+        for key in [
+            k for k in self._extras if k.region in names or RegionKey(k.account, k.region) in keys
+        ]:
             del self._extras[key]
 
 
-__all__ = ["SESSION_CLOSE_TIMEOUT", "Explorer", "NotConnected", "SessionFactory"]
+__all__ = ["SESSION_CLOSE_TIMEOUT", "Explorer", "NotConnected", "OpenerFactory", "SessionFactory"]

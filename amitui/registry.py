@@ -143,6 +143,9 @@ ACTIONS: tuple[Action, ...] = (
     _flow(JOURNAL, "J", "Journal",
           "Past runs from the journal; undo one (a plan of inverse steps)",
           show=False, reviews_read_only=True, images_optional=True),
+    # In the footer only while an account's SSO login has expired (the screen's check_action).
+    Action("sso_login", "L", "sso_login", "SSO login",
+           "Run `aws sso login` once per SSO session that needs it, then reload its accounts"),
 )  # fmt: skip
 
 #: The flows, in the order the palette offers them.

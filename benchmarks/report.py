@@ -298,7 +298,7 @@ def _table(table: dict[str, Any]) -> str:
         f"## The image table at {table['rows']:,} images\n",
         "The full App (160x45, headless) with "
         f"{table['rows']:,} images in {table['regions']} regions delivered as region loads "
-        "(the engine's `stream_regions` replaced by a generator of synthetic `RegionLoad`s; "
+        "(the engine's `load_region` replaced by synthetic `RegionLoad`s; "
         "everything from there on is the product's code; the AWS extras, fetched after a "
         "0.25 s rest on one image, are switched off). Each key is sent as the terminal "
         "driver sends one (what Pilot `press` does, without Pilot's waits for the screen, "

@@ -2,7 +2,7 @@
 
 Runs in its own process (``python -m benchmarks.table_bench --rows N`` prints JSON) so the
 memory figures are the App's alone. The App is the real one (``make_app``); only the engine's
-``stream_regions`` is replaced by a generator of synthetic, fully formed ``RegionLoad``s, so
+``load_region`` (as the Explorer calls it) is replaced by synthetic, complete ``RegionLoad``s, so
 no sandbox has to render 100,000 images (minutes in moto). Everything from the region load
 on -- rows, sorting, filtering, rendering, the inspector -- is the product's code.
 
@@ -157,19 +157,17 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
                   range(len(REGIONS))]  # fmt: skip
     release = asyncio.Event()
 
-    async def synthetic_stream(
-        aws: object, regions: Sequence[str], query: object = None, **_: object
-    ) -> AsyncIterator[RegionLoad]:
+    async def synthetic_load(
+        aws: object, region: str, query: object = None, **_: object
+    ) -> RegionLoad:
         await release.wait()
-        start = 0
-        for region, count in zip(REGIONS, per_region, strict=True):
-            images = tuple(
-                Image.from_aws(region, synthetic_record(region, n))
-                for n in range(start, start + count)
-            )
-            start += count
-            yield RegionLoad(region, RegionStatus.LOADED, images=images, seconds=0.0)
-            await asyncio.sleep(0)
+        index = REGIONS.index(region)
+        start = sum(per_region[:index])
+        images = tuple(
+            Image.from_aws(region, synthetic_record(region, n))
+            for n in range(start, start + per_region[index])
+        )
+        return RegionLoad(region, RegionStatus.LOADED, images=images, seconds=0.0)
 
     @asynccontextmanager
     async def offline_session(options: object) -> AsyncIterator[AwsSession]:
@@ -183,7 +181,7 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
         ) as aws:
             yield aws
 
-    explorer_module.stream_regions = synthetic_stream  # type: ignore[attr-defined]
+    explorer_module.load_region = synthetic_load  # type: ignore[attr-defined]
     # Extras (launch permissions...) load after a 0.25 s rest on one image, not per keystroke.
     app_module.EXTRAS_DELAY = 3600.0
     app = app_module.make_app(

@@ -21,6 +21,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.worker import WorkerState
 
+from amitui.accounts import AccountSpec
 from amitui.actions.cleanup import execute_cleanup, gather_facts, plan_deregister
 from amitui.actions.execute import execute
 from amitui.actions.retirement import Schedule, parse_retirement, plan_retirement, schedule_path
@@ -58,7 +59,7 @@ def pick(app: AmituiApp, want: str) -> Image:
     if want == "shared-snapshot":
         for image in images:
             for snapshot_id in image.snapshot_ids:
-                if len(app.inventory.images_mapping(image.region, snapshot_id)) > 1:
+                if len(app.inventory.images_mapping(image.region, snapshot_id, image.account)) > 1:
                     return image
     if want == "family":
         return max(images, key=lambda i: (len(app.inventory.family(i)), i.name))
@@ -72,7 +73,8 @@ async def shoot(out: Path) -> list[Path]:
     # The Retirement view's schedule and the demo's journal of this run only (the Journal
     # view is shot) are written here, never into the user's state directory.
     os.environ["AMITUI_STATE_DIR"] = tempfile.mkdtemp(prefix="amitui-screenshots-")
-    app = make_app(LaunchOptions(demo=True), now=REFERENCE_DATE)
+    # The demo's whole organization, as `amitui --demo` opens it.
+    app = make_app(LaunchOptions(demo=True, accounts=AccountSpec(org=True)), now=REFERENCE_DATE)
     written: list[Path] = []
 
     def save(name: str) -> None:

@@ -3,18 +3,20 @@ account and the image extras, against the sandbox over HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from amitui.accounts import AccountSpec, Limits
 from amitui.aws import AwsSession
-from amitui.backend import LaunchOptions, sandbox_session
+from amitui.backend import LaunchOptions, demo_sandbox, sandbox_session, write_demo_aws_config
 from amitui.explorer import Explorer, NotConnected
 from amitui.loader import load_region
 from amitui.model import Image, ImageQuery, RegionKey, RegionStatus
-from amitui.sandbox import SANDBOX_ACCOUNT_ID, Sandbox
+from amitui.sandbox import SANDBOX_ACCOUNT_ID, Sandbox, demo
 from amitui.sandbox.proxy import FaultProxy
 
 from .conftest import ENGINE_REGIONS
@@ -134,3 +136,112 @@ async def test_not_connected_says_so() -> None:
     with pytest.raises(NotConnected):
         _ = explorer.aws
     await explorer.aclose()  # closing an explorer that never connected is fine
+
+
+# --------------------------------------------------------------------------- many accounts
+
+DEMO_IDS = tuple(a.account_id for a in demo.DEMO_ACCOUNTS)
+ORG_REGIONS = ("us-east-1", "eu-west-1")
+
+
+@pytest.fixture(scope="module")
+def demo_org() -> Iterator[Sandbox]:
+    """The demo's organization: shared-services (the management account), staging, prod."""
+    with demo_sandbox() as running:
+        yield running
+
+
+@pytest.fixture
+def org_env(demo_org: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Sandbox:
+    """The default chain is the management account on the sandbox; the demo's profiles exist."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", demo_org.endpoint_url)
+    paths = write_demo_aws_config(demo_org.endpoint_url, tmp_path)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(paths["config"]))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(paths["credentials"]))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return demo_org
+
+
+@asynccontextmanager
+async def org_explorer(limits: Limits | None = None, **spec: Any) -> AsyncIterator[Explorer]:
+    options = LaunchOptions(regions=ORG_REGIONS, accounts=AccountSpec(**(spec or {"org": True})))
+    explorer = Explorer(options, limits=limits)
+    try:
+        await explorer.connect()
+        yield explorer
+    finally:
+        await explorer.aclose()
+
+
+async def test_an_account_set_labels_every_key_with_its_account(org_env: Sandbox) -> None:
+    """Organizations API reference, ListAccounts: "Lists all the accounts in the
+    organization"; each member is read through STS AssumeRole of its
+    OrganizationAccountAccessRole (the account set's engine, tests/test_accounts.py)."""
+    async with org_explorer() as explorer:
+        assert explorer.many and [a.id for a in explorer.accounts] == list(DEMO_IDS)
+        keys, failed = await explorer.region_keys()
+        assert failed == []
+        assert set(keys) == {RegionKey(a, r) for a in DEMO_IDS for r in ORG_REGIONS}
+        loads = [load async for load in explorer.stream(keys)]
+        assert {load.key for load in loads if not load.snapshots_pending} == set(keys)
+        images = list(explorer.inventory.images())
+        assert {image.account for image in images} == set(DEMO_IDS)
+        # Each account lists its own images: the key's account is the owner here.
+        assert all(image.owner_id == image.account for image in images)
+        member = next(i for i in images if i.account == demo.PROD.account_id)
+        assert explorer.account_of(member).id == demo.PROD.account_id
+        assert explorer.session_for(demo.PROD.account_id) is explorer.account_of(member).session
+        # Extras are asked with the image's own account's credentials: its owner sees them.
+        extras = await explorer.extras(member)
+        assert extras.error == ""
+        with pytest.raises(LookupError, match="444455556666 is not loaded"):
+            explorer.session_for("444455556666")
+
+
+async def test_the_focused_account_is_served_first(org_env: Sandbox) -> None:
+    """Not AWS: the order of loads through one overall slot. Whatever was queued first, once
+    the user looks at prod, prod's account-regions go before every other account's."""
+    async with org_explorer(Limits(overall=1)) as explorer:
+        keys, _ = await explorer.region_keys()
+        explorer.focus(demo.PROD.account_id)
+        order = [load.account async for load in explorer.stream(keys) if not load.snapshots_pending]
+    # The first load took the free slot before anyone waited; then prod's, then the rest.
+    rest = order[1:]
+    prod = demo.PROD.account_id
+    assert rest[: len(ORG_REGIONS)] == [prod] * len(ORG_REGIONS), order
+    assert prod not in rest[len(ORG_REGIONS) :]
+
+
+async def test_a_role_that_cannot_be_assumed_is_a_problem_the_rest_load(org_env: Sandbox) -> None:
+    """STS API reference, AssumeRole: "To assume a role from a different account, your Amazon
+    Web Services account must be trusted by the role"; the sandbox has no NoSuchRole, and
+    answers AccessDenied as for a role that does not trust the caller."""
+    async with org_explorer(org=True, org_role="NoSuchRole") as explorer:
+        # The management account is read with the credentials --org started from.
+        assert [a.id for a in explorer.accounts] == [demo.SHARED_SERVICES.account_id]
+        lines = sorted(p.describe() for p in explorer.problems)
+        assert len(lines) == 2
+        for member, line in zip(demo.MEMBER_ACCOUNTS, lines, strict=True):
+            assert f"arn:aws:iam::{member.account_id}:role/NoSuchRole" in line
+            assert f"from {demo.SHARED_SERVICES.account_id}" in line and "AccessDenied" in line
+
+
+async def test_an_assumed_role_is_assumed_again_before_its_keys_expire(demo_org: Sandbox) -> None:
+    """STS API reference, AssumeRole, DurationSeconds: "The value specified can range from
+    900 seconds (15 minutes) up to the maximum session duration set for the role"; the
+    credentials carry their Expiration. botocore's refreshable credentials assume the role
+    again once less than 15 minutes are left (its advisory refresh): a 900-second session is
+    there at once, so the member's next call is preceded by a second AssumeRole, made by the
+    library's fetcher (--org roles use it; the default 3600 s is refreshed alike, later)."""
+    with FaultProxy(demo_org.endpoint_url) as proxy:
+        async with sandbox_session(proxy.url) as base:
+            keys = await base.assume_role(
+                demo.role_arn(demo.PROD), "amitui-tests", duration_seconds=900
+            )
+            assert proxy.actions().count("AssumeRole") == 1
+            async with AwsSession(
+                endpoint_url=proxy.url, credentials=keys, default_region="us-east-1"
+            ) as member:
+                assert await member.account_id() == demo.PROD.account_id
+                await member.call("us-east-1", "DescribeImages", Owners=["self"])
+            assert proxy.actions().count("AssumeRole") >= 2

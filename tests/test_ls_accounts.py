@@ -16,7 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from amitui.backend import demo_sandbox, write_demo_aws_config
+from amitui.backend import LaunchOptions, demo_sandbox, write_demo_aws_config
 from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox, demo
 
 from .test_accounts import member_keys
@@ -200,13 +200,34 @@ def test_help_says_where_accounts_come_from(sandbox: Sandbox, aws_files: dict[st
     assert "(default: OrganizationAccountAccessRole)" in text
 
 
-def test_the_explorer_opens_one_profile(sandbox: Sandbox, aws_files: dict[str, Path]) -> None:
-    result = amitui(sandbox, aws_files, "--profile", "prod", "--profile", "staging")
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "amitui: error: the explorer opens one profile; amitui ls lists several accounts "
-        "(see amitui --help)"
-    ]
+def test_the_explorer_takes_the_account_options_and_the_config_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TUI reads what ``ls`` reads: several profiles (or a glob, or --org) are an account
+    set; one profile stays a plain launch; the config file's [accounts] is the default that
+    the command line overrides; the explorer's --demo is the demo's whole organization."""
+    from amitui.cli import build_parser, launch_options
+
+    def options(*argv: str) -> LaunchOptions:
+        parser = build_parser()
+        return launch_options(parser.parse_args(argv), parser)
+
+    several = options("--demo", "--profile", "prod", "--profile", "staging")
+    assert several.many_accounts and several.accounts.profiles == ("prod", "staging")
+    assert not options("--demo", "--profile", "prod").many_accounts
+    assert options("--demo").accounts.org and options("--demo").many_accounts
+    assert not options("--demo", "ls").accounts.org  # ls lists what it is told
+    config = tmp_path / "config.toml"
+    config.write_text('[accounts]\norg = true\norg_role = "ReadOnlyAudit"\n')
+    monkeypatch.setenv("AMITUI_CONFIG", str(config))
+    from_config = options("--demo")
+    assert from_config.accounts.org and from_config.accounts.org_role == "ReadOnlyAudit"
+    overridden = options("--demo", "--profile", "prod", "--profile", "staging")
+    assert not overridden.accounts.org and overridden.accounts.profiles == ("prod", "staging")
+    config.write_text('[accounts]\nprofiles = "prod"\n')
+    with pytest.raises(SystemExit) as exit_info:
+        options("--demo")
+    assert exit_info.value.code == 2
 
 
 def test_dedup_is_said_once(sandbox: Sandbox, aws_files: dict[str, Path]) -> None:

@@ -4,11 +4,16 @@ of which regions the image table shows (one, several, or all merged).
 Enter on a region shows only it; space adds or removes it from the view; Enter on "All
 regions" shows every region. Below the list, the highlighted region's status in full: how
 long it took, or the AWS error: what to do about it first, then AWS's code and message.
+
+With several accounts (:meth:`RegionPane.set_accounts`) the list is accounts → regions:
+"All accounts" merges everything, Enter on an account shows all its regions, Enter on one of
+its regions only that one; counts and errors are per account-region. A plain launch's one
+account has no account level: the list looks as it always did.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -21,12 +26,14 @@ from textual.timer import Timer
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from amitui.model import AwsError, RegionLoad, RegionStatus
+from amitui.model import AwsError, RegionKey, RegionLoad, RegionStatus
 from amitui.text import inert
 from amitui.widgets.lists import KeyedOptionList
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 ALL = "*all*"
+#: An account's option id is this prefix and the account's label.
+ACCOUNT_PREFIX = "account:"
 
 _STATUS_TEXT = {
     RegionStatus.DENIED: "denied",
@@ -45,6 +52,20 @@ class RegionState:
     seconds: float = 0.0
     #: Images shown, snapshots still being listed.
     snapshots_pending: bool = False
+    #: The account the region belongs to (its label, "" for a plain launch).
+    account: str = ""
+
+    @property
+    def key(self) -> RegionKey:
+        return RegionKey(self.account, self.region)
+
+    @property
+    def loading(self) -> bool:
+        return self.status in (RegionStatus.LOADING, RegionStatus.PENDING)
+
+
+def _key(item: str | RegionKey) -> RegionKey:
+    return item if isinstance(item, RegionKey) else RegionKey("", item)
 
 
 class RegionList(KeyedOptionList):
@@ -55,7 +76,7 @@ class RegionList(KeyedOptionList):
             "space",
             "toggle_region",
             "Add/remove",
-            tooltip="Add this region to the shown regions, or remove it",
+            tooltip="Add this region (or account) to the shown regions, or remove it",
             id="regions.toggle",
         ),
     ]
@@ -63,6 +84,7 @@ class RegionList(KeyedOptionList):
     class Toggled(Message):
         def __init__(self, region: str) -> None:
             super().__init__()
+            #: The option's id (a region, an account's, or ALL).
             self.region = region
 
     def action_toggle_region(self) -> None:
@@ -78,6 +100,7 @@ class RegionPane(Vertical):
         border: round $primary 50%;
         border-title-color: $text;
         &:focus-within { border: round $primary; }
+        &.-accounts { width: 27; }  /* a region is indented under its account */
         RegionList {
             height: 1fr; border: none; padding: 0; background: transparent;
             scrollbar-size-vertical: 1;
@@ -91,21 +114,29 @@ class RegionPane(Vertical):
     """
 
     class ViewChanged(Message):
-        """The regions the table should show; empty means every region."""
+        """The account-regions the table should show; empty means every one."""
 
-        def __init__(self, regions: frozenset[str], *, toggled: bool = False) -> None:
+        def __init__(self, keys: frozenset[RegionKey], *, toggled: bool = False) -> None:
             super().__init__()
-            self.regions = regions
+            self.keys = keys
+            #: Their regions' names.
+            self.regions = frozenset(key.region for key in keys)
+            #: The one account they belong to, if they do (None: several, or all).
+            accounts = {key.account for key in keys}
+            self.account = next(iter(accounts)) if len(accounts) == 1 else None
             #: From space in the list (the user is still choosing), not Enter.
             self.toggled = toggled
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._states: dict[str, RegionState] = {}
-        self._view: frozenset[str] = frozenset()
+        self._states: dict[RegionKey, RegionState] = {}
+        self._view: frozenset[RegionKey] = frozenset()
+        #: label -> name shown, in order; empty for a plain launch (no account level).
+        self._accounts: dict[str, str] = {}
         self._frame = 0
         self._spinner: Timer | None = None
         self._resolving = True
+        self._ids: dict[str, frozenset[RegionKey]] = {}
 
     def compose(self) -> ComposeResult:
         yield RegionList(id="region-list")
@@ -119,28 +150,59 @@ class RegionPane(Vertical):
     # ---- state from the App ------------------------------------------------------------
 
     @property
-    def view(self) -> frozenset[str]:
+    def keys(self) -> list[RegionKey]:
+        """Every account-region, in the list's order."""
+        return list(self._states)
+
+    @property
+    def key_view(self) -> frozenset[RegionKey]:
+        """The account-regions shown; empty: every one."""
         return self._view
 
     @property
+    def view(self) -> frozenset[str]:
+        """The regions shown (their names); empty: every region."""
+        return frozenset(key.region for key in self._view)
+
+    @property
     def regions(self) -> list[str]:
-        return list(self._states)
+        """Every region's name, once (in every account)."""
+        return list(dict.fromkeys(key.region for key in self._states))
 
-    def state(self, region: str) -> RegionState | None:
-        return self._states.get(region)
+    @property
+    def accounts(self) -> dict[str, str]:
+        """The account level's accounts: label -> name shown (empty: no account level)."""
+        return dict(self._accounts)
 
-    def set_regions(self, regions: Iterable[str]) -> None:
-        """The regions to load, all now loading."""
-        self._resolving = False
-        self._states = {r: RegionState(r) for r in regions}
-        self._view = frozenset(r for r in self._view if r in self._states)
+    def state(self, region: str | RegionKey) -> RegionState | None:
+        """A region's state: by key, or by name (the first account that has it)."""
+        if isinstance(region, RegionKey):
+            return self._states.get(region)
+        return next((s for k, s in self._states.items() if k.region == region), None)
+
+    def set_accounts(self, names: dict[str, str]) -> None:
+        """Show the account level: label -> the name to show (the alias, else the id)."""
+        self._accounts = dict(names)
+        self.set_class(bool(names), "-accounts")
+        self._order()
         self._rebuild()
 
-    def add_regions(self, regions: Iterable[str]) -> None:
-        """Add regions (e.g. a copy's destination) without touching the others' state."""
-        for region in regions:
-            self._states.setdefault(region, RegionState(region))
+    def set_regions(self, regions: Iterable[str | RegionKey]) -> None:
+        """The regions to load, all now loading (names: the plain launch's one account)."""
         self._resolving = False
+        self._states = {}
+        for key in map(_key, regions):
+            self._states[key] = RegionState(key.region, account=key.account)
+        self._view = frozenset(k for k in self._view if k in self._states)
+        self._order()
+        self._rebuild()
+
+    def add_regions(self, regions: Iterable[str | RegionKey]) -> None:
+        """Add regions (e.g. a copy's destination) without touching the others' state."""
+        for key in map(_key, regions):
+            self._states.setdefault(key, RegionState(key.region, account=key.account))
+        self._resolving = False
+        self._order()
         self._rebuild()
 
     def set_resolving(self) -> None:
@@ -149,15 +211,19 @@ class RegionPane(Vertical):
         self._states = {}
         self._rebuild()
 
-    def mark_loading(self, regions: Iterable[str]) -> None:
-        for region in regions:
-            state = self._states.setdefault(region, RegionState(region))
+    def mark_loading(self, regions: Iterable[str | RegionKey]) -> None:
+        for key in map(_key, regions):
+            state = self._states.setdefault(key, RegionState(key.region, account=key.account))
             state.status = RegionStatus.LOADING
             state.snapshots_pending = False
         self._rebuild()
 
     def set_result(self, load: RegionLoad) -> None:
-        state = self._states.setdefault(load.region, RegionState(load.region))
+        key = load.key
+        state = self._states.get(key)
+        if state is None:
+            state = self._states[key] = RegionState(load.region, account=load.account)
+            self._order()
         state.status = load.status
         state.count = len(load.images)
         state.error = load.error
@@ -165,42 +231,65 @@ class RegionPane(Vertical):
         state.snapshots_pending = load.snapshots_pending
         self._rebuild()
 
-    def set_count(self, region: str, count: int) -> None:
-        state = self._states.get(region)
+    def set_count(self, region: str | RegionKey, count: int) -> None:
+        state = self._states.get(_key(region))
         if state is not None and state.count != count:
             state.count = count
             self._rebuild()
 
-    def show_regions(self, regions: Iterable[str], *, toggled: bool = False) -> None:
-        """Set the view (empty: all regions) and say so."""
-        self._view = frozenset(r for r in regions if r in self._states)
+    def show_regions(self, regions: Iterable[str | RegionKey], *, toggled: bool = False) -> None:
+        """Set the view (empty: all regions; a name: that region in every account) and say
+        so."""
+        wanted: set[RegionKey] = set()
+        for item in regions:
+            if isinstance(item, RegionKey):
+                wanted.add(item)
+            else:
+                wanted.update(k for k in self._states if k.region == item)
+        self._view = frozenset(k for k in wanted if k in self._states)
         if self._view == frozenset(self._states):
             self._view = frozenset()
         self._rebuild()
         self.post_message(self.ViewChanged(self._view, toggled=toggled))
 
+    def show_account(self, label: str) -> None:
+        """Show every region of one account."""
+        self.show_regions([k for k in self._states if k.account == label])
+
     @property
     def busy(self) -> bool:
         return self._resolving or any(
-            s.status in (RegionStatus.LOADING, RegionStatus.PENDING) or s.snapshots_pending
-            for s in self._states.values()
+            s.loading or s.snapshots_pending for s in self._states.values()
+        )
+
+    def _order(self) -> None:
+        """With an account level, each account's regions together, accounts in their order."""
+        if not self._accounts:
+            return
+        rank = {label: i for i, label in enumerate(self._accounts)}
+        self._states = dict(
+            sorted(self._states.items(), key=lambda item: rank.get(item[0].account, len(rank)))
         )
 
     # ---- events ------------------------------------------------------------------------
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        region = event.option.id
-        self.show_regions(() if region == ALL or region is None else (region,))
+        chosen = self._ids.get(event.option.id or ALL, frozenset())
+        self.show_regions(chosen)
 
     def on_region_list_toggled(self, event: RegionList.Toggled) -> None:
         event.stop()
-        if event.region == ALL:
+        chosen = self._ids.get(event.region, frozenset())
+        if not chosen:
             self.show_regions(())
             return
         current = set(self._view or self._states)
-        current.symmetric_difference_update({event.region})
-        self.show_regions(current or (event.region,), toggled=True)
+        if chosen <= current:
+            current -= chosen
+        else:
+            current |= chosen
+        self.show_regions(current or chosen, toggled=True)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
@@ -212,26 +301,46 @@ class RegionPane(Vertical):
         self._frame = (self._frame + 1) % len(SPINNER)
         self._rebuild()
 
+    def _entries(self) -> list[tuple[str, frozenset[RegionKey], Content]]:
+        """(option id, the keys it stands for, prompt), in the list's order."""
+        every = frozenset(self._states)
+        entries = [(ALL, every, self._all_prompt())]
+        if not self._accounts:
+            return entries + [(k.region, frozenset({k}), self._prompt(s)) for k, s in self._items()]
+        for label, name in self._accounts.items():
+            own = [(k, s) for k, s in self._items() if k.account == label]
+            keys = frozenset(k for k, _ in own)
+            entries.append((ACCOUNT_PREFIX + label, keys, self._account_prompt(name, own)))
+            entries += [(f"{label}/{k.region}", frozenset({k}), self._prompt(s)) for k, s in own]
+        return entries
+
+    def _items(self) -> list[tuple[RegionKey, RegionState]]:
+        return list(self._states.items())
+
     def _rebuild(self) -> None:
         if not self.is_mounted:
             return
         options = self.query_one(RegionList)
-        prompts = [self._all_prompt(), *(self._prompt(s) for s in self._states.values())]
-        ids = [ALL, *self._states]
+        entries = self._entries()
+        self._ids = {option_id: keys for option_id, keys, _ in entries}
+        ids = [option_id for option_id, _, _ in entries]
         if [o.id for o in options.options] == ids:
-            for index, prompt in enumerate(prompts):
+            for index, (_, _, prompt) in enumerate(entries):
                 options.replace_option_prompt_at_index(index, prompt)
         else:
             highlighted = options.highlighted_option
             keep = highlighted.id if highlighted else None
-            options.set_options(Option(p, id=i) for p, i in zip(prompts, ids, strict=True))
+            options.set_options(Option(prompt, id=i) for i, _, prompt in entries)
             if keep in ids:
                 options.highlighted = ids.index(keep)
             elif options.has_focus:
                 options.ensure_highlight()
-        loaded = sum(1 for s in self._states.values() if s.status is RegionStatus.LOADED)
-        failed = sum(1 for s in self._states.values() if s.status.is_error)
+        states = self._states.values()
+        loaded = sum(1 for s in states if s.status is RegionStatus.LOADED)
+        failed = sum(1 for s in states if s.status.is_error)
         title = f"Regions {loaded}/{len(self._states)}"
+        if self._accounts:
+            title = f"Accounts {len(self._accounts)} · {loaded}/{len(self._states)}"
         if failed:
             title += f" · {failed} failed"
         self.border_title = title
@@ -242,16 +351,39 @@ class RegionPane(Vertical):
                 self._spinner.pause()
         self._show_info()
 
+    def _width(self) -> int:
+        """The name's width in a prompt."""
+        return 15 if self._accounts else 14
+
     def _all_prompt(self) -> Content:
         mark = ("● " if not self._view else "  ", "bold")
         if self._resolving:
             return Content.assemble(mark, (f"{SPINNER[self._frame]} finding regions…", "italic"))
         total = sum(s.count for s in self._states.values())
-        return Content.assemble(mark, "All regions".ljust(14), (f"{total:>6}", "bold"))
+        label = "All accounts" if self._accounts else "All regions"
+        return Content.assemble(mark, label.ljust(self._width()), (f"{total:>6}", "bold"))
+
+    def _account_prompt(self, name: str, own: list[tuple[RegionKey, RegionState]]) -> Content:
+        keys = {k for k, _ in own}
+        shown = bool(self._view) and keys <= self._view
+        mark = ("● " if shown else "  ", "bold")
+        states = [s for _, s in own]
+        if any(s.loading for s in states) or not states:
+            status = (f"{SPINNER[self._frame]:>6}", "bold $accent")
+        elif all(s.status.is_error for s in states):
+            status = (f"{_STATUS_TEXT[states[0].status]:>6}"[:6], "bold $error")
+        else:
+            total = sum(s.count for s in states)
+            failing = any(s.status.is_error for s in states)
+            status = (
+                f"{total:>5}" + ("!" if failing else " "),
+                "bold $error" if failing else "bold",
+            )
+        return Content.assemble(mark, (name.ljust(self._width())[: self._width()], "bold"), status)
 
     def _prompt(self, state: RegionState) -> Content:
-        mark = ("● " if state.region in self._view else "  ", "bold")
-        if state.status in (RegionStatus.LOADING, RegionStatus.PENDING):
+        mark = ("● " if state.key in self._view else "  ", "bold")
+        if state.loading:
             status = (f"{SPINNER[self._frame]:>6}", "bold $accent")
         elif state.status.is_error:
             status = (f"{_STATUS_TEXT[state.status]:>6}"[:6], "bold $error")
@@ -259,29 +391,63 @@ class RegionPane(Vertical):
             status = (f"{state.count:>5}{SPINNER[self._frame]}", "")
         else:
             status = (f"{state.count:>6}", "")
-        return Content.assemble(mark, state.region.ljust(14)[:14], status)
+        indent = " " if self._accounts else ""
+        return Content.assemble(mark, indent + state.region.ljust(14)[:14], status)
 
     def _show_info(self) -> None:
         info = self.query_one("#region-info", Static)
         option = self.query_one(RegionList).highlighted_option
-        state = self._states.get(option.id or "") if option is not None else None
-        info.update(describe_state(state, self._view, len(self._states)))
+        option_id = option.id or "" if option is not None else ""
+        if option_id.startswith(ACCOUNT_PREFIX):
+            label = option_id[len(ACCOUNT_PREFIX) :]
+            states = [s for k, s in self._states.items() if k.account == label]
+            info.update(describe_account(self._accounts.get(label, label), label, states))
+            return
+        keys = self._ids.get(option_id, frozenset()) if option_id != ALL else frozenset()
+        state = self._states.get(next(iter(keys))) if len(keys) == 1 else None
+        view = frozenset(self._key_name(k) for k in self._view)
+        account = self._accounts.get(state.account) if state is not None else None
+        info.update(describe_state(state, view, len(self._states), account=account))
+
+    def _key_name(self, key: RegionKey) -> str:
+        if not self._accounts:
+            return key.region
+        return f"{self._accounts.get(key.account, key.account)} {key.region}"
 
 
-def describe_state(state: RegionState | None, view: frozenset[str], total: int) -> Content:
-    """The highlighted region in full; AWS text goes in as plain strings, never markup."""
+def describe_account(name: str, label: str, states: Sequence[RegionState]) -> Content:
+    """An account's regions in short: images, and which regions failed."""
+    title = name if name == label else f"{name} ({label})"
+    total = sum(s.count for s in states)
+    failed = [s for s in states if s.status.is_error]
+    parts: list[str | tuple[str, str]] = [
+        (inert(title) + "\n", "bold"),
+        f"{total} images in {len(states)} regions",
+    ]
+    if failed:
+        parts.append(("\n" + f"{len(failed)} failed: ", "bold $error"))
+        parts.append(", ".join(f"{s.region} {_STATUS_TEXT[s.status]}" for s in failed))
+    return Content.assemble(*parts)
+
+
+def describe_state(
+    state: RegionState | None, view: frozenset[str], total: int, *, account: str | None = None
+) -> Content:
+    """The highlighted region (of ``account``, named so with several) in full; AWS text goes
+    in as plain strings, never markup."""
     if state is None:
         shown = ", ".join(sorted(view)) if view else f"all {total} regions"
-        return Content.assemble(("Showing ", "dim"), shown)
-    if state.status in (RegionStatus.LOADING, RegionStatus.PENDING):
-        return Content(f"{state.region}: loading…")
+        return Content.assemble(("Showing ", "dim"), inert(shown))
+    where = inert(f"{account} {state.region}" if account else state.region)
+    if state.loading:
+        return Content(f"{where}: loading…")
     if state.snapshots_pending:
-        return Content(f"{state.region}: {state.count} images; listing its snapshots…")
+        return Content(f"{where}: {state.count} images; listing its snapshots…")
     if state.error is None:
-        return Content(f"{state.region}: {state.count} images in {state.seconds:.1f} s")
+        return Content(f"{where}: {state.count} images in {state.seconds:.1f} s")
     error = state.error
     parts: list[str | tuple[str, str]] = [
-        (f"{state.region}: {_STATUS_TEXT.get(state.status, 'failed')}\n", "bold $error"),
+        (f"{where}: {_STATUS_TEXT.get(state.status, 'failed')}\n", "bold $error"),
     ]
     # The fix before AWS's message: a long message would push it out of the box.
     if error.hint:

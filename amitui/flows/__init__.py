@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
     from textual.screen import Screen
 
+    from amitui.accounts import Account
     from amitui.aws import AwsSession
     from amitui.backend import LaunchOptions
 
@@ -108,6 +109,21 @@ class FlowHost(Protocol):
     @property
     def inventory(self) -> Inventory:
         """Everything loaded so far: images and snapshots per region, joined both ways."""
+        ...
+
+    @property
+    def accounts(self) -> Sequence[Account]:
+        """Every loaded account, in the order given (one for a plain launch; ``aws`` is the
+        first one's session)."""
+        ...
+
+    def account_of(self, image: Image) -> Account:
+        """The account ``image`` was listed from, whose credentials act on it (a plain
+        launch's images, whose ``key.account`` is ``""``, are its one account's)."""
+        ...
+
+    def session_for(self, account_id: str) -> AwsSession:
+        """The session of the loaded account with this id (``LookupError`` if none)."""
         ...
 
     #: The launch options (profile, regions, owners, read_only, demo, key overrides).

@@ -45,6 +45,7 @@ from amitui.registry import ACTIONS, MUTATING, READ_ONLY_FLOWS
 from amitui.registry import action as registry_action
 from amitui.screens.journal_view import JournalScreen
 from amitui.screens.recycle_bin import RecycleBinScreen
+from amitui.text import inert
 from amitui.widgets.cleanup_run import RunScreen
 from amitui.widgets.cleanup_view import CleanupScreen
 from amitui.widgets.commands import PaletteEntry
@@ -88,6 +89,11 @@ class RefreshRequested(Message):
 
 
 @dataclass
+class SsoLoginRequested(Message):
+    """Run ``aws sso login`` for every SSO session that needs it, then reload its accounts."""
+
+
+@dataclass
 class QueryChosen(Message):
     """List these images from now on (owner scope, deprecated/disabled toggles)."""
 
@@ -104,6 +110,15 @@ class ExtrasWanted(Message):
 class ExplorerScreen(Screen[None]):
     """The main screen (the App's default screen). Build it with what it shows: the
     inventory it reads (owned by the Explorer), the extras cache lookup and the clock."""
+
+    DEFAULT_CSS = """
+    #account-problems {
+        display: none; height: auto; max-height: 4; padding: 0 1;
+        background: $error 15%; color: $text;
+        /* one line a problem (the tooltip has them in full) */
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -126,6 +141,7 @@ class ExplorerScreen(Screen[None]):
         key_overrides: dict[str, str] | None = None,
         config_file: Path | None = None,
         empty_text: str = "Connecting…",
+        many_accounts: bool = False,
     ) -> None:
         super().__init__()
         self.inventory = inventory
@@ -141,7 +157,8 @@ class ExplorerScreen(Screen[None]):
         #: Who "self" is, once known: an image it does not own was shared with it.
         self.account_id: str | None = None
         self._account_alias: str | None = None
-        #: Account label -> what the Account column shows (an alias); default the label.
+        #: Account label -> what the Account column shows (alias, else id) in an account-set
+        #: launch; empty: one account.
         self._account_names: dict[str, str] = {}
         #: Where EC2 calls go, when not to AWS (the sandbox, an AWS_ENDPOINT_URL).
         self._endpoint: str | None = None
@@ -153,6 +170,11 @@ class ExplorerScreen(Screen[None]):
         self._table_timer: Timer | None = None
         self._table_refreshed = 0.0  # time.monotonic() of the last rebuild
         self._scope_text = ""
+        #: The sources that gave no account, one line each; an ``aws sso login`` cures some.
+        self._problems: list[str] = []
+        self._sso_needed = False
+        #: An account set is being opened (the header says so, not "profile default").
+        self._many_accounts = many_accounts
 
     # ---- composition ---------------------------------------------------------------------
 
@@ -170,6 +192,7 @@ class ExplorerScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="scope-bar")
+        yield Static(id="account-problems", markup=False)
         with Horizontal(id="main"):
             yield RegionPane(id="regions")
             with Vertical(id="right"):
@@ -193,14 +216,14 @@ class ExplorerScreen(Screen[None]):
     def show_empty_text(self, text: str) -> None:
         self.table.empty_text = text
 
-    def show_regions(self, regions: Sequence[str]) -> None:
-        """The region list (before any load)."""
+    def show_regions(self, regions: Sequence[str | RegionKey]) -> None:
+        """The region list (before any load); names: the one account of a plain launch."""
         self.region_pane.set_regions(regions)
 
     def show_resolving(self) -> None:
         self.region_pane.set_resolving()
 
-    def show_loading(self, regions: Sequence[str]) -> None:
+    def show_loading(self, regions: Sequence[str | RegionKey]) -> None:
         """These regions are (re)loading; regions not in the list yet are added."""
         self.region_pane.add_regions(regions)
         self.region_pane.mark_loading(regions)
@@ -225,7 +248,7 @@ class ExplorerScreen(Screen[None]):
         self._refresh_table_soon()
         self._refresh_orphans()
         image = self.table.cursor_image
-        if image is not None and image.region == load.region:
+        if image is not None and RegionKey(image.account, image.region) == load.key:
             self._inspect(self.inventory.image(image.key) or image)
 
     def show_endpoint(self, endpoint: str | None) -> None:
@@ -255,13 +278,31 @@ class ExplorerScreen(Screen[None]):
             self._rows[key] = (images, self._make_rows(images))
         self._refresh_table()
 
+    def show_accounts(
+        self, names: dict[str, str], problems: Sequence[str], *, sso_needed: bool = False
+    ) -> None:
+        """An account-set launch's accounts (label -> alias, else id) and the sources that
+        gave none (one line each: expired SSO is one line per login); ``sso_needed``: the
+        SSO login key has something to do."""
+        self._problems = list(problems)
+        self._sso_needed = sso_needed
+        self.region_pane.set_accounts(names)
+        self.show_account_names(names)
+        bar = self.query_one("#account-problems", Static)
+        bar.update("\n".join(inert(line) for line in problems))
+        bar.tooltip = "\n\n".join(inert(line) for line in problems) or None
+        bar.display = bool(problems)
+        self.refresh_bindings()
+        self._update_titles()
+
     def show_extras(self, image: Image, extras: ImageExtras) -> None:
         self.inspector.show_extras(image, extras, self._now())
         if extras.shared and not image.public:
+            account_id = image.account if self._account_names else self.account_id
             shared = make_row(
                 image,
                 self._now(),
-                account_id=self.account_id,
+                account_id=account_id,
                 shared=True,
                 account_names=self._account_names,
             )
@@ -290,7 +331,7 @@ class ExplorerScreen(Screen[None]):
             make_row(
                 image,
                 now,
-                account_id=account_id,
+                account_id=image.account if self._account_names else account_id,
                 shared=_shared(extras(image.key)),
                 account_names=names,
             )
@@ -315,9 +356,10 @@ class ExplorerScreen(Screen[None]):
         if self.inventory.image(key) is None:
             self.notify(f"{key} is not loaded", severity="warning", markup=False)
             return False
-        view = self.region_pane.view
-        if view and key.region not in view:
-            self.region_pane.show_regions([*view, key.region])
+        view = self.region_pane.key_view
+        where = RegionKey(key.account, key.region)
+        if view and where not in view:
+            self.region_pane.show_regions([*view, where])
             self._refresh_table()
         if not self.table.move_cursor_to(key):
             self.query_one(FilterBar).action_clear()
@@ -328,9 +370,9 @@ class ExplorerScreen(Screen[None]):
 
     # ---- the table -----------------------------------------------------------------------
 
-    def _view_regions(self) -> list[str]:
-        view = self.region_pane.view
-        return [r for r in self.region_pane.regions if not view or r in view]
+    def _view_keys(self) -> list[RegionKey]:
+        view = self.region_pane.key_view
+        return [k for k in self.region_pane.keys if not view or k in view]
 
     def _refresh_table_soon(self) -> None:
         """Rebuild the table now, or, while other regions are still loading and it was
@@ -356,19 +398,17 @@ class ExplorerScreen(Screen[None]):
             self._table_timer.stop()
             self._table_timer = None
         self._table_refreshed = time.monotonic()
-        regions = self._view_regions()
+        keys = self._view_keys()
         rows: list[ImageRow] = []
-        for region in regions:
-            for key, (_, region_rows) in self._rows.items():
-                if key.region == region:
-                    rows.extend(region_rows)
+        for key in keys:
+            rows.extend(self._rows.get(key, ((), []))[1])
         table = self.table
-        table.show_region = len(regions) != 1
+        table.show_region = len({key.region for key in keys}) != 1
         owners = {row.image.owner_id for row in rows}
-        # Shown once the view holds images of other owners (shared with me, amazon, …).
-        table.show_owner = len(owners) > 1 or bool(
-            self.account_id is not None and owners - {self.account_id}
-        )
+        # Shown once the view holds images of other owners (shared with me, amazon, …); in
+        # an account set, an image is its own account's unless its owner is another.
+        own = {k.account for k in keys} if self._account_names else {self.account_id}
+        table.show_owner = bool(owners - own) if own != {None} else len(owners) > 1
         table.set_rows(rows)
         if len(rows) >= LARGE_INVENTORY:
             gc.freeze()  # the table's lists of every row too (see show_load)
@@ -393,11 +433,15 @@ class ExplorerScreen(Screen[None]):
     def _refresh_orphans(self) -> None:
         # A region whose snapshots are still being listed has no orphans to show yet.
         loads = self.inventory.loads
-        pending = {key.region for key, load in loads.items() if load.snapshots_pending}
-        regions = [r for r in self._view_regions() if r not in pending]
-        orphans = [o for r in regions for o in self.inventory.orphaned_snapshots(r)]
-        loaded = {key.region for key in loads}
-        self.inspector.show_orphans(orphans, [r for r in regions if r in loaded])
+        keys = [k for k in self._view_keys() if k in loads and not loads[k].snapshots_pending]
+        wanted = set(keys)
+        orphans = [
+            o
+            for region in dict.fromkeys(k.region for k in keys)
+            for o in self.inventory.orphaned_snapshots(region)
+            if RegionKey(o.snapshot.account, region) in wanted
+        ]
+        self.inspector.show_orphans(orphans, list(dict.fromkeys(k.region for k in keys)))
 
     def _update_titles(self) -> None:
         table = self.table
@@ -412,10 +456,15 @@ class ExplorerScreen(Screen[None]):
         label = column(table.sort_column).label
         box.border_subtitle = f"sorted by {label} {'▼' if table.sort_reverse else '▲'}"
         bits = ["amitui"]
-        if self.account_id:
+        if self._account_names:
+            bits.append(self._accounts_summary())
+        elif self._many_accounts:
+            bits.append("opening the accounts…")
+        elif self.account_id:
             alias = f" ({self._account_alias})" if self._account_alias else ""
             bits.append(f"account {self.account_id}{alias}")
-        bits.append(f"profile {self._profile or 'default'}")
+        if not self._many_accounts:
+            bits.append(f"profile {self._profile or 'default'}")
         # The host says enough (and a sandbox's random port would change every launch).
         host = urlsplit(self._endpoint).hostname if self._endpoint else None
         if self._demo:
@@ -430,6 +479,25 @@ class ExplorerScreen(Screen[None]):
             # Only on change, and one line high: an update with layout reflows the screen.
             self._scope_text = scope_text
             self.query_one("#scope-bar", Static).update(scope_text, layout=False)
+
+    def _accounts_summary(self) -> str:
+        """How many accounts, and which are failing (a region that failed, or no account)."""
+        failing = [
+            self._account_names[label]
+            for label in self._account_names
+            if any(
+                s.status.is_error
+                for k in self.region_pane.keys
+                if k.account == label and (s := self.region_pane.state(k)) is not None
+            )
+        ]
+        count = len(self._account_names)
+        text = f"{count} account{'' if count == 1 else 's'}"
+        if failing:
+            text += f" (failing: {', '.join(failing)})"
+        if self._problems:
+            text += f" · {len(self._problems)} not opened"
+        return inert(text)
 
     # ---- the inspector -------------------------------------------------------------------
 
@@ -535,6 +603,8 @@ class ExplorerScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.read_only and _refused_read_only(action, parameters):
             return False  # hidden from the footer and refused
+        if action == "sso_login":
+            return self._sso_needed  # in the footer only when a login would help
         if action in ("quit", "filter"):
             # q and / must type into inputs and reach dialogs, not act from under them.
             return not isinstance(self.app.screen, ModalScreen) and not isinstance(
@@ -586,6 +656,9 @@ class ExplorerScreen(Screen[None]):
     def action_refresh(self) -> None:
         self.post_message(RefreshRequested())
 
+    def action_sso_login(self) -> None:
+        self.post_message(SsoLoginRequested())
+
     def action_owner_scope(self) -> None:
         self.app.push_screen(OwnerScopeScreen(self.query_shown), self._query_chosen)
 
@@ -627,6 +700,9 @@ class ExplorerScreen(Screen[None]):
 
     def action_show_region(self, region: str) -> None:
         self.region_pane.show_regions([] if region == "*" else [region])
+
+    def action_show_account(self, label: str) -> None:
+        self.region_pane.show_account(label)
 
     def action_clear_marks(self) -> None:
         self.table.clear_marks()
@@ -687,6 +763,12 @@ class ExplorerScreen(Screen[None]):
         yield PaletteEntry(
             "Show all regions", "Merge every region", lambda: self.action_show_region("*")
         )
+        for label, name in self._account_names.items():
+            yield PaletteEntry(
+                f"Show account {name}",
+                "Every region of this account",
+                partial(self.action_show_account, label),
+            )
         for region in self.region_pane.regions:
             yield PaletteEntry(
                 f"Show region {region}",
@@ -758,4 +840,5 @@ __all__ = [
     "QueryChosen",
     "RefreshRequested",
     "ScreenReady",
+    "SsoLoginRequested",
 ]

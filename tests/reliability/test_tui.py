@@ -28,7 +28,7 @@ from amitui import explorer as explorer_module
 from amitui.app import AmituiApp, make_app
 from amitui.aws import AwsSession
 from amitui.backend import LaunchOptions, sandbox_session
-from amitui.loader import stream_regions
+from amitui.loader import load_region
 from amitui.model import ImageKey, RegionStatus
 from amitui.sandbox.proxy import AwsError, FaultProxy
 from amitui.widgets.region_pane import describe_state
@@ -71,8 +71,8 @@ def explorer(monkeypatch: pytest.MonkeyPatch) -> Callable[..., AmituiApp]:
     """``explorer(endpoint, **LaunchOptions)``: the real App on the suite's sandbox."""
     monkeypatch.setattr(
         explorer_module,
-        "stream_regions",
-        functools.partial(stream_regions, region_timeout=REGION_TIMEOUT),
+        "load_region",
+        functools.partial(load_region, region_timeout=REGION_TIMEOUT),
     )
 
     def build(endpoint_url: str, **options: Any) -> AmituiApp:
