@@ -17,7 +17,7 @@ Workers (all async on Textual's loop, ``exit_on_error=False``):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -27,6 +27,7 @@ from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
+from amitui.accounts import Account
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import LaunchOptions, open_session
@@ -111,6 +112,29 @@ class AmituiApp(App[int]):
     @property
     def connected(self) -> bool:
         return self.explorer.connected
+
+    @property
+    def accounts(self) -> Sequence[Account]:
+        # One launch, one account: the session the explorer opened (id known once STS said).
+        if not self.explorer.connected or self.explorer.account_id is None:
+            return ()
+        source = f"profile {self.options.profile}" if self.options.profile else "default"
+        account = Account(
+            self.explorer.account_id, self.explorer.account_alias, source, self.explorer.aws
+        )
+        return (account,)
+
+    def account_of(self, image: Image) -> Account:
+        del image  # every image was listed with the one session
+        if not self.accounts:
+            raise LookupError("the account is not known yet")
+        return self.accounts[0]
+
+    def session_for(self, account_id: str) -> AwsSession:
+        for account in self.accounts:
+            if account.id == account_id:
+                return account.session
+        raise LookupError(f"account {account_id} is not loaded")
 
     @property
     def inventory(self) -> Inventory:

@@ -46,6 +46,9 @@ class LaunchOptions:
     key_overrides: dict[str, str] = field(default_factory=dict)
     #: The accounts ``amitui ls`` lists (the TUI opens ``profile``'s one account for now).
     accounts: AccountSpec = field(default_factory=AccountSpec)
+    #: Config ``[accounts] protected``: aliases or ids whose destructive plans need the
+    #: alias typed.
+    protected_accounts: tuple[str, ...] = ()
 
     @property
     def query(self) -> ImageQuery:

@@ -5,6 +5,9 @@
     regions = ["us-east-1", "eu-west-1"]   # default region list (--all-regions overrides)
     [keys]                                  # key overrides, binding id -> keys
     copy = "C"
+    [accounts]
+    protected = ["prod"]                    # aliases or ids: destructive plans changing
+                                            # them need the alias typed to confirm
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ class UserConfig:
     regions: tuple[str, ...] = ()
     keys: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
+    #: ``[accounts] protected``: account aliases or ids.
+    protected_accounts: tuple[str, ...] = ()
 
 
 def config_path() -> Path:
@@ -59,4 +64,17 @@ def load_config(path: Path | None = None) -> UserConfig:
         raise ConfigError(f"{path}: 'regions' must be a list of region names")
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
         raise ConfigError(f"{path}: [keys] must map binding ids to key names")
-    return UserConfig(regions=tuple(regions), keys=dict(keys), path=path)
+    accounts = data.get("accounts", {})
+    if not isinstance(accounts, dict):
+        raise ConfigError(f"{path}: [accounts] must be a table")
+    protected = accounts.get("protected", [])
+    if not isinstance(protected, list) or not all(
+        isinstance(p, str) and p.strip() for p in protected
+    ):
+        raise ConfigError(f"{path}: [accounts] protected must be a list of account aliases or ids")
+    return UserConfig(
+        regions=tuple(regions),
+        keys=dict(keys),
+        path=path,
+        protected_accounts=tuple(p.strip() for p in protected),
+    )

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
     from textual.screen import Screen
 
+    from amitui.accounts import Account
     from amitui.aws import AwsSession
     from amitui.backend import LaunchOptions
 
@@ -81,6 +82,20 @@ class FlowHost(Protocol):
     @property
     def aws(self) -> AwsSession:
         """The open AWS session (sandbox or real), shared with the explorer's loaders."""
+        ...
+
+    @property
+    def accounts(self) -> Sequence[Account]:
+        """Every loaded account (id, alias, credentials source, session); the first is the
+        one the explorer opened first."""
+        ...
+
+    def account_of(self, image: Image) -> Account:
+        """The loaded account ``image`` was listed from (whose credentials act on it)."""
+        ...
+
+    def session_for(self, account_id: str) -> AwsSession:
+        """The session of a loaded account, by id; raises ``LookupError`` for any other."""
         ...
 
     @property
