@@ -1,0 +1,261 @@
+"""Actions across accounts, against the demo organization in the sandbox over HTTP:
+each step sent with its own account's credentials and journaled with who sent it; an image
+another loaded account launches is left out of a cleanup with that account named; image
+usage reports for accounts amitui cannot read.
+
+The demo: shared-services (123456789012) builds ``web-golden-2026.11.17`` in us-east-1 and
+shares it with staging (210987654321) by id and with the Workloads OU; staging runs two
+instances and a launch template from it. Members are reached by STS AssumeRole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from amitui.accounts import Account
+from amitui.actions.cleanup import gather_facts, plan_deregister_accounts
+from amitui.actions.execute import dry_run, execute
+from amitui.actions.references import (
+    USAGE_REPORT_BLIND_SPOT,
+    cross_account_uses,
+    usage_report,
+)
+from amitui.aws import AwsSession, Credentials
+from amitui.backend import demo_sandbox, sandbox_session
+from amitui.journal import Journal, read_entries
+from amitui.model import Image, Inventory, Plan, Step, StepOutcome
+from amitui.sandbox import Sandbox, demo
+
+from .test_accounts import member_keys
+
+REGION = "us-east-1"
+SHARED, STAGING, PROD = (a.account_id for a in (demo.SHARED_SERVICES, demo.STAGING, demo.PROD))
+GOLDEN = "web-golden-2026.11.17"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with demo_sandbox() as running:
+        yield running
+
+
+@asynccontextmanager
+async def demo_accounts(
+    sandbox: Sandbox, *members: demo.DemoAccount
+) -> AsyncIterator[list[Account]]:
+    """shared-services (the sandbox's own keys) and ``members`` (assumed roles), opened."""
+    async with AsyncExitStack() as stack:
+        shared = await stack.enter_async_context(sandbox_session(sandbox.endpoint_url))
+        opened = [Account(SHARED, "shared-services", "profile shared-services", shared)]
+        for member in members:
+            keys = Credentials(*member_keys(sandbox, member).values())
+            session = await stack.enter_async_context(
+                AwsSession(endpoint_url=sandbox.endpoint_url, credentials=keys,
+                           default_region=REGION)
+            )  # fmt: skip
+            opened.append(Account(member.account_id, member.name, demo.role_arn(member), session))
+        yield opened
+
+
+def ec2_as(sandbox: Sandbox, member: demo.DemoAccount | None = None) -> Any:
+    keys = member_keys(sandbox, member) if member else {
+        "aws_access_key_id": "testing", "aws_secret_access_key": "testing"
+    }  # fmt: skip
+    return boto3.client("ec2", region_name=REGION, endpoint_url=sandbox.endpoint_url, **keys)
+
+
+def own_image(sandbox: Sandbox, member: demo.DemoAccount | None, name: str) -> Image:
+    records = ec2_as(sandbox, member).describe_images(
+        Owners=["self"], Filters=[{"Name": "name", "Values": [name]}]
+    )["Images"]
+    assert len(records) == 1, (name, records)
+    return Image.from_aws(REGION, records[0])
+
+
+def staging_image_name(sandbox: Sandbox) -> str:
+    records = ec2_as(sandbox, demo.STAGING).describe_images(Owners=["self"])["Images"]
+    return sorted(str(r["Name"]) for r in records if r["Name"].startswith("checkout-api-"))[0]
+
+
+def tag_step(account: str, image: Image, value: str) -> Step:
+    return Step(
+        f"tag:{account}/{image.image_id}",
+        REGION,
+        "CreateTags",
+        image.image_id,
+        {"Resources": [image.image_id], "Tags": [{"Key": "xacct", "Value": value}]},
+        "test",
+        account=account,
+    )
+
+
+def tags_of(sandbox: Sandbox, member: demo.DemoAccount | None, image_id: str) -> dict[str, str]:
+    (record,) = ec2_as(sandbox, member).describe_images(ImageIds=[image_id])["Images"]
+    return {t["Key"]: t["Value"] for t in record.get("Tags", [])}
+
+
+# --- the executor ---------------------------------------------------------------------------
+
+
+async def test_each_step_is_sent_with_its_own_accounts_credentials(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    golden = own_image(sandbox, None, GOLDEN)
+    mine = own_image(sandbox, demo.STAGING, staging_image_name(sandbox))
+    async with demo_accounts(sandbox, demo.STAGING) as accounts:
+        sessions = {a.id: a.session for a in accounts}
+        plan = Plan("tag", "tag in two accounts",
+                    (tag_step(SHARED, golden, "one"), tag_step(STAGING, mine, "two")))  # fmt: skip
+        journal = Journal(tmp_path / "j.jsonl", account=SHARED, accounts=accounts)
+        results = [r async for r in execute(sessions.__getitem__, plan, journal)]
+        journal.close()
+    assert {r.step.account: r.outcome for r in results} == {
+        SHARED: StepOutcome.OK,
+        STAGING: StepOutcome.OK,
+    }
+    # Each tag landed in the account that owns the image: staging's own image carries it
+    # as staging sees it (a tag sent with shared-services' keys would not be there).
+    assert tags_of(sandbox, None, golden.image_id)["xacct"] == "one"
+    assert tags_of(sandbox, demo.STAGING, mine.image_id)["xacct"] == "two"
+    lines = {(e["account"], e["phase"]): e for e in read_entries(tmp_path / "j.jsonl")}
+    assert lines[(STAGING, "sent")]["account_alias"] == "staging"
+    assert lines[(STAGING, "sent")]["credentials"] == demo.role_arn(demo.STAGING)
+    assert lines[(SHARED, "outcome")]["account_alias"] == "shared-services"
+    assert lines[(SHARED, "outcome")]["credentials"] == "profile shared-services"
+
+
+async def test_a_step_in_an_account_not_loaded_fails_unsent(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    golden = own_image(sandbox, None, GOLDEN)
+    async with demo_accounts(sandbox) as accounts:
+        sessions = {a.id: a.session for a in accounts}
+        plan = Plan("tag", "t", (tag_step(PROD, golden, "never"),))
+        journal = Journal(tmp_path / "j.jsonl", accounts=accounts)
+        (result,) = [r async for r in execute(sessions.__getitem__, plan, journal)]
+        journal.close()
+    assert result.outcome is StepOutcome.FAILED
+    assert result.error is not None and result.error.code == "UnknownAccount"
+    assert PROD in result.error.message
+    # No "sent" line for a call that never went out; one outcome line says why.
+    assert [e["phase"] for e in read_entries(tmp_path / "j.jsonl")] == ["outcome"]
+    assert tags_of(sandbox, None, golden.image_id).get("xacct") != "never"
+
+
+async def test_dry_run_checks_each_step_in_its_own_account(sandbox: Sandbox) -> None:
+    """EC2 (API reference, CreateTags DryRun): "If you have the required permissions, the
+    error response is DryRunOperation". Each check goes to the step's own account (sent
+    with another account's keys, staging's step fails: the test above)."""
+    golden = own_image(sandbox, None, GOLDEN)
+    mine = own_image(sandbox, demo.STAGING, staging_image_name(sandbox))
+    async with demo_accounts(sandbox, demo.STAGING) as accounts:
+        sessions = {a.id: a.session for a in accounts}
+        plan = Plan("tag", "t", (tag_step(SHARED, golden, "d"), tag_step(STAGING, mine, "d")))
+        checks = await dry_run(sessions.__getitem__, plan)
+    assert [c.detail for c in checks] == ["dry run: allowed", "dry run: allowed"]
+
+
+# --- cross-account use before deletion ---------------------------------------------------
+
+
+async def test_a_golden_image_a_member_launches_is_in_use_there(sandbox: Sandbox) -> None:
+    golden = own_image(sandbox, None, GOLDEN)
+    async with demo_accounts(sandbox, demo.STAGING, demo.PROD) as accounts:
+        found = await cross_account_uses(accounts[0], [golden], accounts)
+    uses = found.of(golden.key)
+    assert {u.account for u in uses} == {f"staging ({STAGING})"}
+    assert {u.kind for u in uses} == {"instance", "launch template"}
+    assert sum(1 for u in uses if u.kind == "instance") == 2
+    assert found.unread == {}  # staging, the one account named, is loaded
+    assert found.wide[golden.key] == (f"OU {demo.ou_arn('Workloads')}",)
+
+
+async def test_sharees_amitui_cannot_read_are_named(sandbox: Sandbox) -> None:
+    golden = own_image(sandbox, None, GOLDEN)
+    async with demo_accounts(sandbox) as accounts:
+        found = await cross_account_uses(accounts[0], [golden], accounts)
+    assert found.of(golden.key) == ()
+    assert found.unread == {golden.key: (STAGING,)}
+
+
+async def test_cleanup_leaves_out_what_another_account_launches_naming_it(
+    sandbox: Sandbox,
+) -> None:
+    golden = own_image(sandbox, None, GOLDEN)
+    theirs = own_image(sandbox, demo.STAGING, staging_image_name(sandbox))
+    async with demo_accounts(sandbox, demo.STAGING) as accounts:
+        shared, staging = accounts
+        chosen = []
+        for owner, images in ((shared, [golden]), (staging, [theirs])):
+            facts = await gather_facts(owner.session, images, owner.id)
+            foreign = await cross_account_uses(owner, images, accounts)
+            chosen.append((images, type(facts)(facts.account_id, facts.regions, foreign)))
+    cleanup = plan_deregister_accounts(Inventory(), chosen)
+    reasons = {s.target: s for s in cleanup.plan.steps if s.operation == "DeregisterImage"}
+    left_out = reasons[golden.image_id]
+    assert left_out.excluded
+    assert f"in use in account staging ({STAGING}): instance i-" in left_out.reason
+    assert "launch template" in left_out.reason
+    # staging's own image: planned, and sent with staging's credentials.
+    assert not reasons[theirs.image_id].excluded
+    assert reasons[theirs.image_id].account == STAGING
+    assert {s.account for s in cleanup.plan.steps} == {SHARED, STAGING}
+
+
+async def test_an_image_usage_report_names_the_member_that_launches_it(
+    sandbox: Sandbox,
+) -> None:
+    """EC2 (API reference, CreateImageUsageReport): "Creates a report that shows how your
+    image is used across other Amazon Web Services accounts"; a report's State is
+    "pending - The report is being created and not available to view" until "available".
+    Entries: "UsageCount - The number of times resources of this type reference this image
+    in the account"."""
+    golden = own_image(sandbox, None, GOLDEN)
+    async with sandbox_session(sandbox.endpoint_url) as aws:
+        report = await usage_report(aws, golden, [STAGING], poll=0.2, wait_at_most=60)
+    assert report.error is None and report.report_id
+    assert {(e.account_id, e.resource_type, e.count) for e in report.entries} == {
+        (STAGING, "ec2:Instance", 2),
+        (STAGING, "ec2:LaunchTemplate", 1),
+    }
+
+
+async def test_a_report_of_an_unknown_image_is_an_error_as_data(sandbox: Sandbox) -> None:
+    ghost = own_image(sandbox, None, GOLDEN)
+    ghost = Image.from_aws(REGION, {**ghost.raw, "ImageId": "ami-00000000000000000"})
+    async with sandbox_session(sandbox.endpoint_url) as aws:
+        report = await usage_report(aws, ghost, poll=0.2, wait_at_most=30)
+    assert report.error is not None and report.entries == ()
+
+
+async def test_a_usage_report_keeps_the_image_out_and_says_what_it_may_miss(
+    sandbox: Sandbox,
+) -> None:
+    """The plan quotes the report's blind spot, AWS User Guide ("View your AMI usage"):
+    "When you generate an AMI usage report, it might not contain the most recent activity.
+    Instance activity from the past 24 hours and launch template activity from the past few
+    days might not appear in the report." """
+    golden = own_image(sandbox, None, GOLDEN)
+    unused = own_image(sandbox, None, "web-golden-2026.10.27")  # shared with the OU, unused
+    async with demo_accounts(sandbox) as accounts:
+        (shared,) = accounts
+        images = [golden, unused]
+        facts = await gather_facts(shared.session, images, SHARED)
+        foreign = await cross_account_uses(shared, images, accounts)
+        reports = {
+            i.key: await usage_report(shared.session, i, poll=0.2, wait_at_most=60) for i in images
+        }
+    facts = type(facts)(facts.account_id, facts.regions, foreign, reports)
+    plan = plan_deregister_accounts(Inventory(), [(images, facts)]).plan
+    steps = {s.target: s for s in plan.steps if s.operation == "DeregisterImage"}
+    assert f"image usage report: 2 instances in account {STAGING}" in steps[golden.image_id].reason
+    assert not steps[unused.image_id].excluded
+    blind = [n for n in plan.notes if "past 24 hours" in n]
+    assert blind == [f"Image usage reports: {USAGE_REPORT_BLIND_SPOT}."]
+    assert "past few days" in blind[0]
