@@ -10,14 +10,19 @@ instances and a launch template from it. Members are reached by STS AssumeRole.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
 
+from amitui import app as app_module
 from amitui.accounts import Account
 from amitui.actions.cleanup import gather_facts, plan_deregister_accounts
 from amitui.actions.execute import dry_run, execute
@@ -26,11 +31,14 @@ from amitui.actions.references import (
     cross_account_uses,
     usage_report,
 )
+from amitui.app import AmituiApp
 from amitui.aws import AwsSession, Credentials
-from amitui.backend import demo_sandbox, sandbox_session
+from amitui.backend import LaunchOptions, demo_sandbox, sandbox_session
 from amitui.journal import Journal, read_entries
 from amitui.model import Image, Inventory, Plan, Step, StepOutcome
 from amitui.sandbox import Sandbox, demo
+from amitui.widgets.ask_screen import AskScreen
+from amitui.widgets.plan_screen import PlanScreen
 
 from .test_accounts import member_keys
 
@@ -259,3 +267,98 @@ async def test_a_usage_report_keeps_the_image_out_and_says_what_it_may_miss(
     blind = [n for n in plan.notes if "past 24 hours" in n]
     assert blind == [f"Image usage reports: {USAGE_REPORT_BLIND_SPOT}."]
     assert "past few days" in blind[0]
+
+
+# --- the TUI on the demo ----------------------------------------------------------------
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+class OrganizationApp(AmituiApp):
+    """The App offering flows every demo account (as the multi-account explorer does:
+    :class:`~amitui.flows.FlowHost` ``accounts``/``session_for``); it lists shared-services'
+    images."""
+
+    CSS_PATH = Path(app_module.__file__).with_name("app.tcss")  # relative: to this module
+
+    def __init__(self, sandbox: Sandbox, members: Sequence[Account], **options: Any) -> None:
+        @asynccontextmanager
+        async def session(_: LaunchOptions) -> AsyncIterator[AwsSession]:
+            async with sandbox_session(sandbox.endpoint_url) as aws:
+                yield aws
+
+        super().__init__(
+            LaunchOptions(regions=(REGION,), demo=True, **options),
+            session_factory=session,
+            now=NOW,
+        )
+        self.members = tuple(members)
+
+    @property
+    def accounts(self) -> Sequence[Account]:
+        own = super().accounts
+        return (*own, *self.members) if own else ()
+
+
+async def wait_for(pilot: Pilot[Any], ready: Callable[[], object], seconds: float = 60) -> None:
+    async with asyncio.timeout(seconds):
+        while not ready():
+            await pilot.pause(0.05)
+
+
+async def listed(pilot: Pilot[Any], app: AmituiApp, name: str) -> Image:
+    await wait_for(
+        pilot,
+        lambda: REGION in app.inventory.regions and not app.region_pane.busy and app.accounts,
+    )
+    (image,) = [i for i in app.inventory.images() if i.name == name]
+    app.table.move_cursor_to(image.key)
+    await pilot.pause()
+    return image
+
+
+async def test_cleanup_of_a_golden_image_a_member_launches_is_refused_naming_it(
+    sandbox: Sandbox,
+) -> None:
+    """Issue 14's done-when, on the demo: x on the golden image staging launches."""
+    async with demo_accounts(sandbox, demo.STAGING, demo.PROD) as accounts:
+        app = OrganizationApp(sandbox, accounts[1:])
+        async with app.run_test(size=(180, 50)) as pilot:
+            golden = await listed(pilot, app, GOLDEN)
+            await pilot.press("x")
+            await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+            plan = app.screen.plan  # type: ignore[attr-defined]
+            assert plan.runnable == ()
+            (step,) = [s for s in plan.excluded if s.target == golden.image_id]
+            assert f"in use in account staging ({STAGING}): instance i-" in step.reason
+            await wait_for(pilot, lambda: app.screen.query(".excluded"))
+            shown = " ".join(str(w.render()) for w in app.screen.query(".excluded"))
+            assert f"staging ({STAGING})" in shown
+            await pilot.press("escape")
+    assert golden.image_id in {
+        i["ImageId"] for i in ec2_as(sandbox).describe_images(Owners=["self"])["Images"]
+    }
+
+
+async def test_x_offers_a_usage_report_for_sharees_it_cannot_read(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """One account loaded; web-golden-2026.10.27 is shared with the Workloads OU and used
+    nowhere: x asks whether to create an image usage report, and the plan then says what
+    the report may miss. Escape at the plan sends nothing."""
+    app = OrganizationApp(sandbox, ())
+    async with app.run_test(size=(180, 50)) as pilot:
+        await listed(pilot, app, "web-golden-2026.10.27")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen))
+        question = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "shared with an organization, OU or everyone" in question
+        assert "past 24 hours" in question
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen), seconds=90)
+        plan = app.screen.plan  # type: ignore[attr-defined]
+        assert [s.operation for s in plan.runnable][:1] == ["DeregisterImage"]
+        assert f"Image usage reports: {USAGE_REPORT_BLIND_SPOT}." in plan.notes
+        await pilot.press("escape")
+    sent = [e for e in read_entries(tmp_path / "state" / "demo" / "journal.jsonl")]
+    assert [e for e in sent if e["phase"] == "sent"] == []
