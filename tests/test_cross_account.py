@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import SelectionList, Static
 
 from amitui import app as app_module
 from amitui.accounts import Account
@@ -31,6 +31,7 @@ from amitui.actions.references import (
     cross_account_uses,
     usage_report,
 )
+from amitui.actions.share import ACCOUNT, ORGANIZATION, OU, Grantee, grantee_choices
 from amitui.app import AmituiApp
 from amitui.aws import AwsSession, Credentials
 from amitui.backend import LaunchOptions, demo_sandbox, sandbox_session
@@ -39,6 +40,7 @@ from amitui.model import Image, Inventory, Plan, Step, StepOutcome
 from amitui.sandbox import Sandbox, demo
 from amitui.widgets.ask_screen import AskScreen
 from amitui.widgets.plan_screen import PlanScreen
+from amitui.widgets.share_dialog import ShareDialog
 
 from .test_accounts import member_keys
 
@@ -362,3 +364,61 @@ async def test_x_offers_a_usage_report_for_sharees_it_cannot_read(
         await pilot.press("escape")
     sent = [e for e in read_entries(tmp_path / "state" / "demo" / "journal.jsonl")]
     assert [e for e in sent if e["phase"] == "sent"] == []
+
+
+# --- share: grantees picked by name ------------------------------------------------------
+
+
+async def test_grantees_to_pick_are_the_loaded_accounts_the_organization_and_its_ous(
+    sandbox: Sandbox,
+) -> None:
+    """Organizations (API reference, ListOrganizationalUnitsForParent): "This operation can
+    be called only from the organization's management account or by a member account that
+    is a delegated administrator"; shared-services is the demo's management account."""
+    async with demo_accounts(sandbox, demo.STAGING) as accounts:
+        offered = await grantee_choices(accounts)
+    labels = {c.label: c.grantee for c in offered.choices}
+    assert offered.problem == ""
+    assert labels[f"account staging ({STAGING})"] == Grantee(ACCOUNT, STAGING)
+    assert labels[f"account shared-services ({SHARED})"] == Grantee(ACCOUNT, SHARED)
+    assert labels[f"organization {demo.ORGANIZATION_ID}"] == Grantee(
+        ORGANIZATION, demo.ORGANIZATION_ARN
+    )
+    for path, name in (("Workloads", "Workloads"), ("Workloads/Prod", "Prod"),
+                       ("Workloads/Staging", "Staging")):  # fmt: skip
+        assert labels[f"OU {path}"] == Grantee(OU, demo.ou_arn(name))
+
+
+async def test_a_member_alone_is_offered_no_ous_and_says_why(sandbox: Sandbox) -> None:
+    async with demo_accounts(sandbox, demo.STAGING) as accounts:
+        offered = await grantee_choices(accounts[1:])
+    assert [c.label for c in offered.choices if c.grantee.kind == OU] == []
+    assert f"account staging ({STAGING})" in [c.label for c in offered.choices]
+    assert "management account or a delegated administrator" in offered.problem
+
+
+async def test_share_dialog_offers_accounts_and_ous_by_name(sandbox: Sandbox) -> None:
+    async with demo_accounts(sandbox, demo.STAGING) as accounts:
+        app = OrganizationApp(sandbox, accounts[1:])
+        async with app.run_test(size=(180, 60)) as pilot:
+            image = await listed(pilot, app, "web-golden-2026.10.27")  # shared with the OU
+            await pilot.press("s")
+            await wait_for(pilot, lambda: isinstance(app.screen, ShareDialog))
+            await wait_for(pilot, lambda: app.screen.query("#pick"))
+            pick = app.screen.query_one("#pick", SelectionList)
+            labels = [str(pick.get_option_at_index(i).prompt) for i in range(pick.option_count)]
+            assert f"account staging ({STAGING})" in labels
+            assert "OU Workloads/Prod" in labels
+            assert "OU Workloads" not in labels  # every image already has it
+            assert not any(SHARED in label for label in labels)  # the owner itself
+            pick.select(f"account|{STAGING}")
+            pick.select(f"ou|{demo.ou_arn('Prod')}")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+            plan = app.screen.plan  # type: ignore[attr-defined]
+            (step,) = plan.runnable
+            assert step.target == image.image_id
+            assert sorted(step.params["LaunchPermission"]["Add"], key=str) == sorted(
+                [{"UserId": STAGING}, {"OrganizationalUnitArn": demo.ou_arn("Prod")}], key=str
+            )
+            await pilot.press("escape")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from amitui.accounts import Account
-from amitui.actions.share import ACCOUNT, PUBLIC, Grantee, load_permissions
+from amitui.actions.share import ACCOUNT, PUBLIC, Grantee, account_text, load_permissions
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.model import AwsError, Image, ImageKey, RegionStatus
@@ -220,11 +220,6 @@ USAGE_REPORT_BLIND_SPOT = (
 USAGE_REPORT_TYPES = ({"ResourceType": "ec2:Instance"}, {"ResourceType": "ec2:LaunchTemplate"})
 #: CreateImageUsageReport's AccountIds: "Maximum number of 200 items".
 USAGE_REPORT_MAX_ACCOUNTS = 200
-
-
-def account_text(account: Account) -> str:
-    """``staging (210987654321)``, or the id alone when the account has no alias."""
-    return f"{account.alias} ({account.id})" if account.alias else account.id
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,10 @@ from amitui.actions.share import (
     OU,
     PUBLIC,
     Grantee,
+    GranteeChoice,
     ShareContext,
     ShareRequest,
+    grantee_choices,
     load_block_public_access,
     load_key_managers,
     load_permissions,
@@ -57,9 +59,30 @@ def current_grants(
     return grants
 
 
+def pickable(
+    images: Sequence[Image],
+    permissions: Mapping[ImageKey, frozenset[Grantee]],
+    offered: Sequence[GranteeChoice],
+) -> list[CurrentGrant]:
+    """The grantees worth offering: not an image's owner, not granted to every image."""
+    owners = {image.owner_id for image in images}
+    everywhere = frozenset.intersection(
+        *(permissions.get(image.key, frozenset()) for image in images)
+    ) if images else frozenset()  # fmt: skip
+    return [
+        CurrentGrant(grant_value(c.grantee), c.label)
+        for c in offered
+        if not (c.grantee.kind == ACCOUNT and c.grantee.value in owners)
+        and c.grantee not in everywhere
+    ]
+
+
 def check_form(form: ShareForm) -> ShareRequest:
     """The dialog's form as a request, or :class:`InvalidInput` (shown, nothing sent)."""
     add: list[Grantee] = []
+    for value in form.picked:
+        kind, _, name = value.partition("|")
+        add.append(Grantee(kind, name))
     for token in _SEPARATORS.split(form.add.strip()):
         if token:
             add.append(parse_grantee(token))
@@ -112,9 +135,17 @@ async def run(host: FlowHost, images: Sequence[Image]) -> None:
         )
         return
     permissions = await load_permissions(host.aws, [i for i in images if i not in foreign])
+    offered = await grantee_choices(host.accounts)
+    notes = dialog_notes(images)
+    if offered.problem:
+        notes.append(offered.problem)
     request = await host.push_screen_wait(
         ShareDialog(
-            images, current_grants(images, permissions), check_form, notes=dialog_notes(images)
+            images,
+            current_grants(images, permissions),
+            check_form,
+            notes=notes,
+            choices=pickable(images, permissions, offered.choices),
         )
     )
     if request is None:
