@@ -35,6 +35,10 @@ Contract (shared by copy/share/deprecate and deregister-with-cleanup)::
   (``DryRunOperation`` means allowed). If any would fail, nothing is sent for real: those steps
   are ``FAILED`` (``detail`` starts with "dry run") and all others ``SKIPPED``.
   :func:`dry_run` runs the same check alone.
+- ``settle``: awaited after each successful step, before its dependents may start; it
+  returns None when the step's effect is complete, or why not (its dependents are then
+  skipped saying so). E.g. a CopyImage answers at once but its copy is pending: a step that
+  removes the source's share must wait until the copy is available.
 - ``cancel``: set the event to stop starting new steps; steps in flight finish and are
   reported, the rest are ``SKIPPED`` ("cancelled"). Closing the iterator early cancels
   in-flight tasks; their journal outcome says the result is unknown.
@@ -43,7 +47,7 @@ Contract (shared by copy/share/deprecate and deregister-with-cleanup)::
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Collection, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +108,9 @@ NO_RETRY = RetryPolicy()
 
 #: Chooses the retry policy of a step.
 RetryChooser = Callable[[Step], RetryPolicy]
+
+#: After a step succeeded: None once its effect is complete, else why it is not.
+Settle = Callable[[StepResult], Awaitable[str | None]]
 
 
 def retry_by_operation(policies: Mapping[str, RetryPolicy]) -> RetryChooser:
@@ -213,6 +220,7 @@ async def execute(
     done: Mapping[str, Mapping[str, Any]] | None = None,
     preflight: bool = False,
     cancel: asyncio.Event | None = None,
+    settle: Settle | None = None,
 ) -> AsyncGenerator[StepResult, None]:
     """Run ``plan``'s runnable steps; yield one :class:`StepResult` each as it completes."""
     run = journal.new_run()
@@ -257,6 +265,7 @@ async def execute(
     in_cycle = _cycles(steps)
     finished: dict[str, asyncio.Event] = {s.step_id: asyncio.Event() for s in steps}
     outcomes: dict[str, StepOutcome] = {}
+    unsettled: dict[str, str] = {}  # step id -> why its effect is not complete
     queue: asyncio.Queue[StepResult] = asyncio.Queue()
     in_flight: set[str] = set()
 
@@ -337,11 +346,15 @@ async def execute(
             return result
         if step.step_id in in_cycle:
             return await skip(step, "not run: its dependencies form a cycle (a bug in the plan)")
-        blocked = [d for d in step.depends_on if outcomes.get(d) is not StepOutcome.OK]
+        blocked = [
+            d for d in step.depends_on if outcomes.get(d) is not StepOutcome.OK or d in unsettled
+        ]
         if blocked:
             reasons = [
                 f"{dep} is not part of this run"
                 if dep not in by_id
+                else f"{dep} did not complete: {unsettled[dep]}"
+                if dep in unsettled
                 else f"{dep} {outcomes[dep].value}"
                 for dep in blocked
             ]
@@ -373,8 +386,19 @@ async def execute(
             result = StepResult(step, StepOutcome.FAILED, error=error, detail="internal error")
             await _in_thread(journal.outcome, run, plan.action, result)
         outcomes[step.step_id] = result.outcome
-        finished[step.step_id].set()
         queue.put_nowait(result)
+        if settle is not None and result.outcome is StepOutcome.OK:
+            try:
+                problem = await settle(result)
+            except asyncio.CancelledError:
+                unsettled[step.step_id] = "the run was closed while waiting for it"
+                finished[step.step_id].set()
+                raise
+            except Exception as exc:  # errors are data: its dependents are skipped, saying why
+                problem = classify_error(exc, region=step.region).describe()
+            if problem:
+                unsettled[step.step_id] = problem
+        finished[step.step_id].set()
 
     tasks = [asyncio.create_task(run_step(step), name=f"step {step.step_id}") for step in steps]
     try:
