@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import SelectionList, Static
+from textual.widgets import Checkbox, RadioButton, RadioSet, SelectionList, Static
 
 from amitui import app as app_module
 from amitui.accounts import Account
@@ -53,7 +53,9 @@ from amitui.journal import Journal, read_entries
 from amitui.model import Image, Inventory, Plan, Step, StepOutcome
 from amitui.sandbox import Sandbox, demo
 from amitui.widgets.ask_screen import AskScreen
+from amitui.widgets.copy_dialog import CopyDialog
 from amitui.widgets.plan_screen import PlanScreen
+from amitui.widgets.progress_screen import ProgressScreen
 from amitui.widgets.share_dialog import ShareDialog
 
 from .test_accounts import member_keys
@@ -556,3 +558,46 @@ def test_a_dr_plan_says_the_key_must_be_shared_and_keeps_existing_shares() -> No
     assert any("key/k1: that key must be shared with prod" in n for n in plan.notes)
     copy = next(s for s in plan.steps if s.operation == "CopyImage")
     assert copy.depends_on == ("dr-snapshot:us-east-1/snap-1->333344445555",)
+
+
+async def test_copy_into_a_dr_account_from_the_keyboard(sandbox: Sandbox, tmp_path: Path) -> None:
+    async with demo_accounts(sandbox, demo.PROD) as accounts:
+        app = OrganizationApp(sandbox, accounts[1:])
+        async with app.run_test(size=(180, 60)) as pilot:
+            source = await listed(pilot, app, DR_SOURCE)
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, CopyDialog))
+            await wait_for(pilot, lambda: app.screen.query("#account-0"))
+            dialog = app.screen
+            dialog.query_one("#regions", SelectionList).select("eu-west-1")
+            dialog.query_one("#account-0", RadioButton).value = True
+            dialog.query_one("#remove-share", Checkbox).value = True
+            await wait_for(pilot, lambda: dialog.query_one("#account", RadioSet).pressed_index == 1)
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+            plan = app.screen.plan  # type: ignore[attr-defined]
+            assert plan.title.startswith(f"Copy 1 image into prod ({PROD}) (eu-west-1)")
+            headings = [str(w.render()) for w in app.screen.query(".account")]
+            # The explorer's own account has no alias in the sandbox: its id names it.
+            assert headings[:2] == [f"Account {SHARED}", f"Account prod ({PROD})"]
+            await pilot.press("y")
+            await wait_for(pilot, lambda: isinstance(app.screen, ProgressScreen))
+            progress = app.screen
+            assert isinstance(progress, ProgressScreen)
+            await wait_for(pilot, lambda: progress.finished, seconds=90)
+            outcomes = {r.step.step_id: r.outcome for r in progress.results.values()}
+            assert set(outcomes.values()) == {StepOutcome.OK}, outcomes
+            await pilot.press("enter")
+    assert PROD not in launch_users(sandbox, source.image_id)
+    copies = boto3.client(
+        "ec2",
+        region_name="eu-west-1",
+        endpoint_url=sandbox.endpoint_url,
+        **member_keys(sandbox, demo.PROD),
+    ).describe_images(Owners=["self"], Filters=[{"Name": "name", "Values": [DR_SOURCE]}])
+    assert [i["State"] for i in copies["Images"]] == ["available"]
+    sent = [e for e in read_entries(tmp_path / "state" / "demo" / "journal.jsonl")
+            if e["phase"] == "sent"]  # fmt: skip
+    assert ("CopyImage", PROD, "prod") in {
+        (e["operation"], e["account"], e["account_alias"]) for e in sent
+    }

@@ -57,6 +57,10 @@ class CopyRequest:
     name: str | None = None
     description: str | None = None
     copy_tags: bool = True
+    #: Copy into this other loaded account (its id; "" = the images' own account).
+    account: str = ""
+    #: With ``account``: remove the shares the plan adds once every copy is available.
+    remove_share: bool = False
 
 
 def client_token(

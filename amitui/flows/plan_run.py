@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 from contextlib import aclosing
 
-from amitui.actions.execute import execute
+from amitui.actions.execute import Settle, execute
 from amitui.aws import AwsSession
 from amitui.flows import FlowHost
 from amitui.journal import Journal, default_path
@@ -76,6 +76,7 @@ async def run_events(
     follow: Follow | None = None,
     reload_when_sent: Iterable[str] = (),
     preflight: bool = False,
+    settle: Settle | None = None,
 ) -> AsyncIterator[StepResult | StepNote]:
     """Every StepResult of ``execute``, interleaved with the follow-up notes of each step."""
     queue: asyncio.Queue[StepResult | StepNote | None] = asyncio.Queue()
@@ -88,7 +89,14 @@ async def run_events(
 
     async def pump_results() -> None:
         async with aclosing(
-            execute(step_sessions(host), plan, journal, cancel=cancel, preflight=preflight)
+            execute(
+                step_sessions(host),
+                plan,
+                journal,
+                cancel=cancel,
+                preflight=preflight,
+                settle=settle,
+            )
         ) as results:
             async for result in results:
                 await queue.put(result)
@@ -120,8 +128,10 @@ async def review_and_run(
     *,
     follow: Follow | None = None,
     reload_when_sent: Iterable[str] = (),
+    settle: Settle | None = None,
 ) -> list[StepResult] | None:
     """Show ``plan``; if confirmed, run it with progress and reload ``regions``.
+    ``settle``: see :func:`~amitui.actions.execute.execute`.
 
     Returns the results, or None when the user cancelled (nothing was sent).
     """
@@ -143,6 +153,7 @@ async def review_and_run(
                     follow=follow,
                     reload_when_sent=reload_when_sent,
                     preflight=review.dry_run_first,
+                    settle=settle,
                 ),
             )
         )
