@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,11 @@ from amitui.actions.copy import (
     plan_copy_to_account,
 )
 from amitui.actions.execute import dry_run, execute
+from amitui.actions.guided import parse_rules, select_candidates
 from amitui.actions.references import (
     USAGE_REPORT_BLIND_SPOT,
     cross_account_uses,
+    region_uses,
     usage_report,
 )
 from amitui.actions.share import (
@@ -49,8 +52,9 @@ from amitui.actions.share import (
 from amitui.app import AmituiApp
 from amitui.aws import AwsSession, Credentials
 from amitui.backend import LaunchOptions, demo_sandbox, sandbox_session
+from amitui.flows import cleanup as cleanup_flow
 from amitui.journal import Journal, read_entries
-from amitui.model import Image, Inventory, Plan, Step, StepOutcome
+from amitui.model import Image, Inventory, Plan, Step, StepOutcome, StepResult
 from amitui.sandbox import Sandbox, demo
 from amitui.widgets.ask_screen import AskScreen
 from amitui.widgets.copy_dialog import CopyDialog
@@ -601,3 +605,51 @@ async def test_copy_into_a_dr_account_from_the_keyboard(sandbox: Sandbox, tmp_pa
     assert ("CopyImage", PROD, "prod") in {
         (e["operation"], e["account"], e["account_alias"]) for e in sent
     }
+
+
+async def test_dependents_wait_until_a_step_settles_and_skip_if_it_does_not(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    golden = own_image(sandbox, None, GOLDEN)
+    first = tag_step(SHARED, golden, "first")
+    after = replace(tag_step(SHARED, golden, "after"), step_id="after", depends_on=(first.step_id,))
+    plan = Plan("tag", "t", (first, after))
+    seen: list[str] = []
+
+    async def slow(result: StepResult) -> str | None:
+        await asyncio.sleep(0.3)
+        seen.append(f"settled {result.step.step_id}")
+        return None
+
+    async def never(result: StepResult) -> str | None:
+        return "its copy failed"
+
+    async with sandbox_session(sandbox.endpoint_url) as aws:
+        journal = Journal(tmp_path / "j.jsonl")
+        async for result in execute(aws, plan, journal, settle=slow):
+            seen.append(f"result {result.step.step_id}")
+        assert seen == [f"result {first.step_id}", f"settled {first.step_id}", "result after"]
+        results = {r.step.step_id: r async for r in execute(aws, plan, journal, settle=never)}
+        journal.close()
+    assert results[first.step_id].outcome is StepOutcome.OK
+    assert results["after"].outcome is StepOutcome.SKIPPED
+    assert results["after"].detail == f"skipped: {first.step_id} did not complete: its copy failed"
+
+
+async def test_guided_cleanup_spares_an_image_a_member_launches(sandbox: Sandbox) -> None:
+    """The demo's staging bastion runs shared-services' newest AL2023 base image."""
+    async with demo_accounts(sandbox, demo.STAGING, demo.PROD) as accounts:
+        app = OrganizationApp(sandbox, accounts[1:])
+        async with app.run_test(size=(180, 50)) as pilot:
+            await listed(pilot, app, GOLDEN)
+            images = [i for i in app.inventory.images() if i.name.startswith("base-al2023-x86")]
+            uses = {REGION: await region_uses(app.aws, REGION, [i.image_id for i in images])}
+            elsewhere = await cleanup_flow._uses_elsewhere(app, images)
+            rules = parse_rules(older_than_days="0")
+            selection = select_candidates(
+                images, rules, now=NOW, account_id=SHARED, uses=uses, elsewhere=elsewhere
+            )
+    spared = {s.image.name: s.why for s in selection.never}
+    (why,) = [w for w in spared.values() if "staging" in w]
+    assert f"in account staging ({STAGING})" in why
+    assert all(c.image.name not in spared for c in selection.candidates)

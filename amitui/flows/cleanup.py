@@ -279,6 +279,25 @@ async def _all_uses(host: FlowHost, images: Sequence[Image]) -> dict[str, Region
     return {u.region: u for u in found}
 
 
+async def _uses_elsewhere(host: FlowHost, images: Sequence[Image]) -> dict[ImageKey, str]:
+    """Why each of ``images`` counts as in use in another loaded account (none: not asked)."""
+    found: dict[ImageKey, str] = {}
+    if len(host.accounts) < 2:
+        return found
+    for owner, members in _by_owner(host, images):
+        if owner is None:
+            continue
+        foreign = await cross_account_uses(owner, members, host.accounts)
+        for key, uses in foreign.uses.items():
+            found[key] = (
+                "in use by "
+                + ", ".join(u.describe() for u in uses[:3])
+                + (f" and {len(uses) - 3} more" if len(uses) > 3 else "")
+            )
+        found.update(foreign.errors)
+    return found
+
+
 def guided_rows(selection: Selection, host_images: Mapping[ImageKey, Image]) -> GuidedRows:
     """Pure: the engine's selection as the view's rows."""
     del host_images  # the selection carries its images
@@ -315,15 +334,17 @@ async def run_cleanup(host: FlowHost, images: Sequence[Image]) -> None:
     by_key = {i.key: i for i in everything}
 
     async def prepare() -> Callable[[Mapping[str, str]], GuidedRows]:
-        uses = await _all_uses(host, everything)
+        uses, elsewhere = await asyncio.gather(
+            _all_uses(host, everything), _uses_elsewhere(host, everything)
+        )
         now = host.now()
 
         def evaluate(fields: Mapping[str, str]) -> GuidedRows:
             rules = parse_rules(**fields)  # RuleError is a ValueError: the view shows it
-            return guided_rows(
-                select_candidates(everything, rules, now=now, account_id=account, uses=uses),
-                by_key,
+            selection = select_candidates(
+                everything, rules, now=now, account_id=account, uses=uses, elsewhere=elsewhere
             )
+            return guided_rows(selection, by_key)
 
         return evaluate
 
