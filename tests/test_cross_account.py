@@ -53,6 +53,7 @@ from amitui.app import AmituiApp
 from amitui.aws import AwsSession, Credentials
 from amitui.backend import LaunchOptions, demo_sandbox, sandbox_session
 from amitui.flows import cleanup as cleanup_flow
+from amitui.flows import share as share_flow
 from amitui.journal import Journal, read_entries
 from amitui.model import Image, Inventory, Plan, Step, StepOutcome, StepResult
 from amitui.sandbox import Sandbox, demo
@@ -283,6 +284,9 @@ async def test_a_usage_report_keeps_the_image_out_and_says_what_it_may_miss(
         }
     facts = type(facts)(facts.account_id, facts.regions, foreign, reports)
     plan = plan_deregister_accounts(Inventory(), [(images, facts)]).plan
+    # One account too: each step names it, so it is sent with that account's session
+    # even when that is not the explorer's own.
+    assert {s.account for s in plan.steps} == {SHARED}
     steps = {s.target: s for s in plan.steps if s.operation == "DeregisterImage"}
     assert f"image usage report: 2 instances in account {STAGING}" in steps[golden.image_id].reason
     assert not steps[unused.image_id].excluded
@@ -653,3 +657,24 @@ async def test_guided_cleanup_spares_an_image_a_member_launches(sandbox: Sandbox
     (why,) = [w for w in spared.values() if "staging" in w]
     assert f"in account staging ({STAGING})" in why
     assert all(c.image.name not in spared for c in selection.candidates)
+
+
+def test_share_plans_of_each_account_name_it_and_count_public_images_together() -> None:
+    def part(image_id: str, public: bool) -> Plan:
+        step = Step(f"share:{REGION}/{image_id}", REGION, "ModifyImageAttribute", image_id,
+                    {"ImageId": image_id}, "r")  # fmt: skip
+        return Plan("share", "t", (step,), destructive=public,
+                    confirm_text=image_id if public else "")  # fmt: skip
+
+    images = [own_image_stub("ami-1"), own_image_stub("ami-2")]
+    (one,) = share_flow._combined([(STAGING, part("ami-1", False))], images[:1]).steps
+    assert one.account == STAGING
+    both = share_flow._combined(
+        [(SHARED, part("ami-1", True)), (PROD, part("ami-2", True))], images
+    )
+    assert [s.account for s in both.steps] == [SHARED, PROD]
+    assert both.destructive and both.confirm_text == "2"
+
+
+def own_image_stub(image_id: str) -> Image:
+    return Image.from_aws(REGION, {"ImageId": image_id, "State": "available"})

@@ -533,12 +533,14 @@ def plan_deregister_accounts(
     inventory: Inventory, chosen: Sequence[tuple[Sequence[Image], CleanupFacts]]
 ) -> CleanupPlan:
     """Pure: one deregister-with-cleanup plan over several accounts, each account's images
-    judged on its own facts; every step runs with its account's credentials
-    (``Step.account``). One account: exactly :func:`plan_deregister`."""
-    if len(chosen) == 1:
-        images, facts = chosen[0]
-        return plan_deregister(inventory, images, facts)
+    judged on its own facts; every step names the account whose credentials send it
+    (``Step.account`` = ``facts.account_id``). One account: :func:`plan_deregister`'s plan,
+    its steps so named."""
     parts = [plan_deregister(inventory, images, facts) for images, facts in chosen]
+    if len(chosen) == 1:
+        (part,), ((_, facts),) = parts, chosen
+        steps = tuple(replace(s, account=facts.account_id) for s in part.plan.steps)
+        return replace(part, plan=replace(part.plan, steps=steps))
     steps = tuple(
         replace(step, account=facts.account_id)
         for part, (_, facts) in zip(parts, chosen, strict=True)

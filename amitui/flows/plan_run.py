@@ -45,8 +45,15 @@ def open_journal(host: FlowHost, account: str) -> Journal:
 
 
 def step_sessions(host: FlowHost) -> Callable[[str], AwsSession]:
-    """Each step's session: its account's, the explorer's own for a step that names none."""
-    return lambda account: host.session_for(account) if account else host.aws
+    """Each step's session: its account's, the explorer's own for a step that names none
+    (and for every step while no account is known yet: there is only that one session)."""
+
+    def resolve(account: str) -> AwsSession:
+        if not account or not host.accounts:
+            return host.aws
+        return host.session_for(account)
+
+    return resolve
 
 
 def protected_accounts(host: FlowHost) -> set[str]:
