@@ -47,6 +47,9 @@ class LaunchOptions:
     #: The accounts to read; nothing (the default) is the one account of ``profile`` (or of
     #: the standard chain), whose keys carry no account label (see :class:`ImageKey`).
     accounts: AccountSpec = field(default_factory=AccountSpec)
+    #: Config ``[accounts] protected``: aliases or ids whose destructive plans need the
+    #: alias typed.
+    protected_accounts: tuple[str, ...] = ()
 
     @property
     def many_accounts(self) -> bool:

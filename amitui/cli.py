@@ -277,6 +277,7 @@ def launch_options(args: argparse.Namespace, parser: ArgumentParser) -> LaunchOp
         demo=args.demo,
         configured_regions=config.regions,
         key_overrides=config.keys,
+        protected_accounts=config.protected_accounts,
     )
 
 

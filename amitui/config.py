@@ -9,6 +9,8 @@
     profiles = ["prod-*", "staging"]        # names or globs (or all_profiles = true)
     org = true                              # every account of the organization, with
     org_role = "ReadOnlyAudit"              #   this role (ou = "ou-…", skip_accounts = ["…"])
+    protected = ["prod"]                    # aliases or ids: destructive plans changing
+                                            #   them need the alias typed to confirm
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class UserConfig:
     keys: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
     accounts: AccountDefaults = field(default_factory=AccountDefaults)
+    #: ``[accounts] protected``: account aliases or ids.
+    protected_accounts: tuple[str, ...] = ()
 
 
 def config_path() -> Path:
@@ -81,8 +85,20 @@ def load_config(path: Path | None = None) -> UserConfig:
         raise ConfigError(f"{path}: 'regions' must be a list of region names")
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
         raise ConfigError(f"{path}: [keys] must map binding ids to key names")
-    accounts = _account_defaults(path, data.get("accounts", {}))
-    return UserConfig(regions=tuple(regions), keys=dict(keys), path=path, accounts=accounts)
+    table = data.get("accounts", {})
+    accounts = _account_defaults(path, table)
+    protected = table.get("protected", [])
+    if not isinstance(protected, list) or not all(
+        isinstance(p, str) and p.strip() for p in protected
+    ):
+        raise ConfigError(f"{path}: [accounts] protected must be a list of account aliases or ids")
+    return UserConfig(
+        regions=tuple(regions),
+        keys=dict(keys),
+        path=path,
+        accounts=accounts,
+        protected_accounts=tuple(p.strip() for p in protected),
+    )
 
 
 def _account_defaults(path: Path, table: object) -> AccountDefaults:

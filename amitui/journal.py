@@ -15,7 +15,10 @@ Contract (the cleanup and copy/share/deprecate flows rely on it):
   ``action`` (the plan's action, e.g. ``copy``), ``operation`` (EC2 API name), ``step``
   (step id), ``target``, ``params`` (redacted), ``dry_run`` (bool), ``fingerprint`` (hash
   of region/operation/target/params), and ``before`` when the step carries it (the state
-  the call changes, read when planning, for undo). Outcome lines add ``outcome``
+  the call changes, read when planning, for undo). When the journal knows the account
+  (``Journal(accounts=...)``), lines add ``account_alias`` (null when it has none) and
+  ``credentials`` (where the account's credentials came from: ``profile NAME`` or the role
+  ARN assumed), so a run across accounts says who sent each call. Outcome lines add ``outcome``
   (``ok``/``failed``/``skipped``) and ``result`` (the response minus ``ResponseMetadata``)
   or ``error`` (``{"code", "message"}``) or ``detail``.
 - Never a secret: parameter names that look like secrets are replaced by ``"<redacted>"``
@@ -38,10 +41,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from amitui.config import state_dir
 from amitui.model import Plan, Step, StepOutcome, StepResult
+
+if TYPE_CHECKING:
+    from amitui.accounts import Account
 
 JOURNAL_NAME = "journal.jsonl"
 REDACTED = "<redacted>"
@@ -106,14 +112,21 @@ class Journal:
     """Append-only JSON-lines journal; safe to share between concurrent steps.
 
     ``Journal()`` writes to :func:`default_path`; tests pass their own ``path``.
-    ``account`` is written on every line (set it once the caller identity is known).
+    ``account`` is written on every line (set it once the caller identity is known);
+    ``accounts`` name the accounts steps may run in (alias and credentials per line).
     """
 
     def __init__(
-        self, path: Path | None = None, *, account: str = "", endpoint: str | None = None
+        self,
+        path: Path | None = None,
+        *,
+        account: str = "",
+        endpoint: str | None = None,
+        accounts: Iterable[Account] = (),
     ) -> None:
         self.path = path or default_path()
         self.account = account
+        self.accounts: dict[str, Account] = {a.id: a for a in accounts}
         #: Where the calls go: an endpoint URL, or None for AWS's own regional endpoints.
         self.endpoint = endpoint
         self._lock = threading.Lock()
@@ -149,11 +162,19 @@ class Journal:
                 self._file.close()
                 self._file = None
 
+    def _identity(self, account_id: str) -> dict[str, Any]:
+        known = self.accounts.get(account_id)
+        if known is None:
+            return {}
+        return {"account_alias": known.alias, "credentials": known.source}
+
     def _base(self, run: str, action: str, step: Step, phase: str, dry_run: bool) -> dict[str, Any]:
+        account = step.account or self.account
         return {
             "run": run,
             "phase": phase,
-            "account": step.account or self.account,
+            "account": account,
+            **self._identity(account),
             "endpoint": self.endpoint,
             "region": step.region,
             "action": action,

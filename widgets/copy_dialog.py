@@ -1,5 +1,7 @@
 """The copy dialog: destination regions (multi-select), name, description, encryption and a
-KMS key per destination, copy tags. Returns whatever the flow's ``check`` makes of the form.
+KMS key per destination, copy tags; with several accounts loaded, the account to copy into
+(a DR account) and whether to remove the share afterwards. Returns whatever the flow's
+``check`` makes of the form.
 """
 
 from __future__ import annotations
@@ -12,7 +14,15 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Checkbox, Input, Label, SelectionList, Static
+from textual.widgets import (
+    Checkbox,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    SelectionList,
+    Static,
+)
 from textual.widgets.selection_list import Selection
 
 from amitui.model import Image
@@ -35,6 +45,8 @@ class CopyForm:
     name: str
     description: str
     copy_tags: bool
+    account: str = ""  # the account to copy into ("" = the images' own)
+    remove_share: bool = False
 
 
 class DestinationRow(Horizontal):
@@ -78,11 +90,15 @@ class CopyDialog(FormDialog[CopyForm, ResultT]):
         sources: Sequence[Image],
         regions: Sequence[str],
         check: Callable[[CopyForm], ResultT],
+        *,
+        accounts: Sequence[tuple[str, str]] = (),
     ) -> None:
         title = f"Copy {counted(len(sources), 'image')} to other regions"
         super().__init__(title, check)
         self.sources = list(sources)
         self.region_names = list(regions)
+        #: (account id, label) of the other loaded accounts the images may be copied into.
+        self.accounts = list(accounts)
         self.encrypt_default = any(image.encrypted for image in sources)
 
     def compose_fields(self) -> ComposeResult:
@@ -122,6 +138,17 @@ class CopyDialog(FormDialog[CopyForm, ResultT]):
             disabled=not single,
         )
         yield Checkbox("Copy the images' tags", True, id="copy-tags")
+        if self.accounts:
+            yield field_label("Into account (another loaded account: a DR copy)")
+            with RadioSet(id="account"):
+                yield RadioButton("This account", True, id="account-own")
+                for number, (_, label) in enumerate(self.accounts):
+                    yield RadioButton(Text(inert(label)), id=f"account-{number}")
+            yield Checkbox(
+                "Remove the share afterwards (once every copy is available)",
+                False,
+                id="remove-share",
+            )
 
     @on(SelectionList.SelectedChanged, "#regions")
     async def _regions_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
@@ -142,9 +169,17 @@ class CopyDialog(FormDialog[CopyForm, ResultT]):
             rows[r].value() if r in rows else DestinationForm(r, self.encrypt_default, "")
             for r in chosen
         )
+        account = ""
+        remove_share = False
+        if self.accounts:
+            pressed = self.query_one("#account", RadioSet).pressed_index
+            account = self.accounts[pressed - 1][0] if pressed > 0 else ""
+            remove_share = self.query_one("#remove-share", Checkbox).value
         return CopyForm(
             destinations=destinations,
             name=self.query_one("#name", Input).value,
             description=self.query_one("#description", Input).value,
             copy_tags=self.query_one("#copy-tags", Checkbox).value,
+            account=account,
+            remove_share=remove_share,
         )

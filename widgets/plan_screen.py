@@ -9,7 +9,12 @@ Contract (shared by every action flow)::
   excluded target with its reason, and ``plan.notes`` as warnings. All remote text is shown
   as Rich ``Text`` (never markup) made inert.
 - Destructive plans (``plan.destructive``): the user types ``plan.confirm_text`` and presses
-  Enter; anything else shows "type … to confirm" and keeps the dialog open. Non-destructive
+  Enter; anything else shows "type … to confirm" and keeps the dialog open.
+- Accounts (``accounts``: account id -> label, ``default_account``: whose steps say ""):
+  a plan whose steps run in more than one account lists its steps under one heading per
+  account. A destructive plan spanning accounts says so at the top, lists them, and is
+  confirmed by typing the number of accounts instead; each ``protected`` account it changes
+  (ids) also needs its label (alias) typed after it, as aws-nuke does: ``2 prod``. Non-destructive
   plans: ``y`` or Enter confirms. Escape (and ``n`` for non-destructive) cancels.
 - A plan with no runnable step cannot be confirmed: it is shown with its exclusions, and
   Enter/Escape close it returning ``False``.
@@ -21,6 +26,7 @@ Contract (shared by every action flow)::
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection, Mapping
 
 from rich.text import Text
 from textual import on
@@ -74,6 +80,8 @@ class PlanScreen(ModalScreen[bool]):
     }
     PlanScreen.destructive > #plan-box { border: thick $error; }
     PlanScreen #plan-title { text-style: bold; width: 1fr; }
+    PlanScreen #plan-accounts { color: $error; text-style: bold; height: auto; }
+    PlanScreen .account { text-style: bold underline; margin-top: 1; }
     PlanScreen #plan-steps { height: auto; max-height: 60vh; }
     PlanScreen .section { text-style: bold; margin-top: 1; }
     PlanScreen .excluded { color: $warning; }
@@ -99,28 +107,77 @@ class PlanScreen(ModalScreen[bool]):
         ),
     ]
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        accounts: Mapping[str, str] | None = None,
+        default_account: str = "",
+        protected: Collection[str] = (),
+    ) -> None:
         super().__init__(classes="destructive" if plan.destructive else "")
         self.plan = plan
         self.dry_run_first = False
+        self._labels = dict(accounts or {})
+        self._default_account = default_account
+        #: The accounts the plan's steps run in (ids, in plan order), and the ones it changes.
+        self.accounts = tuple(dict.fromkeys(self._account(s) for s in plan.steps))
+        changed = tuple(dict.fromkeys(self._account(s) for s in plan.runnable))
+        self.spans_accounts = plan.destructive and len(changed) > 1
+        self.protected = tuple(a for a in changed if a in set(protected))
+        self.confirm_text = plan.confirm_text
+        if plan.destructive and (self.spans_accounts or self.protected):
+            count = str(len(changed)) if self.spans_accounts else plan.confirm_text
+            self.confirm_text = " ".join([count, *(self.label(a) for a in self.protected)])
+        self._changed = changed
+
+    def _account(self, step: Step) -> str:
+        return step.account or self._default_account
+
+    def label(self, account: str) -> str:
+        """An account's alias (else its id) as the user knows it."""
+        return self._labels.get(account) or account or "this account"
+
+    def _heading(self, account: str) -> str:
+        label = self.label(account)
+        text = label if label == account or not account else f"{label} ({account})"
+        return f"Account {text}" + (" — protected" if account in self.protected else "")
+
+    def _grouped(self, steps: tuple[Step, ...], classes: str) -> ComposeResult:
+        """``steps`` as lines, under a heading per account when the plan spans several."""
+        groups: dict[str, list[Step]] = {}
+        for step in steps:
+            groups.setdefault(self._account(step), []).append(step)
+        for account, members in groups.items():
+            if len(self.accounts) > 1:
+                yield Static(Text(inert(self._heading(account))), classes="account")
+            for step in members[:MAX_LISTED]:
+                yield Static(step_line(step), classes=classes)
+            if len(members) > MAX_LISTED:
+                yield Static(f"… and {len(members) - MAX_LISTED} more", classes=classes)
+
+    def _spanning(self) -> Text:
+        listed = ", ".join(
+            self.label(a) + (f" ({a})" if self.label(a) != a else "")
+            + (" [protected]" if a in self.protected else "")
+            for a in self._changed
+        )  # fmt: skip
+        return Text(inert(f"This plan changes {len(self._changed)} accounts: {listed}"))
 
     def compose(self) -> ComposeResult:
         plan = self.plan
         with Vertical(id="plan-box"):
             yield Label(Text(inert(plan.title)), id="plan-title")
+            if self.spans_accounts:
+                yield Static(self._spanning(), id="plan-accounts")
             yield Static(summary(plan), id="plan-summary")
             with VerticalScroll(id="plan-steps"):
                 if plan.runnable:
                     yield Static("Will run", classes="section")
-                    for step in plan.runnable[:MAX_LISTED]:
-                        yield Static(step_line(step), classes="step")
-                    if len(plan.runnable) > MAX_LISTED:
-                        more = len(plan.runnable) - MAX_LISTED
-                        yield Static(f"… and {more} more", classes="step")
+                    yield from self._grouped(plan.runnable, "step")
                 if plan.excluded:
                     yield Static("Left out", classes="section")
-                    for step in plan.excluded[:MAX_LISTED]:
-                        yield Static(step_line(step), classes="excluded")
+                    yield from self._grouped(plan.excluded, "excluded")
                 if plan.notes:
                     yield Static("Read before running", classes="section")
                     for note in dict.fromkeys(plan.notes):  # each note once
@@ -128,7 +185,7 @@ class PlanScreen(ModalScreen[bool]):
             yield Static("", id="plan-error")
             if plan.runnable and plan.destructive:
                 yield Input(
-                    placeholder=f"type {plan.confirm_text} and press Enter to run",
+                    placeholder=f"type {inert(self.confirm_text)} and press Enter to run",
                     id="plan-confirm",
                 )
             yield Static(self._help(), id="plan-help")
@@ -138,8 +195,17 @@ class PlanScreen(ModalScreen[bool]):
             return Text("Enter or Escape: close")
         dry_run = f" · ctrl+d: DryRun check first ({'on' if self.dry_run_first else 'off'})"
         if self.plan.destructive:
+            what = ""
+            if self.spans_accounts:
+                what = f" (the number of accounts{', then' if self.protected else ''}"
+            elif self.protected:
+                what = f" ({inert(self.plan.confirm_text)}, then"
+            if self.protected:
+                what += " the protected accounts' aliases)"
+            elif what:
+                what += ")"
             return Text(
-                f"Type {inert(self.plan.confirm_text)} and Enter to run · Escape: cancel" + dry_run
+                f"Type {inert(self.confirm_text)}{what} and Enter to run · Escape: cancel" + dry_run
             )
         return Text("y or Enter: run · n or Escape: cancel" + dry_run)
 
@@ -157,10 +223,10 @@ class PlanScreen(ModalScreen[bool]):
     @on(Input.Submitted, "#plan-confirm")
     def _typed(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.value.strip() == self.plan.confirm_text:
+        if " ".join(event.value.split()) == self.confirm_text:
             self.dismiss(True)
         else:
-            self._show_error(f"Type {self.plan.confirm_text} exactly to run; Escape cancels.")
+            self._show_error(f"Type {inert(self.confirm_text)} exactly to run; Escape cancels.")
 
     def action_cancel(self) -> None:
         self.dismiss(False)

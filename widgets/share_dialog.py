@@ -1,5 +1,6 @@
 """The share dialog: the images' current launch permissions (untick to remove), grantees to
-add (account ids, organization ARNs, OU ARNs), public / private, and whether to share the
+add (picked from the loaded accounts, the organization and its OUs by name, or typed as
+account ids, organization ARNs, OU ARNs), public / private, and whether to share the
 backing snapshots too. Returns whatever the flow's ``check`` makes of the form.
 """
 
@@ -27,7 +28,8 @@ MAKE_PRIVATE = "private"
 
 @dataclass(frozen=True, slots=True)
 class CurrentGrant:
-    """A grant some of the images have: ``value`` is handed back if the user unticks it."""
+    """A grant some of the images have (``value`` is handed back if the user unticks it),
+    or one they may be given (handed back in :attr:`ShareForm.picked` if ticked)."""
 
     value: str
     label: str
@@ -39,11 +41,13 @@ class ShareForm:
     remove: tuple[str, ...]  # values of the unticked current grants
     public: str  # KEEP | MAKE_PUBLIC | MAKE_PRIVATE
     share_snapshots: bool
+    picked: tuple[str, ...] = ()  # values of the ticked grantees to add
 
 
 class ShareDialog(FormDialog[ShareForm, ResultT]):
     DEFAULT_CSS = """
     ShareDialog #current { height: auto; max-height: 10; }
+    ShareDialog #pick { height: auto; max-height: 10; }
     ShareDialog RadioSet { width: 1fr; }
     """
 
@@ -54,11 +58,13 @@ class ShareDialog(FormDialog[ShareForm, ResultT]):
         check: Callable[[ShareForm], ResultT],
         *,
         notes: Sequence[str] = (),
+        choices: Sequence[CurrentGrant] = (),
     ) -> None:
         super().__init__(f"Share {counted(len(images), 'image')}", check)
         self.images = list(images)
         self.current = list(current)
         self.notes = list(notes)
+        self.choices = list(choices)
 
     def compose_fields(self) -> ComposeResult:
         listing = Text()
@@ -82,6 +88,10 @@ class ShareDialog(FormDialog[ShareForm, ResultT]):
             yield SelectionList[str](*options, id="current")
         else:
             yield Static(Text("Private: no account, organization or OU can launch it"))
+        if self.choices:
+            yield field_label("Add: pick loaded accounts, the organization or its OUs")
+            options = [Selection(Text(inert(g.label)), g.value, False) for g in self.choices]
+            yield SelectionList[str](*options, id="pick")
         yield field_label(
             "Add: account ids, organization ARNs or OU ARNs (separated by commas or spaces)"
         )
@@ -109,9 +119,14 @@ class ShareDialog(FormDialog[ShareForm, ResultT]):
         public = {"public-make": MAKE_PUBLIC, "public-remove": MAKE_PRIVATE}.get(
             pressed.id if pressed is not None and pressed.id else "", KEEP
         )
+        picked: tuple[str, ...] = ()
+        if self.choices:
+            ticked = set(self.query_one("#pick", SelectionList).selected)
+            picked = tuple(g.value for g in self.choices if g.value in ticked)
         return ShareForm(
             add=self.query_one("#add", Input).value,
             remove=removed,
             public=public,
             share_snapshots=self.query_one("#share-snapshots", Checkbox).value,
+            picked=picked,
         )

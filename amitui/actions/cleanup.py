@@ -5,7 +5,9 @@ The safety rules (DESIGN.md, "Deregister with cleanup"), and where each one live
 1. Only images the account owns; deregistration protection blocks, with the way out shown
    (:func:`plan_deregister`, :func:`protection_way_out`, :func:`plan_lift_protection`).
 2. An image in use (any instance, launch template version, launch configuration or Auto
-   Scaling group) is excluded, with its users named (:mod:`amitui.actions.references`).
+   Scaling group) is excluded, with its users named (:mod:`amitui.actions.references`);
+   so is an image another loaded account uses, or an image usage report says an account
+   uses, with that account named (:attr:`CleanupFacts.foreign`, :attr:`CleanupFacts.reports`).
 3. A snapshot is deleted only when no other registered image (deprecated and disabled
    included) maps it. The plan re-checks with a fresh ``DescribeImages`` filtered by
    ``block-device-mapping.snapshot-id`` in the snapshot's region; a stale inventory is never
@@ -34,9 +36,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from amitui.actions.execute import RetryPolicy, execute
+from amitui.actions.execute import RetryPolicy, Sessions, execute
 from amitui.actions.recycle_bin import IMAGES, SNAPSHOTS, RetentionRule, load_rules, retaining
-from amitui.actions.references import ImageUse, RegionUses, region_uses
+from amitui.actions.references import (
+    USAGE_REPORT_BLIND_SPOT,
+    CrossAccountUses,
+    ImageUse,
+    RegionUses,
+    UsageReport,
+    region_uses,
+)
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.journal import Journal, succeeded_steps
@@ -103,6 +112,10 @@ class RegionFacts:
 class CleanupFacts:
     account_id: str
     regions: Mapping[str, RegionFacts]
+    #: What other loaded accounts do with the images (None: not asked, one account loaded).
+    foreign: CrossAccountUses | None = None
+    #: Image usage reports the user asked for, by image key.
+    reports: Mapping[ImageKey, UsageReport] = field(default_factory=dict)
 
 
 async def _describe_images(aws: AwsSession, region: str, **params: Any) -> list[Image]:
@@ -337,10 +350,16 @@ def _judge(image: Image, facts: CleanupFacts) -> ImageVerdict:
         )
     if is_protected(fresh.deregistration_protection):
         way_out = protection_way_out(fresh)
+        why = f"deregistration protection is on ({fresh.deregistration_protection}): {way_out}"
+        # Lifting the protection would not make it deletable: say so now, with who uses it.
+        elsewhere = _judge_elsewhere(image, fresh, facts)
+        if elsewhere.uses:
+            why += f"; and it is {elsewhere.excluded_because}"
         return ImageVerdict(
             fresh,
             False,
-            f"deregistration protection is on ({fresh.deregistration_protection}): {way_out}",
+            why,
+            uses=elsewhere.uses,
             protection=fresh.deregistration_protection,
             way_out=way_out,
         )
@@ -350,6 +369,37 @@ def _judge(image: Image, facts: CleanupFacts) -> ImageVerdict:
     uses = region.uses.of(fresh.image_id)
     if uses:
         return ImageVerdict(fresh, False, f"in use by {_uses_text(uses)}", uses=uses)
+    return _judge_elsewhere(image, fresh, facts)
+
+
+def _judge_elsewhere(image: Image, fresh: Image, facts: CleanupFacts) -> ImageVerdict:
+    """Rule 2 across accounts: used by another loaded account, or in a usage report."""
+    foreign = facts.foreign
+    if foreign is not None:
+        if image.key in foreign.errors:
+            return ImageVerdict(fresh, False, foreign.errors[image.key])
+        uses = foreign.of(image.key)
+        if uses:
+            by_account: dict[str, list[ImageUse]] = defaultdict(list)
+            for use in uses:
+                by_account[use.account].append(replace(use, account=""))
+            parts = [f"account {a}: {_uses_text(found)}" for a, found in by_account.items()]
+            return ImageVerdict(fresh, False, "in use in " + "; ".join(parts), uses=uses)
+    report = facts.reports.get(image.key)
+    if report is not None and report.error is not None:
+        return ImageVerdict(
+            fresh, False, f"the image usage report failed: {report.error.describe()}"
+        )
+    if report is not None and report.entries:
+        found = ", ".join(e.describe() for e in report.entries)
+        reported = tuple(
+            ImageUse(e.resource_type, f"x{e.count}", "per an image usage report", e.account_id)
+            for e in report.entries
+        )
+        return ImageVerdict(
+            fresh, False, f"in use in another account per an image usage report: {found}",
+            uses=reported,
+        )  # fmt: skip
     return ImageVerdict(fresh, True)
 
 
@@ -474,12 +524,47 @@ def plan_deregister(
             title=f"Deregister {counted(len(runnable_images), 'image')} "
             f"and delete {counted(deletes, 'snapshot')}",
             steps=tuple(steps),
-            notes=_notes(cleanup, retention_errors),
+            notes=_notes(cleanup, retention_errors, facts),
             destructive=True,
             confirm_text=_confirm_text([v.image.image_id for v in runnable_images]),
         ),
         cleanup.verdicts,
         cleanup.snapshots,
+    )
+
+
+def plan_deregister_accounts(
+    inventory: Inventory, chosen: Sequence[tuple[Sequence[Image], CleanupFacts]]
+) -> CleanupPlan:
+    """Pure: one deregister-with-cleanup plan over several accounts, each account's images
+    judged on its own facts; every step names the account whose credentials send it
+    (``Step.account`` = ``facts.account_id``). One account: :func:`plan_deregister`'s plan,
+    its steps so named."""
+    parts = [plan_deregister(inventory, images, facts) for images, facts in chosen]
+    if len(chosen) == 1:
+        (part,), ((_, facts),) = parts, chosen
+        steps = tuple(replace(s, account=facts.account_id) for s in part.plan.steps)
+        return replace(part, plan=replace(part.plan, steps=steps))
+    steps = tuple(
+        replace(step, account=facts.account_id)
+        for part, (_, facts) in zip(parts, chosen, strict=True)
+        for step in part.plan.steps
+    )
+    verdicts = tuple(v for part in parts for v in part.verdicts)
+    going = [v.image.image_id for v in verdicts if v.deregister]
+    deletes = sum(1 for s in steps if s.operation == "DeleteSnapshot" and not s.excluded)
+    return CleanupPlan(
+        Plan(
+            action=DEREGISTER_ACTION,
+            title=f"Deregister {counted(len(going), 'image')} and delete "
+            f"{counted(deletes, 'snapshot')} in {len(chosen)} accounts",
+            steps=steps,
+            notes=tuple(dict.fromkeys(n for part in parts for n in part.plan.notes)),
+            destructive=True,
+            confirm_text=_confirm_text(going),
+        ),
+        verdicts,
+        tuple(f for part in parts for f in part.snapshots),
     )
 
 
@@ -535,8 +620,37 @@ def _snapshot_fate(
     )
 
 
+def _elsewhere_notes(cleanup: CleanupPlan, facts: CleanupFacts | None) -> list[str]:
+    """What could not be checked in other accounts, and what a usage report may miss."""
+    if facts is None:
+        return []
+    notes: list[str] = []
+    going = [v.image for v in cleanup.verdicts if v.deregister]
+    foreign = facts.foreign
+    for image in going:
+        unread = foreign.unread.get(image.key, ()) if foreign else ()
+        report = facts.reports.get(image.key)
+        if unread and report is None:
+            notes.append(
+                f"{_image_label(image)} is shared with {counted(len(unread), 'account')} "
+                f"amitui cannot read ({', '.join(unread)}): their use is not checked. An "
+                "image usage report can check it."
+            )
+        wide = foreign.wide.get(image.key, ()) if foreign else ()
+        if wide and report is None:
+            notes.append(
+                f"{_image_label(image)} is shared with {', '.join(wide)}: only the loaded "
+                "accounts were checked. An image usage report can check the others."
+            )
+    if any(r.error is None for r in facts.reports.values()):
+        notes.append(f"Image usage reports: {USAGE_REPORT_BLIND_SPOT}.")
+    return notes
+
+
 def _notes(
-    cleanup: CleanupPlan, retention_errors: Mapping[str, AwsError] | None = None
+    cleanup: CleanupPlan,
+    retention_errors: Mapping[str, AwsError] | None = None,
+    facts: CleanupFacts | None = None,
 ) -> tuple[str, ...]:
     notes: list[str] = []
     deleted = [s for s in cleanup.snapshots if s.delete]
@@ -560,6 +674,7 @@ def _notes(
         notes.append(
             f"Left out, in use: {counted(len(in_use), 'image')}; nothing that uses them changes."
         )
+    notes.extend(_elsewhere_notes(cleanup, facts))
     notes.extend(_restorable_notes(cleanup, retention_errors or {}))
     return tuple(notes)
 
@@ -816,7 +931,7 @@ def cleanup_policy(step: Step, *, retry_delay: float = 1.0) -> RetryPolicy:
 
 
 async def execute_cleanup(
-    aws: AwsSession,
+    aws: Sessions,
     plan: Plan,
     journal: Journal,
     *,

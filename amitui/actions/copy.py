@@ -13,6 +13,12 @@ ImageId for a repeated token). Refused (excluded, with the reason):
 
 :func:`track_copy` polls a started copy until it is ``available`` (or ``failed``), yielding
 its state and the progress of its snapshot copies.
+
+Into another account (a DR account), :func:`plan_copy_to_account` makes one plan: share the
+image with the target account (launch permission) and its snapshots (createVolumePermission,
+which EC2 requires to copy a shared image), CopyImage sent with the target account's
+credentials (after the shares), and optionally remove the shares the plan added, once every
+copy is available (:func:`copy_settled` tells the executor when that is).
 """
 
 from __future__ import annotations
@@ -21,13 +27,13 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from amitui.actions.validate import InvalidInput, kms_key, kms_key_in_region
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
-from amitui.model import Image, Inventory, Plan, Step
+from amitui.model import Image, ImageKey, Inventory, Plan, Step, StepResult
 from amitui.text import counted
 
 OPERATION = "CopyImage"
@@ -51,6 +57,10 @@ class CopyRequest:
     name: str | None = None
     description: str | None = None
     copy_tags: bool = True
+    #: Copy into this other loaded account (its id; "" = the images' own account).
+    account: str = ""
+    #: With ``account``: remove the shares the plan adds once every copy is available.
+    remove_share: bool = False
 
 
 def client_token(
@@ -285,3 +295,210 @@ async def track_copy(
             yield CopyProgress(region, image_id, "timeout", None, elapsed, "stopped following")
             return
         await asyncio.sleep(poll)
+
+
+# --- into another account ---------------------------------------------------------------
+
+DR_ACTION = "copy-to-account"
+
+
+def share_step_id(image: Image, target: str) -> str:
+    return f"dr-share:{image.region}/{image.image_id}->{target}"
+
+
+async def load_volume_permissions(
+    aws: AwsSession, images: Sequence[Image]
+) -> dict[tuple[str, str], frozenset[str]]:
+    """(region, snapshot id) -> account ids with createVolumePermission on it."""
+
+    async def one(region: str, snapshot_id: str) -> tuple[tuple[str, str], frozenset[str]]:
+        answer = await aws.call(
+            region,
+            "DescribeSnapshotAttribute",
+            SnapshotId=snapshot_id,
+            Attribute="createVolumePermission",
+        )
+        users = frozenset(
+            str(p["UserId"]) for p in answer.get("CreateVolumePermissions", []) if p.get("UserId")
+        )
+        return (region, snapshot_id), users
+
+    wanted = {(i.region, s) for i in images for s in dict.fromkeys(i.snapshot_ids)}
+    return dict(await asyncio.gather(*(one(r, s) for r, s in sorted(wanted))))
+
+
+def plan_copy_to_account(
+    images: Sequence[Image],
+    request: CopyRequest,
+    *,
+    source_account: str,
+    target: str,
+    target_label: str,
+    launch_grants: Mapping[ImageKey, frozenset[str]],
+    volume_grants: Mapping[tuple[str, str], frozenset[str]],
+    remove_share: bool = False,
+    key_managers: Mapping[str, str] | None = None,
+) -> Plan:
+    """Pure: copy ``images`` (owned by ``source_account``) into ``target`` in each of
+    ``request.destinations``. ``launch_grants``: account ids each image is shared with now;
+    ``volume_grants``: account ids each snapshot grants createVolumePermission now. Only
+    what the plan itself adds is removed afterwards (``remove_share``)."""
+    key_managers = key_managers or {}
+    steps: list[Step] = []
+    notes: list[str] = []
+    copies = 0
+    for image in images:
+        refusal = None
+        if image.state != "available":
+            refusal = f"{image.image_id} is {image.state}; EC2 copies only available images"
+        keys = sorted({d.kms_key_id for d in image.block_devices if d.encrypted and d.kms_key_id})
+        if any(key_managers.get(k) == "AWS" for k in keys):
+            refusal = (
+                f"{image.image_id} is encrypted with the AWS managed key aws/ebs, which cannot "
+                "be shared with another account; copy it with a customer managed key first"
+            )
+        added: list[str] = []
+        if target not in launch_grants.get(image.key, frozenset()):
+            added.append(share_step_id(image, target))
+            steps.append(
+                Step(
+                    share_step_id(image, target),
+                    image.region,
+                    "ModifyImageAttribute",
+                    image.image_id,
+                    {"ImageId": image.image_id, "LaunchPermission": {"Add": [{"UserId": target}]}},
+                    refusal
+                    or f"let {target_label} launch (and copy) {image.name or image.image_id}",
+                    excluded=refusal is not None,
+                    account=source_account,
+                )
+            )
+        for snapshot_id in dict.fromkeys(image.snapshot_ids):
+            if target in volume_grants.get((image.region, snapshot_id), frozenset()):
+                continue
+            step_id_ = f"dr-snapshot:{image.region}/{snapshot_id}->{target}"
+            added.append(step_id_)
+            steps.append(
+                Step(
+                    step_id_,
+                    image.region,
+                    "ModifySnapshotAttribute",
+                    snapshot_id,
+                    {
+                        "SnapshotId": snapshot_id,
+                        "Attribute": "createVolumePermission",
+                        "CreateVolumePermission": {"Add": [{"UserId": target}]},
+                    },
+                    refusal or f"backing snapshot of {image.image_id}: {target_label} may read it",
+                    excluded=refusal is not None,
+                    account=source_account,
+                )
+            )
+        name = request.name if request.name and len(images) == 1 else image.name
+        copy_ids: list[str] = []
+        for destination in request.destinations:
+            why = refusal
+            if why is None and image.encrypted and not destination.encrypt:
+                why = (
+                    f"{image.image_id} has encrypted snapshots; EC2 cannot copy it unencrypted "
+                    "(turn encryption on for this destination)"
+                )
+            params: dict[str, object] = {
+                "SourceImageId": image.image_id,
+                "SourceRegion": image.region,
+                "Name": name,
+                # The source's tags are its owner's: another account does not see them.
+                "CopyImageTags": False,
+                "ClientToken": client_token(
+                    image, destination, f"{target}/{name}", image.description, False
+                ),
+            }
+            if image.description:
+                params["Description"] = image.description
+            if destination.encrypt:
+                params["Encrypted"] = True
+                if destination.kms_key_id:
+                    params["KmsKeyId"] = destination.kms_key_id
+            copy_id = f"copy:{image.region}/{image.image_id}->{target}/{destination.region}"
+            copy_ids.append(copy_id)
+            copies += why is None
+            steps.append(
+                Step(
+                    copy_id,
+                    destination.region,
+                    OPERATION,
+                    f"{image.image_id} → {target_label} {destination.region}",
+                    params,
+                    why or f"copy {name!r} into {target_label}, sent with its credentials",
+                    depends_on=tuple(added),
+                    excluded=why is not None,
+                    account=target,
+                )
+            )
+        if remove_share and added:
+            for step in [s for s in steps if s.step_id in added]:
+                undo = dict(step.params)
+                if step.operation == "ModifyImageAttribute":
+                    undo["LaunchPermission"] = {"Remove": [{"UserId": target}]}
+                else:
+                    undo["CreateVolumePermission"] = {"Remove": [{"UserId": target}]}
+                steps.append(
+                    Step(
+                        step.step_id.replace("dr-", "dr-un", 1),
+                        step.region,
+                        step.operation,
+                        step.target,
+                        undo,
+                        f"remove the share again once every copy of {image.image_id} is available",
+                        depends_on=tuple(copy_ids),
+                        excluded=step.excluded,
+                        account=source_account,
+                    )
+                )
+        if keys and refusal is None:
+            notes.append(
+                f"{image.image_id} is encrypted with {', '.join(keys)}: that key must be shared "
+                f"with {target_label} (its key policy must let the account use it: "
+                "kms:DescribeKey, kms:CreateGrant, kms:Decrypt, kms:ReEncrypt*, "
+                "kms:GenerateDataKey*), or the copy fails."
+            )
+    notes.append(
+        f"The copies belong to {target_label}: its credentials send CopyImage. Tags and launch "
+        "permissions are not copied."
+    )
+    if remove_share:
+        notes.append(
+            "The shares this plan adds are removed once every copy is available; shares that "
+            "were already there stay."
+        )
+    regions = sorted({d.region for d in request.destinations})
+    return Plan(
+        action=DR_ACTION,
+        title=f"Copy {counted(len(images), 'image')} into {target_label} "
+        f"({', '.join(regions)}): {copies} copies",
+        steps=tuple(steps),
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+def copy_settled(
+    sessions: Callable[[str], AwsSession], *, poll: float = 2.0, give_up_after: float = 4 * 3600
+) -> Callable[[StepResult], Awaitable[str | None]]:
+    """For the executor's ``settle``: a CopyImage step is complete when its copy is
+    ``available`` (followed with the session of the step's account); others at once."""
+
+    async def settle(result: StepResult) -> str | None:
+        step = result.step
+        image_id = str(result.response.get("ImageId") or "")
+        if step.operation != OPERATION or not image_id:
+            return None
+        last = None
+        async for progress in track_copy(
+            sessions(step.account), step.region, image_id, poll=poll, give_up_after=give_up_after
+        ):
+            last = progress
+        if last is None or last.state != "available":
+            return f"the copy {image_id} is {last.state if last else 'unknown'}"
+        return None
+
+    return settle

@@ -7,6 +7,11 @@ Contract (shared by copy/share/deprecate and deregister-with-cleanup)::
     async for result in execute(aws, plan, journal):
         ...  # one StepResult per runnable step, in completion order
 
+- ``aws`` is one session for every step, or a resolver ``account id -> AwsSession``: each
+  step is then sent (and dry-run) with the session of ``step.account``, so one plan can span
+  accounts. An account the resolver does not know fails its steps with
+  :class:`UnknownAccount` (reported, never sent elsewhere).
+
 - Every runnable step (``not step.excluded``) yields exactly one :class:`StepResult`:
   ``OK`` with the AWS response, ``FAILED`` with the classified :class:`AwsError`, or
   ``SKIPPED`` with ``detail`` saying why (a step it depends on did not succeed, the run was
@@ -14,7 +19,7 @@ Contract (shared by copy/share/deprecate and deregister-with-cleanup)::
 - Steps run concurrently (under the session's concurrency cap); a step starts only when all
   its ``depends_on`` steps succeeded. A ``depends_on`` naming an excluded or unknown step
   counts as "did not succeed" (its dependents are skipped: safer than guessing).
-- The call is ``aws.call(step.region, step.operation, **step.params)``; ``step.params`` are
+- The call is ``session.call(step.region, step.operation, **step.params)``; ``step.params`` are
   the exact API parameters (PascalCase), so the plan shown is the call made.
 - Journal: a ``sent`` line before each attempt, an ``outcome`` line after it; a skipped step
   gets one ``outcome`` line. See :mod:`amitui.journal`.
@@ -30,6 +35,10 @@ Contract (shared by copy/share/deprecate and deregister-with-cleanup)::
   (``DryRunOperation`` means allowed). If any would fail, nothing is sent for real: those steps
   are ``FAILED`` (``detail`` starts with "dry run") and all others ``SKIPPED``.
   :func:`dry_run` runs the same check alone.
+- ``settle``: awaited after each successful step, before its dependents may start; it
+  returns None when the step's effect is complete, or why not (its dependents are then
+  skipped saying so). E.g. a CopyImage answers at once but its copy is pending: a step that
+  removes the source's share must wait until the copy is available.
 - ``cancel``: set the event to stop starting new steps; steps in flight finish and are
   reported, the rest are ``SKIPPED`` ("cancelled"). Closing the iterator early cancels
   in-flight tasks; their journal outcome says the result is unknown.
@@ -38,7 +47,7 @@ Contract (shared by copy/share/deprecate and deregister-with-cleanup)::
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Collection, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +58,29 @@ from amitui.model import AwsError, Plan, RegionStatus, Step, StepOutcome, StepRe
 from amitui.text import counted
 
 DRY_RUN_OK = "DryRunOperation"
+
+#: Who sends each step: one session, or the session of ``step.account``.
+Sessions = AwsSession | Callable[[str], AwsSession]
+
+
+class UnknownAccount(LookupError):
+    """A step names an account no loaded session belongs to."""
+
+
+def session_resolver(aws: Sessions) -> Callable[[str], AwsSession]:
+    """``aws`` as a resolver from a step's account to the session that sends it."""
+    if isinstance(aws, AwsSession):
+        return lambda account: aws
+    return aws
+
+
+def _session_of(resolve: Callable[[str], AwsSession], step: Step) -> AwsSession:
+    try:
+        return resolve(step.account)
+    except LookupError as exc:
+        raise UnknownAccount(
+            f"no credentials are loaded for account {step.account}: {step.step_id} not sent"
+        ) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +109,9 @@ NO_RETRY = RetryPolicy()
 #: Chooses the retry policy of a step.
 RetryChooser = Callable[[Step], RetryPolicy]
 
+#: After a step succeeded: None once its effect is complete, else why it is not.
+Settle = Callable[[StepResult], Awaitable[str | None]]
+
 
 def retry_by_operation(policies: Mapping[str, RetryPolicy]) -> RetryChooser:
     """A :data:`RetryChooser` keyed by EC2 operation name; others are not retried."""
@@ -99,8 +134,16 @@ async def _send(aws: AwsSession, step: Step, *, dry_run: bool = False) -> dict[s
     return await aws.call(step.region, step.operation, **params)
 
 
+def _profile(resolve: Callable[[str], AwsSession], step: Step) -> str | None:
+    """The profile to name in an error hint (none when the step's account is unknown)."""
+    try:
+        return resolve(step.account).profile
+    except LookupError:
+        return None
+
+
 async def dry_run(
-    aws: AwsSession, plan: Plan, journal: Journal | None = None, *, run: str = ""
+    aws: Sessions, plan: Plan, journal: Journal | None = None, *, run: str = ""
 ) -> list[StepResult]:
     """Send every runnable call with ``DryRun=True``: ``OK`` means EC2 would allow it.
 
@@ -108,14 +151,25 @@ async def dry_run(
     ``UnauthorizedOperation``). Nothing changes in the account.
     """
     run = run or (journal.new_run() if journal else "")
+    resolve = session_resolver(aws)
 
     async def check(step: Step) -> StepResult:
+        try:
+            session = _session_of(resolve, step)
+        except UnknownAccount as exc:
+            error = classify_error(exc)
+            result = StepResult(
+                step, StepOutcome.FAILED, error=error, detail=f"dry run: {error.describe()}"
+            )
+            if journal:
+                await _in_thread(journal.outcome, run, plan.action, result, dry_run=True)
+            return result
         if journal:
             await _in_thread(journal.sent, run, plan.action, step, dry_run=True)
         try:
-            response = await _send(aws, step, dry_run=True)
+            response = await _send(session, step, dry_run=True)
         except Exception as exc:  # classified below; DryRunOperation is the success case
-            error = classify_error(exc, region=step.region, profile=aws.profile)
+            error = classify_error(exc, region=step.region, profile=_profile(resolve, step))
             if error.code == DRY_RUN_OK:
                 result = StepResult(step, StepOutcome.OK, detail="dry run: allowed")
             else:
@@ -132,6 +186,13 @@ async def dry_run(
         return result
 
     return list(await asyncio.gather(*(check(step) for step in plan.runnable)))
+
+
+def _read_only(resolve: Callable[[str], AwsSession], step: Step) -> bool:
+    try:
+        return resolve(step.account).read_only
+    except LookupError:
+        return False  # its step fails as UnknownAccount, unsent
 
 
 def _cycles(steps: tuple[Step, ...]) -> set[str]:
@@ -151,7 +212,7 @@ def _cycles(steps: tuple[Step, ...]) -> set[str]:
 
 
 async def execute(
-    aws: AwsSession,
+    aws: Sessions,
     plan: Plan,
     journal: Journal,
     *,
@@ -159,6 +220,7 @@ async def execute(
     done: Mapping[str, Mapping[str, Any]] | None = None,
     preflight: bool = False,
     cancel: asyncio.Event | None = None,
+    settle: Settle | None = None,
 ) -> AsyncGenerator[StepResult, None]:
     """Run ``plan``'s runnable steps; yield one :class:`StepResult` each as it completes."""
     run = journal.new_run()
@@ -167,8 +229,9 @@ async def execute(
         return
     done = done or {}
     choose = retry or (lambda step: NO_RETRY)
+    resolve = session_resolver(aws)
 
-    if aws.read_only and any(is_mutating(s.operation) for s in steps):
+    if any(_read_only(resolve, s) and is_mutating(s.operation) for s in steps):
         # Refused up front: a "sent" journal line for a call the guard stops in-process
         # would be untrue. One outcome line per step says why nothing was sent.
         for step in steps:
@@ -202,16 +265,23 @@ async def execute(
     in_cycle = _cycles(steps)
     finished: dict[str, asyncio.Event] = {s.step_id: asyncio.Event() for s in steps}
     outcomes: dict[str, StepOutcome] = {}
+    unsettled: dict[str, str] = {}  # step id -> why its effect is not complete
     queue: asyncio.Queue[StepResult] = asyncio.Queue()
     in_flight: set[str] = set()
 
     async def attempt_all(step: Step) -> StepResult:
         policy = choose(step)
         attempt = 1
+        try:
+            session = _session_of(resolve, step)
+        except UnknownAccount as exc:  # never sent: one outcome line, no "sent" line
+            result = StepResult(step, StepOutcome.FAILED, error=classify_error(exc))
+            await _in_thread(journal.outcome, run, plan.action, result)
+            return result
         while True:
             await _in_thread(journal.sent, run, plan.action, step)
             try:
-                response = await _send(aws, step)
+                response = await _send(session, step)
             except asyncio.CancelledError:
                 journal.outcome(
                     run,
@@ -229,7 +299,7 @@ async def execute(
                 )
                 raise
             except Exception as exc:  # errors are data: classified, journaled, reported
-                error = classify_error(exc, region=step.region, profile=aws.profile)
+                error = classify_error(exc, region=step.region, profile=_profile(resolve, step))
                 if error.code in policy.done_codes:
                     result = StepResult(
                         step, StepOutcome.OK, detail=f"already done: AWS answered {error.code}"
@@ -276,11 +346,15 @@ async def execute(
             return result
         if step.step_id in in_cycle:
             return await skip(step, "not run: its dependencies form a cycle (a bug in the plan)")
-        blocked = [d for d in step.depends_on if outcomes.get(d) is not StepOutcome.OK]
+        blocked = [
+            d for d in step.depends_on if outcomes.get(d) is not StepOutcome.OK or d in unsettled
+        ]
         if blocked:
             reasons = [
                 f"{dep} is not part of this run"
                 if dep not in by_id
+                else f"{dep} did not complete: {unsettled[dep]}"
+                if dep in unsettled
                 else f"{dep} {outcomes[dep].value}"
                 for dep in blocked
             ]
@@ -308,12 +382,23 @@ async def execute(
             finished[step.step_id].set()
             raise
         except Exception as exc:  # a bug, not an AWS error: still reported, never hangs the run
-            error = classify_error(exc, region=step.region, profile=aws.profile)
+            error = classify_error(exc, region=step.region, profile=_profile(resolve, step))
             result = StepResult(step, StepOutcome.FAILED, error=error, detail="internal error")
             await _in_thread(journal.outcome, run, plan.action, result)
         outcomes[step.step_id] = result.outcome
-        finished[step.step_id].set()
         queue.put_nowait(result)
+        if settle is not None and result.outcome is StepOutcome.OK:
+            try:
+                problem = await settle(result)
+            except asyncio.CancelledError:
+                unsettled[step.step_id] = "the run was closed while waiting for it"
+                finished[step.step_id].set()
+                raise
+            except Exception as exc:  # errors are data: its dependents are skipped, saying why
+                problem = classify_error(exc, region=step.region).describe()
+            if problem:
+                unsettled[step.step_id] = problem
+        finished[step.step_id].set()
 
     tasks = [asyncio.create_task(run_step(step), name=f"step {step.step_id}") for step in steps]
     try:

@@ -163,7 +163,12 @@ def _newest(images: Iterable[Image], keep: int) -> set[ImageKey]:
     return kept
 
 
-def _never(image: Image, account_id: str, uses: Mapping[str, RegionUses] | None) -> str | None:
+def _never(
+    image: Image,
+    account_id: str,
+    uses: Mapping[str, RegionUses] | None,
+    elsewhere: Mapping[ImageKey, str],
+) -> str | None:
     if image.owner_id != account_id:
         return f"not owned by this account (owner {image.owner_id or 'unknown'})"
     if is_protected(image.deregistration_protection):
@@ -175,6 +180,8 @@ def _never(image: Image, account_id: str, uses: Mapping[str, RegionUses] | None)
         why = region.error.describe() if region and region.error else "not checked"
         return f"could not check what uses it ({why})"
     found: tuple[ImageUse, ...] = region.of(image.image_id)
+    if not found and image.key in elsewhere:
+        return elsewhere[image.key]
     if found:
         return (
             "in use by "
@@ -222,16 +229,23 @@ def select_candidates(
     now: datetime,
     account_id: str,
     uses: Mapping[str, RegionUses] | None,
+    elsewhere: Mapping[ImageKey, str] | None = None,
 ) -> Selection:
     """Apply ``rules`` to ``images``. ``uses`` (region -> lookups) None: not checked yet,
-    and then nothing is a candidate (an unchecked image is never offered)."""
+    and then nothing is a candidate (an unchecked image is never offered). ``elsewhere``:
+    image key -> why it is in use (or unchecked) in another loaded account
+    (:func:`~amitui.actions.references.cross_account_uses`): it is spared, saying so."""
     pool = [i for i in images if i.state != "deregistered"]
     kept = _newest(pool, rules.keep_newest) if rules.keep_newest is not None else set()
     candidates: list[Candidate] = []
     never: list[Spared] = []
     kept_newest: list[Spared] = []
     for image in sorted(pool, key=lambda i: (i.region, family_of(i), i.name, i.image_id)):
-        blocked = _never(image, account_id, uses) if uses is not None else "use not checked yet"
+        blocked = (
+            _never(image, account_id, uses, elsewhere or {})
+            if uses is not None
+            else "use not checked yet"
+        )
         if blocked is not None:
             never.append(Spared(image, blocked))
             continue

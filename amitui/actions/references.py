@@ -8,6 +8,13 @@ group launches from such a launch configuration or launch template (Auto Scaling
 :func:`find_uses` answers per region. A region whose lookups fail is reported as such
 (:attr:`RegionUses.error`): the planner must then treat every image there as possibly in use,
 never as unused.
+
+Across accounts (:func:`cross_account_uses`): an image its owner shares (launch permissions
+for account ids, the organization, OUs, or everyone) is in use when any *other loaded*
+account that may launch it references it, by that account's own lookups above. Shares
+reaching accounts amitui cannot read are named; for those, :func:`usage_report` asks EC2 for
+an image usage report (CreateImageUsageReport, polled until available, then its entries),
+which has a documented blind spot (:data:`USAGE_REPORT_BLIND_SPOT`).
 """
 
 from __future__ import annotations
@@ -18,9 +25,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from amitui.accounts import Account
+from amitui.actions.share import ACCOUNT, PUBLIC, Grantee, account_text, load_permissions
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
-from amitui.model import AwsError
+from amitui.model import AwsError, Image, ImageKey, RegionStatus
 
 #: DescribeImageReferences takes at most this many image ids per call.
 REFERENCE_BATCH = 10
@@ -48,10 +57,14 @@ class ImageUse:
     name: str
     #: How it uses the image, e.g. "via launch template web-prod".
     via: str = ""
+    #: The other account it is in, as the user knows it ("staging (210987654321)");
+    #: "" for the image's own account.
+    account: str = ""
 
     def describe(self) -> str:
         text = f"{self.kind} {self.name}"
-        return f"{text} ({self.via})" if self.via else text
+        text = f"{text} ({self.via})" if self.via else text
+        return f"{text} in account {self.account}" if self.account else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,3 +207,194 @@ def join_uses(
                     ImageUse(AUTO_SCALING_GROUP, group_name, f"via launch template {label}")
                 )
     return {image_id: tuple(sorted(found)) for image_id, found in uses.items()}
+
+
+# --- across accounts ------------------------------------------------------------------------
+
+#: The AWS User Guide ("View your AMI usage") on what an image usage report may miss.
+USAGE_REPORT_BLIND_SPOT = (
+    "an image usage report might not contain the most recent activity: instance activity "
+    "from the past 24 hours and launch template activity from the past few days might not "
+    "appear in it (AWS User Guide, View your AMI usage)"
+)
+USAGE_REPORT_TYPES = ({"ResourceType": "ec2:Instance"}, {"ResourceType": "ec2:LaunchTemplate"})
+#: CreateImageUsageReport's AccountIds: "Maximum number of 200 items".
+USAGE_REPORT_MAX_ACCOUNTS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class CrossAccountUses:
+    """What other loaded accounts do with a set of images one account owns."""
+
+    #: image key -> uses in other loaded accounts (each use names its account).
+    uses: Mapping[ImageKey, tuple[ImageUse, ...]] = field(default_factory=dict)
+    #: image key -> why its use elsewhere could not be checked (treat it as in use).
+    errors: Mapping[ImageKey, str] = field(default_factory=dict)
+    #: image key -> account ids it is shared with that amitui cannot read.
+    unread: Mapping[ImageKey, tuple[str, ...]] = field(default_factory=dict)
+    #: image key -> shares reaching accounts nobody named (organization, OU, public).
+    wide: Mapping[ImageKey, tuple[str, ...]] = field(default_factory=dict)
+
+    def of(self, key: ImageKey) -> tuple[ImageUse, ...]:
+        return self.uses.get(key, ())
+
+
+def _may_launch(grantees: frozenset[Grantee], other: str) -> bool:
+    """Whether ``other`` may (or might: organization and OU shares) launch the image.
+
+    An organization or OU share counts every other loaded account: finding which OUs an
+    account sits in needs the management account, and checking one account too many is
+    safe where one too few is not."""
+    return any(g.kind != ACCOUNT or g.value == other for g in grantees)
+
+
+async def cross_account_uses(
+    owner: Account, images: Sequence[Image], loaded: Sequence[Account]
+) -> CrossAccountUses:
+    """Who else uses ``images`` (owned by ``owner``): each other loaded account that may
+    launch one is asked with its own session (DescribeImageReferences, Auto Scaling)."""
+    mine = [i for i in images if i.owner_id in ("", owner.id)]
+    errors: dict[ImageKey, str] = {}
+    sharing: dict[ImageKey, frozenset[Grantee]] = {}
+
+    async def permissions(image: Image) -> None:
+        try:
+            sharing.update(await load_permissions(owner.session, [image]))
+        except Exception as exc:  # errors are data: the image counts as possibly in use
+            error = classify_error(exc, region=image.region, profile=owner.session.profile)
+            errors[image.key] = f"could not read who may launch it: {error.describe()}"
+
+    await asyncio.gather(*(permissions(i) for i in mine))
+    others = [a for a in loaded if a.id != owner.id]
+    known = {a.id for a in loaded}
+    asked: dict[tuple[str, str], list[Image]] = defaultdict(list)
+    unread: dict[ImageKey, tuple[str, ...]] = {}
+    wide: dict[ImageKey, tuple[str, ...]] = {}
+    for image in mine:
+        grantees = sharing.get(image.key, frozenset())
+        named = sorted({g.value for g in grantees if g.kind == ACCOUNT} - known - {owner.id})
+        if named:
+            unread[image.key] = tuple(named)
+        reach = sorted(
+            "everyone (public)" if g.kind == PUBLIC else g.describe()
+            for g in grantees
+            if g.kind != ACCOUNT
+        )
+        if reach:
+            wide[image.key] = tuple(reach)
+        for other in others:
+            if _may_launch(grantees, other.id):
+                asked[(other.id, image.region)].append(image)
+    by_id = {a.id: a for a in others}
+    uses: dict[ImageKey, set[ImageUse]] = defaultdict(set)
+
+    async def ask(account_id: str, region: str, chosen: list[Image]) -> None:
+        other = by_id[account_id]
+        found = await region_uses(other.session, region, sorted({i.image_id for i in chosen}))
+        for image in chosen:
+            if found.error is not None:
+                errors.setdefault(
+                    image.key,
+                    f"could not check its use in account {account_text(other)}: "
+                    f"{found.error.describe()}",
+                )
+                continue
+            for use in found.of(image.image_id):
+                uses[image.key].add(
+                    ImageUse(use.kind, use.name, use.via, account=account_text(other))
+                )
+
+    await asyncio.gather(*(ask(a, r, chosen) for (a, r), chosen in asked.items()))
+    return CrossAccountUses({k: tuple(sorted(v)) for k, v in uses.items()}, errors, unread, wide)
+
+
+@dataclass(frozen=True, slots=True)
+class UsageEntry:
+    """One line of an image usage report: an account, a resource type and how many."""
+
+    account_id: str
+    resource_type: str
+    count: int
+
+    def describe(self) -> str:
+        kind = {"ec2:Instance": INSTANCE, "ec2:LaunchTemplate": LAUNCH_TEMPLATE}.get(
+            self.resource_type, self.resource_type
+        )
+        plural = "s" if self.count != 1 else ""
+        return f"{self.count} {kind}{plural} in account {self.account_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class UsageReport:
+    """An image usage report's answer for one image (or why there is none)."""
+
+    key: ImageKey
+    entries: tuple[UsageEntry, ...] = ()
+    report_id: str = ""
+    error: AwsError | None = None
+
+
+async def usage_report(
+    aws: AwsSession,
+    image: Image,
+    account_ids: Sequence[str] = (),
+    *,
+    poll: float = 2.0,
+    wait_at_most: float = 600.0,
+) -> UsageReport:
+    """Create an image usage report for ``image`` (``account_ids``: only those accounts;
+    none: every account), wait until it is available, and read its entries. A report in
+    ``error``, a timeout or a refused call is returned as data."""
+    try:
+        params: dict[str, Any] = {"ImageId": image.image_id, "ResourceTypes": USAGE_REPORT_TYPES}
+        if account_ids:
+            params["AccountIds"] = list(account_ids)[:USAGE_REPORT_MAX_ACCOUNTS]
+        created = await aws.call(image.region, "CreateImageUsageReport", **params)
+        report_id = str(created["ReportId"])
+        async with asyncio.timeout(wait_at_most):
+            while True:
+                answer = await aws.call(
+                    image.region, "DescribeImageUsageReports", ReportIds=[report_id]
+                )
+                reports = answer.get("ImageUsageReports", [])
+                state = str(reports[0].get("State", "")) if reports else ""
+                if state == "available":
+                    break
+                if state == "error" or not reports:
+                    reason = str(reports[0].get("StateReason", "")) if reports else "it is gone"
+                    return UsageReport(
+                        image.key,
+                        report_id=report_id,
+                        error=AwsError(
+                            RegionStatus.FAILED,
+                            "ImageUsageReportFailed",
+                            f"the image usage report could not be created: {reason or state}",
+                        ),
+                    )
+                await asyncio.sleep(poll)
+        entries: list[UsageEntry] = []
+        async for page in aws.paginate(
+            image.region, "DescribeImageUsageReportEntries", ReportIds=[report_id]
+        ):
+            entries.extend(
+                UsageEntry(
+                    str(e.get("AccountId", "")),
+                    str(e.get("ResourceType", "")),
+                    int(e.get("UsageCount", 0)),
+                )
+                for e in page.get("ImageUsageReportEntries", [])
+            )
+    except TimeoutError:
+        return UsageReport(
+            image.key,
+            error=AwsError(
+                RegionStatus.FAILED,
+                "Timeout",
+                f"the image usage report was not available after {wait_at_most:.0f} s",
+            ),
+        )
+    except Exception as exc:  # errors are data: the flow says the image could not be checked
+        return UsageReport(
+            image.key, error=classify_error(exc, region=image.region, profile=aws.profile)
+        )
+    return UsageReport(image.key, tuple(e for e in entries if e.count > 0), report_id)

@@ -15,6 +15,12 @@ Per image the plan has up to three steps:
 
 Images encrypted with a KMS key get a note: grantees need that key (a customer managed key's
 policy must allow them); images encrypted with the AWS managed ``aws/ebs`` key cannot be shared.
+
+:func:`grantee_choices` offers grantees to pick by name: the loaded accounts (alias and id),
+their organization (DescribeOrganization) and its OUs by path (ListRoots and
+ListOrganizationalUnitsForParent, which only the management account or a delegated
+administrator may call; when none of the loaded accounts may, the OUs are not offered and
+the answer says why).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from amitui.actions.validate import (
     InvalidInput,
@@ -31,8 +37,12 @@ from amitui.actions.validate import (
     organizational_unit_arn,
 )
 from amitui.aws import AwsSession
+from amitui.aws_errors import classify_error
 from amitui.model import Image, ImageKey, Plan, Step
 from amitui.text import counted
+
+if TYPE_CHECKING:
+    from amitui.accounts import Account
 
 ACCOUNT = "account"
 ORGANIZATION = "organization"
@@ -320,3 +330,92 @@ async def load_key_managers(aws: AwsSession, images: Iterable[Image]) -> dict[st
 
     results = await asyncio.gather(*(one(r, k) for r, k in wanted))
     return {key: manager for key, manager in results if manager}
+
+
+# --- grantees to pick by name -----------------------------------------------------------
+
+
+def account_text(account: Account) -> str:
+    """``staging (210987654321)``, or the id alone when the account has no alias."""
+    return f"{account.alias} ({account.id})" if account.alias else account.id
+
+
+@dataclass(frozen=True, slots=True)
+class GranteeChoice:
+    """A grantee the user may pick by name, e.g. ``OU Workloads/Prod (ou-…)``."""
+
+    grantee: Grantee
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class GranteeChoices:
+    choices: tuple[GranteeChoice, ...]
+    #: Why the organization or its OUs are not offered ("" when they are, or there is none).
+    problem: str = ""
+
+
+async def _organization(accounts: Sequence[Account]) -> tuple[dict[str, Any] | None, str]:
+    """DescribeOrganization from the first loaded account that can answer it."""
+    problem = ""
+    for account in accounts:
+        aws = account.session
+        try:
+            answer = await aws.call(aws.default_region, "DescribeOrganization",
+                                    service="organizations")  # fmt: skip
+        except Exception as exc:  # errors are data: no organization offered, and why
+            error = classify_error(exc, profile=aws.profile)
+            if error.code != "AWSOrganizationsNotInUseException":  # in none: nothing to say
+                problem = f"the organization could not be read: {error.describe()}"
+            continue
+        return dict(answer.get("Organization") or {}), ""
+    return None, problem
+
+
+async def _units(aws: AwsSession) -> list[tuple[str, str]]:
+    """(path, ARN) of every OU, breadth first from each root."""
+    region = aws.default_region
+    found: list[tuple[str, str]] = []
+    parents: list[tuple[str, str]] = []
+    async for page in aws.paginate(region, "ListRoots", service="organizations"):
+        parents += [(str(root["Id"]), "") for root in page.get("Roots", [])]
+    while parents:
+        parent, path = parents.pop(0)
+        async for page in aws.paginate(
+            region, "ListOrganizationalUnitsForParent", service="organizations", ParentId=parent
+        ):
+            for unit in page.get("OrganizationalUnits", []):
+                named = f"{path}/{unit.get('Name', unit['Id'])}" if path else str(unit.get("Name"))
+                found.append((named, str(unit["Arn"])))
+                parents.append((str(unit["Id"]), named))
+    return found
+
+
+async def grantee_choices(accounts: Sequence[Account]) -> GranteeChoices:
+    """The loaded accounts, their organization and its OUs, as grantees to pick."""
+    choices = [
+        GranteeChoice(Grantee(ACCOUNT, a.id), f"account {account_text(a)}") for a in accounts
+    ]
+    organization, problem = await _organization(accounts)
+    if organization is None:
+        return GranteeChoices(tuple(choices), problem)
+    arn = str(organization.get("Arn", ""))
+    choices.append(
+        GranteeChoice(Grantee(ORGANIZATION, arn), f"organization {organization.get('Id', arn)}")
+    )
+    management = str(organization.get("MasterAccountId", ""))
+    # The management account first; any other may be a delegated administrator.
+    ordered = sorted(accounts, key=lambda a: a.id != management)
+    for account in ordered:
+        try:
+            units = await _units(account.session)
+        except Exception as exc:  # errors are data: the OUs are not offered, and why
+            error = classify_error(exc, profile=account.session.profile)
+            problem = (
+                "OUs are listed only from the management account or a delegated "
+                f"administrator: {error.describe()}"
+            )
+            continue
+        choices += [GranteeChoice(Grantee(OU, unit_arn), f"OU {path}") for path, unit_arn in units]
+        return GranteeChoices(tuple(choices), "")
+    return GranteeChoices(tuple(choices), problem)

@@ -19,22 +19,33 @@ import asyncio
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
+from amitui.accounts import Account
 from amitui.actions.cleanup import (
+    CleanupFacts,
     execute_cleanup,
     fresh_images,
     gather_facts,
     gather_orphan_facts,
     plan_delete_orphans,
-    plan_deregister,
+    plan_deregister_accounts,
     plan_lift_protection,
 )
 from amitui.actions.guided import Selection, parse_rules, select_candidates
-from amitui.actions.references import RegionUses, region_uses
+from amitui.actions.references import (
+    USAGE_REPORT_BLIND_SPOT,
+    RegionUses,
+    UsageReport,
+    cross_account_uses,
+    region_uses,
+    usage_report,
+)
+from amitui.aws import AwsSession
 from amitui.flows import FlowHost
-from amitui.flows.plan_run import open_journal, review_and_run
+from amitui.flows.plan_run import open_journal, plan_screen, review_and_run, step_sessions
 from amitui.journal import Journal
 from amitui.model import Image, ImageKey, Plan, Snapshot, StepOutcome, StepResult
 from amitui.text import counted
+from amitui.widgets.ask_screen import AskScreen
 from amitui.widgets.cleanup_run import RunScreen
 from amitui.widgets.cleanup_view import (
     CandidateRow,
@@ -44,7 +55,6 @@ from amitui.widgets.cleanup_view import (
     SparedRow,
 )
 from amitui.widgets.orphans_view import OrphanRow, OrphansScreen
-from amitui.widgets.plan_screen import PlanScreen
 
 #: Protection is lifted by its own action, never chained after this plan (a stray Enter
 #: must not lift a guard).
@@ -88,7 +98,9 @@ def _runner(
     host: FlowHost, plan: Plan, journal: Journal, *, preflight: bool
 ) -> Callable[[asyncio.Event], AsyncGenerator[StepResult, None]]:
     def run(cancel: asyncio.Event) -> AsyncGenerator[StepResult, None]:
-        return execute_cleanup(host.aws, plan, journal, cancel=cancel, preflight=preflight)
+        return execute_cleanup(
+            step_sessions(host), plan, journal, cancel=cancel, preflight=preflight
+        )
 
     return run
 
@@ -131,22 +143,113 @@ async def run_deregister(host: FlowHost, images: Sequence[Image]) -> tuple[StepR
         return None
     account = await _account(host)
     host.notify(
-        f"Checking {counted(len(images), 'image')}: protection, what uses them, "
-        "who maps their snapshots…",
+        f"Checking {counted(len(images), 'image')}: protection, what uses them (in every "
+        "loaded account), who maps their snapshots…",
         markup=False,
     )
-    facts = await gather_facts(host.aws, images, account)
-    cleanup = plan_deregister(host.inventory, images, facts)
+    chosen = [
+        await _facts(host, owner, members, account) for owner, members in _by_owner(host, images)
+    ]
+    cleanup = plan_deregister_accounts(host.inventory, chosen)
+    going = {(v.image.region, v.image.image_id) for v in cleanup.verdicts if v.deregister}
+    asked = await _offer_usage_reports(host, chosen, going)
+    if asked is not chosen:
+        cleanup = plan_deregister_accounts(host.inventory, asked)
     plan = cleanup.plan
     if cleanup.protected:
         plan = replace(plan, notes=(*plan.notes, LIFT_PROTECTION_HINT))
-    review = PlanScreen(plan)
+    review = plan_screen(host, plan)
     if not await host.push_screen_wait(review):
         return None
     results = await _run_plan(host, plan, account, preflight=review.dry_run_first)
     host.clear_marks()
     _report(host, results, "Deregister with cleanup")
     return results
+
+
+def _by_owner(host: FlowHost, images: Sequence[Image]) -> list[tuple[Account | None, list[Image]]]:
+    """The images grouped by the loaded account they were listed from (None: not known
+    yet, the explorer's own session acts on them)."""
+    groups: dict[str, tuple[Account | None, list[Image]]] = {}
+    for image in images:
+        try:
+            owner: Account | None = host.account_of(image)
+        except LookupError:
+            owner = None
+        groups.setdefault(owner.id if owner else "", (owner, []))[1].append(image)
+    return list(groups.values())
+
+
+async def _facts(
+    host: FlowHost, owner: Account | None, images: Sequence[Image], account: str
+) -> tuple[Sequence[Image], CleanupFacts]:
+    """One account's cleanup facts, with its images' use in every other loaded account."""
+    if owner is None:
+        return images, await gather_facts(host.aws, images, account)
+    facts, foreign = await asyncio.gather(
+        gather_facts(owner.session, images, owner.id),
+        cross_account_uses(owner, images, host.accounts),
+    )
+    return images, replace(facts, foreign=foreign)
+
+
+async def _offer_usage_reports(
+    host: FlowHost,
+    chosen: list[tuple[Sequence[Image], CleanupFacts]],
+    going: set[tuple[str, str]],
+) -> list[tuple[Sequence[Image], CleanupFacts]]:
+    """For images the plan would deregister (``going``: region, id) that are shared with
+    accounts amitui cannot read, offer image usage reports (EC2 says which accounts use
+    them); their entries then count as uses. Returns ``chosen`` itself when none is made."""
+    unchecked: list[tuple[Image, CleanupFacts, tuple[str, ...]]] = []
+    for images, facts in chosen:
+        foreign = facts.foreign
+        if foreign is None:
+            continue
+        for image in images:
+            if (image.region, image.image_id) not in going:
+                continue
+            unread = foreign.unread.get(image.key, ())
+            wide = foreign.wide.get(image.key, ())
+            if (unread or wide) and not foreign.of(image.key):
+                # A wide share (organization, OU, public) asks about every account.
+                unchecked.append((image, facts, () if wide else unread))
+    if not unchecked or host.read_only:
+        return chosen
+    lines = [
+        f"{image.image_id} ({image.name}): shared with "
+        + (", ".join(ids) if ids else "an organization, OU or everyone")
+        for image, _, ids in unchecked[:10]
+    ]
+    if len(unchecked) > 10:
+        lines.append(f"… and {len(unchecked) - 10} more")
+    lines += [
+        "Ask EC2 for an image usage report of each (CreateImageUsageReport; it takes a "
+        "moment)? An account it names keeps its image out of the plan.",
+        f"Note: {USAGE_REPORT_BLIND_SPOT}.",
+    ]
+    title = f"{counted(len(unchecked), 'image')} shared with accounts amitui cannot read"
+    if not await host.push_screen_wait(AskScreen(title, lines, yes="create the reports")):
+        return chosen
+    host.notify(f"Creating {counted(len(unchecked), 'image usage report')}…", markup=False)
+    sessions = {f.account_id: f for _, f in chosen}
+    reports = await asyncio.gather(
+        *(usage_report(_owner_session(host, f), image, ids) for image, f, ids in unchecked)
+    )
+    by_account: dict[str, dict[ImageKey, UsageReport]] = {a: {} for a in sessions}
+    for (_, facts, _ids), report in zip(unchecked, reports, strict=True):
+        by_account[facts.account_id][report.key] = report
+    return [
+        (images, replace(facts, reports={**facts.reports, **by_account[facts.account_id]}))
+        for images, facts in chosen
+    ]
+
+
+def _owner_session(host: FlowHost, facts: CleanupFacts) -> AwsSession:
+    try:
+        return host.session_for(facts.account_id)
+    except LookupError:
+        return host.aws
 
 
 async def run_lift_protection(host: FlowHost, images: Sequence[Image]) -> None:
@@ -178,6 +281,25 @@ async def _all_uses(host: FlowHost, images: Sequence[Image]) -> dict[str, Region
         *(region_uses(host.aws, region, ids) for region, ids in by_region.items())
     )
     return {u.region: u for u in found}
+
+
+async def _uses_elsewhere(host: FlowHost, images: Sequence[Image]) -> dict[ImageKey, str]:
+    """Why each of ``images`` counts as in use in another loaded account (none: not asked)."""
+    found: dict[ImageKey, str] = {}
+    if len(host.accounts) < 2:
+        return found
+    for owner, members in _by_owner(host, images):
+        if owner is None:
+            continue
+        foreign = await cross_account_uses(owner, members, host.accounts)
+        for key, uses in foreign.uses.items():
+            found[key] = (
+                "in use by "
+                + ", ".join(u.describe() for u in uses[:3])
+                + (f" and {len(uses) - 3} more" if len(uses) > 3 else "")
+            )
+        found.update(foreign.errors)
+    return found
 
 
 def guided_rows(selection: Selection, host_images: Mapping[ImageKey, Image]) -> GuidedRows:
@@ -216,15 +338,17 @@ async def run_cleanup(host: FlowHost, images: Sequence[Image]) -> None:
     by_key = {i.key: i for i in everything}
 
     async def prepare() -> Callable[[Mapping[str, str]], GuidedRows]:
-        uses = await _all_uses(host, everything)
+        uses, elsewhere = await asyncio.gather(
+            _all_uses(host, everything), _uses_elsewhere(host, everything)
+        )
         now = host.now()
 
         def evaluate(fields: Mapping[str, str]) -> GuidedRows:
             rules = parse_rules(**fields)  # RuleError is a ValueError: the view shows it
-            return guided_rows(
-                select_candidates(everything, rules, now=now, account_id=account, uses=uses),
-                by_key,
+            selection = select_candidates(
+                everything, rules, now=now, account_id=account, uses=uses, elsewhere=elsewhere
             )
+            return guided_rows(selection, by_key)
 
         return evaluate
 
@@ -277,7 +401,7 @@ async def run_orphans(host: FlowHost) -> None:
     account = await _account(host)
     facts = await gather_orphan_facts(host.aws, picked)
     cleanup = plan_delete_orphans(picked, facts)
-    review = PlanScreen(cleanup.plan)
+    review = plan_screen(host, cleanup.plan)
     if not await host.push_screen_wait(review):
         return
     results = await _run_plan(host, cleanup.plan, account, preflight=review.dry_run_first)

@@ -13,7 +13,8 @@ import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 from contextlib import aclosing
 
-from amitui.actions.execute import execute
+from amitui.actions.execute import Settle, execute
+from amitui.aws import AwsSession
 from amitui.flows import FlowHost
 from amitui.journal import Journal, default_path
 from amitui.model import Plan, StepOutcome, StepResult
@@ -34,9 +35,42 @@ async def account_of(host: FlowHost) -> str:
 
 def open_journal(host: FlowHost, account: str) -> Journal:
     """The journal for this explorer's calls: the demo's own file for the demo, and every
-    line names the account and the endpoint the calls go to."""
+    line names the account (id, alias, credentials) and the endpoint the calls go to."""
     return Journal(
-        default_path(demo=host.options.demo), account=account, endpoint=host.aws.ec2_endpoint
+        default_path(demo=host.options.demo),
+        account=account,
+        endpoint=host.aws.ec2_endpoint,
+        accounts=host.accounts,
+    )
+
+
+def step_sessions(host: FlowHost) -> Callable[[str], AwsSession]:
+    """Each step's session: its account's, the explorer's own for a step that names none
+    (and for every step while no account is known yet: there is only that one session)."""
+
+    def resolve(account: str) -> AwsSession:
+        if not account or not host.accounts:
+            return host.aws
+        return host.session_for(account)
+
+    return resolve
+
+
+def protected_accounts(host: FlowHost) -> set[str]:
+    """The loaded accounts the config names protected (by alias or id), as ids."""
+    named = set(host.options.protected_accounts)
+    return {a.id for a in host.accounts if a.id in named or (a.alias and a.alias in named)}
+
+
+def plan_screen(host: FlowHost, plan: Plan) -> PlanScreen:
+    """The review of ``plan`` knowing the loaded accounts: their labels, which are
+    protected, and whose steps name no account (the explorer's own)."""
+    accounts = host.accounts
+    return PlanScreen(
+        plan,
+        accounts={a.id: a.label for a in accounts},
+        default_account=accounts[0].id if accounts else "",
+        protected=protected_accounts(host),
     )
 
 
@@ -49,6 +83,7 @@ async def run_events(
     follow: Follow | None = None,
     reload_when_sent: Iterable[str] = (),
     preflight: bool = False,
+    settle: Settle | None = None,
 ) -> AsyncIterator[StepResult | StepNote]:
     """Every StepResult of ``execute``, interleaved with the follow-up notes of each step."""
     queue: asyncio.Queue[StepResult | StepNote | None] = asyncio.Queue()
@@ -61,7 +96,14 @@ async def run_events(
 
     async def pump_results() -> None:
         async with aclosing(
-            execute(host.aws, plan, journal, cancel=cancel, preflight=preflight)
+            execute(
+                step_sessions(host),
+                plan,
+                journal,
+                cancel=cancel,
+                preflight=preflight,
+                settle=settle,
+            )
         ) as results:
             async for result in results:
                 await queue.put(result)
@@ -93,12 +135,14 @@ async def review_and_run(
     *,
     follow: Follow | None = None,
     reload_when_sent: Iterable[str] = (),
+    settle: Settle | None = None,
 ) -> list[StepResult] | None:
     """Show ``plan``; if confirmed, run it with progress and reload ``regions``.
+    ``settle``: see :func:`~amitui.actions.execute.execute`.
 
     Returns the results, or None when the user cancelled (nothing was sent).
     """
-    review = PlanScreen(plan)
+    review = plan_screen(host, plan)
     confirmed = await host.push_screen_wait(review)
     if not confirmed or not plan.runnable:
         host.notify("Cancelled: nothing was sent", severity="information", markup=False)
@@ -116,6 +160,7 @@ async def review_and_run(
                     follow=follow,
                     reload_when_sent=reload_when_sent,
                     preflight=review.dry_run_first,
+                    settle=settle,
                 ),
             )
         )

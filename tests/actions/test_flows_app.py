@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Checkbox, Input, RadioButton, SelectionList
 from textual.worker import WorkerCancelled
 
@@ -66,6 +67,12 @@ def explorer(fault_proxy: FaultProxy) -> Callable[..., AmituiApp]:
         return make_app(LaunchOptions(**options), session_factory=factory(fault_proxy.url))
 
     return build
+
+
+def dialog_ready(app: AmituiApp, dialog: type[Screen[Any]]) -> bool:
+    """The dialog is on screen and composed (its submit button, composed last, is there):
+    a pushed screen composes a moment later."""
+    return isinstance(app.screen, dialog) and bool(app.screen.query("#dialog-submit"))
 
 
 async def until(pilot: Pilot[int], condition: Callable[[], bool], limit: float = 15.0) -> None:
@@ -138,7 +145,7 @@ async def test_copy_to_three_regions_from_the_keyboard(
     async with app.run_test(size=(160, 50)) as pilot:
         await on_image(pilot, ImageKey(SOURCE, image_id))
         await pilot.press("c")
-        await until(pilot, lambda: isinstance(app.screen, CopyDialog))
+        await until(pilot, lambda: dialog_ready(app, CopyDialog))
         dialog = app.screen
         regions = dialog.query_one("#regions", SelectionList)
         for region in DESTINATIONS:
@@ -183,7 +190,7 @@ async def test_copy_dialog_refuses_bad_input_and_sends_nothing(
     async with app.run_test(size=(160, 50)) as pilot:
         await on_image(pilot, ImageKey(SOURCE, image_id))
         await pilot.press("c")
-        await until(pilot, lambda: isinstance(app.screen, CopyDialog))
+        await until(pilot, lambda: dialog_ready(app, CopyDialog))
         dialog = app.screen
         assert isinstance(dialog, CopyDialog)
 
@@ -243,7 +250,7 @@ async def test_share_with_accounts_and_an_organization(
     async with app.run_test(size=(160, 50)) as pilot:
         await on_image(pilot, ImageKey(SOURCE, image_id))
         await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, ShareDialog))
+        await until(pilot, lambda: dialog_ready(app, ShareDialog))
         dialog = app.screen
         assert isinstance(dialog, ShareDialog)
         current = dialog.query_one("#current", SelectionList)
@@ -282,7 +289,7 @@ async def test_share_dialog_validation(
     async with app.run_test(size=(160, 50)) as pilot:
         await on_image(pilot, ImageKey(SOURCE, image_id))
         await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, ShareDialog))
+        await until(pilot, lambda: dialog_ready(app, ShareDialog))
         dialog = app.screen
         assert isinstance(dialog, ShareDialog)
         field = dialog.query_one("#add", Input)
@@ -315,7 +322,7 @@ async def test_make_public_is_checked_and_needs_the_typed_id(
     async with app.run_test(size=(160, 50)) as pilot:
         await on_image(pilot, ImageKey(SOURCE, image_id))
         await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, ShareDialog))
+        await until(pilot, lambda: dialog_ready(app, ShareDialog))
         dialog = app.screen
         dialog.query_one("#public-make", RadioButton).value = True
         await pilot.press("ctrl+s")
@@ -350,7 +357,7 @@ async def test_public_refused_for_encrypted_and_blocked_images(
             ):
                 await on_image(pilot, ImageKey("ca-central-1", image_id))
                 await pilot.press("s")
-                await until(pilot, lambda: isinstance(app.screen, ShareDialog))
+                await until(pilot, lambda: dialog_ready(app, ShareDialog))
                 app.screen.query_one("#public-make", RadioButton).value = True
                 await pilot.press("ctrl+s")
                 await until(pilot, lambda: isinstance(app.screen, PlanScreen))
@@ -380,7 +387,7 @@ async def test_deprecate_a_family_then_cancel(
     async with app.run_test(size=(160, 50)) as pilot:
         await on_image(pilot, ImageKey(SOURCE, image_id))
         await pilot.press("d")
-        await until(pilot, lambda: isinstance(app.screen, DeprecateDialog))
+        await until(pilot, lambda: dialog_ready(app, DeprecateDialog))
         dialog = app.screen
         dialog.query_one("#family", Checkbox).value = True
         field = dialog.query_one("#when", Input)
@@ -398,7 +405,7 @@ async def test_deprecate_a_family_then_cancel(
 
         await on_image(pilot, ImageKey(SOURCE, image_id))
         await pilot.press("d")
-        await until(pilot, lambda: isinstance(app.screen, DeprecateDialog))
+        await until(pilot, lambda: dialog_ready(app, DeprecateDialog))
         app.screen.query_one("#cancel", Checkbox).value = True
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, PlanScreen))
@@ -418,7 +425,7 @@ async def test_deprecate_dialog_validation(
     async with app.run_test(size=(160, 50)) as pilot:
         await on_image(pilot, ImageKey(SOURCE, image_id))
         await pilot.press("d")
-        await until(pilot, lambda: isinstance(app.screen, DeprecateDialog))
+        await until(pilot, lambda: dialog_ready(app, DeprecateDialog))
         dialog = app.screen
         assert isinstance(dialog, DeprecateDialog)
         field = dialog.query_one("#when", Input)
@@ -469,7 +476,7 @@ async def test_dry_run_first_refuses_without_changing_anything(
     async with app.run_test(size=(160, 50)) as pilot:
         await on_image(pilot, ImageKey(SOURCE, image_id))
         await pilot.press("d")
-        await until(pilot, lambda: isinstance(app.screen, DeprecateDialog))
+        await until(pilot, lambda: dialog_ready(app, DeprecateDialog))
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, PlanScreen))
         await pilot.press("ctrl+d")
@@ -497,7 +504,7 @@ async def test_marked_images_in_several_regions_share_one_plan(
         app.table.set_marks([ImageKey(SOURCE, first), ImageKey("eu-west-1", second)])
         await pilot.pause()
         await pilot.press("d")
-        await until(pilot, lambda: isinstance(app.screen, DeprecateDialog))
+        await until(pilot, lambda: dialog_ready(app, DeprecateDialog))
         app.screen.query_one("#when", Input).value = "2030-01-31 09:00"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, PlanScreen))

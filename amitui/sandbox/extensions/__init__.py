@@ -40,6 +40,7 @@ EXTENSIONS: tuple[str, ...] = (
     "instance_image_metadata",  # DescribeInstanceImageMetadata (after last_launched)
     "image_ancestry",  # GetImageAncestry; CreateImage records its source AMI
     "image_usage_reports",  # Create/Describe/DeleteImageUsageReport(s), report entries
+    "cross_account_copy",  # CopyImage of an image another account shares (after copy_image)
     "bulk_seed",  # benchmarks only: POST /_amitui/bulk/{region}
     "one_at_a_time",  # requests are handled in turn (moto has no locking of its own)
     "read_cache",  # benchmarks only, opt-in by env: replays read answers; last = outermost

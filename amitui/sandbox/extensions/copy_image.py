@@ -116,6 +116,16 @@ def copy_image(backend: Any, params: Mapping[str, Any], tags: dict[str, dict[str
     return _copy(backend, {name: params.get(name) for name in COPY_PARAMETERS}, tags)
 
 
+def _source(backend: Any, region: str, image_id: str) -> tuple[Ami, Mapping[str, Any]]:
+    """The image to copy and the snapshots it may be copied from: the caller's own here
+    (:mod:`.cross_account_copy` adds images other accounts share with the caller)."""
+    own = ec2_backend(region, backend.account_id)
+    source = own.amis.get(image_id)
+    if source is None:
+        raise InvalidAMIIdError(image_id)
+    return source, own.snapshots
+
+
 def _copy(backend: Any, params: dict[str, Any], tags: dict[str, dict[str, str]]) -> Ami:
     source_id, source_region = params["SourceImageId"], params["SourceRegion"]
     if source_region not in ec2_backends[backend.account_id].regions:
@@ -123,9 +133,7 @@ def _copy(backend: Any, params: dict[str, Any], tags: dict[str, dict[str, str]])
         raise ec2_error(
             "InvalidParameterValue", f"Invalid value '{source_region}' for SourceRegion."
         )
-    source = ec2_backend(source_region, backend.account_id).amis.get(source_id)
-    if source is None:
-        raise InvalidAMIIdError(source_id)
+    source, source_snapshots = _source(backend, source_region, source_id)
     copy = new_image(
         backend,
         name=params["Name"] or source.name,
@@ -138,7 +146,6 @@ def _copy(backend: Any, params: dict[str, Any], tags: dict[str, dict[str, str]])
     copy.source_image_id = source_id  # type: ignore[attr-defined]
     copy.source_image_region = source_region  # type: ignore[attr-defined]
 
-    source_snapshots = ec2_backend(source_region, backend.account_id).snapshots
     mappings = []
     for mapping in source.block_device_mappings:
         mapping = {**mapping}
