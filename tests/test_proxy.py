@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import botocore.exceptions
 import pytest
 from botocore.config import Config
@@ -27,6 +26,8 @@ from amitui.sandbox.proxy import (
     HttpError,
     realistic_latency_table,
 )
+
+from .sandbox_api import KEYS, client
 
 SLOW = "eu-west-1"
 FAST = "us-east-1"
@@ -55,12 +56,9 @@ def _client(
     retries: dict[str, Any] | None = None,
     read_timeout: float = 10,
 ) -> Any:
-    return boto3.client(
-        "ec2",
-        region_name=region,
-        endpoint_url=url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+    return client(
+        url,
+        region,
         config=Config(retries=retries or NO_RETRIES, read_timeout=read_timeout, connect_timeout=2),
     )
 
@@ -313,8 +311,7 @@ async def test_async_client_through_proxy(proxy: FaultProxy) -> None:
         "ec2",
         region_name=SLOW,
         endpoint_url=proxy.url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        **KEYS,
         config=AioConfig(retries=NO_RETRIES),
     ) as client:
         with pytest.raises(botocore.exceptions.ClientError, match="RequestLimitExceeded"):

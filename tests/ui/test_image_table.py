@@ -171,9 +171,12 @@ async def test_a_first_character_is_searched_ahead_of_time(
             if len(table._char_hits) == len(image_table.FIRST_CHARACTERS):
                 break
         searched: list[str] = []
-        monkeypatch.setattr(
-            image_table, "contains", lambda hay, needle: searched.append(needle) or needle in hay
-        )
+
+        def contains(hay: str, needle: str) -> bool:
+            searched.append(needle)
+            return needle in hay
+
+        monkeypatch.setattr(image_table, "contains", contains)
         table.set_filter("W")
         assert searched == []  # no pass over the rows for a first character
         assert shown(table) == expected(ROWS, "created", True, "w")
