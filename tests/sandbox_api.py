@@ -2,9 +2,10 @@
 
 - **Sandboxes**: :func:`sandbox_fixture` makes a pytest fixture running a :class:`Sandbox` for
   a scope ("session": shared by a directory; "module": a module's own, for tests that change
-  what the account holds). tests/conftest.py offers the plain ``sandbox`` (one per module) and
-  the fixtures on top of it (``fault_proxy``, ``ec2_in``, ``journal``); a test directory that
-  needs another sandbox overrides ``sandbox`` in its conftest, and those fixtures follow.
+  what the account holds); :func:`demo_sandbox_fixture`, the one ``amitui --demo`` starts.
+  tests/conftest.py offers the plain ``sandbox`` (one per module) and the fixtures on top of
+  it (``fault_proxy``, ``ec2_in``, ``journal``); a test directory that needs another sandbox
+  overrides ``sandbox`` in its conftest, and those fixtures follow.
 - **Regions**: :class:`RegionPool` hands each test regions nobody else touched (EC2's unit of
   isolation), so tests sharing a sandbox stay independent without cleaning up.
 - **Fleets**: :func:`make_snapshot` and :func:`register_image` through the EC2 API,
@@ -24,15 +25,17 @@ import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 import pytest
 
 from amitui.aws import AwsSession
-from amitui.backend import LaunchOptions, sandbox_session
+from amitui.backend import LaunchOptions, demo_sandbox, sandbox_session
 from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
 
+#: A pytest fixture scope.
+Scope = Literal["session", "package", "module", "class", "function"]
 #: boto3 keyword credentials of the sandbox's own (management) account.
 KEYS = {
     "aws_access_key_id": SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
@@ -56,7 +59,7 @@ REGIONS = (
 
 
 def sandbox_fixture(
-    scope: str = "module", *, copy_delay: float | None = None, **options: Any
+    scope: Scope = "module", *, copy_delay: float | None = None, **options: Any
 ) -> Any:
     """A fixture running ``Sandbox(**options)`` for ``scope``. ``copy_delay``: seconds a
     CopyImage stays pending (the sandbox's default when None)."""
@@ -64,12 +67,27 @@ def sandbox_fixture(
     if copy_delay is not None:
         extra_env["AMITUI_SANDBOX_COPY_DELAY"] = str(copy_delay)
 
-    @pytest.fixture(scope=scope)  # type: ignore[call-overload]
+    @pytest.fixture(scope=scope)
     def running_sandbox() -> Iterator[Sandbox]:
         with Sandbox(extra_env=extra_env, **options) as running:
             yield running
 
     return running_sandbox
+
+
+def demo_sandbox_fixture(scope: Scope = "module", *, startup_timeout: float | None = None) -> Any:
+    """A fixture running the sandbox ``amitui --demo`` starts (its fleet, its regions and copy
+    delay) for ``scope``; ``startup_timeout``: seconds to wait for it (the demo seeds first)."""
+
+    @pytest.fixture(scope=scope)
+    def running_demo() -> Iterator[Sandbox]:
+        sandbox = demo_sandbox()
+        if startup_timeout is not None:
+            sandbox.startup_timeout = startup_timeout
+        with sandbox as running:
+            yield running
+
+    return running_demo
 
 
 class RegionPool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -23,21 +22,18 @@ from amitui.accounts import (
     stream_accounts,
 )
 from amitui.aws import AwsSession, Credentials
-from amitui.backend import demo_sandbox, sandbox_session, write_demo_aws_config
+from amitui.backend import sandbox_session, write_demo_aws_config
 from amitui.model import ImageQuery
 from amitui.sandbox import Sandbox, demo
 from amitui.sandbox.proxy import FaultProxy
 
-from .sandbox_api import client, member_keys
+from .sandbox_api import client, demo_sandbox_fixture, member_keys
 
 STAGING, PROD, SHARED = (a.account_id for a in (demo.STAGING, demo.PROD, demo.SHARED_SERVICES))
 REGIONS = ("us-east-1", "eu-west-1")
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with demo_sandbox() as running:
-        yield running
+sandbox = demo_sandbox_fixture("module")
 
 
 @pytest.fixture

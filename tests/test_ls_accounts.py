@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from amitui.backend import demo_sandbox, write_demo_aws_config
+from amitui.backend import write_demo_aws_config
 from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox, demo
 
-from .sandbox_api import client, member_keys
+from .sandbox_api import client, demo_sandbox_fixture, member_keys
 
 STAGING, PROD, SHARED = (a.account_id for a in (demo.STAGING, demo.PROD, demo.SHARED_SERVICES))
 EVERY_ACCOUNT = sorted(a.account_id for a in demo.DEMO_ACCOUNTS)
@@ -28,10 +28,7 @@ REGIONS = ("us-east-1", "eu-west-1")
 REGION_ARGS = [arg for region in REGIONS for arg in ("--region", region)]
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with demo_sandbox() as running:
-        yield running
+sandbox = demo_sandbox_fixture("module")
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ that change the account run last in their region), so they stay independent.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,7 @@ from textual.worker import WorkerCancelled
 from amitui.actions.cleanup import gather_facts, plan_deregister
 from amitui.app import AmituiApp, make_app
 from amitui.aws import AwsSession
-from amitui.backend import LaunchOptions, demo_sandbox, sandbox_session
+from amitui.backend import LaunchOptions, sandbox_session
 from amitui.journal import read_entries
 from amitui.model import Image, StepOutcome
 from amitui.sandbox import SANDBOX_ACCOUNT_ID, Sandbox
@@ -36,18 +36,13 @@ from amitui.widgets.cleanup_view import CleanupScreen
 from amitui.widgets.orphans_view import OrphansScreen
 from amitui.widgets.plan_screen import PlanScreen
 
-from ..sandbox_api import client
+from ..sandbox_api import client, demo_sandbox_fixture
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 SIZE = (180, 50)
 
 
-@pytest.fixture(scope="module")
-def demo() -> Iterator[Sandbox]:
-    sandbox = demo_sandbox()
-    sandbox.startup_timeout = 180
-    with sandbox:
-        yield sandbox
+demo = demo_sandbox_fixture("module", startup_timeout=180)
 
 
 def app_for(demo: Sandbox, *regions: str, read_only: bool = False) -> AmituiApp:
