@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -23,19 +22,18 @@ from amitui.accounts import (
     stream_accounts,
 )
 from amitui.aws import AwsSession, Credentials
-from amitui.backend import demo_sandbox, sandbox_session, write_demo_aws_config
-from amitui.loader import ImageQuery
+from amitui.backend import sandbox_session, write_demo_aws_config
+from amitui.model import ImageQuery
 from amitui.sandbox import Sandbox, demo
 from amitui.sandbox.proxy import FaultProxy
+
+from .sandbox_api import client, demo_sandbox_fixture, member_keys
 
 STAGING, PROD, SHARED = (a.account_id for a in (demo.STAGING, demo.PROD, demo.SHARED_SERVICES))
 REGIONS = ("us-east-1", "eu-west-1")
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with demo_sandbox() as running:
-        yield running
+sandbox = demo_sandbox_fixture("module")
 
 
 @pytest.fixture
@@ -72,26 +70,9 @@ def factory(endpoint_url: str, default: Credentials | None = None) -> SessionFac
     return make
 
 
-def member_keys(sandbox: Sandbox, member: str) -> dict[str, str]:
-    """boto3 keyword credentials of a demo member account (AssumeRole from the management
-    account, as on AWS)."""
-    keys = boto3.client(
-        "sts",
-        region_name="us-east-1",
-        endpoint_url=sandbox.endpoint_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    ).assume_role(RoleArn=demo.role_arn(member), RoleSessionName="tests")["Credentials"]
-    return {
-        "aws_access_key_id": keys["AccessKeyId"],
-        "aws_secret_access_key": keys["SecretAccessKey"],
-        "aws_session_token": keys["SessionToken"],
-    }
-
-
 def staging_keys(sandbox: Sandbox) -> Credentials:
     """Keys of the staging account."""
-    return Credentials(*member_keys(sandbox, demo.STAGING).values())
+    return Credentials(*member_keys(sandbox.endpoint_url, STAGING).values())
 
 
 def opened(spec: AccountSpec, session_for: SessionFactory) -> Accounts:
@@ -331,13 +312,7 @@ def test_org_from_a_delegated_administrator_lists_the_organization(sandbox: Sand
     Organizations features of the specified Amazon Web Services service"). Each role is then
     assumed from that account: the members' OrganizationAccountAccessRole trusts the
     management account only, so each is refused, named with the account it was asked from."""
-    org = boto3.client(
-        "organizations",
-        region_name="us-east-1",
-        endpoint_url=sandbox.endpoint_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    org = client(sandbox.endpoint_url, service="organizations")
     org.register_delegated_administrator(AccountId=STAGING, ServicePrincipal="ssm.amazonaws.com")
     try:
         accounts = opened(
@@ -410,8 +385,8 @@ def test_enabled_regions_are_asked_beside_the_identity_and_not_again(sandbox: Sa
                 ):
                     assert load.error is None
                     loaded[account.id] += 1
-            asked = Counter(r.action for r in proxy.requests)
-        return prefetched, Counter({**asked, **{f"loaded {k}": v for k, v in loaded.items()}})
+            asked = Counter(r.action for r in proxy.requests if r.action)
+        return prefetched, asked + Counter({f"loaded {k}": v for k, v in loaded.items()})
 
     prefetched, counts = asyncio.run(run())
     assert prefetched == [tuple(sorted(demo.DEMO_REGIONS))] * len(demo.DEMO_ACCOUNTS)

@@ -63,7 +63,7 @@ from amitui.widgets.plan_screen import PlanScreen
 from amitui.widgets.progress_screen import ProgressScreen
 from amitui.widgets.share_dialog import ShareDialog
 
-from .test_accounts import member_keys
+from .sandbox_api import member_keys
 
 REGION = "us-east-1"
 SHARED, STAGING, PROD = (a.account_id for a in (demo.SHARED_SERVICES, demo.STAGING, demo.PROD))
@@ -85,7 +85,7 @@ async def demo_accounts(
         shared = await stack.enter_async_context(sandbox_session(sandbox.endpoint_url))
         opened = [Account(SHARED, "shared-services", "profile shared-services", shared)]
         for member in members:
-            keys = Credentials(*member_keys(sandbox, member).values())
+            keys = Credentials(*member_keys(sandbox.endpoint_url, member.account_id).values())
             session = await stack.enter_async_context(
                 AwsSession(endpoint_url=sandbox.endpoint_url, credentials=keys,
                            default_region=REGION)
@@ -95,7 +95,7 @@ async def demo_accounts(
 
 
 def ec2_as(sandbox: Sandbox, member: demo.DemoAccount | None = None) -> Any:
-    keys = member_keys(sandbox, member) if member else {
+    keys = member_keys(sandbox.endpoint_url, member.account_id) if member else {
         "aws_access_key_id": "testing", "aws_secret_access_key": "testing"
     }  # fmt: skip
     return boto3.client("ec2", region_name=REGION, endpoint_url=sandbox.endpoint_url, **keys)
@@ -305,7 +305,7 @@ class OrganizationApp(AmituiApp):
     :class:`~amitui.flows.FlowHost` ``accounts``/``session_for``); it lists shared-services'
     images."""
 
-    CSS_PATH = Path(app_module.__file__).with_name("app.tcss")  # relative: to this module
+    CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))  # relative: to this module
 
     def __init__(self, sandbox: Sandbox, members: Sequence[Account], **options: Any) -> None:
         @asynccontextmanager
@@ -520,7 +520,7 @@ async def test_copy_into_a_dr_account_shares_copies_with_its_credentials_then_un
     (copied,) = [r for r in results if r.step.operation == "CopyImage"]
     copy_id = copied.response["ImageId"]
     west = boto3.client("ec2", region_name="us-west-2", endpoint_url=sandbox.endpoint_url,
-                        **member_keys(sandbox, demo.PROD))  # fmt: skip
+                        **member_keys(sandbox.endpoint_url, demo.PROD.account_id))  # fmt: skip
     (record,) = west.describe_images(ImageIds=[copy_id])["Images"]
     assert record["OwnerId"] == PROD and record["State"] == "available"
     assert PROD not in launch_users(sandbox, source.image_id)  # unshared again
@@ -601,7 +601,7 @@ async def test_copy_into_a_dr_account_from_the_keyboard(sandbox: Sandbox, tmp_pa
         "ec2",
         region_name="eu-west-1",
         endpoint_url=sandbox.endpoint_url,
-        **member_keys(sandbox, demo.PROD),
+        **member_keys(sandbox.endpoint_url, demo.PROD.account_id),
     ).describe_images(Owners=["self"], Filters=[{"Name": "name", "Values": [DR_SOURCE]}])
     assert [i["State"] for i in copies["Images"]] == ["available"]
     sent = [e for e in read_entries(tmp_path / "state" / "demo" / "journal.jsonl")

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import select
-import subprocess
-import sys
-import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +15,9 @@ import pytest
 
 from amitui.sandbox import Sandbox, demo
 
-from .head_start import head_start, started
+from .sandbox_api import KEYS, member_keys
 
 ROOT = Path(__file__).resolve().parent.parent
-
-CREDENTIALS = {
-    "aws_access_key_id": "testing",
-    "aws_secret_access_key": "testing",
-    "aws_session_token": "testing",
-}
 
 
 class Account:
@@ -43,9 +29,8 @@ class Account:
         self.endpoint_url = endpoint_url
         self.start_seconds = start_seconds
         # A member account is reached as on AWS: AssumeRole into its organization role.
-        self.session = (
-            demo._boto3_session(endpoint_url, member) if member else boto3.Session(**CREDENTIALS)
-        )
+        keys = member_keys(endpoint_url, member.account_id) if member else KEYS
+        self.session = boto3.Session(**keys)
         self._clients: dict[str, Any] = {}
         self._images: dict[str, list[dict[str, Any]]] = {}
         self._snapshots: dict[str, list[dict[str, Any]]] = {}
@@ -250,9 +235,7 @@ def test_copies_record_their_source(images: dict[str, list[dict[str, Any]]]) -> 
 
 def test_deprecated_images(images: dict[str, list[dict[str, Any]]]) -> None:
     old = by_name(images, "us-east-1", "web-golden-2026.08.04")
-    # Until the sandbox answers EnableImageDeprecation the date is kept in a tag.
-    deprecation = old.get("DeprecationTime") or tags(old).get(demo.DEPRECATION_TAG)
-    assert deprecation is not None and deprecation < demo._ec2_time(demo.REFERENCE_DATE)
+    assert old["DeprecationTime"] < demo._ec2_time(demo.REFERENCE_DATE)
 
 
 def test_an_organization_of_three_accounts(account: Account) -> None:
@@ -311,237 +294,135 @@ def test_windows_and_arm64(images: dict[str, list[dict[str, Any]]]) -> None:
 
 # --------------------------------------------------------------------------- fidelity
 #
-# ``Sandbox(demo=True)`` seeds in-process (demo.seed_in_process); demo.seed builds the same
-# fleet through boto3 and the control endpoint. The two accounts must describe the same,
-# down to ids: every ami/snap id is replaced by a label derived from what the account says
-# (image: region/name; snapshot: the images and devices that map it, else its description),
-# other resource ids and times of the seeding itself by placeholders.
+# The sandbox seeds the demo inside its own process (demo.seed_in_process), calling moto's
+# backends directly: what each account then describes through the EC2 API must be what
+# demo.build_fleet() declares, every image, snapshot, instance and launch template of it.
 
-_ID = re.compile(r"\b([a-z]+(?:-[a-z]+)*)-[0-9a-f]{17}\b")
-_TASK_CREATED = re.compile(r"Task created on [0-9,]+")
-#: DescribeInstances fields drawn at random (addresses, names, network ids; boto3 invents a
-#: ClientToken, the in-process launch passes moto's default).
-_RANDOM_INSTANCE_FIELDS = frozenset(
-    {
-        "NetworkInterfaces",
-        "PrivateDnsName",
-        "PublicDnsName",
-        "PrivateIpAddress",
-        "PublicIpAddress",
-        "ClientToken",
+
+def declared_image(image: demo.DemoImage) -> dict[str, Any]:
+    """What DescribeImages (plus DescribeImageAttribute launchPermission) is to say of
+    ``image``, as declared; compared with :func:`described_image`."""
+    devices: dict[str, object] = {}
+    for disk in image.disks:
+        if disk.virtual_name:
+            devices[disk.device] = disk.virtual_name
+        else:
+            devices[disk.device] = (disk.size_gib, disk.volume_type, image.kms_key_id)
+    grantees = [{"UserId": a} for a in image.shared_with]
+    grantees += [
+        {"OrganizationArn": demo.ORGANIZATION_ARN}
+        if target == "organization"
+        else {"OrganizationalUnitArn": demo.ou_arn(target)}
+        for target in image.org_shared
+    ]
+    if image.public:
+        grantees.append({"Group": "all"})
+    return {
+        "State": "disabled" if image.disabled else "available",
+        "Description": image.description,
+        "CreationDate": demo._ec2_time(image.created),
+        "Architecture": image.architecture,
+        "RootDeviceName": image.root_device,
+        "BootMode": image.boot_mode,
+        "Platform": "windows" if image.windows else None,
+        "Public": image.public,
+        "DeprecationTime": demo._ec2_time(image.deprecate_at) if image.deprecate_at else None,
+        "protected": image.protected,
+        "copied": image.copy_of is not None,
+        "tags": dict(image.tags),
+        "devices": devices,
+        "launch permissions": sorted(grantees, key=repr),
     }
-)
 
 
-class AccountView:
-    """One account as plain, id-free data, for comparing two seedings."""
-
-    def __init__(self, account: Account) -> None:
-        self.account = account
-        self.images = {r: account.images(r) for r in demo.DEMO_REGIONS}
-        self.snapshots = {r: account.snapshots(r) for r in demo.DEMO_REGIONS}
-        self.labels: dict[str, str] = {}
-        for region, images in self.images.items():
-            for image in images:
-                self.labels[image["ImageId"]] = f"{region}/{image['Name']}"
-        users: dict[str, list[str]] = {}
-        for region, images in self.images.items():
-            for image in images:
-                for m in image["BlockDeviceMappings"]:
-                    if "Ebs" in m:
-                        users.setdefault(m["Ebs"]["SnapshotId"], []).append(
-                            f"{region}/{image['Name']}{m['DeviceName']}"
-                        )
-        for region, snapshots in self.snapshots.items():
-            for snap in snapshots:
-                mapped_by = users.get(snap["SnapshotId"])
-                self.labels[snap["SnapshotId"]] = (
-                    f"mapped by {sorted(mapped_by)}"
-                    if mapped_by
-                    else f"{region} loose: {snap.get('Description')} {tags(snap)}"
-                )
-
-    def plain(self, value: Any) -> Any:
-        """``value`` with ids labelled, seeding times blanked and lists of dicts sorted."""
-        if isinstance(value, dict):
-            return {k: self.plain(v) for k, v in sorted(value.items())}
-        if isinstance(value, list):
-            return sorted((self.plain(v) for v in value), key=repr)
-        if isinstance(value, datetime) and value > datetime.now(UTC) - timedelta(hours=1):
-            return "<seeding time>"
-        if isinstance(value, str):
-            value = _TASK_CREATED.sub("Task created on <seeding time>", value)
-            return _ID.sub(lambda m: self.labels.get(m[0], f"{m[1]}-<id>"), value)
-        return value
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            f"{region} {what}": value
-            for region in demo.DEMO_REGIONS
-            for what, value in self.describe_region(region).items()
-        }
-
-    def launch_permissions(self, region: str) -> dict[str, list[str]]:
-        """Who may launch each image: ``all`` (Public) and the accounts it is shared with,
-        asked per account (ExecutableUsers) rather than per image: 4 calls, not ~25."""
-        grantees: dict[str, list[str]] = {
-            self.labels[i["ImageId"]]: ["all"] if i["Public"] else [] for i in self.images[region]
-        }
-        ec2 = self.account.ec2(region)
-        for user in demo.SHARED_ACCOUNTS:
-            for image in ec2.describe_images(
-                Owners=["self"],
-                ExecutableUsers=[user],
-                IncludeDisabled=True,
-                IncludeDeprecated=True,
-            )["Images"]:
-                if not image["Public"]:  # moto lists public images for every user
-                    grantees[self.labels[image["ImageId"]]].append(user)
-        return grantees
-
-    def describe_region(self, region: str) -> dict[str, Any]:
-        ec2 = self.account.ec2(region)
-        templates = ec2.describe_launch_templates()["LaunchTemplates"]
-        return {
-            "images": self.plain(self.images[region]),
-            "snapshots": self.plain(self.snapshots[region]),
-            "launch permissions": self.launch_permissions(region),
-            "instances": self.plain(
-                [
-                    [
-                        {k: v for k, v in i.items() if k not in _RANDOM_INSTANCE_FIELDS}
-                        for i in reservation["Instances"]
-                    ]
-                    for reservation in ec2.describe_instances()["Reservations"]
-                ]
-            ),
-            "launch templates": self.plain(
-                [
-                    version
-                    for t in templates
-                    for version in ec2.describe_launch_template_versions(
-                        LaunchTemplateId=t["LaunchTemplateId"]
-                    )["LaunchTemplateVersions"]
-                ]
-            ),
-        }
-
-
-def serve_reference_seeding(niceness: int) -> None:
-    """In a process of its own, at ``niceness``: a plain sandbox seeded through the API
-    (demo.seed, the reference implementation); one JSON line on stdout says where it serves
-    and how the seeding went; then it serves until its stdin closes."""
-    os.nice(niceness)
-    with Sandbox() as sandbox:
-        report = demo.seed(sandbox.endpoint_url)
-        seeded = {
-            "endpoint_url": sandbox.endpoint_url,
-            "seconds": report.seconds,
-            "calls": report.calls,
-            "control_calls": report.control_calls,
-            "notes": report.notes,
-        }
-        print(json.dumps(seeded), flush=True)
-        sys.stdin.read()
-
-
-@dataclass(frozen=True)
-class ReferenceSeeding:
-    process: subprocess.Popen[str]
-    log: Path  # its stderr
-
-
-@head_start("reference_seeding")
-@contextmanager
-def reference_seeding_process(niceness: int) -> Iterator[ReferenceSeeding]:
-    """The reference seeding (~12 s: about a thousand EC2 calls over HTTP), started with the
-    session so that it overlaps the tests before this module instead of adding to them."""
-    with tempfile.TemporaryDirectory(prefix="amitui-demo-reference-") as tmp:
-        log = Path(tmp) / "stderr.log"
-        with log.open("w") as stderr:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    "from tests.test_demo import serve_reference_seeding; "
-                    f"serve_reference_seeding({niceness})",
-                ],
-                cwd=ROOT,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                text=True,
-            )
-        try:
-            yield ReferenceSeeding(process, log)
-        finally:
-            assert process.stdin is not None
-            process.stdin.close()  # the process stops its sandbox and exits
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def reference_seeding(account: Account) -> ReferenceSeeding:
-    """Started with the session; else (under pytest-xdist) as this module starts, after
-    ``account`` so that its start-up is timed alone, to overlap the module's other tests."""
-    return started("reference_seeding")  # type: ignore[no-any-return]
-
-
-@pytest.fixture(scope="module")
-def reference(reference_seeding: ReferenceSeeding) -> Account:
-    process = reference_seeding.process
-    assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], 120)
-    line = process.stdout.readline() if ready else ""
-    if not line:
-        process.poll()
-        pytest.fail(
-            f"the reference seeding did not report (exit code {process.returncode}): "
-            + reference_seeding.log.read_text(errors="replace")[-3000:]
+def described_image(ec2: Any, record: dict[str, Any]) -> dict[str, Any]:
+    devices = {
+        m["DeviceName"]: m["VirtualName"]
+        if "VirtualName" in m
+        else (
+            m["Ebs"]["VolumeSize"],
+            m["Ebs"]["VolumeType"],
+            m["Ebs"].get("KmsKeyId") if m["Ebs"].get("Encrypted") else None,
         )
-    seeded = json.loads(line)
-    print(
-        f"\ndemo.seed: {seeded['seconds']:.2f} s, {seeded['calls']} EC2 calls, "
-        f"{seeded['control_calls']} control calls; notes: {seeded['notes']}"
-    )
-    assert not seeded["notes"]  # every extension the fleet needs is there
-    return Account(seeded["endpoint_url"], 0.0)
+        for m in record["BlockDeviceMappings"]
+    }
+    permissions = ec2.describe_image_attribute(
+        ImageId=record["ImageId"], Attribute="launchPermission"
+    )["LaunchPermissions"]
+    return {
+        "State": record["State"],
+        "Description": record.get("Description", ""),
+        "CreationDate": record["CreationDate"],
+        "Architecture": record["Architecture"],
+        "RootDeviceName": record["RootDeviceName"],
+        "BootMode": record.get("BootMode"),
+        "Platform": record.get("Platform"),
+        "Public": record["Public"],
+        "DeprecationTime": record.get("DeprecationTime"),
+        "protected": record.get("DeregistrationProtection", "disabled") != "disabled",
+        "copied": "SourceImageId" in record,
+        "tags": tags(record),
+        "devices": devices,
+        "launch permissions": sorted(permissions, key=repr),
+    }
 
 
-def test_in_process_seeding_matches_seeding_through_the_api(
-    account: Account, reference: Account
+@pytest.mark.parametrize("owner", demo.DEMO_ACCOUNTS, ids=lambda a: a.name)
+def test_each_account_describes_the_fleet_it_declares(
+    account: Account, owner: demo.DemoAccount
 ) -> None:
-    # Both sandboxes answer at once: they are separate processes.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        fast, api = pool.map(lambda a: AccountView(a).describe(), (account, reference))
-        for member in demo.MEMBER_ACCOUNTS:
-            fast_member, api_member = pool.map(
-                lambda a, m=member: AccountView(Account(a.endpoint_url, 0.0, m)).describe(),
-                (account, reference),
-            )
-            assert fast_member == api_member, member.name
-            assert any(fast_member.values()), member.name
-    assert fast.keys() == api.keys()
-    for key in fast:
-        assert fast[key] == api[key], key
-    # The comparison has teeth: it saw every kind of thing the fleet describes.
-    expected = demo.expected_counts()
-    assert sum(len(fast[f"{r} images"]) for r in demo.DEMO_REGIONS) == expected.images
-    assert (
-        sum(len(i) for r in demo.DEMO_REGIONS for i in fast[f"{r} instances"]) == expected.instances
-    )
-    assert (
-        sum(len(fast[f"{r} launch templates"]) for r in demo.DEMO_REGIONS)
-        == expected.launch_templates
-    )
-    shared = [p for r in demo.DEMO_REGIONS for p in fast[f"{r} launch permissions"].values() if p]
-    assert len(shared) == expected.shared + expected.public - sum(
-        1 for i in demo.build_fleet().images if i.public and i.shared_with
-    )
+    """Every declared image is listed (DescribeImages, deprecated and disabled included) in
+    its region with the declared fields, disks and grantees; nothing undeclared is; every
+    declared snapshot exists beside the images' own; instances and launch templates run the
+    declared images."""
+    whole = demo.build_fleet()
+    fleet = whole.of(owner.account_id)
+    seen = account if owner is demo.SHARED_SERVICES else Account(account.endpoint_url, 0.0, owner)
+    checked = 0
+    for region in demo.DEMO_REGIONS:
+        ec2 = seen.ec2(region)
+        declared = {i.name: i for i in fleet.images if i.region == region}
+        listed = {i["Name"]: i for i in seen.images(region)}
+        assert set(listed) == set(declared), region
+        for name, image in declared.items():
+            assert described_image(ec2, listed[name]) == declared_image(image), image.key
+            checked += 1
+        mapped = {
+            m["Ebs"]["SnapshotId"]
+            for i in listed.values()
+            for m in i["BlockDeviceMappings"]
+            if "Ebs" in m
+        }
+        loose = [s for s in seen.snapshots(region) if s["SnapshotId"] not in mapped]
+        shared_snapshots = sum(
+            1 for s in fleet.snapshots if s.region == region and s.kind == "shared"
+        )
+        assert sorted((s["VolumeSize"], s.get("Description", "")) for s in loose) == sorted(
+            (s.size_gib, s.description)
+            for s in fleet.snapshots
+            if s.region == region and s.kind != "shared"
+        ), region
+        assert len(mapped) >= shared_snapshots
+        ids = {name: i["ImageId"] for name, i in listed.items()}
+        running = Counter(
+            i["ImageId"]
+            for r in ec2.describe_instances()["Reservations"]
+            for i in r["Instances"]
+            if i["State"]["Name"] != "terminated"
+        )
+        expected_running: Counter[str] = Counter()
+        for instance in (i for i in fleet.instances if i.region == region):
+            launched = whole.image(instance.image)
+            if launched.account == owner.account_id:  # else another account's shared image
+                expected_running[ids[launched.name]] += instance.count
+        assert {k: v for k, v in running.items() if k in ids.values()} == dict(expected_running), (
+            region
+        )
+        templates = {
+            t["LaunchTemplateName"]: t for t in ec2.describe_launch_templates()["LaunchTemplates"]
+        }
+        assert set(templates) == {t.name for t in fleet.launch_templates if t.region == region}
+    assert checked == len(fleet.images) > 0
 
 
 # --------------------------------------------------------------------------- AWS profiles
@@ -600,7 +481,7 @@ def test_open_session_for_the_demo_sets_the_profiles_for_its_own_lifetime() -> N
     assert os.environ.get("AWS_CONFIG_FILE") == outside
 
 
-def test_customer_keys_exist_in_kms_in_their_regions(account: Account, reference: Account) -> None:
+def test_customer_keys_exist_in_kms_in_their_regions(account: Account) -> None:
     """KMS API reference, DescribeKey ``KeyManager``: "The manager of the KMS key. KMS keys in
     your Amazon Web Services account are either customer managed or Amazon Web Services
     managed"; ``CUSTOMER`` for a key made by CreateKey. Every customer key the demo encrypts
@@ -608,15 +489,14 @@ def test_customer_keys_exist_in_kms_in_their_regions(account: Account, reference
     seeders)."""
     keys = demo.customer_keys(demo.build_fleet())
     assert keys, "the demo encrypts something with a customer key"
-    for seeded in (account, reference):
-        for region, key_id in keys:
-            kms = seeded.session.client("kms", region_name=region, endpoint_url=seeded.endpoint_url)
-            described = kms.describe_key(KeyId=demo.customer_key(region))["KeyMetadata"]
-            assert described["KeyId"] == key_id
-            assert described["Arn"] == demo.customer_key(region)
-            assert described["KeyManager"] == "CUSTOMER"
-            aliases = kms.list_aliases(KeyId=key_id)["Aliases"]
-            assert [a["AliasName"] for a in aliases] == [demo.CUSTOMER_KEY_ALIAS]
+    for region, key_id in keys:
+        kms = account.session.client("kms", region_name=region, endpoint_url=account.endpoint_url)
+        described = kms.describe_key(KeyId=demo.customer_key(region))["KeyMetadata"]
+        assert described["KeyId"] == key_id
+        assert described["Arn"] == demo.customer_key(region)
+        assert described["KeyManager"] == "CUSTOMER"
+        aliases = kms.list_aliases(KeyId=key_id)["Aliases"]
+        assert [a["AliasName"] for a in aliases] == [demo.CUSTOMER_KEY_ALIAS]
 
 
 def _keys_in_use(seeded: Account, region: str) -> set[str]:
@@ -630,9 +510,7 @@ def _keys_in_use(seeded: Account, region: str) -> set[str]:
     return mapped | {s["KmsKeyId"] for s in seeded.snapshots(region) if s["Encrypted"]}
 
 
-def test_every_key_the_demo_encrypts_with_exists_in_kms(
-    account: Account, reference: Account
-) -> None:
+def test_every_key_the_demo_encrypts_with_exists_in_kms(account: Account) -> None:
     """KMS API reference, KeyMetadata ``KeyManager``: "The manager of the KMS key. KMS keys in
     your Amazon Web Services account are either customer managed or Amazon Web Services
     managed." DescribeKey ``KeyId``: "If you specify a predefined Amazon Web Services alias
@@ -641,27 +519,26 @@ def test_every_key_the_demo_encrypts_with_exists_in_kms(
 
     Each key a demo image or snapshot is encrypted with is a key of its Region's KMS: the
     ``alias/aws/ebs`` one AWS managed, under its pinned id (so its ARN, shown in the UI, does
-    not drift), the data team's customer managed; the same in both seedings."""
+    not drift), the data team's customer managed."""
     fleet = demo.build_fleet()
     managed = dict(demo.aws_managed_keys(fleet))
     customer = dict(demo.customer_keys(fleet))
     assert len(managed) >= 3, "the demo encrypts with aws/ebs in several regions"
-    for seeded in (account, reference):
-        for region in demo.DEMO_REGIONS:
-            kms = seeded.session.client("kms", region_name=region, endpoint_url=seeded.endpoint_url)
-            managers = {
-                key: kms.describe_key(KeyId=key)["KeyMetadata"]["KeyManager"]
-                for key in _keys_in_use(seeded, region)
-            }
-            expected = {demo.aws_managed_key(region): "AWS"} if region in managed else {}
-            if region in customer:
-                expected[demo.customer_key(region)] = "CUSTOMER"
-            assert managers == expected, region
-            if region in managed:
-                alias = kms.describe_key(KeyId=demo.AWS_MANAGED_KEY_ALIAS)["KeyMetadata"]
-                assert (alias["KeyId"], alias["Arn"], alias["KeyManager"]) == (
-                    managed[region], demo.aws_managed_key(region), "AWS"
-                )  # fmt: skip
+    for region in demo.DEMO_REGIONS:
+        kms = account.session.client("kms", region_name=region, endpoint_url=account.endpoint_url)
+        managers = {
+            key: kms.describe_key(KeyId=key)["KeyMetadata"]["KeyManager"]
+            for key in _keys_in_use(account, region)
+        }
+        expected = {demo.aws_managed_key(region): "AWS"} if region in managed else {}
+        if region in customer:
+            expected[demo.customer_key(region)] = "CUSTOMER"
+        assert managers == expected, region
+        if region in managed:
+            alias = kms.describe_key(KeyId=demo.AWS_MANAGED_KEY_ALIAS)["KeyMetadata"]
+            assert (alias["KeyId"], alias["Arn"], alias["KeyManager"]) == (
+                managed[region], demo.aws_managed_key(region), "AWS"
+            )  # fmt: skip
 
 
 async def test_sharing_a_demo_image_encrypted_with_the_aws_managed_key_is_refused(
@@ -682,7 +559,8 @@ async def test_sharing_a_demo_image_encrypted_with_the_aws_managed_key_is_refuse
         plan_share,
     )
     from amitui.backend import sandbox_session
-    from amitui.loader import ImageQuery, load_images
+    from amitui.loader import load_images
+    from amitui.model import ImageQuery
 
     async with sandbox_session(account.endpoint_url, read_only=True) as aws:
         api = await load_images(aws, "eu-west-1", ImageQuery())
@@ -715,26 +593,24 @@ async def test_sharing_a_demo_image_encrypted_with_the_aws_managed_key_is_refuse
     )
 
 
-def test_windows_images_carry_platform_windows(account: Account, reference: Account) -> None:
+def test_windows_images_carry_platform_windows(account: Account) -> None:
     """EC2 API reference, Image ``Platform``: "This value is set to windows for Windows AMIs;
     otherwise, it is blank."; ``PlatformDetails`` / ``UsageOperation`` per the user guide's
     "AMI billing information fields": ``Windows`` / ``RunInstances:0002``, and ``Linux/UNIX``
-    / ``RunInstances`` for Linux. Copies of the Windows images are Windows too (both
-    seedings)."""
+    / ``RunInstances`` for Linux. Copies of the Windows images are Windows too."""
     fleet = demo.build_fleet().of(demo.DEMO_ACCOUNT_ID)
     windows = {i.key for i in fleet.images if i.windows}
     assert len(windows) == demo.expected_counts().windows
     assert len({key.split("/")[0] for key in windows}) >= 2  # sources and their copies
-    for seeded in (account, reference):
-        billing = {
-            f"{region}/{i['Name']}": (
-                i.get("Platform"), i["PlatformDetails"], i["UsageOperation"]
-            )
-            for region in demo.DEMO_REGIONS
-            for i in seeded.images(region)
-        }  # fmt: skip
-        assert {k for k, v in billing.items() if v[0] == "windows"} == windows
-        assert {billing[k] for k in windows} == {("windows", "Windows", "RunInstances:0002")}
-        assert {v for k, v in billing.items() if k not in windows} == {
-            (None, "Linux/UNIX", "RunInstances")
-        }
+    billing = {
+        f"{region}/{i['Name']}": (
+            i.get("Platform"), i["PlatformDetails"], i["UsageOperation"]
+        )
+        for region in demo.DEMO_REGIONS
+        for i in account.images(region)
+    }  # fmt: skip
+    assert {k for k, v in billing.items() if v[0] == "windows"} == windows
+    assert {billing[k] for k in windows} == {("windows", "Windows", "RunInstances:0002")}
+    assert {v for k, v in billing.items() if k not in windows} == {
+        (None, "Linux/UNIX", "RunInstances")
+    }

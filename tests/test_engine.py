@@ -20,7 +20,7 @@ from amitui.sandbox import Sandbox
 from amitui.sandbox.proxy import AwsError, Delay, FaultProxy, Hang
 
 from .conftest import ENGINE_REGIONS
-from .fleet import ec2_client, make_snapshot, register_image
+from .sandbox_api import ec2_client, make_snapshot, register_image
 
 
 @dataclass(frozen=True)
@@ -32,12 +32,12 @@ class Fleet:
 
 
 @pytest.fixture(scope="module")
-def fleet(engine_sandbox: Sandbox) -> Fleet:
+def fleet(sandbox: Sandbox) -> Fleet:
     """Two images per engine region; in us-east-1 a two-disk image and a snapshot two images map."""
     images: dict[str, dict[str, str]] = {}
     snapshots: dict[str, dict[str, str]] = {}
     for region in ENGINE_REGIONS:
-        ec2 = ec2_client(engine_sandbox.endpoint_url, region)
+        ec2 = ec2_client(sandbox.endpoint_url, region)
         root = make_snapshot(ec2, 8)
         data = make_snapshot(ec2, 100)
         shared = make_snapshot(ec2, 20)
@@ -51,14 +51,14 @@ def fleet(engine_sandbox: Sandbox) -> Fleet:
     return Fleet(images, snapshots)
 
 
-def session_via(proxy: FaultProxy, **options: Any) -> AwsSession:
+def session_via(fault_proxy: FaultProxy, **options: Any) -> AwsSession:
     """An AwsSession whose traffic goes through the fault proxy."""
-    return sandbox_session(proxy.url, **options)
+    return sandbox_session(fault_proxy.url, **options)
 
 
 @pytest.fixture
-def aws(engine_sandbox: Sandbox) -> Iterator[AwsSession]:
-    yield sandbox_session(engine_sandbox.endpoint_url)
+def aws(sandbox: Sandbox) -> Iterator[AwsSession]:
+    yield sandbox_session(sandbox.endpoint_url)
 
 
 async def test_every_region_loads_and_joins_block_devices_to_snapshots(
@@ -120,26 +120,26 @@ async def test_an_account_label_is_in_every_key_and_keeps_two_accounts_apart(
 
 
 async def test_images_and_snapshots_are_paged(
-    proxy: FaultProxy, fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+    fault_proxy: FaultProxy, fleet: Fleet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(loader, "PAGE_SIZE", 2)
-    async with session_via(proxy) as aws:
+    async with session_via(fault_proxy) as aws:
         load = await load_region(aws, "us-east-1")
     assert load.status is RegionStatus.LOADED
     assert set(fleet.images["us-east-1"].values()) <= {i.image_id for i in load.images}
     # Pages of 2: every page but the last is full, so N items take ceil(N / 2) calls.
-    assert proxy.actions().count("DescribeImages") == -(-len(load.images) // 2) >= 2
-    assert proxy.actions().count("DescribeSnapshots") == -(-len(load.snapshots) // 2) >= 2
+    assert fault_proxy.actions().count("DescribeImages") == -(-len(load.images) // 2) >= 2
+    assert fault_proxy.actions().count("DescribeSnapshots") == -(-len(load.snapshots) // 2) >= 2
 
 
 async def test_a_denied_region_is_data_and_the_others_still_load(
-    proxy: FaultProxy, fleet: Fleet
+    fault_proxy: FaultProxy, fleet: Fleet
 ) -> None:
-    proxy.add_fault(
+    fault_proxy.add_fault(
         AwsError("AuthFailure", "AWS was not able to validate the provided access credentials"),
         region="eu-west-1",
     )
-    async with session_via(proxy) as aws:
+    async with session_via(fault_proxy) as aws:
         loads = {load.region: load async for load in stream_regions(aws, ENGINE_REGIONS)}
     denied = loads["eu-west-1"]
     assert denied.status is RegionStatus.DENIED
@@ -152,38 +152,40 @@ async def test_a_denied_region_is_data_and_the_others_still_load(
     }
 
 
-async def test_throttling_is_retried_then_succeeds(proxy: FaultProxy, fleet: Fleet) -> None:
-    proxy.add_fault(
+async def test_throttling_is_retried_then_succeeds(fault_proxy: FaultProxy, fleet: Fleet) -> None:
+    fault_proxy.add_fault(
         AwsError("RequestLimitExceeded", "Request limit exceeded."),
         region="ap-southeast-2",
         action="DescribeImages",
         count=2,
     )
-    async with session_via(proxy) as aws:
+    async with session_via(fault_proxy) as aws:
         load = await load_region(aws, "ap-southeast-2")
     assert load.status is RegionStatus.LOADED
     assert set(fleet.images["ap-southeast-2"].values()) <= {i.image_id for i in load.images}
-    statuses = [r.status for r in proxy.requests_for(action="DescribeImages")]
+    statuses = [r.status for r in fault_proxy.requests_for(action="DescribeImages")]
     assert statuses == [503, 503, 200]
 
 
 async def test_throttled_out_after_retries_is_reported_as_throttled(
-    proxy: FaultProxy, fleet: Fleet
+    fault_proxy: FaultProxy, fleet: Fleet
 ) -> None:
-    proxy.add_fault(AwsError("RequestLimitExceeded"), region="eu-west-1", action="DescribeImages")
-    async with session_via(proxy, max_attempts=2) as aws:
+    fault_proxy.add_fault(
+        AwsError("RequestLimitExceeded"), region="eu-west-1", action="DescribeImages"
+    )
+    async with session_via(fault_proxy, max_attempts=2) as aws:
         load = await load_region(aws, "eu-west-1")
     assert load.status is RegionStatus.THROTTLED
     assert load.error is not None and "press r to retry" in load.error.hint
 
 
 async def test_expired_credentials_name_the_refresh_command(
-    proxy: FaultProxy, fleet: Fleet
+    fault_proxy: FaultProxy, fleet: Fleet
 ) -> None:
-    proxy.add_fault(
+    fault_proxy.add_fault(
         AwsError("ExpiredToken", "The security token included in the request is expired")
     )
-    async with session_via(proxy) as aws:
+    async with session_via(fault_proxy) as aws:
         load = await load_region(aws, "us-east-1")
     assert load.status is RegionStatus.EXPIRED_CREDENTIALS
     assert load.error is not None and load.error.code == "ExpiredToken"
@@ -198,10 +200,10 @@ def test_the_refresh_hint_names_the_profile_in_use() -> None:
 
 
 async def test_a_region_that_never_answers_times_out_and_says_so(
-    proxy: FaultProxy, fleet: Fleet
+    fault_proxy: FaultProxy, fleet: Fleet
 ) -> None:
-    proxy.add_fault(Hang(), region="eu-west-1")
-    async with session_via(proxy) as aws:
+    fault_proxy.add_fault(Hang(), region="eu-west-1")
+    async with session_via(fault_proxy) as aws:
         started = time.perf_counter()
         loads = {
             load.region: load
@@ -215,20 +217,20 @@ async def test_a_region_that_never_answers_times_out_and_says_so(
     assert elapsed < 30  # the hung region costs its timeout, not the suite's patience
 
 
-async def test_regions_stream_in_as_they_finish(proxy: FaultProxy, fleet: Fleet) -> None:
-    proxy.set_latency("us-east-1", 600)
-    async with session_via(proxy) as aws:
+async def test_regions_stream_in_as_they_finish(fault_proxy: FaultProxy, fleet: Fleet) -> None:
+    fault_proxy.set_latency("us-east-1", 600)
+    async with session_via(fault_proxy) as aws:
         order = [load.region async for load in stream_regions(aws, ENGINE_REGIONS)]
     assert order[-1] == "us-east-1"
 
 
 async def test_images_first_shows_a_region_before_its_snapshots(
-    proxy: FaultProxy, fleet: Fleet
+    fault_proxy: FaultProxy, fleet: Fleet
 ) -> None:
     """An account with many snapshots should not wait for them to see its images: with
     images_first, a region whose DescribeSnapshots is slow arrives twice, images first."""
-    proxy.add_fault(Delay(1500), region="eu-west-1", action="DescribeSnapshots")
-    async with session_via(proxy) as aws:
+    fault_proxy.add_fault(Delay(1500), region="eu-west-1", action="DescribeSnapshots")
+    async with session_via(fault_proxy) as aws:
         loads = [
             load
             async for load in stream_regions(aws, ["eu-west-1", "us-east-1"], images_first=True)
@@ -250,12 +252,12 @@ async def test_images_first_shows_a_region_before_its_snapshots(
 
 
 async def test_images_first_still_fails_a_region_whose_snapshots_fail(
-    proxy: FaultProxy, fleet: Fleet
+    fault_proxy: FaultProxy, fleet: Fleet
 ) -> None:
     """The images are shown while the snapshots are listed; if that listing then fails, the
     region fails as a whole, as without images_first (no half-known region stays)."""
-    proxy.add_fault(Hang(), region="eu-west-1", action="DescribeSnapshots")
-    async with session_via(proxy) as aws:
+    fault_proxy.add_fault(Hang(), region="eu-west-1", action="DescribeSnapshots")
+    async with session_via(fault_proxy) as aws:
         loads = [
             load
             async for load in stream_regions(
@@ -270,12 +272,12 @@ async def test_images_first_still_fails_a_region_whose_snapshots_fail(
     assert loads[1].error is not None and loads[1].error.code == "Timeout"
 
 
-async def test_read_only_refuses_mutating_calls_before_sending(proxy: FaultProxy) -> None:
-    async with session_via(proxy, read_only=True) as aws:
+async def test_read_only_refuses_mutating_calls_before_sending(fault_proxy: FaultProxy) -> None:
+    async with session_via(fault_proxy, read_only=True) as aws:
         with pytest.raises(ReadOnlyError, match="DeregisterImage refused"):
             await aws.call("us-east-1", "DeregisterImage", ImageId="ami-12345678")
         await aws.call("us-east-1", "DescribeImages", Owners=["self"])
-    assert proxy.actions() == ["DescribeImages"]
+    assert fault_proxy.actions() == ["DescribeImages"]
 
 
 async def test_enabled_regions_come_from_describe_regions(aws: AwsSession) -> None:

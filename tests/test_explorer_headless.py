@@ -20,19 +20,19 @@ from amitui.sandbox import SANDBOX_ACCOUNT_ID, Sandbox, demo
 from amitui.sandbox.proxy import FaultProxy
 
 from .conftest import ENGINE_REGIONS
-from .fleet import ec2_client, make_snapshot, register_image
+from .sandbox_api import ec2_client, make_snapshot, register_image
 
 OTHER_ACCOUNT = "210987654321"
 
 
 @pytest.fixture(scope="module")
-def images(engine_sandbox: Sandbox) -> dict[str, str]:
+def images(sandbox: Sandbox) -> dict[str, str]:
     """One image per engine region; the us-east-1 one is shared with OTHER_ACCOUNT."""
     found = {}
     for region in ENGINE_REGIONS:
-        ec2 = ec2_client(engine_sandbox.endpoint_url, region)
+        ec2 = ec2_client(sandbox.endpoint_url, region)
         found[region] = register_image(ec2, f"headless-{region}", make_snapshot(ec2, 8))
-    ec2_client(engine_sandbox.endpoint_url, "us-east-1").modify_image_attribute(
+    ec2_client(sandbox.endpoint_url, "us-east-1").modify_image_attribute(
         ImageId=found["us-east-1"],
         LaunchPermission={"Add": [{"UserId": OTHER_ACCOUNT}]},
     )
@@ -59,9 +59,9 @@ async def explorer_on(url: str, **options: Any) -> AsyncIterator[Explorer]:
 
 
 async def test_regions_resolve_and_stream_into_the_inventory_with_the_account(
-    engine_sandbox: Sandbox, images: dict[str, str]
+    sandbox: Sandbox, images: dict[str, str]
 ) -> None:
-    async with explorer_on(engine_sandbox.endpoint_url) as explorer:
+    async with explorer_on(sandbox.endpoint_url) as explorer:
         regions = await explorer.resolve_regions()
         assert sorted(regions) == sorted(ENGINE_REGIONS)
         assert await explorer.find_account() == SANDBOX_ACCOUNT_ID
@@ -76,9 +76,9 @@ async def test_regions_resolve_and_stream_into_the_inventory_with_the_account(
 
 
 async def test_a_superseded_load_never_reaches_the_inventory(
-    engine_sandbox: Sandbox, images: dict[str, str]
+    sandbox: Sandbox, images: dict[str, str]
 ) -> None:
-    async with explorer_on(engine_sandbox.endpoint_url) as explorer:
+    async with explorer_on(sandbox.endpoint_url) as explorer:
         old = explorer.begin(["us-east-1"])
         load = await load_region(explorer.aws, "us-east-1", account="main")
         explorer.begin(["us-east-1"])  # a refresh started meanwhile
@@ -94,12 +94,12 @@ async def test_a_superseded_load_never_reaches_the_inventory(
 
 
 async def test_reload_after_a_change_shows_the_new_state(
-    engine_sandbox: Sandbox, images: dict[str, str]
+    sandbox: Sandbox, images: dict[str, str]
 ) -> None:
-    async with explorer_on(engine_sandbox.endpoint_url) as explorer:
+    async with explorer_on(sandbox.endpoint_url) as explorer:
         [load] = await explorer.reload(["eu-west-1"])
         before = {i.image_id for i in load.images}
-        ec2 = ec2_client(engine_sandbox.endpoint_url, "eu-west-1")
+        ec2 = ec2_client(sandbox.endpoint_url, "eu-west-1")
         added = register_image(ec2, "headless-added", make_snapshot(ec2, 8))
         [load] = await explorer.reload(["eu-west-1"])
         assert {i.image_id for i in load.images} == before | {added}
@@ -107,9 +107,9 @@ async def test_reload_after_a_change_shows_the_new_state(
 
 
 async def test_extras_are_fetched_once_and_only_for_our_own_images(
-    engine_sandbox: Sandbox, images: dict[str, str]
+    sandbox: Sandbox, images: dict[str, str]
 ) -> None:
-    with FaultProxy(engine_sandbox.endpoint_url) as proxy:
+    with FaultProxy(sandbox.endpoint_url) as proxy:
         async with explorer_on(proxy.url, regions=("us-east-1",)) as explorer:
             await explorer.find_account()
             [load] = await explorer.reload(["us-east-1"])

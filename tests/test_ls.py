@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,15 +17,15 @@ from amitui.sandbox import Sandbox
 from amitui.sandbox.proxy import AwsError, FaultProxy
 
 from .conftest import ENGINE_REGIONS
-from .fleet import ec2_client, make_snapshot, register_image
+from .sandbox_api import ec2_client, make_snapshot, register_image
 
 
 @pytest.fixture(scope="module")
-def listed(engine_sandbox: Sandbox) -> dict[str, dict[str, list[str]]]:
+def listed(sandbox: Sandbox) -> dict[str, dict[str, list[str]]]:
     """Images registered for this module: region -> image id -> its snapshot ids."""
     registered: dict[str, dict[str, list[str]]] = {}
     for region in ("eu-west-1", "ap-southeast-2"):
-        ec2 = ec2_client(engine_sandbox.endpoint_url, region)
+        ec2 = ec2_client(sandbox.endpoint_url, region)
         root, data = make_snapshot(ec2, 8), make_snapshot(ec2, 50)
         image = register_image(ec2, f"ls-[bold]web-{region}", root, data)
         registered[region] = {image: [root, data]}
@@ -47,21 +48,19 @@ def amitui(endpoint: str, *args: str, home: Path) -> subprocess.CompletedProcess
     )
 
 
-def images_in(records: list[dict[str, object]], region: str) -> dict[str, list[str]]:
+def images_in(records: list[dict[str, Any]], region: str) -> dict[str, list[str]]:
+    """``amitui ls --format json``'s records of ``region``: image id -> its snapshot ids."""
     return {
-        str(r["ImageId"]): [
-            m["Ebs"]["SnapshotId"]  # type: ignore[index]
-            for m in r["BlockDeviceMappings"]  # type: ignore[attr-defined]
-        ]
+        str(r["ImageId"]): [m["Ebs"]["SnapshotId"] for m in r["BlockDeviceMappings"]]
         for r in records
         if r["Region"] == region
     }
 
 
 def test_json_is_aws_image_records_plus_region(
-    engine_sandbox: Sandbox, listed: dict[str, dict[str, list[str]]], tmp_path: Path
+    sandbox: Sandbox, listed: dict[str, dict[str, list[str]]], tmp_path: Path
 ) -> None:
-    result = amitui(engine_sandbox.endpoint_url, "ls", "--format", "json", home=tmp_path)
+    result = amitui(sandbox.endpoint_url, "ls", "--format", "json", home=tmp_path)
     assert result.returncode == 0, result.stderr
     records = json.loads(result.stdout)
     assert {r["Region"] for r in records} <= set(ENGINE_REGIONS)
@@ -76,10 +75,10 @@ def test_json_is_aws_image_records_plus_region(
 
 
 def test_region_flag_narrows_and_csv_has_a_header(
-    engine_sandbox: Sandbox, listed: dict[str, dict[str, list[str]]], tmp_path: Path
+    sandbox: Sandbox, listed: dict[str, dict[str, list[str]]], tmp_path: Path
 ) -> None:
     result = amitui(
-        engine_sandbox.endpoint_url,
+        sandbox.endpoint_url,
         "ls",
         "--region",
         "ap-southeast-2",
@@ -97,9 +96,9 @@ def test_region_flag_narrows_and_csv_has_a_header(
 
 
 def test_table_prints_names_literally(
-    engine_sandbox: Sandbox, listed: dict[str, dict[str, list[str]]], tmp_path: Path
+    sandbox: Sandbox, listed: dict[str, dict[str, list[str]]], tmp_path: Path
 ) -> None:
-    result = amitui(engine_sandbox.endpoint_url, "ls", "--region", "eu-west-1", home=tmp_path)
+    result = amitui(sandbox.endpoint_url, "ls", "--region", "eu-west-1", home=tmp_path)
     assert result.returncode == 0, result.stderr
     header = result.stdout.splitlines()[0].split()
     assert header[:3] == ["REGION", "IMAGE", "ID"]
@@ -108,9 +107,9 @@ def test_table_prints_names_literally(
 
 
 def test_a_failed_region_is_named_on_stderr_and_the_rest_still_print(
-    engine_sandbox: Sandbox, listed: dict[str, dict[str, list[str]]], tmp_path: Path
+    sandbox: Sandbox, listed: dict[str, dict[str, list[str]]], tmp_path: Path
 ) -> None:
-    with FaultProxy(engine_sandbox.endpoint_url) as proxy:
+    with FaultProxy(sandbox.endpoint_url) as proxy:
         proxy.add_fault(
             AwsError("UnauthorizedOperation", "You are not authorized to perform this operation."),
             region="eu-west-1",
@@ -125,12 +124,12 @@ def test_a_failed_region_is_named_on_stderr_and_the_rest_still_print(
 
 
 def test_ls_lists_images_only(
-    engine_sandbox: Sandbox, listed: dict[str, dict[str, list[str]]], tmp_path: Path
+    sandbox: Sandbox, listed: dict[str, dict[str, list[str]]], tmp_path: Path
 ) -> None:
     """What ls prints comes from DescribeImages alone (snapshot ids and sizes are in the block
     device mappings), so it sends DescribeRegions and DescribeImages, and asks whose account
     it lists (GetCallerIdentity, ListAccountAliases: each record's "Account"), nothing else."""
-    with FaultProxy(engine_sandbox.endpoint_url) as proxy:
+    with FaultProxy(sandbox.endpoint_url) as proxy:
         result = amitui(proxy.url, "ls", "--format", "json", home=tmp_path)
         actions = {r.action for r in proxy.requests}
     assert result.returncode == 0, result.stderr

@@ -13,13 +13,12 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 
-from amitui.backend import LaunchOptions, demo_sandbox, write_demo_aws_config
+from amitui.backend import LaunchOptions, write_demo_aws_config
 from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox, demo
 
-from .test_accounts import member_keys
+from .sandbox_api import client, demo_sandbox_fixture, member_keys
 
 STAGING, PROD, SHARED = (a.account_id for a in (demo.STAGING, demo.PROD, demo.SHARED_SERVICES))
 EVERY_ACCOUNT = sorted(a.account_id for a in demo.DEMO_ACCOUNTS)
@@ -29,10 +28,7 @@ REGIONS = ("us-east-1", "eu-west-1")
 REGION_ARGS = [arg for region in REGIONS for arg in ("--region", region)]
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with demo_sandbox() as running:
-        yield running
+sandbox = demo_sandbox_fixture("module")
 
 
 @pytest.fixture(scope="module")
@@ -61,19 +57,14 @@ def aws_files(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> dic
 def prod_alias(sandbox: Sandbox, aws_files: dict[str, Path]) -> Iterator[str]:
     """IAM CreateAccountAlias in prod: "Creates an alias for your Amazon Web Services
     account"; ListAccountAliases then answers it."""
-    iam = boto3.client(
-        "iam",
-        endpoint_url=sandbox.endpoint_url,
-        region_name="us-east-1",
-        **prod_keys(sandbox),
-    )
+    iam = client(sandbox.endpoint_url, service="iam", keys=prod_keys(sandbox))
     iam.create_account_alias(AccountAlias="acme-prod")
     yield "acme-prod"
     iam.delete_account_alias(AccountAlias="acme-prod")
 
 
 def prod_keys(sandbox: Sandbox) -> dict[str, str]:
-    return member_keys(sandbox, demo.PROD)
+    return member_keys(sandbox.endpoint_url, demo.PROD.account_id)
 
 
 def amitui(

@@ -21,7 +21,7 @@ from amitui.sandbox import Sandbox
 from amitui.sandbox.extensions.read_cache import CACHE_ENV
 from amitui.sandbox.proxy import FaultProxy, Hang
 
-from .fleet import ec2_client, make_snapshot, register_image
+from .sandbox_api import ec2_client, make_snapshot, register_image
 from .test_ls import amitui
 
 #: A region with several DescribeImages pages (EC2 gives at most 1,000 images a page).
@@ -44,8 +44,8 @@ def _seed_big_region(sandbox: Sandbox) -> None:
 
 
 @pytest.fixture(scope="module")
-def big_region(engine_sandbox: Sandbox) -> Iterator[str]:
-    _seed_big_region(engine_sandbox)
+def big_region(sandbox: Sandbox) -> Iterator[str]:
+    _seed_big_region(sandbox)
     yield BIG_REGION
 
 
@@ -73,7 +73,7 @@ def _env(endpoint: str, home: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "table"])
 def test_a_closed_pipe_ends_quietly_with_the_sigpipe_status(
-    fmt: str, engine_sandbox: Sandbox, big_region: str, tmp_path: Path
+    fmt: str, sandbox: Sandbox, big_region: str, tmp_path: Path
 ) -> None:
     """``amitui ls | head -1``: head reads one line and exits while amitui still has most of
     its output (megabytes, far beyond a pipe's buffer) to write. A well-mannered tool stops
@@ -85,7 +85,7 @@ def test_a_closed_pipe_ends_quietly_with_the_sigpipe_status(
     )
     result = subprocess.run(
         ["bash", "-c", command],
-        env=_env(engine_sandbox.endpoint_url, tmp_path),
+        env=_env(sandbox.endpoint_url, tmp_path),
         capture_output=True,
         text=True,
         timeout=120,
@@ -102,12 +102,12 @@ def test_a_closed_pipe_ends_quietly_with_the_sigpipe_status(
 
 
 def test_a_silent_region_is_given_up_after_timeout_and_the_others_still_print(
-    engine_sandbox: Sandbox, tmp_path: Path
+    sandbox: Sandbox, tmp_path: Path
 ) -> None:
     """The region's requests hang (retries too); ``--timeout 2`` gives it up after two
     seconds of silence, long before botocore's own read timeouts (20 s a try) would. (The
     big region stays out: a 1,000-image page can take the sandbox 2 s on a loaded machine.)"""
-    with FaultProxy(engine_sandbox.endpoint_url) as proxy:
+    with FaultProxy(sandbox.endpoint_url) as proxy:
         proxy.add_fault(Hang(), region=SILENT_REGION)
         started = time.perf_counter()
         result = amitui(
@@ -128,14 +128,14 @@ def test_a_silent_region_is_given_up_after_timeout_and_the_others_still_print(
 
 
 def test_csv_rows_of_healthy_regions_print_before_the_silent_region_is_given_up(
-    engine_sandbox: Sandbox, tmp_path: Path
+    sandbox: Sandbox, tmp_path: Path
 ) -> None:
     """A cron job reading csv gets each answering region's rows at once; only the silent
     region's verdict waits for its timeout."""
-    ec2 = ec2_client(engine_sandbox.endpoint_url, HEALTHY_REGION)
+    ec2 = ec2_client(sandbox.endpoint_url, HEALTHY_REGION)
     images = {register_image(ec2, f"healthy-{n}", make_snapshot(ec2, 8)) for n in range(3)}
     regions = ["--region", HEALTHY_REGION, "--region", SILENT_REGION]
-    with FaultProxy(engine_sandbox.endpoint_url) as proxy:
+    with FaultProxy(sandbox.endpoint_url) as proxy:
         proxy.add_fault(Hang(), region=SILENT_REGION)
         process = subprocess.Popen(
             [sys.executable, "-m", "amitui", "ls", *regions, "--format", "csv", "--timeout", "12"],

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import botocore.exceptions
 import pytest
 from botocore.config import Config
@@ -28,6 +27,8 @@ from amitui.sandbox.proxy import (
     TokenBuckets,
     realistic_latency_table,
 )
+
+from .sandbox_api import KEYS, client
 
 SLOW = "eu-west-1"
 FAST = "us-east-1"
@@ -56,12 +57,9 @@ def _client(
     retries: dict[str, Any] | None = None,
     read_timeout: float = 10,
 ) -> Any:
-    return boto3.client(
-        "ec2",
-        region_name=region,
-        endpoint_url=url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+    return client(
+        url,
+        region,
         config=Config(retries=retries or NO_RETRIES, read_timeout=read_timeout, connect_timeout=2),
     )
 
@@ -314,8 +312,7 @@ async def test_async_client_through_proxy(proxy: FaultProxy) -> None:
         "ec2",
         region_name=SLOW,
         endpoint_url=proxy.url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        **KEYS,
         config=AioConfig(retries=NO_RETRIES),
     ) as client:
         with pytest.raises(botocore.exceptions.ClientError, match="RequestLimitExceeded"):
@@ -389,10 +386,7 @@ def test_throttled_calls_answer_request_limit_exceeded(sandbox: Sandbox) -> None
         assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
         client.describe_snapshots(OwnerIds=["self"])  # another API: its own bucket
         # The buckets are EC2's; STS (AssumeRole fan-outs) has quotas of its own.
-        sts = boto3.client(
-            "sts", region_name=FAST, endpoint_url=throttled.url, aws_access_key_id="testing",
-            aws_secret_access_key="testing", config=Config(retries=NO_RETRIES),
-        )  # fmt: skip
+        sts = client(throttled.url, FAST, "sts", config=Config(retries=NO_RETRIES))
         for _ in range(5):
             sts.get_caller_identity()
         assert throttled.throttle is not None and throttled.throttle.throttled == 1

@@ -12,9 +12,9 @@ Two halves:
   and launch template as frozen dataclasses, with dates relative to the fixed
   :data:`REFERENCE_DATE` (so screenshots do not drift) and every random choice drawn from
   ``random.Random(DEMO_SEED)``.
-- :func:`seed` applies a fleet to a sandbox with boto3 against its endpoint URL (the same API
-  the app reads), plus the sandbox's control endpoint for what no EC2 call can set
-  (CreationDate, LastLaunchedTime, snapshot StartTime).
+- :func:`seed_in_process` applies a fleet inside the sandbox server before it serves, with the
+  EC2 operations the app could make through the API, plus the sandbox's control-endpoint
+  fields for what no EC2 call can set (CreationDate, LastLaunchedTime, snapshot StartTime).
 
 Tests and screenshots rely on :data:`DEMO_REGIONS`, :func:`expected_counts` and
 :data:`PINNED_IMAGES`, never on AMI ids (moto draws those at random).
@@ -22,15 +22,11 @@ Tests and screenshots rely on :data:`DEMO_REGIONS`, :func:`expected_counts` and
 
 from __future__ import annotations
 
-import json
-import logging
 import random
 import time
-import urllib.request
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,7 +38,6 @@ DEMO_SEED = 20261120
 DEMO_ACCOUNT_ID = "123456789012"
 HOME_REGION = "us-east-1"
 #: Where a deprecation date is kept while the sandbox lacks EnableImageDeprecation.
-DEPRECATION_TAG = "DeprecationTime"
 DEMO_REGIONS: tuple[str, ...] = (
     "us-east-1",
     "us-west-2",
@@ -933,51 +928,25 @@ class _Builder:
 
 # --------------------------------------------------------------------------- seeding
 #
-# Two seeders apply a fleet with the same EC2 operations in the same order of phases:
-# :class:`_Seeder` through boto3 and the control endpoint (the reference: it proves the fleet
-# can be built with the API the app reads), :class:`_InProcessSeeder` by calling the sandbox
-# server's own moto backends and extension helpers (what ``--demo`` uses: ~1 s instead of
-# ~12 s of HTTP). Both build their requests with the pure helpers below, and
-# tests/test_demo.py checks that the two accounts describe the same.
+# :class:`_Seeder` applies a fleet inside the sandbox server before it serves, calling moto's
+# backends and the sandbox extensions the way the EC2 request handlers do (~1 s, where the
+# same requests over HTTP took ~12 s). Its requests are built by the pure helpers below, by
+# EC2 API parameter name; tests/test_demo.py reads the result back through the EC2 API and
+# checks it against the fleet's description.
 
 
 @dataclass(slots=True)
 class SeedReport:
-    """What :func:`seed` or :func:`seed_in_process` did and how long it took."""
+    """What :func:`seed_in_process` did and how long it took."""
 
     seconds: float = 0.0
-    calls: int = 0  # EC2 operations (API calls, or backend calls in-process)
-    control_calls: int = 0
+    calls: int = 0  # backend calls, one per EC2 (or Organizations) operation
+    control_calls: int = 0  # what the control endpoint would have set (pinned ids)
     image_ids: dict[str, str] = field(default_factory=dict)  # image key -> ami id
-    notes: list[str] = field(default_factory=list)
 
 
-#: Set by :func:`seed` and :func:`seed_in_process`; the last seeding's report.
+#: Set by :func:`seed_in_process`; the last seeding's report.
 last_report: SeedReport | None = None
-
-
-def seed(endpoint_url: str, fleet: Fleet | None = None) -> SeedReport:
-    """Create ``fleet`` (default: the demo fleet) in the sandbox at ``endpoint_url``."""
-    global last_report
-    started = time.monotonic()
-    # Seeding may run inside the sandbox server process, whose request log goes to stderr:
-    # ~1,000 log lines would cost more than the requests.
-    request_log = logging.getLogger("werkzeug")
-    level = request_log.level
-    request_log.setLevel(logging.WARNING)
-    fleet = fleet or build_fleet()
-    report = SeedReport()
-    try:
-        members = _members_in(fleet)
-        if members:
-            _Organization(endpoint_url, report).create()
-        for account in (SHARED_SERVICES, *members):
-            _Seeder(endpoint_url, fleet.of(account.account_id), report, account).run()
-    finally:
-        request_log.setLevel(level)
-    report.seconds = time.monotonic() - started
-    last_report = report
-    return report
 
 
 def seed_in_process(fleet: Fleet | None = None) -> SeedReport:
@@ -995,14 +964,14 @@ def seed_in_process(fleet: Fleet | None = None) -> SeedReport:
         _create_organization_in_process(report)
     images: dict[str, Any] = {}  # image key -> moto Ami, across accounts
     for account in (SHARED_SERVICES, *members):
-        _InProcessSeeder(fleet.of(account.account_id), report, account.account_id, images).run()
+        _Seeder(fleet.of(account.account_id), report, account.account_id, images).run()
     report.image_ids = {key: ami.id for key, ami in images.items()}
     report.seconds = time.monotonic() - started
     last_report = report
     return report
 
 
-# -- requests both seeders make (by EC2 API parameter name)
+# -- the requests the seeder makes (by EC2 API parameter name)
 
 
 def _members_in(fleet: Fleet) -> tuple[DemoAccount, ...]:
@@ -1095,13 +1064,6 @@ def _register_params(image: DemoImage) -> dict[str, Any]:
     }
 
 
-def _image_tags(image: DemoImage, deprecation_api: bool) -> list[tuple[str, str]]:
-    tags = list(image.tags)
-    if image.deprecate_at and not deprecation_api:
-        tags.append((DEPRECATION_TAG, _ec2_time(image.deprecate_at)))
-    return tags
-
-
 def _launch_permissions(image: DemoImage) -> list[dict[str, str]]:
     permissions = [{"UserId": a} for a in image.shared_with]
     for target in image.org_shared:
@@ -1114,13 +1076,13 @@ def _launch_permissions(image: DemoImage) -> list[dict[str, str]]:
     return permissions
 
 
-def _image_control_fields(image: DemoImage, deprecation_api: bool) -> dict[str, Any]:
+def _image_control_fields(image: DemoImage) -> dict[str, Any]:
     """What the control endpoint sets on an image: the dates EC2 owns, and the platform
     (EC2 derives it from the image's origin; no RegisterImage parameter sets it)."""
     fields: dict[str, Any] = {"CreationDate": _ec2_time(image.created)}
     if image.windows:
         fields["Platform"] = "windows"
-    if image.deprecate_at and deprecation_api:
+    if image.deprecate_at:
         # EnableImageDeprecation refuses past dates, as EC2 does: seed them directly.
         fields["DeprecationTime"] = _ec2_time(image.deprecate_at)
     if image.last_launched:
@@ -1138,377 +1100,9 @@ _CUSTOMER_KEY = {
 LAUNCH_TEMPLATE_VERSION = "demo fleet"
 
 
-def _boto3_session(endpoint_url: str, account: DemoAccount) -> Any:
-    """A boto3 session acting as ``account``: the sandbox's keys for the management account,
-    else credentials from STS AssumeRole into the member's organization role, as on AWS."""
-    import boto3
-
-    session = boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", aws_session_token="testing"
-    )
-    if account.account_id == DEMO_ACCOUNT_ID:
-        return session
-    keys = session.client("sts", region_name=HOME_REGION, endpoint_url=endpoint_url).assume_role(
-        RoleArn=role_arn(account), RoleSessionName="amitui-demo-seed"
-    )["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=keys["AccessKeyId"],
-        aws_secret_access_key=keys["SecretAccessKey"],
-        aws_session_token=keys["SessionToken"],
-    )
-
-
-class _Organization:
-    """The demo organization through the Organizations API (after pinning its ids)."""
-
-    def __init__(self, endpoint_url: str, report: SeedReport) -> None:
-        self.endpoint_url = endpoint_url.rstrip("/")
-        self.report = report
-
-    def create(self) -> None:
-        import re
-
-        request = urllib.request.Request(
-            f"{self.endpoint_url}/_amitui/next-ids",
-            data=json.dumps(_pinned_ids()).encode(),
-            method="POST",
-            headers={"Content-Type": "application/json"},
-        )
-        self.report.control_calls += 1
-        with urllib.request.urlopen(request, timeout=30) as response:
-            response.read()
-        client = _boto3_session(self.endpoint_url, SHARED_SERVICES).client(
-            "organizations", region_name=HOME_REGION, endpoint_url=self.endpoint_url
-        )
-        for operation, params in _organization_calls():
-            self.report.calls += 1
-            getattr(client, re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower())(**params)
-
-
-class _Seeder:
-    def __init__(
-        self, endpoint_url: str, fleet: Fleet, report: SeedReport, account: DemoAccount
-    ) -> None:
-        from botocore.config import Config
-
-        self.endpoint_url = endpoint_url.rstrip("/")
-        self.fleet = fleet
-        self.report = report
-        self.account = account
-        session = _boto3_session(self.endpoint_url, account)
-        # One client per region, made up front: botocore's client factory is not thread-safe.
-        self.clients: dict[str, Any] = {
-            r: session.client(
-                "ec2",
-                region_name=r,
-                endpoint_url=self.endpoint_url,
-                # A loopback server either answers or is broken: retries only hide the fault.
-                config=Config(retries={"total_max_attempts": 1}),
-            )
-            for r in {*_regions(fleet), HOME_REGION}
-        }
-        self.snapshot_ids: dict[str, str] = {}  # DemoSnapshot key -> id
-        self.start_times: dict[str, tuple[str, datetime]] = {}  # snapshot id -> (region, time)
-        # Scaffolding, deleted at the end: volumes image snapshots are taken from, by
-        # (region, GiB), and unencrypted snapshots of them that encrypted copies start from.
-        self.volumes: dict[tuple[str, int], str] = {}
-        self.staging: dict[tuple[str, int], str] = {}
-        self.deprecation_api = False
-        self.protection_api = False
-
-    # -- plumbing
-
-    def call(self, region: str, operation: str, **params: Any) -> Any:
-        self.report.calls += 1
-        return getattr(self.clients[region], operation)(**params)
-
-    def control(self, kind: str, region: str, resource_id: str, fields: Mapping[str, Any]) -> None:
-        self.report.control_calls += 1
-        request = urllib.request.Request(
-            f"{self.endpoint_url}/_amitui/{kind}/{region}/{resource_id}"
-            f"?account={self.account.account_id}",
-            data=json.dumps(fields).encode(),
-            method="POST",
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            response.read()
-
-    def per_region(self, work: Callable[[str], None], regions: Iterable[str]) -> None:
-        # Most of the cost is CPU in this very process (boto3 and the moto server share the
-        # GIL), so two workers overlap socket waits without thrashing a small machine.
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            for future in [pool.submit(work, r) for r in sorted(set(regions))]:
-                future.result()
-
-    # -- phases
-
-    def run(self) -> None:
-        images = self.fleet.images
-        self.create_keys()
-        self.probe_deprecation()
-        self.protection_api = self.supported("enable_image_deregistration_protection")
-        if not self.protection_api:
-            self.report.notes.append("EnableImageDeregistrationProtection unsupported: skipped")
-        self.per_region(self.seed_sources, {i.region for i in images if not i.copy_of})
-        self.per_region(self.seed_copies, {i.region for i in images if i.copy_of})
-        self.per_region(self.date_copied_snapshots, {i.region for i in images if i.copy_of})
-        regions = set(_regions(self.fleet))
-        self.per_region(self.seed_region_extras, regions)
-        self.per_region(self.seed_states, regions)
-
-    def create_keys(self) -> None:
-        """The fleet's KMS keys, with pinned ids. KMS DescribeKey ``KeyId``: "If you specify
-        a predefined Amazon Web Services alias (an Amazon Web Services alias with no key
-        ID), KMS associates the alias with an Amazon Web Services managed key and returns
-        its KeyId and Arn in the response" -- how ``alias/aws/ebs`` is made."""
-        keys = _demo_keys(self.fleet)
-        if not keys:
-            return
-        request = urllib.request.Request(
-            f"{self.endpoint_url}/_amitui/next-ids",
-            data=json.dumps({"KmsKeyIds": [key_id for _, _, key_id in keys]}).encode(),
-            method="POST",
-            headers={"Content-Type": "application/json"},
-        )
-        self.report.control_calls += 1
-        with urllib.request.urlopen(request, timeout=30) as response:
-            response.read()
-        session = _boto3_session(self.endpoint_url, self.account)
-        for region, alias, key_id in keys:
-            kms = session.client("kms", region_name=region, endpoint_url=self.endpoint_url)
-            if alias == AWS_MANAGED_KEY_ALIAS:
-                self.report.calls += 1
-                made = kms.describe_key(KeyId=alias)["KeyMetadata"]["KeyId"]
-            else:
-                self.report.calls += 2
-                made = kms.create_key(**_CUSTOMER_KEY)["KeyMetadata"]["KeyId"]
-                kms.create_alias(AliasName=alias, TargetKeyId=made)
-            _check_key(region, alias, key_id, made)
-
-    def volume(self, region: str, size: int) -> str:
-        if (region, size) not in self.volumes:
-            self.volumes[(region, size)] = self.call(
-                region, "create_volume", AvailabilityZone=f"{region}a", Size=size, VolumeType="gp3"
-            )["VolumeId"]
-        return self.volumes[(region, size)]
-
-    def staging_snapshot(self, region: str, size: int) -> str:
-        if (region, size) not in self.staging:
-            self.staging[(region, size)] = self.call(
-                region,
-                "create_snapshot",
-                VolumeId=self.volume(region, size),
-                Description=STAGING_DESCRIPTION,
-            )["SnapshotId"]
-        return self.staging[(region, size)]
-
-    def new_snapshot(
-        self,
-        region: str,
-        size: int,
-        description: str,
-        started: datetime,
-        tags: Sequence[tuple[str, str]],
-        kms_key_id: str | None,
-    ) -> str:
-        spec = [{"ResourceType": "snapshot", "Tags": _tag_list(tags)}] if tags else []
-        if kms_key_id:
-            # CopySnapshot is how EC2 encrypts an unencrypted snapshot under a chosen key,
-            # and it records the key, which moto's CreateSnapshot drops.
-            snapshot_id = self.call(
-                region,
-                "copy_snapshot",
-                SourceRegion=region,
-                SourceSnapshotId=self.staging_snapshot(region, size),
-                Description=description,
-                Encrypted=True,
-                KmsKeyId=kms_key_id,
-                TagSpecifications=spec,
-            )["SnapshotId"]
-        else:
-            snapshot_id = self.call(
-                region,
-                "create_snapshot",
-                VolumeId=self.volume(region, size),
-                Description=description,
-                TagSpecifications=spec,
-            )["SnapshotId"]
-        self.start_times[snapshot_id] = (region, started)
-        return str(snapshot_id)
-
-    def loose_snapshot(self, spec: DemoSnapshot) -> str:
-        return self.new_snapshot(
-            spec.region, spec.size_gib, spec.description, spec.started, spec.tags, spec.kms_key_id
-        )
-
-    def seed_sources(self, region: str) -> None:
-        for spec in self.fleet.snapshots:
-            if spec.region == region and spec.kind == "shared":
-                self.snapshot_ids[spec.key] = self.loose_snapshot(spec)
-        for image in self.fleet.images:
-            if image.region == region and not image.copy_of:
-                self.register(image)
-
-    def disk_snapshot(self, image: DemoImage, disk: DemoDisk) -> str:
-        if disk.virtual_name:
-            return ""
-        if disk.snapshot:
-            return self.snapshot_ids[disk.snapshot]
-        return self.new_snapshot(
-            image.region,
-            disk.size_gib,
-            f"{image.name} {disk.device}",
-            _disk_snapshot_started(image),
-            _disk_snapshot_tags(image, disk),
-            image.kms_key_id,
-        )
-
-    def register(self, image: DemoImage) -> None:
-        mappings = [
-            _block_device_mapping(image, disk, self.disk_snapshot(image, disk))
-            for disk in image.disks
-        ]
-        image_id = self.call(
-            image.region,
-            "register_image",
-            **_register_params(image),
-            BlockDeviceMappings=mappings,
-            TagSpecifications=self.image_tags(image),
-        )["ImageId"]
-        self.report.image_ids[image.key] = image_id
-
-    def seed_copies(self, region: str) -> None:
-        for image in self.fleet.images:
-            if image.region != region or not image.copy_of:
-                continue
-            source = self.fleet.image(image.copy_of)
-            params: dict[str, Any] = {
-                "Name": image.name,
-                "SourceImageId": self.report.image_ids[source.key],
-                "SourceRegion": source.region,
-                "TagSpecifications": self.image_tags(image),
-            }
-            if image.kms_key_id:
-                params.update(Encrypted=True, KmsKeyId=image.kms_key_id)
-            self.report.image_ids[image.key] = self.call(region, "copy_image", **params)["ImageId"]
-
-    def date_copied_snapshots(self, region: str) -> None:
-        """CopyImage made the copies' snapshots in the sandbox; date them like the copies."""
-        copies = {
-            self.report.image_ids[i.key]: i
-            for i in self.fleet.images
-            if i.region == region and i.copy_of
-        }
-        pages = self.clients[region].get_paginator("describe_images")
-        self.report.calls += 1
-        for page in pages.paginate(ImageIds=sorted(copies)):
-            for record in page["Images"]:
-                started = _copied_snapshot_started(copies[record["ImageId"]])
-                for mapping in record.get("BlockDeviceMappings", []):
-                    snapshot_id = mapping.get("Ebs", {}).get("SnapshotId")
-                    if snapshot_id:
-                        self.start_times[snapshot_id] = (region, started)
-
-    def seed_region_extras(self, region: str) -> None:
-        """Loose snapshots, instances and launch templates."""
-        for spec in self.fleet.snapshots:
-            if spec.region == region and spec.kind != "shared":
-                self.snapshot_ids[spec.key] = self.loose_snapshot(spec)
-        for instance in self.fleet.instances:
-            if instance.region == region:
-                self.call(
-                    region,
-                    "run_instances",
-                    ImageId=self.report.image_ids[instance.image],
-                    InstanceType=instance.instance_type,
-                    MinCount=instance.count,
-                    MaxCount=instance.count,
-                    TagSpecifications=[
-                        {"ResourceType": "instance", "Tags": _tag_list((("Name", instance.name),))}
-                    ],
-                )
-        for template in self.fleet.launch_templates:
-            if template.region == region:
-                self.call(
-                    region,
-                    "create_launch_template",
-                    LaunchTemplateName=template.name,
-                    VersionDescription=LAUNCH_TEMPLATE_VERSION,
-                    LaunchTemplateData={
-                        "ImageId": self.report.image_ids[template.image],
-                        "InstanceType": template.instance_type,
-                    },
-                )
-        # The staging volumes and snapshots were scaffolding, not part of the account.
-        for (staging_region, _), snapshot_id in list(self.staging.items()):
-            if staging_region == region:
-                self.call(region, "delete_snapshot", SnapshotId=snapshot_id)
-        for (staging_region, _), volume_id in list(self.volumes.items()):
-            if staging_region == region:
-                self.call(region, "delete_volume", VolumeId=volume_id)
-
-    def seed_states(self, region: str) -> None:
-        """Launch permissions, disabled and deprecated states, and the dates EC2 owns."""
-        for image in self.fleet.images:
-            if image.region != region:
-                continue
-            image_id = self.report.image_ids[image.key]
-            permissions = _launch_permissions(image)
-            if permissions:
-                self.call(
-                    region,
-                    "modify_image_attribute",
-                    ImageId=image_id,
-                    LaunchPermission={"Add": permissions},
-                )
-            if image.disabled:
-                self.call(region, "disable_image", ImageId=image_id)
-            if image.protected and self.protection_api:
-                self.call(region, "enable_image_deregistration_protection", ImageId=image_id)
-            fields = _image_control_fields(image, self.deprecation_api)
-            self.control("images", region, image_id, fields)
-        for snapshot_id, (snap_region, started) in list(self.start_times.items()):
-            if snap_region == region:
-                self.control("snapshots", region, snapshot_id, {"StartTime": _ec2_time(started)})
-
-    def supported(self, operation: str, **params: Any) -> bool:
-        """Whether the sandbox implements ``operation``, asked about an image that does not
-        exist: EC2 answers InvalidAMIID.NotFound, moto without the extension an HTML 500."""
-        from botocore.exceptions import BotoCoreError, ClientError
-        from botocore.parsers import ResponseParserError
-
-        try:
-            self.call(HOME_REGION, operation, ImageId="ami-00000000000000000", **params)
-        except ClientError as error:
-            return str(error.response["Error"].get("Code", "")).startswith("InvalidAMI")
-        except (BotoCoreError, ResponseParserError):
-            return False
-        return True
-
-    def probe_deprecation(self) -> None:
-        """Find out with one call whether the sandbox answers EnableImageDeprecation.
-
-        Asked about an image that does not exist, EC2 answers InvalidAMIID.NotFound; moto
-        without the extension answers an HTML 500, which botocore cannot parse.
-        """
-        self.deprecation_api = self.supported(
-            "enable_image_deprecation", DeprecateAt=REFERENCE_DATE
-        )
-        if not self.deprecation_api:
-            # TODO(deprecation extension): once the sandbox answers EnableImageDeprecation this
-            # path is dead; until then the date is kept in a tag set at registration.
-            self.report.notes.append(
-                f"EnableImageDeprecation unsupported: deprecation kept in the {DEPRECATION_TAG} tag"
-            )
-
-    def image_tags(self, image: DemoImage) -> list[dict[str, Any]]:
-        tags = _image_tags(image, self.deprecation_api)
-        return [{"ResourceType": "image", "Tags": _tag_list(tags)}]
-
-
 def _create_organization_in_process(report: SeedReport) -> None:
-    """:class:`_Organization`'s calls on the management account's Organizations backend."""
+    """The demo organization (:func:`_organization_calls`, after pinning its ids) on the
+    management account's Organizations backend."""
     import re
 
     from moto.organizations.models import organizations_backends
@@ -1529,9 +1123,9 @@ def _create_organization_in_process(report: SeedReport) -> None:
             method(**params)
 
 
-class _InProcessSeeder:
-    """:class:`_Seeder`'s phases as calls on moto's backends: each step is the backend call
-    (or extension helper) the matching EC2 request handler makes, minus HTTP and parsing.
+class _Seeder:
+    """A fleet as calls on moto's backends: each step is the backend call (or extension
+    helper) the matching EC2 request handler makes, minus HTTP and parsing.
 
     Moto objects are kept rather than ids, so nothing is looked up twice.
     """
@@ -1627,7 +1221,7 @@ class _InProcessSeeder:
         backend = self.backends[region]
         self.report.calls += 1
         if kms_key_id:
-            # As :meth:`_Seeder.new_snapshot`: CopySnapshot of a staging snapshot under the key.
+            # CopySnapshot of a staging snapshot under the key, as EC2 encrypts with a key.
             snapshot = backend.copy_snapshot(
                 source_snapshot_id=self.staging_snapshot(region, size).id,
                 source_region=region,
@@ -1677,7 +1271,7 @@ class _InProcessSeeder:
         ]
         self.report.calls += 1
         ami = register_image(self.backends[image.region], _register_params(image), mappings)
-        ami.add_tags(dict(_image_tags(image, deprecation_api=True)))
+        ami.add_tags(dict(image.tags))
         self.images[image.key] = ami
 
     def copy(self, image: DemoImage) -> None:
@@ -1691,7 +1285,7 @@ class _InProcessSeeder:
         }
         if image.kms_key_id:
             params.update(Encrypted=True, KmsKeyId=image.kms_key_id)
-        tags = {"image": dict(_image_tags(image, deprecation_api=True))}
+        tags = {"image": dict(image.tags)}
         self.report.calls += 1
         ami = copy_image(self.backends[image.region], params, tags)
         self.images[image.key] = ami
@@ -1755,7 +1349,7 @@ class _InProcessSeeder:
             self.report.calls += 1
             enable_protection(ami)
         self.report.control_calls += 1
-        self.set_fields("images", ami, _image_control_fields(image, True))
+        self.set_fields("images", ami, _image_control_fields(image))
 
 
 def _run_instances_kwargs(
@@ -1789,7 +1383,3 @@ def _run_instances_kwargs(
         "metadata_options": {},
         "client_token": "ABCDE",
     }
-
-
-def _tag_list(tags: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in tags]

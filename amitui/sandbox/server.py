@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         from amitui.sandbox import demo
 
         # Straight into moto's backends, before serving: ~1 s, where the same fleet through
-        # HTTP (demo.seed, the reference the tests compare with) takes ~12 s.
+        # HTTP took ~12 s.
         # The demo fleet's copies finished long ago: seed them available, whatever delay the
         # sandbox gives the copies a user makes later.
         copy_delay = os.environ.pop(COPY_DELAY_ENV, None)

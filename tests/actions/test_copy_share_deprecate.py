@@ -30,9 +30,10 @@ from amitui.aws import AwsSession
 from amitui.journal import Journal, read_entries
 from amitui.loader import load_region
 from amitui.model import Image, ImageKey, Inventory, StepOutcome, StepResult
+from amitui.sandbox import Sandbox
 from amitui.sandbox.proxy import FaultProxy
 
-from ..fleet import make_snapshot, register_image
+from ..sandbox_api import client, make_snapshot, register_image
 from .conftest import COPY_DELAY
 
 SOURCE = "ap-south-1"
@@ -286,19 +287,11 @@ async def test_deprecate_family_and_cancel(
 
 
 async def test_copy_refuses_a_key_that_is_not_in_the_destination(
-    aws: AwsSession, actions_sandbox: Any, ec2_in: Callable[[str], Any]
+    aws: AwsSession, sandbox: Sandbox, ec2_in: Callable[[str], Any]
 ) -> None:
     """KMS keys are regional: alias/team exists in eu-west-2 only, so a copy to
     ap-northeast-2 with it is refused in the plan (KMS DescribeKey answers NotFound)."""
-    import boto3
-
-    kms = boto3.client(
-        "kms",
-        region_name="eu-west-2",
-        endpoint_url=actions_sandbox.endpoint_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    kms = client(sandbox.endpoint_url, "eu-west-2", "kms")
     alias = f"alias/team-{time.time_ns()}"
     key = kms.create_key(Description="team")["KeyMetadata"]
     kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])

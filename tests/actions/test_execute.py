@@ -13,9 +13,11 @@ from amitui.actions.execute import RetryPolicy, dry_run, execute, retry_by_opera
 from amitui.aws import AwsSession
 from amitui.journal import REDACTED, Journal, read_entries, redact, succeeded_steps
 from amitui.model import Plan, Step, StepOutcome, StepResult
+from amitui.sandbox import Sandbox
 from amitui.sandbox.proxy import AwsError, FaultProxy
 
-from ..fleet import make_snapshot
+from ..sandbox_api import make_snapshot
+from .conftest import session_for
 
 REGION = "eu-west-3"
 
@@ -241,12 +243,10 @@ async def test_cancel_stops_new_steps_and_reports_them(
 
 
 async def test_read_only_session_refuses_and_says_so(
-    actions_sandbox: Any, journal: Journal, ec2_in: Callable[[str], Any]
+    sandbox: Sandbox, journal: Journal, ec2_in: Callable[[str], Any]
 ) -> None:
-    from .conftest import session_for
-
     snapshot = make_snapshot(ec2_in(REGION), 1)
-    async with session_for(actions_sandbox.endpoint_url, read_only=True) as aws:
+    async with session_for(sandbox.endpoint_url, read_only=True) as aws:
         (result,) = await run(aws, Plan("x", "t", (delete_step("d", snapshot),)), journal)
     assert result.outcome is StepOutcome.FAILED
     assert result.error is not None and result.error.code == "ReadOnly"

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from textual.widgets import Checkbox, Input, RadioButton, SelectionList
 from textual.worker import WorkerCancelled
 
 from amitui.app import AmituiApp, make_app
-from amitui.aws import AwsSession
 from amitui.backend import LaunchOptions
 from amitui.flows import copy as copy_flow
 from amitui.model import ImageKey
@@ -29,8 +27,7 @@ from amitui.widgets.plan_screen import PlanScreen
 from amitui.widgets.progress_screen import ProgressScreen
 from amitui.widgets.share_dialog import ShareDialog
 
-from ..fleet import make_snapshot, register_image
-from .conftest import session_for
+from ..sandbox_api import app_sessions, make_snapshot, register_image
 
 SOURCE = "us-west-2"
 DESTINATIONS = ("eu-west-1", "ap-southeast-1", "ca-central-1")
@@ -52,19 +49,9 @@ def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def explorer(fault_proxy: FaultProxy) -> Callable[..., AmituiApp]:
-    def factory(
-        endpoint_url: str,
-    ) -> Callable[[LaunchOptions], AbstractAsyncContextManager[AwsSession]]:
-        @asynccontextmanager
-        async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
-            async with session_for(endpoint_url, read_only=options.read_only) as aws:
-                yield aws
-
-        return open_session
-
     def build(**options: Any) -> AmituiApp:
         options.setdefault("regions", REGIONS)
-        return make_app(LaunchOptions(**options), session_factory=factory(fault_proxy.url))
+        return make_app(LaunchOptions(**options), session_factory=app_sessions(fault_proxy.url))
 
     return build
 
@@ -197,8 +184,9 @@ async def test_copy_dialog_refuses_bad_input_and_sends_nothing(
         async def submit() -> str:
             await pilot.press("ctrl+s")
             await pilot.pause()
+            error = dialog.error  # read first: the check below narrows ``dialog`` to a Screen
             assert app.screen is dialog, "the dialog closed on bad input"
-            return dialog.error
+            return error
 
         assert "pick at least one" in await submit()
         regions = dialog.query_one("#regions", SelectionList)
@@ -251,8 +239,9 @@ async def test_share_with_accounts_and_an_organization(
         await on_image(pilot, ImageKey(SOURCE, image_id))
         await pilot.press("s")
         await until(pilot, lambda: dialog_ready(app, ShareDialog))
-        dialog = app.screen
-        assert isinstance(dialog, ShareDialog)
+        screen = app.screen
+        assert isinstance(screen, ShareDialog)
+        dialog: ShareDialog[Any] = screen  # declared: kept through `is` checks
         current = dialog.query_one("#current", SelectionList)
         assert list(current.selected) == ["account|333344445555"]
         current.deselect("account|333344445555")
@@ -290,8 +279,9 @@ async def test_share_dialog_validation(
         await on_image(pilot, ImageKey(SOURCE, image_id))
         await pilot.press("s")
         await until(pilot, lambda: dialog_ready(app, ShareDialog))
-        dialog = app.screen
-        assert isinstance(dialog, ShareDialog)
+        screen = app.screen
+        assert isinstance(screen, ShareDialog)
+        dialog: ShareDialog[Any] = screen  # declared: kept through `is` checks
         field = dialog.query_one("#add", Input)
         field.focus()
         expectations = {
@@ -426,8 +416,9 @@ async def test_deprecate_dialog_validation(
         await on_image(pilot, ImageKey(SOURCE, image_id))
         await pilot.press("d")
         await until(pilot, lambda: dialog_ready(app, DeprecateDialog))
-        dialog = app.screen
-        assert isinstance(dialog, DeprecateDialog)
+        screen = app.screen
+        assert isinstance(screen, DeprecateDialog)
+        dialog: DeprecateDialog[Any] = screen  # declared: kept through `is` checks
         field = dialog.query_one("#when", Input)
         field.focus()
         for text, message in {

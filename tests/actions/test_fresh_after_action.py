@@ -16,7 +16,7 @@ from amitui.widgets.details import ImageDetails
 from amitui.widgets.plan_screen import PlanScreen
 from amitui.widgets.share_dialog import ShareDialog
 
-from ..fleet import make_snapshot, register_image
+from ..sandbox_api import make_snapshot, register_image
 from .test_flows_app import SOURCE, explorer, fast_polls, finish_progress, on_image, until
 
 __all__ = ["explorer", "fast_polls"]  # fixtures

@@ -6,9 +6,7 @@ pending delay and tag copying are pinned in tests/sandbox/test_copy_image.py.
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from amitui.sandbox import Sandbox
 
-from ..fleet import make_snapshot, register_image
+from ..sandbox_api import control, make_snapshot, register_image
 from .conftest import COPY_DELAY
 
 REGION = "ca-central-1"
@@ -88,16 +86,15 @@ def test_dry_run_answers_dry_run_operation(ec2: Any) -> None:
     assert "DeprecationTime" not in image(ec2, image_id)
 
 
-def test_control_endpoint_seeds_past_deprecation(ec2: Any, actions_sandbox: Sandbox) -> None:
+def test_control_endpoint_seeds_past_deprecation(ec2: Any, sandbox: Sandbox) -> None:
     """Seeding only (no EC2 API can): POST /_amitui/images/… {"DeprecationTime": …}."""
     image_id = register_image(ec2, "long-deprecated", make_snapshot(ec2, 1))
-    request = urllib.request.Request(
-        f"{actions_sandbox.endpoint_url}/_amitui/images/{REGION}/{image_id}",
-        data=json.dumps({"DeprecationTime": "2024-01-02T03:04:05Z"}).encode(),
-        method="POST",
+    status, _ = control(
+        sandbox.endpoint_url,
+        f"images/{REGION}/{image_id}",
+        {"DeprecationTime": "2024-01-02T03:04:05Z"},
     )
-    with urllib.request.urlopen(request) as answer:
-        assert answer.status == 200
+    assert status == 200
     assert image(ec2, image_id)["DeprecationTime"] == "2024-01-02T03:04:00.000Z"
 
 

@@ -36,7 +36,7 @@ from amitui.widgets.plan_screen import PlanScreen
 from amitui.widgets.progress_screen import ProgressScreen
 
 from ..fleet import make_snapshot, register_image
-from .cleanup_support import boto
+from ..sandbox_api import client as boto
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 SIZE = (180, 50)

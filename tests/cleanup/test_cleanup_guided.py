@@ -17,6 +17,8 @@ from amitui.actions.guided import (
 from amitui.actions.references import ImageUse, RegionUses
 from amitui.model import AwsError, Image, RegionStatus
 
+pytestmark = pytest.mark.fast
+
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 ACCOUNT = "123456789012"
 _counter = iter(range(1, 10_000))

@@ -32,8 +32,7 @@ from amitui.model import Image, Inventory, Plan, RegionStatus, StepOutcome, Step
 from amitui.sandbox import SANDBOX_ACCOUNT_ID, Sandbox
 from amitui.sandbox.proxy import AwsError, FaultProxy
 
-from ..fleet import make_snapshot, register_image
-from .cleanup_support import boto
+from ..sandbox_api import client, make_snapshot, register_image
 
 FAST = 0.01  # retry delay in tests
 
@@ -91,8 +90,8 @@ def excluded_reason(cleanup: CleanupPlan, target: str) -> str:
     return reasons[0]
 
 
-def sent(faults: FaultProxy, action: str) -> int:
-    return sum(1 for r in faults.requests if r.action == action)
+def sent(fault_proxy: FaultProxy, action: str) -> int:
+    return sum(1 for r in fault_proxy.requests if r.action == action)
 
 
 # --- rule 3: own snapshots deleted, a snapshot another image maps kept ----------------------
@@ -201,7 +200,7 @@ async def test_fresh_recheck_beats_a_stale_inventory(
 
 
 async def test_image_in_use_is_excluded_with_its_users_named(
-    cleanup_sandbox: Sandbox, aws: AwsSession, ec2: Any, region: str
+    sandbox: Sandbox, aws: AwsSession, ec2: Any, region: str
 ) -> None:
     by_instance = register_image(ec2, "by-instance", make_snapshot(ec2, 8))
     by_template = register_image(ec2, "by-template", make_snapshot(ec2, 8))
@@ -212,7 +211,7 @@ async def test_image_in_use_is_excluded_with_its_users_named(
     ec2.create_launch_template(
         LaunchTemplateName="web-prod", LaunchTemplateData={"ImageId": by_template}
     )
-    autoscaling = boto(cleanup_sandbox.endpoint_url, region, "autoscaling")
+    autoscaling = client(sandbox.endpoint_url, region, "autoscaling")
     autoscaling.create_launch_configuration(
         LaunchConfigurationName="batch-lc", ImageId=by_configuration, InstanceType="t3.micro"
     )
@@ -248,10 +247,10 @@ async def test_image_in_use_is_excluded_with_its_users_named(
 
 
 async def test_failed_in_use_lookup_excludes_the_region(
-    aws: AwsSession, faults: FaultProxy, ec2: Any, region: str
+    aws: AwsSession, fault_proxy: FaultProxy, ec2: Any, region: str
 ) -> None:
     image = register_image(ec2, "unknowable", make_snapshot(ec2, 8))
-    faults.add_fault(
+    fault_proxy.add_fault(
         AwsError("UnauthorizedOperation"), region=region, action="DescribeImageReferences"
     )
 
@@ -263,13 +262,15 @@ async def test_failed_in_use_lookup_excludes_the_region(
 
 
 async def test_failed_snapshot_recheck_keeps_every_snapshot(
-    aws: AwsSession, faults: FaultProxy, ec2: Any, region: str
+    aws: AwsSession, fault_proxy: FaultProxy, ec2: Any, region: str
 ) -> None:
     snapshot = make_snapshot(ec2, 8)
     image = register_image(ec2, "going", snapshot)
     inventory = await load(aws, region)
     # Only the filtered DescribeImages (the re-check) fails: the ImageIds one comes first.
-    faults.add_fault(AwsError("InternalError"), region=region, action="DescribeImages", after=1)
+    fault_proxy.add_fault(
+        AwsError("InternalError"), region=region, action="DescribeImages", after=1
+    )
 
     images = chosen(inventory, image)
     cleanup = plan_deregister(
@@ -326,12 +327,12 @@ async def test_cooldown_protection_says_when_it_ends(
 
 
 async def test_image_of_another_account_is_not_deregistered(
-    cleanup_sandbox: Sandbox, aws: AwsSession, ec2: Any, region: str
+    sandbox: Sandbox, aws: AwsSession, ec2: Any, region: str
 ) -> None:
     image = register_image(ec2, "theirs", make_snapshot(ec2, 8))
     inventory = await load(aws, region)
     await asyncio.to_thread(
-        control, cleanup_sandbox, f"images/{region}/{image}", {"OwnerId": "210987654321"}
+        control, sandbox, f"images/{region}/{image}", {"OwnerId": "210987654321"}
     )
 
     images = chosen(inventory, image)
@@ -347,12 +348,12 @@ async def test_image_of_another_account_is_not_deregistered(
 
 
 async def test_snapshot_in_use_right_after_deregister_is_retried(
-    aws: AwsSession, faults: FaultProxy, ec2: Any, region: str, journal: Journal
+    aws: AwsSession, fault_proxy: FaultProxy, ec2: Any, region: str, journal: Journal
 ) -> None:
     snapshot = make_snapshot(ec2, 8)
     image = register_image(ec2, "going", snapshot)
     _, cleanup = await plan(aws, region, image)
-    faults.add_fault(
+    fault_proxy.add_fault(
         AwsError(
             "InvalidSnapshot.InUse", f"The snapshot {snapshot} is currently in use by {image}"
         ),
@@ -376,14 +377,14 @@ async def test_snapshot_in_use_right_after_deregister_is_retried(
 
 async def test_partial_failure_reports_the_snapshot_left_behind(
     aws: AwsSession,
-    faults: FaultProxy,
+    fault_proxy: FaultProxy,
     ec2: Any,
     region: str,
     second_region: str,
     journal: Journal,
-    cleanup_sandbox: Sandbox,
+    sandbox: Sandbox,
 ) -> None:
-    ec2_two = boto(cleanup_sandbox.endpoint_url, second_region)
+    ec2_two = client(sandbox.endpoint_url, second_region)
     first_snaps = [make_snapshot(ec2, 8), make_snapshot(ec2, 2)]
     first = register_image(ec2, "first", *first_snaps)
     other_snap = make_snapshot(ec2_two, 4)
@@ -393,7 +394,7 @@ async def test_partial_failure_reports_the_snapshot_left_behind(
     cleanup = plan_deregister(
         inventory, images, await gather_facts(aws, images, SANDBOX_ACCOUNT_ID)
     )
-    faults.add_fault(
+    fault_proxy.add_fault(
         AwsError("InternalError", "We encountered an internal error."),
         region=region,
         action="DeleteSnapshot",
@@ -429,7 +430,7 @@ def _only(plan_: Plan, operation: str) -> Plan:
 
 
 async def test_rerun_after_interruption_converges_without_repeating_calls(
-    aws: AwsSession, faults: FaultProxy, ec2: Any, region: str, journal: Journal
+    aws: AwsSession, fault_proxy: FaultProxy, ec2: Any, region: str, journal: Journal
 ) -> None:
     snaps = [make_snapshot(ec2, 8), make_snapshot(ec2, 8)]
     image = register_image(ec2, "half-done", *snaps)
@@ -437,21 +438,21 @@ async def test_rerun_after_interruption_converges_without_repeating_calls(
     # The first run got as far as the deregistration, then stopped.
     await run(aws, _only(cleanup.plan, "DeregisterImage"), journal)
     assert image not in registered(ec2) and set(snaps) <= snapshots(ec2)
-    faults.clear_requests()
+    fault_proxy.clear_requests()
 
     results = await run(aws, cleanup.plan, journal)
 
     assert {r.outcome for r in results.values()} == {StepOutcome.OK}
     assert "already done" in results[f"deregister:{region}/{image}"].detail
-    assert sent(faults, "DeregisterImage") == 0
-    assert sent(faults, "DeleteSnapshot") == 2
+    assert sent(fault_proxy, "DeregisterImage") == 0
+    assert sent(fault_proxy, "DeleteSnapshot") == 2
     assert not set(snaps) & snapshots(ec2)
 
     # A third run finds everything done in the journal and sends nothing.
-    faults.clear_requests()
+    fault_proxy.clear_requests()
     results = await run(aws, cleanup.plan, journal)
     assert {r.outcome for r in results.values()} == {StepOutcome.OK}
-    assert faults.actions() == []
+    assert fault_proxy.actions() == []
 
 
 async def test_rerun_without_journal_counts_gone_resources_as_done(
@@ -503,9 +504,9 @@ def control(sandbox: Sandbox, path: str, body: dict[str, Any]) -> None:
 
 
 async def test_plan_says_what_recycle_bin_keeps_restorable(
-    cleanup_sandbox: Sandbox, aws: AwsSession, ec2: Any, region: str
+    sandbox: Sandbox, aws: AwsSession, ec2: Any, region: str
 ) -> None:
-    rbin = boto(cleanup_sandbox.endpoint_url, region, "rbin")
+    rbin = client(sandbox.endpoint_url, region, "rbin")
     rbin.create_rule(
         ResourceType="EBS_SNAPSHOT",
         RetentionPeriod={"RetentionPeriodValue": 7, "RetentionPeriodUnit": "DAYS"},
@@ -551,12 +552,12 @@ async def test_unreadable_recycle_bin_rules_are_said_so(
 
 
 async def test_dry_run_preflight_refusal_runs_nothing(
-    aws: AwsSession, faults: FaultProxy, ec2: Any, region: str, journal: Journal
+    aws: AwsSession, fault_proxy: FaultProxy, ec2: Any, region: str, journal: Journal
 ) -> None:
     snapshot = make_snapshot(ec2, 8)
     image = register_image(ec2, "checked-first", snapshot)
     _, cleanup = await plan(aws, region, image)
-    faults.add_fault(AwsError("UnauthorizedOperation", status=403), action="DeleteSnapshot")
+    fault_proxy.add_fault(AwsError("UnauthorizedOperation", status=403), action="DeleteSnapshot")
 
     results = await run(aws, cleanup.plan, journal, preflight=True)
 

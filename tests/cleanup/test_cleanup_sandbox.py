@@ -9,8 +9,7 @@ from botocore.exceptions import ClientError
 
 from amitui.sandbox import Sandbox
 
-from ..fleet import make_snapshot, register_image
-from .cleanup_support import boto
+from ..sandbox_api import client, make_snapshot, register_image
 
 
 def _snapshot_ids(ec2: Any) -> set[str]:
@@ -219,12 +218,10 @@ def test_launching_from_a_launch_template_counts_too(ec2: Any, region: str) -> N
     assert _image(ec2, image).get("LastLaunchedTime")
 
 
-def test_auto_scaling_sees_launch_configurations(
-    cleanup_sandbox: Sandbox, ec2: Any, region: str
-) -> None:
+def test_auto_scaling_sees_launch_configurations(sandbox: Sandbox, ec2: Any, region: str) -> None:
     """Not an extension: moto's Auto Scaling, which the in-use check reads, is reachable."""
     image = register_image(ec2, "scaled", make_snapshot(ec2, 8))
-    autoscaling = boto(cleanup_sandbox.endpoint_url, region, "autoscaling")
+    autoscaling = client(sandbox.endpoint_url, region, "autoscaling")
     autoscaling.create_launch_configuration(
         LaunchConfigurationName="lc", ImageId=image, InstanceType="t3.micro"
     )
@@ -235,8 +232,8 @@ def test_auto_scaling_sees_launch_configurations(
 # --- Recycle Bin rules ----------------------------------------------------------------------
 
 
-def test_recycle_bin_rules_create_get_list(cleanup_sandbox: Sandbox, region: str) -> None:
-    rbin = boto(cleanup_sandbox.endpoint_url, region, "rbin")
+def test_recycle_bin_rules_create_get_list(sandbox: Sandbox, region: str) -> None:
+    rbin = client(sandbox.endpoint_url, region, "rbin")
     created = rbin.create_rule(
         ResourceType="EBS_SNAPSHOT",
         RetentionPeriod={"RetentionPeriodValue": 7, "RetentionPeriodUnit": "DAYS"},

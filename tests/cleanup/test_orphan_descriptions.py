@@ -27,7 +27,7 @@ from amitui.aws import AwsSession
 from amitui.loader import load_region
 from amitui.model import Inventory
 
-from ..fleet import first_zone, make_snapshot, register_image
+from ..sandbox_api import first_zone, make_snapshot, register_image
 
 
 def _snapshot_described(ec2: Any, description: str) -> str:

@@ -52,7 +52,7 @@ from amitui.model import (
 from amitui.sandbox import SANDBOX_ACCOUNT_ID, Sandbox
 
 from ..fleet import make_snapshot, register_image
-from .cleanup_support import boto
+from ..sandbox_api import client as boto
 
 FAST = 0.01
 GRANTEE = "111122223333"

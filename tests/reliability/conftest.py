@@ -7,16 +7,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from aiobotocore.retries import bucket as aio_bucket
 from botocore.retries import standard as botocore_standard
 
-from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
+from amitui.sandbox import Sandbox
 from amitui.sandbox.proxy import FaultProxy
 
-from ..fleet import ec2_client, make_snapshot, register_image
+from ..sandbox_api import ec2_client, make_snapshot, register_image, sandbox_fixture
 from .reliability_cases import HOSTILE_DESCRIPTION, HOSTILE_NAME, HOSTILE_TAG_VALUE, REGIONS
 
 
@@ -27,26 +26,29 @@ class ReliabilityFleet:
     hostile: dict[str, str]  # region -> the image with an attacker's name
 
 
-@pytest.fixture(scope="session")
-def reliability_sandbox() -> Iterator[Sandbox]:
-    with Sandbox(enabled_regions=REGIONS) as running:
-        yield running
+sandbox = sandbox_fixture("session", enabled_regions=REGIONS)
 
 
 @pytest.fixture(scope="session")
-def reliability_fleet(reliability_sandbox: Sandbox) -> ReliabilityFleet:
+def reliability_sandbox(sandbox: Sandbox) -> Sandbox:
+    """Old name of ``sandbox`` here, kept while other branches' tests still ask for it."""
+    return sandbox
+
+
+@pytest.fixture(scope="session")
+def reliability_fleet(sandbox: Sandbox) -> ReliabilityFleet:
     """In every region: one plain image and one whose name, description and tag are hostile."""
     images: dict[str, str] = {}
     hostile: dict[str, str] = {}
     for region in REGIONS:
-        ec2 = ec2_client(reliability_sandbox.endpoint_url, region)
+        ec2 = ec2_client(sandbox.endpoint_url, region)
         images[region] = register_image(ec2, f"reliability-{region}", make_snapshot(ec2, 8))
         hostile_id = register_image(
             ec2, HOSTILE_NAME, make_snapshot(ec2, 8), Description=HOSTILE_DESCRIPTION
         )
         ec2.create_tags(Resources=[hostile_id], Tags=[{"Key": "team", "Value": HOSTILE_TAG_VALUE}])
         hostile[region] = hostile_id
-    return ReliabilityFleet(reliability_sandbox.endpoint_url, images, hostile)
+    return ReliabilityFleet(sandbox.endpoint_url, images, hostile)
 
 
 @pytest.fixture(scope="module")
@@ -81,17 +83,3 @@ def fast_retries() -> Iterator[None]:
             functools.partial(aio_bucket.AsyncTokenBucket, min_rate=50.0),
         )
         yield
-
-
-def isolate_user_env(patch: pytest.MonkeyPatch, home: Path) -> None:
-    """What tests/conftest.py's isolated_user_env does per test, for module-scoped fixtures:
-    sandbox credentials, no AWS profile or config, no amitui config, a private state dir."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL_EC2", "AWS_REGION"):
-        patch.delenv(name, raising=False)
-    for name, value in SANDBOX_CREDENTIALS.items():
-        patch.setenv(name, value)
-    patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    patch.setenv("AWS_CONFIG_FILE", str(home / "no-aws-config"))
-    patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "no-aws-credentials"))
-    patch.setenv("AMITUI_CONFIG", str(home / "no-config.toml"))
-    patch.setenv("AMITUI_STATE_DIR", str(home / "state"))

@@ -35,7 +35,7 @@ from amitui.model import Image, Inventory, Plan, RegionStatus, StepOutcome, Step
 from amitui.sandbox import SANDBOX_ACCOUNT_ID
 from amitui.sandbox.proxy import AwsError, FaultProxy
 
-from ..fleet import ec2_client, make_snapshot, register_image
+from ..sandbox_api import ec2_client, make_snapshot, register_image
 from .conftest import ReliabilityFleet
 
 GRANTEE = "111122223333"

@@ -28,7 +28,7 @@ from amitui.model import Inventory
 from amitui.sandbox import SANDBOX_ACCOUNT_ID
 from amitui.sandbox.proxy import FaultProxy
 
-from ..fleet import ec2_client, make_snapshot, register_image
+from ..sandbox_api import ec2_client, make_snapshot, register_image
 from .cleanup_runner import plan_to_json
 from .conftest import ReliabilityFleet
 
@@ -126,9 +126,9 @@ async def test_sigkill_mid_cleanup_then_the_same_plan_converges(
     )
     assert succeeded["DeleteSnapshot"] == 4 and succeeded["DeregisterImage"] == 5
     async with sandbox_session(reliability_fleet.endpoint_url) as aws:
-        images = await aws.call(REGION, "DescribeImages", Owners=["self"])
+        described = await aws.call(REGION, "DescribeImages", Owners=["self"])
         snapshots = await aws.call(REGION, "DescribeSnapshots", OwnerIds=["self"])
-    left_images = {i["ImageId"] for i in images["Images"]}
+    left_images = {i["ImageId"] for i in described["Images"]}
     left_snapshots = {s["SnapshotId"] for s in snapshots["Snapshots"]}
     assert left_images.isdisjoint(planned) and keeper in left_images
     assert left_snapshots.isdisjoint(to_delete) and shared in left_snapshots

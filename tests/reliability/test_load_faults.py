@@ -28,7 +28,8 @@ from amitui.loader import stream_regions
 from amitui.model import RegionLoad, RegionStatus
 from amitui.sandbox.proxy import FaultProxy, Hang
 
-from .conftest import ReliabilityFleet, isolate_user_env
+from ..sandbox_api import isolate_user_env
+from .conftest import ReliabilityFleet
 from .reliability_cases import (
     ATTEMPTS,
     FAULT_REGION,

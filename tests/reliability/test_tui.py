@@ -15,8 +15,7 @@ import contextlib
 import functools
 import html
 import re
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,13 +25,13 @@ from textual.worker import WorkerCancelled
 
 from amitui import explorer as explorer_module
 from amitui.app import AmituiApp, make_app
-from amitui.aws import AwsSession
-from amitui.backend import LaunchOptions, sandbox_session
+from amitui.backend import LaunchOptions
 from amitui.loader import load_region
 from amitui.model import ImageKey, RegionStatus
 from amitui.sandbox.proxy import AwsError, FaultProxy
 from amitui.widgets.region_pane import describe_state
 
+from ..sandbox_api import AppSessions, app_sessions
 from .conftest import ReliabilityFleet
 from .reliability_cases import (
     ATTEMPTS,
@@ -48,22 +47,14 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 REGION_TIMEOUT = 8.0
 
 
-def session_factory(
-    endpoint_url: str,
-) -> Callable[[LaunchOptions], AbstractAsyncContextManager[AwsSession]]:
-    @asynccontextmanager
-    async def open_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
-        async with sandbox_session(
-            endpoint_url,
-            read_only=options.read_only,
-            max_attempts=ATTEMPTS,
-            # The region timeout, not botocore's, is what a hung region meets here.
-            read_timeout=REGION_TIMEOUT + 5,
-            connect_timeout=1.0,
-        ) as aws:
-            yield aws
-
-    return open_session
+def session_factory(endpoint_url: str) -> AppSessions:
+    return app_sessions(
+        endpoint_url,
+        max_attempts=ATTEMPTS,
+        # The region timeout, not botocore's, is what a hung region meets here.
+        read_timeout=REGION_TIMEOUT + 5,
+        connect_timeout=1.0,
+    )
 
 
 @pytest.fixture

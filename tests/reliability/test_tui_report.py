@@ -20,7 +20,7 @@ from amitui.widgets.form_dialog import FormDialog
 from amitui.widgets.plan_screen import PlanScreen
 from amitui.widgets.progress_screen import ProgressScreen
 
-from ..fleet import ec2_client, make_snapshot, register_image
+from ..sandbox_api import ec2_client, make_snapshot, register_image
 from .conftest import ReliabilityFleet
 from .test_tui import explorer, idle, screen_text, settle  # noqa: F401  (fixture and helpers)
 

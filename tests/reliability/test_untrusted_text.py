@@ -19,6 +19,7 @@ import io
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -149,9 +150,10 @@ SURFACES: dict[str, Callable[[str], RenderableType | Content]] = {
 )
 def test_each_renderer_shows_untrusted_text_inert(surface: str, payload: str, visible: str) -> None:
     renderable = SURFACES[surface](payload)
+    links: list[str] = []
     if isinstance(renderable, str):  # table rows and ls output are plain strings
         renderable = renderable.replace("\x1b", "\x00")  # any raw ESC left must fail below
-        text, links = renderable, []
+        text = renderable
     else:
         text, links = rendered_text(renderable)
     assert_inert(text, links, visible)
@@ -166,23 +168,23 @@ def test_aws_messages_are_inert_at_the_source() -> None:
 # --- whole screens, rendered by Textual ---------------------------------------------------------
 
 
-def screen_text(app: App[None]) -> str:
+def screen_text(app: App[Any]) -> str:
     """The screen as a terminal shows it (an SVG screenshot, tags stripped)."""
     svg = app.export_screenshot()
     assert not any(c in svg for c in FORBIDDEN_IN_OUTPUT), "a live control reached the screen"
     return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
 
 
-def share_dialog(image: Image, payload: str) -> Screen[object]:
+def share_dialog(image: Image, payload: str) -> Screen[Any]:
     grant = CurrentGrant("account|111122223333", f"account 111122223333 {payload}")
     return ShareDialog([image], [grant], lambda form: form, notes=[payload])
 
 
-def plan_screen(image: Image, payload: str) -> Screen[object]:
+def plan_screen(image: Image, payload: str) -> Screen[Any]:
     return PlanScreen(Plan("deregister", payload, (step(payload),), notes=(payload,)))
 
 
-SCREENS: dict[str, Callable[[Image, str], Screen[object]]] = {
+SCREENS: dict[str, Callable[[Image, str], Screen[Any]]] = {
     "copy dialog": lambda image, p: CopyDialog([image], ["us-east-1", "eu-west-1"], lambda f: f),
     "share dialog": share_dialog,
     "deprecate dialog": lambda image, p: DeprecateDialog(

@@ -1,4 +1,5 @@
-"""Sandbox servers shared by ``tests/sandbox``; each test takes its own regions.
+"""Sandbox servers shared by ``tests/sandbox``; each test takes its own regions
+(tests/conftest.py's ``ec2_in`` and ``fault_proxy`` stand on this test's ``sandbox``).
 
 Regions are EC2's isolation unit (images and snapshots are regional), so handing every test a
 region nobody else used keeps the tests independent without cleaning up. When one sandbox's
@@ -7,8 +8,7 @@ regions are used up the next sandbox starts.
 
 from __future__ import annotations
 
-import json
-import urllib.request
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,18 +16,9 @@ import pytest
 
 from amitui.sandbox import Sandbox
 
-from ..fleet import ec2_client, register_image
-from ..fleet import make_snapshot as make_snapshot_of
-
-#: Regions moto knows, handed out one per test; every one of them opts in by default.
-REGIONS = [
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-west-3",
-    "eu-central-1", "eu-north-1", "eu-south-1", "ap-south-1", "ap-northeast-1",
-    "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ca-central-1",
-    "sa-east-1", "af-south-1", "ap-east-1", "me-south-1", "ap-southeast-3", "eu-central-2",
-    "eu-south-2", "me-central-1", "ap-south-2", "il-central-1", "ca-west-1", "ap-southeast-4",
-    "mx-central-1", "ap-east-2", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
-]  # fmt: skip
+from .. import sandbox_api
+from ..sandbox_api import RegionPool, ec2_client, register_image
+from ..sandbox_api import make_snapshot as make_snapshot_of
 
 
 class _Pool:
@@ -36,15 +27,15 @@ class _Pool:
 
     def __init__(self) -> None:
         self.sandboxes: list[Sandbox] = []
-        self._unused: list[str] = []
+        self._unused = RegionPool(())
 
-    def bind(self) -> tuple[Sandbox, list[str]]:
-        """A sandbox for one test, with the region list it draws from (two at least left)."""
+    def bind(self) -> tuple[Sandbox, RegionPool]:
+        """A sandbox for one test, with the regions it draws from (two at least left)."""
         if len(self._unused) < 2:
             started = Sandbox(extra_env={"AMITUI_SANDBOX_COPY_DELAY": "0"})
             started.start()
             self.sandboxes.append(started)
-            self._unused = list(REGIONS)
+            self._unused = RegionPool()
         return self.sandboxes[-1], self._unused
 
     def stop(self) -> None:
@@ -66,9 +57,7 @@ class _Placement:
         self.sandbox, self._unused = pool.bind()
 
     def fresh_region(self) -> str:
-        if not self._unused:  # pragma: no cover - a test asking for three or more regions
-            pytest.fail("this test drew more regions than its sandbox has left")
-        return self._unused.pop(0)
+        return self._unused.take()
 
 
 @pytest.fixture
@@ -100,12 +89,6 @@ def ec2(sandbox: Sandbox, region: str) -> Any:
     return ec2_client(sandbox.endpoint_url, region)
 
 
-@pytest.fixture
-def ec2_in(sandbox: Sandbox) -> Callable[[str], Any]:
-    """A boto3 EC2 client for any region (for cross-region calls)."""
-    return lambda name: ec2_client(sandbox.endpoint_url, name)
-
-
 @pytest.fixture(scope="session")
 def client_for() -> Callable[[str, str], Any]:
     """``client_for(endpoint_url, region)``: a boto3 EC2 client for any sandbox."""
@@ -115,18 +98,7 @@ def client_for() -> Callable[[str, str], Any]:
 @pytest.fixture
 def control(sandbox: Sandbox) -> Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]]]:
     """POST to the sandbox control endpoint; returns (HTTP status, JSON answer)."""
-
-    def post(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        request = urllib.request.Request(
-            f"{sandbox.endpoint_url}/_amitui/{path}", data=json.dumps(body).encode(), method="POST"
-        )
-        try:
-            with urllib.request.urlopen(request) as answer:
-                return answer.status, json.loads(answer.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
-
-    return post
+    return functools.partial(sandbox_api.control, sandbox.endpoint_url)
 
 
 @pytest.fixture

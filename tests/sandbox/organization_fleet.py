@@ -15,16 +15,23 @@ Member accounts are reached as on AWS: STS AssumeRole into
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import pytest
 
-from amitui.sandbox import SANDBOX_ACCOUNT_ID, SANDBOX_CREDENTIALS, Sandbox
+from amitui.sandbox import SANDBOX_ACCOUNT_ID
 
-ROLE = "OrganizationAccountAccessRole"
+from ..sandbox_api import (
+    KEYS,
+    ORGANIZATION_ROLE,
+    RegionPool,
+    client,
+    member_keys,
+    sandbox_fixture,
+)
+
+ROLE = ORGANIZATION_ROLE
 
 
 @dataclass
@@ -38,38 +45,19 @@ class Organization:
     def credentials(self, name: str) -> dict[str, str]:
         """Keyword arguments for a boto3 client acting as account ``name``."""
         if name == "management":
-            return {
-                "aws_access_key_id": SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                "aws_secret_access_key": SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            }
+            return KEYS
         if name not in self._credentials:
-            answer = self.client("management", "sts").assume_role(
-                RoleArn=f"arn:aws:iam::{self.accounts[name]}:role/{ROLE}",
-                RoleSessionName=f"tests-{name}",
-            )["Credentials"]
-            self._credentials[name] = {
-                "aws_access_key_id": answer["AccessKeyId"],
-                "aws_secret_access_key": answer["SecretAccessKey"],
-                "aws_session_token": answer["SessionToken"],
-            }
+            self._credentials[name] = member_keys(self.endpoint_url, self.accounts[name])
         return self._credentials[name]
 
     def client(self, name: str, service: str, region: str = "us-east-1") -> Any:
-        return boto3.client(
-            service, region_name=region, endpoint_url=self.endpoint_url, **self.credentials(name)
-        )
+        return client(self.endpoint_url, region, service, self.credentials(name))
 
 
 @functools.cache
 def organization(endpoint_url: str) -> Organization:
     """The organization above, made once per sandbox."""
-    org = boto3.client(
-        "organizations",
-        region_name="us-east-1",
-        endpoint_url=endpoint_url,
-        aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
+    org = client(endpoint_url, service="organizations")
     arn = org.create_organization(FeatureSet="ALL")["Organization"]["Arn"]
     root = org.list_roots()["Roots"][0]["Id"]
     units: dict[str, dict[str, str]] = {}
@@ -107,23 +95,13 @@ class OwnSandbox:
     """
 
     def __init__(self) -> None:
-        from .conftest import REGIONS
-
-        self._unused = iter(REGIONS)
+        self._unused = RegionPool()
 
     def fresh_region(self) -> str:
-        try:
-            return next(self._unused)
-        except StopIteration:  # pragma: no cover - split the module when this fires
-            pytest.fail("this module ran out of unused regions")
+        return self._unused.take()
 
     def sandbox_fixture(self) -> Any:
-        @pytest.fixture(scope="module")
-        def sandbox() -> Iterator[Sandbox]:
-            with Sandbox(extra_env={"AMITUI_SANDBOX_COPY_DELAY": "0"}) as running:
-                yield running
-
-        return sandbox
+        return sandbox_fixture("module", copy_delay=0)
 
     def region_fixture(self) -> Any:
         @pytest.fixture

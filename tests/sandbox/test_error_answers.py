@@ -19,24 +19,23 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
+from amitui.sandbox import Sandbox
+
+from ..sandbox_api import client
 
 UNKNOWN_AMI = "ami-0123456789abcdef0"
 UNKNOWN_SNAPSHOT = "snap-0123456789abcdef0"
 
 
 def _client(sandbox: Sandbox, service: str, region: str) -> Any:
-    return boto3.client(
+    return client(
+        sandbox.endpoint_url,
+        region,
         service,
-        region_name=region,
-        endpoint_url=sandbox.endpoint_url,
-        aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         config=Config(parameter_validation=False, retries={"max_attempts": 1}),
     )
 

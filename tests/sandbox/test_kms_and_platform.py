@@ -19,21 +19,16 @@ import subprocess
 import sys
 from typing import Any
 
-import boto3
 import pytest
 
-from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
+from amitui.sandbox import Sandbox
+
+from ..sandbox_api import client
 
 
 @pytest.fixture
 def kms(sandbox: Sandbox, region: str) -> Any:
-    return boto3.client(
-        "kms",
-        region_name=region,
-        endpoint_url=sandbox.endpoint_url,
-        aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
+    return client(sandbox.endpoint_url, region, "kms")
 
 
 def _manager(kms: Any, key: str) -> str:

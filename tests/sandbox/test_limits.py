@@ -21,23 +21,21 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
+from amitui.sandbox import Sandbox
+
+from ..sandbox_api import client
 
 
 @pytest.fixture
 def raw_ec2(sandbox: Sandbox, region: str) -> Any:
     """An EC2 client for this test's region without botocore's parameter validation."""
-    return boto3.client(
-        "ec2",
-        region_name=region,
-        endpoint_url=sandbox.endpoint_url,
-        aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    return client(
+        sandbox.endpoint_url,
+        region,
         config=Config(parameter_validation=False, retries={"max_attempts": 1}),
     )
 

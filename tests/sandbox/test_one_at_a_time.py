@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
 from amitui.sandbox.extensions import one_at_a_time
+
+if TYPE_CHECKING:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+#: Stands in for the server the wrapper is installed on (the wrapper only hands it on to the
+#: handler): importing moto's server here would cost seconds of collection.
+SERVER = cast("DomainDispatcherApplication", object())
 
 
 def test_concurrent_requests_never_overlap_and_all_are_answered() -> None:
@@ -36,7 +43,7 @@ def test_concurrent_requests_never_overlap_and_all_are_answered() -> None:
 
     def request(number: int) -> None:
         environ = {"body": f"answer {number}".encode()}
-        answers[number] = list(one_at_a_time._call(handler, object(), environ, lambda *a: None))
+        answers[number] = list(one_at_a_time._call(handler, SERVER, environ, lambda *a: None))
 
     threads = [threading.Thread(target=request, args=(n,)) for n in range(8)]
     for thread in threads:
@@ -53,6 +60,6 @@ def test_a_failing_request_does_not_keep_the_turn() -> None:
         raise RuntimeError("moto raised")
 
     with pytest.raises(RuntimeError):
-        one_at_a_time._call(failing, object(), {}, lambda *a: None)
+        one_at_a_time._call(failing, SERVER, {}, lambda *a: None)
     assert one_at_a_time._turn.acquire(timeout=1)
     one_at_a_time._turn.release()

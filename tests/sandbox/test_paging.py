@@ -8,7 +8,9 @@ import pytest
 from aiobotocore.session import get_session
 from botocore.exceptions import ClientError
 
-from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
+from amitui.sandbox import Sandbox
+
+from ..sandbox_api import KEYS
 
 
 @pytest.fixture
@@ -58,8 +60,7 @@ async def test_aiobotocore_paginator_pages(
         "ec2",
         region_name=region,
         endpoint_url=sandbox.endpoint_url,
-        aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        **KEYS,
     ) as client:
         paginator = client.get_paginator("describe_images")
         sizes, ids = [], []

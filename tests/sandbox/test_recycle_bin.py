@@ -20,23 +20,16 @@ import json
 import urllib.request
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
+from amitui.sandbox import Sandbox
 
-from ..fleet import ec2_client, make_snapshot, register_image
+from ..sandbox_api import client, ec2_client, make_snapshot, register_image
 
 
 def rbin_client(endpoint_url: str, region: str) -> Any:
-    return boto3.client(
-        "rbin",
-        region_name=region,
-        endpoint_url=endpoint_url,
-        aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
+    return client(endpoint_url, region, "rbin")
 
 
 @pytest.fixture

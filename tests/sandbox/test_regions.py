@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,14 +10,13 @@ from botocore.exceptions import ClientError
 
 from amitui.sandbox import Sandbox
 
+from ..sandbox_api import sandbox_fixture
+
 ENABLED = ["eu-west-1", "us-east-1"]
 
 
-@pytest.fixture(scope="module")
-def opted() -> Iterator[Sandbox]:
-    """A second sandbox: two enabled regions, and copies that stay pending for a second."""
-    with Sandbox(enabled_regions=ENABLED, extra_env={"AMITUI_SANDBOX_COPY_DELAY": "1"}) as running:
-        yield running
+#: A second sandbox: two enabled regions, and copies that stay pending for a second.
+opted = sandbox_fixture("module", enabled_regions=ENABLED, copy_delay=1)
 
 
 def test_describe_regions_lists_only_enabled_regions(opted: Sandbox, client_for: Any) -> None:

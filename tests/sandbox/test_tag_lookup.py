@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..fleet import make_snapshot, register_image
+from ..sandbox_api import make_snapshot, register_image
 
 
 def _tags(record: dict[str, Any]) -> dict[str, str]:

@@ -16,15 +16,12 @@ ap-southeast-2  ci-runner-2026.07.01
 
 from __future__ import annotations
 
-import json
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
-
-from amitui.sandbox import SANDBOX_CREDENTIALS
+from ..sandbox_api import client, control
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 HOME = "us-east-1"
@@ -47,21 +44,10 @@ class Fleet:
         return self.images[f"{region}/{name}"]
 
 
-def _client(endpoint_url: str, region: str) -> Any:
-    return boto3.client(
-        "ec2",
-        region_name=region,
-        endpoint_url=endpoint_url,
-        aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        aws_session_token=SANDBOX_CREDENTIALS["AWS_SESSION_TOKEN"],
-    )
-
-
-def _post(url: str, body: dict[str, Any] | None = None, raw: bytes | None = None) -> None:
-    data = raw if raw is not None else json.dumps(body or {}).encode()
-    with urllib.request.urlopen(urllib.request.Request(url, data=data, method="POST")):
-        pass
+def _set(endpoint_url: str, path: str, fields: dict[str, Any]) -> None:
+    """Fields EC2 owns (dates), set through the sandbox control endpoint."""
+    status, answer = control(endpoint_url, path, fields)
+    assert status == 200, answer
 
 
 def _iso(day: str) -> str:
@@ -70,14 +56,15 @@ def _iso(day: str) -> str:
 
 def seed(endpoint_url: str) -> Fleet:
     fleet = Fleet(endpoint_url)
-    _post(f"{endpoint_url}/moto-api/seed?a={MOTO_SEED}", raw=b"")
-    home = _client(endpoint_url, HOME)
+    seed_ids = f"{endpoint_url}/moto-api/seed?a={MOTO_SEED}"
+    urllib.request.urlopen(urllib.request.Request(seed_ids, data=b"", method="POST")).close()
+    home = client(endpoint_url, HOME)
     zone = f"{HOME}a"
 
     def snapshot(label: str, size: int, day: str, description: str = "", **kw: Any) -> str:
         volume = home.create_volume(Size=size, AvailabilityZone=zone, **kw)["VolumeId"]
-        snap = home.create_snapshot(VolumeId=volume, Description=description)["SnapshotId"]
-        _post(f"{endpoint_url}/_amitui/snapshots/{HOME}/{snap}", {"StartTime": _iso(day)})
+        snap: str = home.create_snapshot(VolumeId=volume, Description=description)["SnapshotId"]
+        _set(endpoint_url, f"snapshots/{HOME}/{snap}", {"StartTime": _iso(day)})
         fleet.snapshots[label] = snap
         return snap
 
@@ -94,7 +81,7 @@ def seed(endpoint_url: str) -> Fleet:
             EnaSupport=True,
             **kw,
         )["ImageId"]
-        _post(f"{endpoint_url}/_amitui/images/{region}/{image_id}", {"CreationDate": _iso(day)})
+        _set(endpoint_url, f"images/{region}/{image_id}", {"CreationDate": _iso(day)})
         fleet.images[f"{region}/{name}"] = image_id
         return image_id
 
@@ -139,16 +126,14 @@ def seed(endpoint_url: str) -> Fleet:
         description=f"Created by CreateImage(i-0abc) for {GONE_IMAGE}",
     )  # fmt: skip
 
-    copy = _client(endpoint_url, COPY_REGION).copy_image(
+    copy = client(endpoint_url, COPY_REGION).copy_image(
         SourceImageId=web, SourceRegion=HOME, Name="web-golden-2026.11.03",
         Description=f"[Copied {web} from {HOME}] golden web image",
     )["ImageId"]  # fmt: skip
-    _post(
-        f"{endpoint_url}/_amitui/images/{COPY_REGION}/{copy}", {"CreationDate": _iso("2026-11-04")}
-    )
+    _set(endpoint_url, f"images/{COPY_REGION}/{copy}", {"CreationDate": _iso("2026-11-04")})
     fleet.images[f"{COPY_REGION}/web-golden-2026.11.03"] = copy
 
-    other = _client(endpoint_url, OTHER_REGION)
+    other = client(endpoint_url, OTHER_REGION)
     volume = other.create_volume(Size=12, AvailabilityZone=f"{OTHER_REGION}a")["VolumeId"]
     ci_snap = other.create_snapshot(VolumeId=volume)["SnapshotId"]
     register(other, OTHER_REGION, "ci-runner-2026.07.01", "2026-07-01", [("/dev/xvda", ci_snap)])

@@ -165,10 +165,17 @@ async def test_another_image_repaints_only_the_lines_that_differ(
         lines: list[int] = []
         whole: list[object] = []
         refresh_line = ImageDetails.refresh_line
-        monkeypatch.setattr(
-            ImageDetails, "refresh_line", lambda self, y: (lines.append(y), refresh_line(self, y))
-        )
-        monkeypatch.setattr(ImageDetails, "refresh", lambda self, *a, **k: whole.append(a))
+
+        def recording_refresh_line(self: ImageDetails, y: int) -> None:
+            lines.append(y)
+            refresh_line(self, y)
+
+        monkeypatch.setattr(ImageDetails, "refresh_line", recording_refresh_line)
+
+        def refresh(self: ImageDetails, *a: object, **k: object) -> None:
+            whole.append(a)
+
+        monkeypatch.setattr(ImageDetails, "refresh", refresh)
         pane.show(image(5), None, NOW)  # same owner, state, tags...: other id, name, dates
         after = pane.text().splitlines()
         changed = [y for y, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from textual import events
@@ -26,8 +28,9 @@ from amitui.widgets.owner_scope import OwnerScopeScreen
 from amitui.widgets.region_pane import RegionList
 from amitui.widgets.snapshot_tree import OrphanTree, SnapshotTree
 
+from ..sandbox_api import app_sessions
 from . import fleet as F
-from .conftest import AppFactory, session_factory
+from .conftest import AppFactory
 from .helpers import cursor_to, notified, settle, static_text, table_lines, wait_loaded
 
 
@@ -46,7 +49,7 @@ def key(fleet: F.Fleet, region: str, name: str) -> ImageKey:
 
 async def test_first_paint_comes_before_any_aws_call(fleet: F.Fleet) -> None:
     release = asyncio.Event()
-    real = session_factory(fleet.endpoint_url)
+    real = app_sessions(fleet.endpoint_url)
 
     @asynccontextmanager
     async def slow_session(options: LaunchOptions) -> AsyncIterator[AwsSession]:
@@ -72,7 +75,7 @@ async def test_a_large_inventory_is_moved_out_of_the_gcs_reach(
     # full GC collection walked ~1.4M loaded objects (100-900 ms, mid-keystroke).
     monkeypatch.setattr(screen_module, "LARGE_INVENTORY", 6)  # the fleet: 5 + 1 + 1 images
     frozen: list[int] = []
-    monkeypatch.setattr(screen_module.gc, "freeze", lambda: frozen.append(len(frozen)))
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(len(frozen)))
     app = make()
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
@@ -148,7 +151,8 @@ async def test_filter_sort_and_marks(make: AppFactory) -> None:
         app.table.set_filter("")
 
         dates = [r.image.creation_date for r in app.table.visible_rows]
-        assert dates == sorted(dates, reverse=True)  # newest first by default
+        known = [d for d in dates if d is not None]
+        assert known == dates == sorted(known, reverse=True)  # newest first by default
         app.main.action_sort_by("name")
         names = [r.image.name.lower() for r in app.table.visible_rows]
         assert names == sorted(names)
@@ -208,11 +212,12 @@ async def test_a_rest_ending_after_the_cursor_moved_on_draws_nothing_stale(
         app.main.inspect_delay = 5.0
         drawn: list[Image | None] = []
         show_image = app.inspector.show_image
-        monkeypatch.setattr(
-            app.inspector,
-            "show_image",
-            lambda image, *a: (drawn.append(image), show_image(image, *a)),
-        )
+
+        def recording_show_image(image: Image | None, *a: Any) -> None:
+            drawn.append(image)
+            show_image(image, *a)
+
+        monkeypatch.setattr(app.inspector, "show_image", recording_show_image)
         app.table.move_cursor(1)  # a key pressed: its CursorChanged is still on the way…
         moved = app.table.cursor_image
         assert moved is not None and moved != first

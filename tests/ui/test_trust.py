@@ -21,6 +21,7 @@ from amitui.widgets.filter_bar import FilterBar
 from amitui.widgets.help_screen import HelpScreen
 from amitui.widgets.snapshot_tree import SnapshotTree
 
+from ..sandbox_api import client, control
 from . import fleet as F
 from .conftest import AppFactory
 from .helpers import cursor_to, settle, table_lines, wait_loaded
@@ -56,7 +57,7 @@ async def test_keys_typed_for_a_reopened_filter_never_reach_the_table(make: AppF
 
 def images_in(fleet: F.Fleet, region: str, *names: str) -> list[str]:
     """Register one image per name in ``region`` (outside the shared fleet's regions)."""
-    ec2 = F._client(fleet.endpoint_url, region)
+    ec2 = client(fleet.endpoint_url, region)
     volume = ec2.create_volume(Size=1, AvailabilityZone=f"{region}a")["VolumeId"]
     snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
     mapping = [{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot}}]
@@ -207,8 +208,9 @@ async def test_hiding_deprecated_images_changes_my_images_view(
     for this parameter", DescribeImages, IncludeDeprecated): D must still hide them."""
     region = "us-west-1"
     kept, old = images_in(fleet, region, "current", "retired")
-    F._post(
-        f"{fleet.endpoint_url}/_amitui/images/{region}/{old}",
+    control(
+        fleet.endpoint_url,
+        f"images/{region}/{old}",
         {"DeprecationTime": "2026-01-01T00:00:00.000Z"},
     )
     app = make(regions=(region,))
@@ -306,7 +308,7 @@ async def test_a_plan_shows_each_note_once() -> None:
     async with app.run_test() as pilot:
         app.push_screen(PlanScreen(plan))
         await pilot.pause()
-        shown = [str(w.content) for w in app.screen.query(".note")]
+        shown = [str(w.content) for w in app.screen.query(".note").results(Static)]
         assert shown == ["⚠ Read me.", "⚠ Other."]
 
 
@@ -345,7 +347,7 @@ async def test_an_owner_column_shows_while_the_view_holds_other_owners_images(
         await wait_loaded(pilot)
         await pilot.pause(0.2)
         assert "Owner" not in table_lines(app)[0]  # only my own images
-    F._post(f"{fleet.endpoint_url}/_amitui/images/{region}/{theirs}", {"OwnerId": "210987654321"})
+    control(fleet.endpoint_url, f"images/{region}/{theirs}", {"OwnerId": "210987654321"})
     app = make(regions=(region,), owners=("self", "210987654321"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_loaded(pilot)
