@@ -325,6 +325,12 @@ class OrganizationApp(AmituiApp):
         own = super().accounts
         return (*own, *self.members) if own else ()
 
+    def session_for(self, account_id: str) -> AwsSession:
+        for account in self.accounts:
+            if account.id == account_id:
+                return account.session
+        raise LookupError(f"account {account_id} is not loaded")
+
 
 async def wait_for(pilot: Pilot[Any], ready: Callable[[], object], seconds: float = 60) -> None:
     async with asyncio.timeout(seconds):

@@ -377,14 +377,14 @@ def test_throttled_calls_answer_request_limit_exceeded(sandbox: Sandbox) -> None
     error code." The reference does not give the HTTP status; 503 is what botocore's standard
     retry mode treats as throttling either way (the code alone suffices for it)."""
     with FaultProxy(sandbox.endpoint_url, throttle=TokenBuckets(3, 0.0)) as throttled:
-        client = _client(throttled.url, FAST, retries=NO_RETRIES)
+        ec2 = _client(throttled.url, FAST, retries=NO_RETRIES)
         for _ in range(3):
-            client.describe_images(Owners=["self"])
+            ec2.describe_images(Owners=["self"])
         with pytest.raises(botocore.exceptions.ClientError) as refused:
-            client.describe_images(Owners=["self"])
+            ec2.describe_images(Owners=["self"])
         assert refused.value.response["Error"]["Code"] == "RequestLimitExceeded"
         assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
-        client.describe_snapshots(OwnerIds=["self"])  # another API: its own bucket
+        ec2.describe_snapshots(OwnerIds=["self"])  # another API: its own bucket
         # The buckets are EC2's; STS (AssumeRole fan-outs) has quotas of its own.
         sts = client(throttled.url, FAST, "sts", config=Config(retries=NO_RETRIES))
         for _ in range(5):

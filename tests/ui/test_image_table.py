@@ -14,7 +14,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from amitui.columns import COLUMNS, Column, ImageRow, column, make_row, rows_for
-from amitui.model import Image, ImageQuery, Inventory, RegionLoad, RegionStatus
+from amitui.model import Image, ImageQuery, Inventory, RegionKey, RegionLoad, RegionStatus
 from amitui.screens.explorer import ExplorerScreen
 from amitui.widgets import image_table
 from amitui.widgets.image_table import ImageTable
@@ -364,8 +364,10 @@ async def test_the_screen_names_each_account_as_told() -> None:
     async with app.run_test(size=(220, 30)) as pilot:
         screen = app.screen
         assert isinstance(screen, ExplorerScreen)
-        screen.show_regions(["us-east-1"])
-        for n, account in enumerate(("111111111111", "222222222222")):
+        both = ("111111111111", "222222222222")
+        screen.show_accounts({account: account for account in both}, [])  # as the App does
+        screen.show_regions([RegionKey(account, "us-east-1") for account in both])
+        for n, account in enumerate(both):
             images = tuple(account_image(3 * (2 * i + n), account) for i in range(3))
             load = RegionLoad("us-east-1", RegionStatus.LOADED, images=images, account=account)
             app.inventory.add(load)
