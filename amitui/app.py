@@ -35,9 +35,10 @@ from amitui.backend import LaunchOptions, open_session
 from amitui.config import config_path
 from amitui.explorer import Explorer, SessionFactory
 from amitui.flows import FlowUnavailable, get_flow
+from amitui.flows.one_account import host_for
 from amitui.flows.retirement import announce_due
 from amitui.model import Image, ImageKey, ImageQuery, Inventory, RegionKey
-from amitui.registry import IMAGES_OPTIONAL_FLOWS, READ_ONLY_FLOWS
+from amitui.registry import ACROSS_ACCOUNTS_FLOWS, IMAGES_OPTIONAL_FLOWS, READ_ONLY_FLOWS
 from amitui.screens.explorer import (
     ExplorerScreen,
     ExtrasWanted,
@@ -261,13 +262,17 @@ class AmituiApp(AccountSetWiring):
         if not images and action not in IMAGES_OPTIONAL_FLOWS:
             self.notify("No image to act on", severity="warning")
             return
+        host = self if action in ACROSS_ACCOUNTS_FLOWS else host_for(self, images)
+        if isinstance(host, str):
+            self.notify(host, severity="warning", markup=False)
+            return
         try:
             flow = get_flow(action)
         except FlowUnavailable as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return
         self.run_worker(
-            flow(self, images), name=f"flow:{action}", group="actions", exit_on_error=False
+            flow(host, images), name=f"flow:{action}", group="actions", exit_on_error=False
         )
 
     def notify(

@@ -55,6 +55,9 @@ class Action:
     #: The flow works on no image too (it is given ``[]`` when none is marked or under the
     #: cursor): guided cleanup, the Retirement view.
     images_optional: bool = False
+    #: The flow plans across accounts itself (each step names its account); any other flow
+    #: runs in the account of the images it acts on (:mod:`amitui.flows.one_account`).
+    across_accounts: bool = False
 
     @property
     def mutating(self) -> bool:
@@ -76,10 +79,12 @@ def _flow(
     show: bool = True,
     reviews_read_only: bool = False,
     images_optional: bool = False,
+    across_accounts: bool = False,
 ) -> Action:
     return Action(
         name, key, f"flow({name!r})", label, tooltip, title, show=show, flow=name,
         reviews_read_only=reviews_read_only, images_optional=images_optional,
+        across_accounts=across_accounts,
     )  # fmt: skip
 
 
@@ -90,12 +95,14 @@ ACTIONS: tuple[Action, ...] = (
     # turns it off inside inputs.
     Action("filter", "slash", "filter", "Filter", "Filter by id/name/desc/tags", priority=True),
     _flow(COPY, "c", "Copy",
-          "Copy the marked images (else the one under the cursor) to other regions"),
+          "Copy the marked images (else the one under the cursor) to other regions",
+          across_accounts=True),
     _flow(SHARE, "s", "Share",
-          "Add or remove launch permissions (accounts, organizations, public)"),
+          "Add or remove launch permissions (accounts, organizations, public)",
+          across_accounts=True),
     _flow(DEPRECATE, "d", "Deprecate", "Set or cancel the deprecation time"),
     _flow(DEREGISTER, "x", "Deregister",
-          "Deregister with cleanup: plan, confirm, free the snapshots"),
+          "Deregister with cleanup: plan, confirm, free the snapshots", across_accounts=True),
     _flow(UNPROTECT, "P", "Unprotect",
           "Turn off deregistration protection (typed confirmation; deregister separately)",
           title="Lift deregistration protection", show=False),
@@ -122,7 +129,7 @@ ACTIONS: tuple[Action, ...] = (
            "Back to the image table; in the table, clear the filter", show=False),
     _flow(CLEANUP, None, "Guided cleanup",
           "Find images nobody launches and retire them, plan first", reviews_read_only=True,
-          images_optional=True),
+          images_optional=True, across_accounts=True),
     _flow(DISABLE, "e", "Disable",
           "Disable (removes every launch permission; typed confirmation) or enable again",
           title="Disable or enable images", show=False),
@@ -154,6 +161,10 @@ FLOWS: tuple[str, ...] = tuple(a.flow for a in ACTIONS if a.flow is not None)
 IMAGES_OPTIONAL_FLOWS: frozenset[str] = frozenset(
     a.flow for a in ACTIONS if a.flow is not None and a.images_optional
 )
+#: The flows that plan across accounts themselves.
+ACROSS_ACCOUNTS_FLOWS: frozenset[str] = frozenset(
+    a.flow for a in ACTIONS if a.flow is not None and a.across_accounts
+)
 #: Screen actions that change AWS state: hidden and refused under ``--read-only``.
 MUTATING: frozenset[str] = frozenset(a.action_name for a in ACTIONS if a.mutating)
 #: The flows offered under ``--read-only`` (reviews that change nothing until they plan).
@@ -171,6 +182,7 @@ def action(action_id: str) -> Action:
 
 
 __all__ = [
+    "ACROSS_ACCOUNTS_FLOWS",
     "ACTIONS",
     "CLEANUP",
     "COPY",
