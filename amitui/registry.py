@@ -1,8 +1,9 @@
 """Every explorer action, once: its key, label, tooltip, and the flow it starts.
 
 The explorer screen's key bindings, the help screen's "Explorer" section, the command
-palette's action entries and read-only mode all follow from :data:`ACTIONS`: adding an
-action is a planner and a flow (:mod:`amitui.flows`) and one entry here.
+palette's action entries, read-only mode and where each flow's function lives all follow
+from :data:`ACTIONS`: adding an action is a planner and a flow (:mod:`amitui.flows`) and
+one entry here.
 
 This module knows neither Textual nor AWS (it is inside the engine's import-linter
 contract): entries are data, the screen turns them into ``Binding`` objects.
@@ -58,6 +59,8 @@ class Action:
     #: The flow plans across accounts itself (each step names its account); any other flow
     #: runs in the account of the images it acts on (:mod:`amitui.flows.one_account`).
     across_accounts: bool = False
+    #: Where the flow's function is, ``"module:function"`` (imported on first use).
+    runs: str = ""
 
     @property
     def mutating(self) -> bool:
@@ -71,6 +74,7 @@ class Action:
 
 def _flow(
     name: str,
+    runs: str,
     key: str | None,
     label: str,
     tooltip: str,
@@ -84,7 +88,7 @@ def _flow(
     return Action(
         name, key, f"flow({name!r})", label, tooltip, title, show=show, flow=name,
         reviews_read_only=reviews_read_only, images_optional=images_optional,
-        across_accounts=across_accounts,
+        across_accounts=across_accounts, runs=runs,
     )  # fmt: skip
 
 
@@ -94,16 +98,17 @@ ACTIONS: tuple[Action, ...] = (
     # Priority, so keys typed right after "/" reach the filter; the screen's check_action
     # turns it off inside inputs.
     Action("filter", "slash", "filter", "Filter", "Filter by id/name/desc/tags", priority=True),
-    _flow(COPY, "c", "Copy",
+    _flow(COPY, "amitui.flows.copy:run", "c", "Copy",
           "Copy the marked images (else the one under the cursor) to other regions",
           across_accounts=True),
-    _flow(SHARE, "s", "Share",
+    _flow(SHARE, "amitui.flows.share:run", "s", "Share",
           "Add or remove launch permissions (accounts, organizations, public)",
           across_accounts=True),
-    _flow(DEPRECATE, "d", "Deprecate", "Set or cancel the deprecation time"),
-    _flow(DEREGISTER, "x", "Deregister",
+    _flow(DEPRECATE, "amitui.flows.deprecate:run", "d", "Deprecate",
+          "Set or cancel the deprecation time"),
+    _flow(DEREGISTER, "amitui.flows.cleanup:run_deregister", "x", "Deregister",
           "Deregister with cleanup: plan, confirm, free the snapshots", across_accounts=True),
-    _flow(UNPROTECT, "P", "Unprotect",
+    _flow(UNPROTECT, "amitui.flows.cleanup:run_lift_protection", "P", "Unprotect",
           "Turn off deregistration protection (typed confirmation; deregister separately)",
           title="Lift deregistration protection", show=False),
     Action("refresh", "r", "refresh", "Refresh", "Reload every region"),
@@ -127,27 +132,28 @@ ACTIONS: tuple[Action, ...] = (
     Action("clear_marks", "u", "clear_marks", "Unmark all", "Unmark every image", show=False),
     Action("back", "escape", "focus_table", "Back",
            "Back to the image table; in the table, clear the filter", show=False),
-    _flow(CLEANUP, None, "Guided cleanup",
+    _flow(CLEANUP, "amitui.flows.cleanup:run_cleanup", None, "Guided cleanup",
           "Find images nobody launches and retire them, plan first", reviews_read_only=True,
           images_optional=True, across_accounts=True),
-    _flow(DISABLE, "e", "Disable",
+    _flow(DISABLE, "amitui.flows.lifecycle:run_disable", "e", "Disable",
           "Disable (removes every launch permission; typed confirmation) or enable again",
           title="Disable or enable images", show=False),
-    _flow(PROTECT, "p", "Protect",
+    _flow(PROTECT, "amitui.flows.lifecycle:run_protect", "p", "Protect",
           "Turn deregistration protection on, with or without the 24-hour cooldown (off: P)",
           title="Protect images from deregistration", show=False),
-    _flow(TAGS, "T", "Tags", "Add, change or remove tags on the images (and their snapshots)",
+    _flow(TAGS, "amitui.flows.lifecycle:run_tags", "T", "Tags",
+          "Add, change or remove tags on the images (and their snapshots)",
           title="Edit tags", show=False),
-    _flow(RETIRE, "R", "Retire",
+    _flow(RETIRE, "amitui.flows.retirement:run_retire", "R", "Retire",
           "Staged retirement: deprecate now or at a date, disable and deregister later",
           title="Retire in stages (deprecate, disable, deregister)", show=False),
-    _flow(RETIREMENT, "ctrl+r", "Retirement",
+    _flow(RETIREMENT, "amitui.flows.retirement:run_retirement_view", "ctrl+r", "Retirement",
           "Scheduled retirement stages, due first; run a due stage (planned afresh, confirmed)",
           title="Retirement schedule", show=False, images_optional=True),
-    _flow(RECYCLE_BIN, "B", "Recycle Bin",
+    _flow(RECYCLE_BIN, "amitui.flows.recycle_bin:run", "B", "Recycle Bin",
           "Images and snapshots in the Recycle Bin, and the rules that keep them; restore",
           show=False, reviews_read_only=True, images_optional=True),
-    _flow(JOURNAL, "J", "Journal",
+    _flow(JOURNAL, "amitui.flows.undo:run", "J", "Journal",
           "Past runs from the journal; undo one (a plan of inverse steps)",
           show=False, reviews_read_only=True, images_optional=True),
     # In the footer only while an account's SSO login has expired (the screen's check_action).
@@ -157,6 +163,12 @@ ACTIONS: tuple[Action, ...] = (
 
 #: The flows, in the order the palette offers them.
 FLOWS: tuple[str, ...] = tuple(a.flow for a in ACTIONS if a.flow is not None)
+#: flow -> (module, function name) of the function that runs it.
+FLOW_FUNCTIONS: dict[str, tuple[str, str]] = {
+    a.flow: (a.runs.partition(":")[0], a.runs.partition(":")[2])
+    for a in ACTIONS
+    if a.flow is not None
+}
 #: The flows started with no image when none is chosen.
 IMAGES_OPTIONAL_FLOWS: frozenset[str] = frozenset(
     a.flow for a in ACTIONS if a.flow is not None and a.images_optional
@@ -190,6 +202,7 @@ __all__ = [
     "DEREGISTER",
     "DISABLE",
     "FLOWS",
+    "FLOW_FUNCTIONS",
     "IMAGES_OPTIONAL_FLOWS",
     "JOURNAL",
     "MUTATING",

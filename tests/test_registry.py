@@ -3,18 +3,23 @@ the palette and read-only handling follow (no sandbox: pure data)."""
 
 from __future__ import annotations
 
+import inspect
+
 from textual.binding import Binding
 
-from amitui.flows import FLOW_MODULES
+from amitui.flows import FLOW_MODULES, get_flow
 from amitui.registry import ACTIONS, FLOWS, MUTATING, action
 from amitui.screens.explorer import ExplorerScreen
 
 
-def test_every_flow_has_one_entry_and_a_module() -> None:
+def test_every_flow_has_one_entry_and_a_function_that_exists() -> None:
+    """The entry's ``runs`` is where the flow lives: every one names a coroutine function."""
     assert set(FLOWS) == set(FLOW_MODULES)
     assert len(FLOWS) == len(set(FLOWS))
     assert {"flow"} == MUTATING
     assert all(action(name).flow == name for name in FLOWS)
+    for name in FLOWS:
+        assert inspect.iscoroutinefunction(get_flow(name)), name
 
 
 def test_ids_are_unique() -> None:

@@ -33,7 +33,8 @@ A flow is an ``async`` function::
   execution is refused (``reviews_read_only`` in :mod:`amitui.registry`); the engine refuses
   mutating calls anyway.
 
-Registration: each flow module defines its ``run``-shaped function(s); :data:`FLOW_MODULES`
+Registration: each flow module defines its ``run``-shaped function(s); the registry entry's
+``runs`` (``"module:function"``, collected in :data:`FLOW_MODULES`)
 names where each action's function lives, imported lazily on first use (so a missing or
 unfinished module only makes that one action "not available"). Tests and plugins may
 :func:`register_flow` a function directly, which wins over the module table.
@@ -49,22 +50,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from amitui.model import Image, Inventory
-from amitui.registry import (
-    CLEANUP,
-    COPY,
-    DEPRECATE,
-    DEREGISTER,
-    DISABLE,
-    FLOWS,
-    JOURNAL,
-    PROTECT,
-    RECYCLE_BIN,
-    RETIRE,
-    RETIREMENT,
-    SHARE,
-    TAGS,
-    UNPROTECT,
-)
+from amitui.registry import FLOW_FUNCTIONS, FLOWS
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -79,22 +65,8 @@ ScreenResultType = TypeVar("ScreenResultType")
 #: The flows the explorer offers (keys and palette entries: :mod:`amitui.registry`).
 ACTIONS: tuple[str, ...] = FLOWS
 
-#: action name -> (module, function name). Imported on first use.
-FLOW_MODULES: dict[str, tuple[str, str]] = {
-    COPY: ("amitui.flows.copy", "run"),
-    SHARE: ("amitui.flows.share", "run"),
-    DEPRECATE: ("amitui.flows.deprecate", "run"),
-    DEREGISTER: ("amitui.flows.cleanup", "run_deregister"),
-    UNPROTECT: ("amitui.flows.cleanup", "run_lift_protection"),
-    CLEANUP: ("amitui.flows.cleanup", "run_cleanup"),
-    DISABLE: ("amitui.flows.lifecycle", "run_disable"),
-    PROTECT: ("amitui.flows.lifecycle", "run_protect"),
-    TAGS: ("amitui.flows.lifecycle", "run_tags"),
-    RETIRE: ("amitui.flows.retirement", "run_retire"),
-    RETIREMENT: ("amitui.flows.retirement", "run_retirement_view"),
-    RECYCLE_BIN: ("amitui.flows.recycle_bin", "run"),
-    JOURNAL: ("amitui.flows.undo", "run"),
-}
+#: action name -> (module, function name), from the registry. Imported on first use.
+FLOW_MODULES: dict[str, tuple[str, str]] = FLOW_FUNCTIONS
 
 
 @runtime_checkable
