@@ -5,16 +5,14 @@ are refused with the reason, nothing sent. Against the demo organization over HT
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from textual.message import Message
 
 from amitui.accounts import AccountSpec
 from amitui.app import AmituiApp, make_app
-from amitui.backend import LaunchOptions, demo_sandbox, write_demo_aws_config
+from amitui.backend import LaunchOptions
 from amitui.model import Image
 from amitui.sandbox import Sandbox, demo
 from amitui.widgets.form_dialog import FormDialog
@@ -22,27 +20,15 @@ from amitui.widgets.plan_screen import PlanScreen
 from amitui.widgets.progress_screen import ProgressScreen
 
 from ..sandbox_api import client, member_keys
+from . import test_accounts_ui
 from .helpers import notified, wait_loaded
 
 SIZE = (160, 45)
 REGION = "us-east-1"
 SHARED, STAGING, PROD = (a.account_id for a in demo.DEMO_ACCOUNTS)
-
-
-@pytest.fixture(scope="module")
-def org() -> Iterator[Sandbox]:
-    with demo_sandbox() as running:
-        yield running
-
-
-@pytest.fixture
-def aws_config(org: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", org.endpoint_url)
-    paths = write_demo_aws_config(org.endpoint_url, tmp_path)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(paths["config"]))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(paths["credentials"]))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    return paths["config"]
+#: The demo organization and its AWS config: the fixtures of the accounts UI tests.
+org = test_accounts_ui.org
+aws_config = test_accounts_ui.aws_config
 
 
 def organization_app() -> AmituiApp:
