@@ -259,24 +259,16 @@ _HOP_BY_HOP = frozenset(
 )
 
 
-def _region_of(request: web.BaseRequest) -> str | None:
-    auth = request.headers.get("Authorization", "")
-    match = _CREDENTIAL_SCOPE.search(auth)
-    if match:
-        return match.group(2)
-    # Presigned URLs carry the scope in the query string instead.
-    scope = request.query.get("X-Amz-Credential", "").split("/")
-    return scope[2] if len(scope) >= 3 else None
-
-
-def _ec2_signer_of(request: web.BaseRequest) -> str | None:
-    """The access key id that signed an EC2 request; None for other services (STS,
-    Organizations and IAM throttle by other rules)."""
+def _scope_of(request: web.BaseRequest) -> tuple[str | None, str | None]:
+    """The request's SigV4 region, and the access key id that signed it if it is an EC2
+    request (None for other services: STS, Organizations and IAM throttle by other rules)."""
     match = _CREDENTIAL_SCOPE.search(request.headers.get("Authorization", ""))
     if match:
-        return match.group(1) if match.group(3) == "ec2" else None
+        return match.group(2), match.group(1) if match.group(3) == "ec2" else None
+    # Presigned URLs carry the scope in the query string instead.
     scope = request.query.get("X-Amz-Credential", "").split("/")
-    return scope[0] if len(scope) >= 4 and scope[3] == "ec2" else None
+    region = scope[2] if len(scope) >= 3 else None
+    return region, scope[0] if len(scope) >= 4 and scope[3] == "ec2" else None
 
 
 def _action_of(request: web.BaseRequest, body: bytes) -> str | None:
@@ -539,9 +531,8 @@ class FaultProxy:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()  # EC2 Query requests are small forms: buffer them
-        seq, fault, latency = self._admit(
-            _region_of(request), _action_of(request, body), _ec2_signer_of(request)
-        )
+        region, ec2_signer = _scope_of(request)
+        seq, fault, latency = self._admit(region, _action_of(request, body), ec2_signer)
         if latency > 0:
             await asyncio.sleep(latency / 1000)
         if isinstance(fault, AwsError):
