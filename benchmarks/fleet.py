@@ -123,10 +123,11 @@ class BenchFleet:
         )
         return env
 
-    def client(self, region: str, *, direct: bool = False) -> Any:
-        """A boto3 EC2 client through the proxy (or ``direct`` to the sandbox)."""
+    def client(self, region: str, *, direct: bool = False, service: str = "ec2") -> Any:
+        """A boto3 client (EC2 unless ``service``) through the proxy (or ``direct`` to the
+        sandbox)."""
         return boto3.client(
-            "ec2",
+            service,
             region_name=region,
             endpoint_url=self.sandbox.endpoint_url if direct else self.url,
             aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],

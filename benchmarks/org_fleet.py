@@ -12,11 +12,6 @@ credentials, region and API).
 
 from __future__ import annotations
 
-from typing import Any
-
-import boto3
-
-from amitui.sandbox import SANDBOX_CREDENTIALS
 from amitui.sandbox.proxy import TokenBuckets
 from benchmarks.fleet import HOME_REGION, REGIONS, BenchFleet
 
@@ -40,18 +35,8 @@ class OrgFleet(BenchFleet):
         self.account_ids: list[str] = []
         self.throttle = TokenBuckets()
 
-    def _organizations(self) -> Any:
-        return boto3.client(
-            "organizations",
-            region_name=HOME_REGION,
-            endpoint_url=self.sandbox.endpoint_url,
-            aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=SANDBOX_CREDENTIALS["AWS_SESSION_TOKEN"],
-        )
-
     def _seed(self) -> None:
-        org = self._organizations()
+        org = self.client(HOME_REGION, direct=True, service="organizations")
         management = org.create_organization(FeatureSet="ALL")["Organization"]
         self.account_ids = [management["MasterAccountId"]]
         for n in range(1, self.accounts):
