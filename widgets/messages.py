@@ -14,3 +14,12 @@ class JumpToImage(Message):
     def __init__(self, key: ImageKey) -> None:
         super().__init__()
         self.key = key
+
+
+class GotoRequested(Message):
+    """Find what ``target`` names (an instance, launch template, Auto Scaling group,
+    snapshot, image or SSM parameter, by id or name) and show the image it resolves to."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__()
+        self.target = target
