@@ -136,19 +136,20 @@ def test_all_profiles_reach_each_account_through_role_arn_and_know_its_alias(
     profile's keys) and the profile's ``endpoint_url``; STS GetCallerIdentity ``Account``:
     "The Amazon Web Services account ID number of the account that owns or contains the
     calling entity". IAM ListAccountAliases: "Lists the account alias associated with the
-    Amazon Web Services account"; an account without one is known by its id."""
+    Amazon Web Services account"; an account without one (DeleteAccountAlias: "Deletes the
+    specified Amazon Web Services account alias") is known by its id."""
     staging = boto3.Session(profile_name="staging").client("iam")
-    staging.create_account_alias(AccountAlias="acme-staging")
+    staging.delete_account_alias(AccountAlias=demo.STAGING.alias)
     try:
         accounts = opened(AccountSpec(all_profiles=True), factory(sandbox.endpoint_url))
     finally:
-        staging.delete_account_alias(AccountAlias="acme-staging")
+        staging.create_account_alias(AccountAlias=demo.STAGING.alias)
     assert accounts.problems == [] and accounts.notes == []
     # all-profiles: the config's profiles in botocore's (sorted) order
     assert ids(accounts) == [PROD, SHARED, STAGING]
     by_id = {a.id: a for a in accounts.accounts}
-    assert by_id[STAGING].alias == "acme-staging" and by_id[STAGING].label == "acme-staging"
-    assert by_id[PROD].alias is None and by_id[PROD].label == PROD
+    assert by_id[PROD].alias == "acme-prod" and by_id[PROD].label == "acme-prod"
+    assert by_id[STAGING].alias is None and by_id[STAGING].label == STAGING
     assert by_id[PROD].source == "profile prod"
     assert f"assumed-role/{demo.ORGANIZATION_ROLE}/" in by_id[PROD].principal
 

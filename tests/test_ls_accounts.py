@@ -53,18 +53,20 @@ def aws_files(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> dic
     return paths
 
 
+#: The demo names each account with an IAM alias (CreateAccountAlias).
+ALIASES = {a.account_id: a.alias for a in demo.DEMO_ACCOUNTS}
+
+
 @pytest.fixture
-def prod_alias(sandbox: Sandbox, aws_files: dict[str, Path]) -> Iterator[str]:
-    """IAM CreateAccountAlias in prod: "Creates an alias for your Amazon Web Services
-    account"; ListAccountAliases then answers it."""
-    iam = client(sandbox.endpoint_url, service="iam", keys=prod_keys(sandbox))
-    iam.create_account_alias(AccountAlias="acme-prod")
-    yield "acme-prod"
-    iam.delete_account_alias(AccountAlias="acme-prod")
-
-
-def prod_keys(sandbox: Sandbox) -> dict[str, str]:
-    return member_keys(sandbox.endpoint_url, demo.PROD.account_id)
+def staging_without_alias(sandbox: Sandbox, aws_files: dict[str, Path]) -> Iterator[None]:
+    """IAM DeleteAccountAlias in staging: "Deletes the specified Amazon Web Services account
+    alias"; ListAccountAliases then answers an empty list, so the account is known by id."""
+    iam = client(
+        sandbox.endpoint_url, service="iam", keys=member_keys(sandbox.endpoint_url, STAGING)
+    )
+    iam.delete_account_alias(AccountAlias=ALIASES[STAGING])
+    yield
+    iam.create_account_alias(AccountAlias=ALIASES[STAGING])
 
 
 def amitui(
@@ -105,7 +107,7 @@ def expected_counts(accounts: list[str]) -> Counter[tuple[str, str]]:
 
 
 def test_org_json_has_every_account_with_account_and_alias(
-    sandbox: Sandbox, aws_files: dict[str, Path], prod_alias: str
+    sandbox: Sandbox, aws_files: dict[str, Path], staging_without_alias: None
 ) -> None:
     """DESIGN.md contract: JSON records are DescribeImages ``Image`` records plus "Region"
     and "Account" (and "AccountAlias" where known)."""
@@ -118,7 +120,7 @@ def test_org_json_has_every_account_with_account_and_alias(
     assert {r["Account"] for r in records} == set(EVERY_ACCOUNT)
     assert all(r["OwnerId"] == r["Account"] for r in records)
     aliases = {r["Account"]: r.get("AccountAlias") for r in records}
-    assert aliases == {SHARED: None, STAGING: None, PROD: prod_alias}
+    assert aliases == {SHARED: ALIASES[SHARED], STAGING: None, PROD: ALIASES[PROD]}
 
 
 def test_single_account_json_still_says_its_account(
@@ -128,7 +130,7 @@ def test_single_account_json_still_says_its_account(
     assert result.returncode == 0, result.stderr
     records = json.loads(result.stdout)
     assert records and {r["Account"] for r in records} == {SHARED}
-    assert all("AccountAlias" not in r for r in records)
+    assert all(r["AccountAlias"] == ALIASES[SHARED] for r in records)
 
 
 def test_profile_globs_csv_has_an_account_column_when_several(
@@ -148,7 +150,7 @@ def test_profile_globs_csv_has_an_account_column_when_several(
 
 
 def test_table_has_an_account_column_with_the_alias(
-    sandbox: Sandbox, aws_files: dict[str, Path], prod_alias: str
+    sandbox: Sandbox, aws_files: dict[str, Path], staging_without_alias: None
 ) -> None:
     result = amitui(sandbox, aws_files, "ls", "--all-profiles", "--profile", "prod", *REGION_ARGS)
     # --all-profiles takes broken, empty and the SSO ones too: one line each (one for both
@@ -157,7 +159,7 @@ def test_table_has_an_account_column_with_the_alias(
     lines = result.stdout.splitlines()
     assert lines[0].split()[:2] == ["ACCOUNT", "REGION"]
     labels = {line.split()[0] for line in lines[1:]}
-    assert labels == {prod_alias, SHARED, STAGING}
+    assert labels == {ALIASES[PROD], ALIASES[SHARED], STAGING}
     errors = result.stderr.strip().splitlines()
     assert len(errors) == 3, errors
     assert errors[0].startswith("amitui: profile broken: AccessDenied: cannot assume")
@@ -259,9 +261,9 @@ def test_a_failed_account_region_is_one_line_each_and_the_rest_print(
     )  # fmt: skip
     assert result.returncode == 1
     errors = sorted(result.stderr.strip().splitlines())
-    assert [line.split(":")[1].strip() for line in errors] == [
-        f"{account} ca-central-1" for account in EVERY_ACCOUNT
-    ]
+    assert [line.split(":")[1].strip() for line in errors] == sorted(
+        f"{ALIASES[account]} ({account}) ca-central-1" for account in EVERY_ACCOUNT
+    )
     assert all("AuthFailure" in line for line in errors)
     assert {r["Account"] for r in json.loads(result.stdout)} == set(EVERY_ACCOUNT)
 

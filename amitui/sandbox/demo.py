@@ -67,6 +67,8 @@ class DemoAccount:
     name: str  # also the AWS config profile ``amitui --demo`` writes for it
     account_id: str
     ou: str | None  # the OU it sits in (None: the root)
+    #: Its IAM account alias (iam:CreateAccountAlias), what the Account column shows.
+    alias: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +81,9 @@ class DemoOrganizationalUnit:
 ORGANIZATION_ID = "o-amituidemo1"
 ROOT_ID = "r-d3m0"
 ORGANIZATION_ROLE = "OrganizationAccountAccessRole"
-SHARED_SERVICES = DemoAccount("shared-services", DEMO_ACCOUNT_ID, None)
-STAGING = DemoAccount("staging", SHARED_ACCOUNTS[0], "Staging")
-PROD = DemoAccount("prod", SHARED_ACCOUNTS[1], "Prod")
+SHARED_SERVICES = DemoAccount("shared-services", DEMO_ACCOUNT_ID, None, "acme-shared")
+STAGING = DemoAccount("staging", SHARED_ACCOUNTS[0], "Staging", "acme-staging")
+PROD = DemoAccount("prod", SHARED_ACCOUNTS[1], "Prod", "acme-prod")
 #: Every demo account, the one ``amitui --demo`` opens first.
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (SHARED_SERVICES, STAGING, PROD)
 MEMBER_ACCOUNTS: tuple[DemoAccount, ...] = DEMO_ACCOUNTS[1:]
@@ -962,6 +964,7 @@ def seed_in_process(fleet: Fleet | None = None) -> SeedReport:
     members = _members_in(fleet)
     if members:
         _create_organization_in_process(report)
+    _name_accounts_in_process((SHARED_SERVICES, *members), report)
     images: dict[str, Any] = {}  # image key -> moto Ami, across accounts
     for account in (SHARED_SERVICES, *members):
         _Seeder(fleet.of(account.account_id), report, account.account_id, images).run()
@@ -1121,6 +1124,16 @@ def _create_organization_in_process(report: SeedReport) -> None:
             method(region=HOME_REGION, **params)  # what its handler passes
         else:
             method(**params)
+
+
+def _name_accounts_in_process(accounts: Sequence[DemoAccount], report: SeedReport) -> None:
+    """Each account's IAM alias, as CreateAccountAlias sets it (IAM is a global service:
+    its backends are per account, under the partition)."""
+    from moto.iam.models import iam_backends
+
+    for account in accounts:
+        report.calls += 1
+        iam_backends[account.account_id]["aws"].create_account_alias(account.alias)
 
 
 class _Seeder:

@@ -157,7 +157,7 @@ async def test_a_failing_account_is_named_and_the_others_stay_usable(
             assert f"arn:aws:iam::{PROD}:role/NoSuchRole" in problems
             assert f"arn:aws:iam::{SHARED}:root is not authorized" in problems
             scope = static_text(app, "#scope-bar")
-            assert f"2 accounts (failing: {PROD}) · 1 not opened" in scope
+            assert f"2 accounts (failing: {demo.PROD.alias}) · 1 not opened" in scope
             failed = app.region_pane.state(RegionKey(PROD, "eu-west-1"))
             assert failed is not None and failed.status is RegionStatus.DENIED
             assert accounts_in_table(app) == {STAGING, PROD}  # prod's us-east-1 still loads
