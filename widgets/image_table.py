@@ -46,6 +46,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from amitui.columns import COLUMNS, Column, ImageRow
+from amitui.columns import column as column_entry
 from amitui.model import Image, ImageKey
 
 from ._textual_private import set_virtual_size_without_layout
@@ -232,6 +233,8 @@ class ImageTable(ScrollView, can_focus=True):
         self._widths_for: tuple[Any, ...] = ()
         self._shown_columns: list[Column] = list(self.columns)
         self._typical_length = 0  # of the flexible column's texts
+        #: Columns narrower than their registry width (see set_rows), by key.
+        self._fitted_widths: dict[str, int] = {}
         self._last_cursor_key: ImageKey | None = None
         self._layout: list[tuple[Column, int]] = []
         self._style_cache: dict[str, Style] | None = None
@@ -273,6 +276,12 @@ class ImageTable(ScrollView, can_focus=True):
         self._rows = list(rows)
         self._haystacks = [row.haystack for row in self._rows]
         self.show_account = len(set(map(_account_of, self._rows))) > 1
+        # The Account column takes its longest name (aliases are often short), at most its
+        # width: a few distinct names, so measuring them is cheap.
+        names = set(map(_account_name, self._rows)) if self.show_account else set()
+        longest = max(map(len, names), default=0)
+        account = column_entry("account")
+        self._fitted_widths = {"account": max(len(account.label), min(longest, account.width))}
         flexible = self._flexible
         lengths = map(len, map(flexible.measure or flexible.cell, self._rows))
         self._typical_length = _typical_length(lengths)
@@ -654,22 +663,26 @@ class ImageTable(ScrollView, can_focus=True):
         to NAME_MAX_WIDTH), low-value columns yield to it, and no column is padded."""
         width = self._content_size()[0]
         # Read per line drawn: the show flags' watchers void it (reading them costs more).
-        if self._widths_for != (width, self._typical_length):
+        if self._widths_for != (width, self._typical_length, tuple(self._fitted_widths.items())):
             shown = [c.shown_when is None or getattr(self, c.shown_when) for c in self.columns]
             columns = list(compress(self.columns, shown))
             flexible = self._flexible
             wanted = min(max(self._typical_length, len(flexible.label)), NAME_MAX_WIDTH)
 
+            fitted = self._fitted_widths
+
             def room() -> int:  # what the other columns leave for the name
-                return width - sum(c.width for c in columns) - len(columns) - 2
+                return width - sum(fitted.get(c.key, c.width) for c in columns) - len(columns) - 2
 
             for column in sorted((c for c in columns if c.yields), key=lambda c: c.yields):
                 if room() >= wanted:
                     break
                 columns.remove(column)
             self._shown_columns = columns
-            self._widths = tuple(c.width or max(c.min_width, min(room(), wanted)) for c in columns)
-            self._widths_for = (width, self._typical_length)
+            self._widths = tuple(
+                fitted.get(c.key, c.width) or max(c.min_width, min(room(), wanted)) for c in columns
+            )
+            self._widths_for = (width, self._typical_length, tuple(fitted.items()))
             self._strips.clear()  # strips are cut to the widths they were made with
             self._layout = list(zip(columns, self._widths, strict=True))
         return self._widths
@@ -785,6 +798,7 @@ class ImageTable(ScrollView, can_focus=True):
 
 
 _account_of = attrgetter("key.account")
+_account_name = attrgetter("account")
 _eager_keys_of = attrgetter("eager_keys")
 
 

@@ -332,6 +332,30 @@ async def test_the_account_column_shows_only_for_more_than_one_account() -> None
         assert "Account" not in table.render_line(0).text
 
 
+async def test_the_account_column_is_as_wide_as_its_longest_name() -> None:
+    """Aliases are often short: the Account column takes its longest name (at least its
+    label, at most its registry width), and the name gets the rest at 100 columns."""
+    short = {"111111111111": "acme-prod", "222222222222": "acme-staging"}
+    rows = [
+        make_row(account_image(n, account), NOW, account_names=short)
+        for n, account in enumerate(["111111111111", "222222222222"] * 3)
+    ]
+    app = TableApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.query_one(ImageTable)
+        table.set_rows(rows)
+        await pilot.pause()
+        widths = dict(zip([c.key for c in table._columns()], table._column_widths(), strict=True))
+        assert widths["account"] == len("acme-staging")
+        header = table.render_line(0).text
+        assert header.startswith("  Account      Region")
+        longest = [make_row(account_image(9, "333333333333"), NOW)]  # no alias: its 12-digit id
+        table.set_rows(rows + longest + [make_row(account_image(8, "x" * 40), NOW)])
+        await pilot.pause()
+        widths = dict(zip([c.key for c in table._columns()], table._column_widths(), strict=True))
+        assert widths["account"] == column("account").width  # a long label is cut, as before
+
+
 def test_a_plain_launch_has_no_account_text() -> None:
     """One account of a plain launch has the label "": nothing shown, nothing to find."""
     row = make_row(image(1), NOW)
