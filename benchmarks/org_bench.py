@@ -5,7 +5,9 @@ which throttles EC2 calls as EC2 does (see :mod:`benchmarks.org_fleet`). A first
 of each checks that both print the same (account, region, image) records and fills the
 sandbox's read cache; then ``runs`` rounds run each contender once, the order alternating.
 Reported per contender: wall time to every image listed, CPU time, peak memory (the
-process's maximum resident set), and how many requests the proxy throttled.
+process's maximum resident set), and how many requests the proxy throttled. Then the App
+opens the organization (``amitui --org``, :mod:`benchmarks.tui_probe`): how soon after the
+first DescribeImages answer its first rows are on screen, and when every account-region is in.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from benchmarks.ls_bench import PEERS, ContenderFailed, run_measured
 from benchmarks.org_fleet import OrgFleet
+from benchmarks.tui_bench import run_probe
 
 CONTENDERS: dict[str, list[str]] = {
     "amitui ls --org": [sys.executable, "-m", "amitui", "ls", "--org", "--format", "json"],
@@ -67,6 +70,7 @@ def bench_org(fleet: OrgFleet, runs: int, log: Any = print) -> dict[str, Any]:
                 + ", ".join(f"{n} {figures[n]['wall'][-1]:.2f} s" for n in names)
             )
     return {
+        "tui": tui_org(fleet, log),
         "fleet": {
             "accounts": fleet.accounts,
             "regions": len(fleet.regions),
@@ -85,3 +89,29 @@ def bench_org(fleet: OrgFleet, runs: int, log: Any = print) -> dict[str, Any]:
             for name, f in figures.items()
         },
     }
+
+
+def tui_org(fleet: OrgFleet, log: Any = print) -> dict[str, Any]:
+    """One run of the App opening the organization: its marks (seconds since spawn)."""
+    assert fleet.throttle is not None
+    account_regions = fleet.accounts * len(fleet.regions)
+    env = {**fleet.env, "AMITUI_BENCH_ORG": "1", "AMITUI_BENCH_REGIONS": str(account_regions)}
+    before = fleet.throttle.throttled
+    marks = run_probe(env, timeout=900.0, regions=account_regions)
+    result = {
+        "first_images_reply_s": round(marks["first_images_reply"], 3),
+        "first_rows_s": round(marks["first_rows"], 3),
+        "first_rows_after_first_answer_s": round(
+            marks["first_rows"] - marks["first_images_reply"], 3
+        ),
+        "all_listed_s": round(marks["all_listed"], 3),
+        "all_loaded_s": round(marks["all_loaded"], 3),
+        "images": int(marks["images"]),
+        "account_regions": int(marks["regions_loaded"]),
+        "throttled": fleet.throttle.throttled - before,
+    }
+    log(
+        "  org tui: first rows {first_rows_after_first_answer_s} s after the first "
+        "DescribeImages answer, every account-region listed at {all_listed_s} s".format(**result)
+    )
+    return result

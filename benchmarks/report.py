@@ -220,6 +220,23 @@ def _org(org: dict[str, Any]) -> str:
             f"| {name} | {_s(r['median_s'])} | {runs} | {_s(r['cpu_median_s'])} | "
             f"{r['peak_rss_mb']:.0f} MB | {throttled} |"
         )
+    tui = org.get("tui")
+    if tui:
+        lines += [
+            "",
+            "The App opening the same organization (`amitui --org`, headless, 160x45, one run; "
+            "times from process start):\n",
+            "| moment | seconds |",
+            "|---|---|",
+            f"| first DescribeImages answer | {_s(tui['first_images_reply_s'])} |",
+            f"| first rows on screen | {_s(tui['first_rows_s'])} |",
+            f"| first rows after the first answer | {_s(tui['first_rows_after_first_answer_s'])} |",
+            f"| every account-region's images listed | {_s(tui['all_listed_s'])} |",
+            f"| every load in (snapshots too) | {_s(tui['all_loaded_s'])} |",
+            "",
+            f"{tui['images']:,} images in {tui['account_regions']:,} account-regions; "
+            f"{tui['throttled']} requests throttled.",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -9,6 +9,7 @@ spawn, and for each mark ``cpu_<mark>``, the process's CPU seconds by then:
 - ``first_paint``: Textual's ``Ready`` ("the first frame has been displayed");
 - ``first_aws_reply``: the first AWS call answered (recorded by wrapping ``AwsSession``
   in this process only);
+- ``first_images_reply``: the first DescribeImages page answered;
 - ``first_rows``: the image table first has rows;
 - ``all_listed``: every region's images are in the table (their snapshots may still come);
 - ``all_loaded``: every region's load has arrived and none is loading.
@@ -16,6 +17,8 @@ spawn, and for each mark ``cpu_<mark>``, the process's CPU seconds by then:
 With ``AMITUI_BENCH_DEMO=1`` it runs ``amitui --demo`` instead (the embedded sandbox spawned
 before the App is imported, as the command line does); ``python -m benchmarks.tui_probe``
 alone then times what a new user sees after typing ``amitui --demo``.
+With ``AMITUI_BENCH_ORG=1`` it opens the organization (``amitui --org``): a region is then
+an account-region, and ``AMITUI_BENCH_REGIONS`` counts those.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ def main() -> int:
     import json
 
     demo = os.environ.get("AMITUI_BENCH_DEMO") == "1"
+    org = os.environ.get("AMITUI_BENCH_ORG") == "1"
     if demo:
         from amitui.backend import launch_demo_early
         from amitui.sandbox.demo import DEMO_REGIONS
@@ -48,6 +52,7 @@ def main() -> int:
     from textual import events
     from textual.message import Message
 
+    from amitui.accounts import AccountSpec
     from amitui.aws import AwsSession
     from amitui.backend import LaunchOptions
     from amitui.model import RegionStatus
@@ -72,6 +77,8 @@ def main() -> int:
     async def paginate(self: AwsSession, *args: object, **kwargs: object) -> object:
         async for page in original_paginate(self, *args, **kwargs):  # type: ignore[arg-type]
             mark("first_aws_reply")
+            if args[1:2] == ("DescribeImages",):
+                mark("first_images_reply")
             yield page
 
     AwsSession.call = call  # type: ignore[method-assign,assignment]
@@ -85,25 +92,26 @@ def main() -> int:
     timeout = float(os.environ.get("AMITUI_BENCH_TIMEOUT", "120"))
 
     async def run() -> None:
-        app = make_app(LaunchOptions(demo=demo))
+        app = make_app(LaunchOptions(demo=demo, accounts=AccountSpec(org=org)))
         async with app.run_test(headless=True, size=(160, 45), message_hook=hook) as pilot:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 if app.table.total_count:
                     mark("first_rows")
                 pane = app.region_pane
-                if len(pane.regions) >= expected and all(
+                keys = pane.keys  # account-regions (with one account, its regions)
+                if len(keys) >= expected and all(
                     state is not None and state.status is RegionStatus.LOADED
-                    for state in map(pane.state, pane.regions)
+                    for state in map(pane.state, keys)
                 ):
                     mark("all_listed")  # every region's images on screen (snapshots may follow)
-                if len(pane.regions) >= expected and not pane.busy:
+                if len(keys) >= expected and not pane.busy:
                     mark("all_listed")
                     mark("all_loaded")
                     break
                 await asyncio.sleep(0.005)
             marks["images"] = app.table.total_count
-            marks["regions_loaded"] = len(app.inventory.regions)
+            marks["regions_loaded"] = len(app.inventory.loads)
             await pilot.press("q")
 
     asyncio.run(run())

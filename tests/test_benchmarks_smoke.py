@@ -94,9 +94,13 @@ def test_the_harness_runs_at_a_tiny_size(harness_run: HarnessRun) -> None:
     assert org["fleet"]["images"] == 2 * 3 * 2  # accounts x regions x images, all listed
     assert set(org["contenders"]) == {"amitui ls --org", "boto3 org threaded"}
     assert all(len(c["runs_s"]) == 1 for c in org["contenders"].values())
+    # the App opened the organization too, and saw every account-region
+    assert org["tui"]["images"] == 2 * 3 * 2 and org["tui"]["account_regions"] == 2 * 3
+    assert 0 <= org["tui"]["first_rows_after_first_answer_s"] <= org["tui"]["all_listed_s"]
 
     text = harness_run.report.read_text()
     assert "## Budgets" in text
     assert "boto3 with a thread per region" in text
     assert "per keystroke" in text
     assert "Many accounts" in text
+    assert "first rows after the first answer" in text

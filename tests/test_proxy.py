@@ -172,6 +172,22 @@ def test_delay_slows_one_action_and_still_answers(proxy: FaultProxy) -> None:
     ]
 
 
+def test_a_client_that_gave_up_is_let_go_quietly(
+    proxy: FaultProxy, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client that stopped waiting (its read timeout) has closed the connection by the
+    time the answer comes: the proxy drops the answer, it does not log a traceback for it
+    (an organization-wide benchmark printed thousands of them)."""
+    proxy.add_fault(Delay(600), region=SLOW, action="DescribeImages")
+    impatient = _client(proxy.url, SLOW, read_timeout=0.2)
+    with pytest.raises(botocore.exceptions.ReadTimeoutError):
+        _describe(impatient)
+    time.sleep(1.0)  # the delayed answer is written to the closed connection meanwhile
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == [], [r.getMessage() for r in errors]
+    assert [(r.action, r.status) for r in proxy.requests] == [("DescribeImages", 200)]
+
+
 def test_hold_answers_only_once_released(proxy: FaultProxy) -> None:
     hold = Hold()
     proxy.add_fault(hold, region=SLOW, action="DescribeImages", count=1)

@@ -584,10 +584,13 @@ class FaultProxy:
             if upstream.content_length is not None:
                 response.content_length = upstream.content_length
             self._finish(seq, upstream.status)
-            await response.prepare(request)
-            async for chunk in upstream.content.iter_chunked(64 * 1024):
-                await response.write(chunk)
-            await response.write_eof()
+            try:
+                await response.prepare(request)
+                async for chunk in upstream.content.iter_chunked(64 * 1024):
+                    await response.write(chunk)
+                await response.write_eof()
+            except ConnectionResetError:
+                pass  # the client stopped waiting and closed the connection: nobody to tell
             return response
 
 
