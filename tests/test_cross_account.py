@@ -592,8 +592,11 @@ async def test_copy_into_a_dr_account_from_the_keyboard(sandbox: Sandbox, tmp_pa
             plan = app.screen.plan  # type: ignore[attr-defined]
             assert plan.title.startswith(f"Copy 1 image into prod ({PROD}) (eu-west-1)")
             headings = [str(w.render()) for w in app.screen.query(".account")]
-            # The explorer's own account has no alias in the sandbox: its id names it.
-            assert headings[:2] == [f"Account {SHARED}", f"Account prod ({PROD})"]
+            # The explorer's own account: the demo's alias for it, then its id.
+            assert headings[:2] == [
+                f"Account {demo.SHARED_SERVICES.alias} ({SHARED})",
+                f"Account prod ({PROD})",
+            ]
             await pilot.press("y")
             await wait_for(pilot, lambda: isinstance(app.screen, ProgressScreen))
             progress = app.screen
