@@ -31,6 +31,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent
 
 from amitui.columns import COLUMNS, ImageRow, column, make_row
+from amitui.filters import FilterError
 from amitui.model import (
     OWNER_PRESETS,
     Image,
@@ -49,7 +50,7 @@ from amitui.text import inert
 from amitui.widgets.cleanup_run import RunScreen
 from amitui.widgets.cleanup_view import CleanupScreen
 from amitui.widgets.commands import PaletteEntry
-from amitui.widgets.filter_bar import FilterBar
+from amitui.widgets.filter_bar import FilterBar, FilterMessage
 from amitui.widgets.form_dialog import FormDialog
 from amitui.widgets.help_screen import HelpEntry, HelpScreen
 from amitui.widgets.image_table import ImageTable
@@ -198,6 +199,7 @@ class ExplorerScreen(Screen[None]):
             with Vertical(id="right"):
                 with Vertical(id="table-box"):
                     yield FilterBar(id="filter")
+                    yield FilterMessage(id="filter-error")
                     yield ImageTable(id="images")
                 yield Inspector(id="inspector")
         yield Footer()
@@ -579,7 +581,12 @@ class ExplorerScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.table.set_filter(event.value)
+        try:
+            self.table.set_filter(event.value)
+        except FilterError as exc:
+            self.query_one(FilterMessage).show_error(str(exc))
+            return
+        self.query_one(FilterMessage).show_error("")
         self._update_empty_text()
         self._update_titles()
 
@@ -590,6 +597,7 @@ class ExplorerScreen(Screen[None]):
         # typed for the filter to the table as commands).
         if event.cleared:
             self.table.set_filter("")
+            self.query_one(FilterMessage).show_error("")
         self._update_empty_text()
         self._update_titles()
 
