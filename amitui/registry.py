@@ -29,6 +29,20 @@ RECYCLE_BIN = "recycle_bin"
 JOURNAL = "journal"
 
 
+#: Shift+letter sorts, k9s' way: (key, column key, label). The other capitals are taken
+#: (D, I, O, P, T, R, B, J, L; Y is the raw record): the rest sort with ``:sort COLUMN``.
+SORT_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("N", "name", "Name"),
+    ("A", "age", "Age"),
+    ("C", "created", "Created"),
+    ("S", "size", "Size"),
+    ("G", "region", "Region"),
+    ("E", "state", "State"),
+    ("H", "arch", "Arch"),
+    ("W", "owner", "Owner"),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Action:
     """One thing the user can do in the explorer."""
@@ -159,6 +173,15 @@ ACTIONS: tuple[Action, ...] = (
     # In the footer only while an account's SSO login has expired (the screen's check_action).
     Action("sso_login", "L", "sso_login", "SSO login",
            "Run `aws sso login` once per SSO session that needs it, then reload its accounts"),
+    # Priority, as "/": keys typed right after ":" reach the command line.
+    Action("command_line", "colon", "command_line", "Command",
+           "The command line: region, account, owner, sort, cols, goto, export, theme, q",
+           priority=True),
+    *(
+        Action(f"sort.{column}", key, f"sort_toggle({column!r})", f"Sort: {label}",
+               f"Sort by {label.lower()}; again: the other way", show=False)
+        for key, column, label in SORT_KEYS
+    ),
 )  # fmt: skip
 
 #: The flows, in the order the palette offers them.
@@ -212,6 +235,7 @@ __all__ = [
     "RETIRE",
     "RETIREMENT",
     "SHARE",
+    "SORT_KEYS",
     "TAGS",
     "UNPROTECT",
     "Action",

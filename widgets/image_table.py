@@ -246,6 +246,9 @@ class ImageTable(ScrollView, can_focus=True):
         self._presort_run = 0  # bumped to void a presort in progress
         self._content_size_for: tuple[Any, ...] = ()
         self._content_size_cached = (0, 0)
+        #: The user's columns: key -> shown (True, never yielding its room) or hidden; a
+        #: column not named follows its shown_when flag.
+        self._column_choice: dict[str, bool] = {}
 
     # ---- data --------------------------------------------------------------------------
 
@@ -669,6 +672,27 @@ class ImageTable(ScrollView, can_focus=True):
         for flag in dict.fromkeys(c.shown_when for c in self.columns if c.shown_when):
             self.watch(self, flag, self._shown_columns_changed, init=False)
 
+    @property
+    def column_choice(self) -> dict[str, bool]:
+        return dict(self._column_choice)
+
+    def set_column_choice(self, choice: dict[str, bool]) -> None:
+        """Show (True) or hide columns whatever their flags say; the flexible column (the
+        name) is always shown."""
+        unknown = set(choice) - set(self._column_named)
+        if unknown:
+            raise ValueError(f"no column {', '.join(sorted(unknown))}")
+        self._column_choice = {k: v for k, v in choice.items() if k != self._flexible.key}
+        self._shown_columns_changed()
+
+    def column_shown(self, column: Column, *, chosen: bool = True) -> bool:
+        """Whether ``column`` is among the table's columns now (room allowing); not
+        ``chosen``: whether it would be without the user's choice."""
+        choice = self._column_choice.get(column.key) if chosen else None
+        if choice is not None:
+            return choice
+        return column.shown_when is None or bool(getattr(self, column.shown_when))
+
     def _shown_columns_changed(self) -> None:
         self._strips.clear()
         self._widths_for = ()  # other columns, other widths
@@ -700,15 +724,16 @@ class ImageTable(ScrollView, can_focus=True):
         width = self._content_size()[0]
         # Read per line drawn: the show flags' watchers void it (reading them costs more).
         if self._widths_for != (width, self._typical_length):
-            shown = [c.shown_when is None or getattr(self, c.shown_when) for c in self.columns]
-            columns = list(compress(self.columns, shown))
+            columns = [c for c in self.columns if self.column_shown(c)]
             flexible = self._flexible
             wanted = min(max(self._typical_length, len(flexible.label)), NAME_MAX_WIDTH)
 
             def room() -> int:  # what the other columns leave for the name
                 return width - sum(c.width for c in columns) - len(columns) - 2
 
-            for column in sorted((c for c in columns if c.yields), key=lambda c: c.yields):
+            chosen = self._column_choice
+            yielding = (c for c in columns if c.yields and not chosen.get(c.key))
+            for column in sorted(yielding, key=lambda c: c.yields):
                 if room() >= wanted:
                     break
                 columns.remove(column)
