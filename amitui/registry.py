@@ -176,7 +176,7 @@ ACTIONS: tuple[Action, ...] = (
     # Priority, as "/": keys typed right after ":" reach the command line.
     Action("command_line", "colon", "command_line", "Command",
            "The command line: region, account, owner, sort, cols, goto, export, theme, q",
-           priority=True),
+           show=False, priority=True),
     *(
         Action(f"sort.{column}", key, f"sort_toggle({column!r})", f"Sort: {label}",
                f"Sort by {label.lower()}; again: the other way", show=False)
