@@ -1,28 +1,8 @@
 """The filter language of the image table's ``/`` bar: terms separated by spaces, all of
 which a row must match (AND).
 
-==========================  ===============================================================
-``word``                    the id, name, account, description or a tag value contains it
-``"two words"``             the same, spaces included (quotes also make ``public`` a word)
-``!term``                   any term, negated: ``!test``, ``!deprecated``, ``!tag:Team``
-``tag:Team=web``            tag ``Team`` (key in any case) has the value (globs: ``web*``)
-``tag:Team``                the image has a tag ``Team``
-``state:disabled``          DescribeImages' state (globs, as every ``field:value``)
-``arch:arm64``              the architecture
-``account:prod``            the account listed from (alias or id) or the owner's id
-``region:eu-*``             the region
-``owner:amazon``            the owner's id or alias
-``age>90d`` ``age<30d``     created more (less) than that long ago: h, d, w, mo, y
-``launched>180d``           last launched more than 180 days ago, or never
-``launched<30d``            last launched within 30 days
-``launched:never``          never launched (as far as EC2 says: it records from 2017)
-``deprecated``              the deprecation time has passed
-``public`` ``shared``       launchable by everyone; shared with (or by) other accounts
-``protected``               deregistration protection is on (with or without cooldown)
-``unused``                  no known use: never launched (``LastLaunchedTime`` absent)
-==========================  ===============================================================
-
-Matching ignores case. :func:`parse` turns the text into a :class:`Filter` once per
+Every term, with an example, is in :data:`TERMS` (the help screen lists them). Matching
+ignores case. :func:`parse` turns the text into a :class:`Filter` once per
 keystroke, or raises :class:`FilterError` naming the column it stopped at. Each term is a
 predicate over :class:`~amitui.columns.ImageRow`, except plain words, which the table
 searches in each row's haystack (in C); a table keeps each term's matches so that typing
@@ -121,11 +101,28 @@ _DURATION = re.compile(r"(\d+)(h|d|w|mo|y)")
 _TOKEN = re.compile(r'"[^"]*"?|[^\s"]+"[^"]*"?|\S+')
 _FIELD_TERM = re.compile(r"([a-z]+)(:|>|<)(.*)", re.DOTALL)
 
-#: What the bar offers for completion or help: every keyword a term starts with.
-KEYWORDS: tuple[str, ...] = (
-    *(f"{name}:" for name in ("tag", *_FIELDS)),
-    "age>", "age<", "launched>", "launched<", "launched:never", *_FLAGS,
-)  # fmt: skip
+#: (example, what it matches), for the help screen and the docs.
+TERMS: tuple[tuple[str, str], ...] = (
+    ("word", "the id, name, account, description or a tag value contains it"),
+    ('"two words"', "the same, spaces included (quoted, public is a word, not the flag)"),
+    ("!term", "any term negated: !test, !deprecated, !tag:Team"),
+    ("tag:Team=web", "the tag Team (any case) has the value; globs: tag:Team=web*"),
+    ("tag:Team", "the image has a tag Team"),
+    ("state:disabled", "the state (every field:value takes globs)"),
+    ("arch:arm64", "the architecture"),
+    ("account:prod", "the account listed from (alias or id), or the owner's id"),
+    ("region:eu-*", "the region"),
+    ("owner:amazon", "the owner's id or alias"),
+    ("age>90d age<30d", "created more (less) than that long ago; units h, d, w, mo, y"),
+    ("launched>180d", "last launched more than 180 days ago, or never"),
+    ("launched<30d", "last launched within 30 days"),
+    ("launched:never", "never launched (as far as EC2 says: it records from 2017)"),
+    ("deprecated", "the deprecation time has passed"),
+    ("public", "launchable by everyone"),
+    ("shared", "shared with other accounts, or by another account with this one"),
+    ("protected", "deregistration protection is on (with or without cooldown)"),
+    ("unused", "no known use: never launched (LastLaunchedTime absent)"),
+)
 
 
 def parse(text: str) -> Filter:
@@ -260,4 +257,4 @@ def _duration_term(name: str, operator: str, value: str, offset: int, value_at: 
     return Term(f"launched{operator}{value}", predicate=by_launch)
 
 
-__all__ = ["KEYWORDS", "Filter", "FilterError", "Term", "parse"]
+__all__ = ["TERMS", "Filter", "FilterError", "Term", "parse"]

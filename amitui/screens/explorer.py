@@ -33,7 +33,7 @@ from textual.widgets import Footer, Input, Static, TabbedContent
 from amitui import command_line as commands
 from amitui.columns import COLUMNS, ImageRow, column, make_row
 from amitui.config import ConfigError, load_config, save_columns
-from amitui.filters import FilterError
+from amitui.filters import TERMS, FilterError
 from amitui.listing import AccountLabel, Listed, write_images
 from amitui.model import (
     OWNER_PRESETS,
@@ -884,7 +884,10 @@ class ExplorerScreen(Screen[None]):
                 HelpEntry("Explorer", "ctrl+p", "Commands", "Regions, owners, actions"),
             ],
             "Regions": [HelpEntry("Regions", "enter", "Only this region", "Show just this one")],
-            "Filter": [HelpEntry("Filter", "enter", "Done", "Back to the table, keep the filter")],
+            "Filter": [
+                HelpEntry("Filter", "enter", "Done", "Back to the table, keep the filter"),
+                *(HelpEntry("Filter", term, "Term", meaning) for term, meaning in TERMS),
+            ],
             "Plan review": [
                 HelpEntry(
                     "Plan review", "type + enter", "Confirm a destructive plan",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pytest
 
 from amitui.columns import ImageRow, make_row
-from amitui.filters import FilterError, parse
+from amitui.filters import TERMS, FilterError, parse
 from amitui.model import Image
 
 from ..records import ACCOUNT, NOW, OTHER_ACCOUNT, image
@@ -173,3 +173,9 @@ def test_an_image_without_creation_date_is_neither_old_nor_young() -> None:
     assert names("age>1d", table) == []
     assert names("age<1d", table) == []
     assert names("!age>1d", table) == ["x"]
+
+
+def test_every_term_the_help_lists_parses() -> None:
+    for example, _meaning in TERMS:
+        for term in example.split(" ") if not example.startswith('"') else [example]:
+            assert parse(term).terms, term
