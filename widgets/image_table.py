@@ -48,7 +48,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from amitui.columns import COLUMNS, Column, ImageRow
-from amitui.filters import Filter, Term, parse
+from amitui.filters import Filter, Memo, Term, parse, warm_up
 from amitui.model import Image, ImageKey
 
 from ._textual_private import set_virtual_size_without_layout
@@ -226,6 +226,8 @@ class ImageTable(ScrollView, can_focus=True):
         self._order_getter: itemgetter[Any] | None = None  # _ordered's indices (filter)
         self._char_hits: dict[str, bytes] = {}  # character -> in each row? (row order)
         self._term_hits: dict[str, bytes] = {}  # term key -> matches each row? (row order)
+        self._term_memo: Memo = {}  # what terms extracted from these rows (see filters)
+        self._warming: Iterator[None] | None = None  # a presort's filters.warm_up
         self._query = Filter()
         self._filter = ""  # self._query.key
         self.sort_column = "created"
@@ -291,7 +293,7 @@ class ImageTable(ScrollView, can_focus=True):
         self._presort_keys = None
         self._matches.clear()
         self._char_hits.clear()
-        self._term_hits.clear()
+        self._forget_terms()
         self._stop_presort()
         dropped: list[ImageKey] = []
         if self._marks:
@@ -345,7 +347,7 @@ class ImageTable(ScrollView, can_focus=True):
         if index is None:
             return
         old, self._rows[index] = self._rows[index], row
-        self._term_hits.clear()  # a term may read whatever changed (e.g. the access)
+        self._forget_terms()  # a term may read whatever changed (e.g. the access)
         # Orders and views hold row numbers, so they stay valid, except the cached orders of
         # the columns whose sort key changed (the current order stays as shown until then).
         for key in list(self._orders):
@@ -368,7 +370,7 @@ class ImageTable(ScrollView, can_focus=True):
         event loop: the first sort by a column at 100k rows costs 25-130 ms, more than a
         keystroke's budget. Then search every row for each of FIRST_CHARACTERS, one per
         turn (~5 ms each at 100k rows, 100 KB each), so a filter's first key needs no pass
-        over the haystacks.
+        over the haystacks; then what filter terms read of every row (filters.warm_up).
         Call when the rows have settled (e.g. every region loaded)."""
         self._stop_presort()
         self.call_later(self._presort_step, self._presort_run)
@@ -383,13 +385,23 @@ class ImageTable(ScrollView, can_focus=True):
             self._order_getter = itemgetter(*self._ordered)  # see _in_sort_order
         else:
             char = next((c for c in FIRST_CHARACTERS if c not in self._char_hits), None)
-            if char is None:
-                return  # all done
-            self._char_hits[char] = bytes(map(contains, self._haystacks, repeat(char)))
+            if char is not None:
+                self._char_hits[char] = bytes(map(contains, self._haystacks, repeat(char)))
+            else:
+                if self._warming is None:
+                    self._warming = warm_up(self._rows, self._term_memo)
+                if next(self._warming, "done") == "done":
+                    return  # all done
         self.call_later(self._presort_step, run)  # after whatever (keys) arrived meanwhile
 
     def _stop_presort(self) -> None:
         self._presort_run += 1
+
+    def _forget_terms(self) -> None:
+        """The rows changed: what terms found or extracted from them is void."""
+        self._term_hits.clear()
+        self._term_memo.clear()
+        self._warming = None  # it was filling the memo just cleared
 
     def _presort_chunk(self, column: Column) -> None:
         """The next PRESORT_CHUNK of ``column``'s sort keys, or, once it has them all, its
@@ -483,8 +495,7 @@ class ImageTable(ScrollView, can_focus=True):
                 if mask is None:
                     mask = bytes(map(contains, self._haystacks, repeat(needle)))
             else:
-                assert term.predicate is not None
-                mask = bytes(map(term.predicate, self._rows))
+                mask = term.hits(self._rows, self._term_memo)
             if term.negated:
                 mask = mask.translate(_NEGATE)
             if len(self._term_hits) >= TERM_CACHE_SIZE:
