@@ -111,7 +111,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("help", "question_mark", "help", "Help", "Every key, explained"),
     # Priority, so keys typed right after "/" reach the filter; the screen's check_action
     # turns it off inside inputs.
-    Action("filter", "slash", "filter", "Filter", "Filter by id/name/desc/tags", priority=True),
+    Action("filter", "slash", "filter", "Filter",
+           "Filter: words (id, name, description, tags) and terms: tag:K=V, age>90d, !word…",
+           priority=True),
     _flow(COPY, "amitui.flows.copy:run", "c", "Copy",
           "Copy the marked images (else the one under the cursor) to other regions",
           across_accounts=True),
