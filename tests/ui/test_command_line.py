@@ -281,6 +281,7 @@ def test_the_command_line_with_completion(snap_compare: object, make: AppFactory
         await wait_loaded(pilot)
         await pilot.press("colon", *"cols +", "tab")
         line = pilot.app.query_one(CommandLine)
+        line.input.cursor_blink = False  # a blinking cursor is drawn or not by the clock
         for _ in range(100):  # the candidates' line drawn (slow under load)
             await pilot.pause(0.02)
             if line.hint:
