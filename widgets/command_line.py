@@ -40,6 +40,22 @@ class CommandInput(Input):
                 tooltip="Close the command line"),
     ]  # fmt: skip
 
+    def _line(self) -> CommandLine | None:
+        return self.parent if isinstance(self.parent, CommandLine) else None
+
+    # The bindings' actions, for the footer's keys (the keys themselves arrive in _on_key).
+    def action_complete(self) -> None:
+        if (line := self._line()) is not None:
+            line.complete()
+
+    def action_run(self) -> None:
+        if (line := self._line()) is not None:
+            line.submit()
+
+    def action_close(self) -> None:
+        if (line := self._line()) is not None:
+            line.close()
+
     async def _on_key(self, event: events.Key) -> None:
         focused = self.screen.focused
         if focused is not None and focused is not self:
@@ -48,10 +64,10 @@ class CommandInput(Input):
             event.prevent_default()
             self.app.post_message(events.Key(event.key, event.character))
             return
-        line = self.parent
+        line = self._line()
         # Here rather than as bindings: Tab would move the focus first, and keys typed
         # right after Enter would already be in the line.
-        if isinstance(line, CommandLine) and event.key in ("tab", "enter", "escape"):
+        if line is not None and event.key in ("tab", "enter", "escape"):
             event.stop()
             event.prevent_default()
             {"tab": line.complete, "enter": line.submit, "escape": line.close}[event.key]()
@@ -69,7 +85,6 @@ class CommandLine(Widget):
     }
     CommandLine > #command-hint.-error { color: $text-error; background: $error 15%; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = CommandInput.BINDINGS
 
     class Submitted(Message):
         def __init__(self, line: CommandLine, text: str) -> None:
