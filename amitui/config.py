@@ -11,16 +11,26 @@
     org_role = "ReadOnlyAudit"              #   this role (ou = "ou-…", skip_accounts = ["…"])
     protected = ["prod"]                    # aliases or ids: destructive plans changing
                                             #   them need the alias typed to confirm
+    [columns]                               # the image table's columns (`:cols` writes it)
+    show = ["owner"]                        # shown whatever the view holds
+    hide = ["boot", "root"]                 # never shown; the others follow the view
+
+amitui rewrites only the ``[columns]`` table (:func:`save_columns`), leaving the rest of the
+file as the user wrote it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
+
+from amitui.columns import COLUMN_INDEX
 
 APP_NAME = "amitui"
 
@@ -54,6 +64,9 @@ class UserConfig:
     accounts: AccountDefaults = field(default_factory=AccountDefaults)
     #: ``[accounts] protected``: account aliases or ids.
     protected_accounts: tuple[str, ...] = ()
+    #: ``[columns]``: column key -> shown (True) or hidden; a column not named follows the
+    #: table's own rule (e.g. Owner while the view holds other owners' images).
+    columns: dict[str, bool] = field(default_factory=dict)
 
 
 def config_path() -> Path:
@@ -98,7 +111,74 @@ def load_config(path: Path | None = None) -> UserConfig:
         path=path,
         accounts=accounts,
         protected_accounts=tuple(p.strip() for p in protected),
+        columns=_columns(path, data.get("columns", {})),
     )
+
+
+def _columns(path: Path, table: object) -> dict[str, bool]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [columns] must be a table")
+    unknown = set(table) - {"show", "hide"}
+    if unknown:
+        raise ConfigError(
+            f"{path}: [columns] takes show and hide, not {', '.join(sorted(unknown))}"
+        )
+    chosen: dict[str, bool] = {}
+    for name, shown in (("show", True), ("hide", False)):
+        keys = table.get(name, [])
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise ConfigError(f"{path}: [columns] {name} must be a list of column keys")
+        for key in keys:
+            if key not in COLUMN_INDEX:
+                raise ConfigError(
+                    f"{path}: [columns] {name}: no column {key!r}; the columns are "
+                    + ", ".join(COLUMN_INDEX)
+                )
+            if key in chosen:
+                raise ConfigError(f"{path}: [columns] names {key!r} in both show and hide")
+            chosen[key] = shown
+    return chosen
+
+
+#: A table header line, ``[name]`` or ``[[name]]`` (comments after it allowed).
+_HEADER = re.compile(r"^\s*\[")
+
+
+def save_columns(choice: Mapping[str, bool], path: Path | None = None) -> Path:
+    """Write ``choice`` (column key -> shown) as the ``[columns]`` table of the config file,
+    replacing the one there (other tables and comments stay); returns the file written."""
+    path = path or config_path()
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    kept: list[str] = []
+    inside = False
+    for line in text.splitlines():
+        if _HEADER.match(line):
+            inside = line.split("#", 1)[0].strip() == "[columns]"
+        if not inside:
+            kept.append(line)
+    while kept and not kept[-1].strip():
+        kept.pop()
+
+    def keys(shown: bool) -> str:
+        return ", ".join(f'"{key}"' for key in COLUMN_INDEX if choice.get(key) is shown)
+
+    table = ["[columns]", f"show = [{keys(True)}]", f"hide = [{keys(False)}]"]
+    new = "\n".join([*kept, *([""] if kept else []), *table]) + "\n"
+    try:
+        tomllib.loads(new)
+    except tomllib.TOMLDecodeError as exc:  # e.g. a dotted ``columns.show = …`` elsewhere
+        raise ConfigError(f"cannot write [columns] into {path}: {exc}") from exc
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(new, encoding="utf-8")
+        temporary.replace(path)  # a crash mid-write leaves the old file whole
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc}") from exc
+    return path
 
 
 def _account_defaults(path: Path, table: object) -> AccountDefaults:

@@ -29,6 +29,20 @@ RECYCLE_BIN = "recycle_bin"
 JOURNAL = "journal"
 
 
+#: Shift+letter sorts, k9s' way: (key, column key, label). The other capitals are taken
+#: (D, I, O, P, T, R, B, J, L; Y is the raw record): the rest sort with ``:sort COLUMN``.
+SORT_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("N", "name", "Name"),
+    ("A", "age", "Age"),
+    ("C", "created", "Created"),
+    ("S", "size", "Size"),
+    ("G", "region", "Region"),
+    ("E", "state", "State"),
+    ("H", "arch", "Arch"),
+    ("W", "owner", "Owner"),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Action:
     """One thing the user can do in the explorer."""
@@ -97,7 +111,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("help", "question_mark", "help", "Help", "Every key, explained"),
     # Priority, so keys typed right after "/" reach the filter; the screen's check_action
     # turns it off inside inputs.
-    Action("filter", "slash", "filter", "Filter", "Filter by id/name/desc/tags", priority=True),
+    Action("filter", "slash", "filter", "Filter",
+           "Filter: words (id, name, description, tags) and terms: tag:K=V, age>90d, !word…",
+           priority=True),
     _flow(COPY, "amitui.flows.copy:run", "c", "Copy",
           "Copy the marked images (else the one under the cursor) to other regions",
           across_accounts=True),
@@ -159,6 +175,15 @@ ACTIONS: tuple[Action, ...] = (
     # In the footer only while an account's SSO login has expired (the screen's check_action).
     Action("sso_login", "L", "sso_login", "SSO login",
            "Run `aws sso login` once per SSO session that needs it, then reload its accounts"),
+    # Priority, as "/": keys typed right after ":" reach the command line.
+    Action("command_line", "colon", "command_line", "Command",
+           "The command line: region, account, owner, sort, cols, goto, export, theme, q",
+           show=False, priority=True),
+    *(
+        Action(f"sort.{column}", key, f"sort_toggle({column!r})", f"Sort: {label}",
+               f"Sort by {label.lower()}; again: the other way", show=False)
+        for key, column, label in SORT_KEYS
+    ),
 )  # fmt: skip
 
 #: The flows, in the order the palette offers them.
@@ -212,6 +237,7 @@ __all__ = [
     "RETIRE",
     "RETIREMENT",
     "SHARE",
+    "SORT_KEYS",
     "TAGS",
     "UNPROTECT",
     "Action",

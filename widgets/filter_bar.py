@@ -1,5 +1,6 @@
 """The live filter: ``/`` opens it, every keystroke filters, Enter returns to the table keeping
-the filter, Escape clears it.
+the filter, Escape clears it. A text that does not parse (see :mod:`amitui.filters`) is said
+in red under the bar (:class:`FilterMessage`), and the table keeps the last filter that did.
 
 Typing fast (or pasting) right after ``/`` or Enter races Textual's key routing: keys are
 routed to whatever had focus when they arrived. So focus moves synchronously here, and keys
@@ -15,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from ._textual_private import set_virtual_size_without_layout
 
@@ -37,7 +38,10 @@ class FilterBar(Input):
             self.cleared = cleared
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(placeholder="filter: id, name, description, tag values", id=id)
+        super().__init__(
+            placeholder="filter: words, !word, tag:K=V, arch:arm64, age>90d, deprecated… (? help)",
+            id=id,
+        )
         #: Where Enter and Escape send the focus (the image table).
         self.return_focus: Widget | None = None
 
@@ -91,3 +95,25 @@ class FilterBar(Input):
 
     async def _clear(self) -> None:
         self.action_clear()
+
+
+class FilterMessage(Static):
+    """Why the filter's text does not parse (one line under the bar), hidden when it does."""
+
+    DEFAULT_CSS = """
+    FilterMessage {
+        display: none; height: 1; padding: 0 1; color: $text-error; background: $error 15%;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(markup=False, id=id)
+        self.message = ""
+
+    def show_error(self, message: str) -> None:
+        """``message``: the error, kept last good filter implied; "": none (hidden)."""
+        self.message = message
+        if message:
+            self.update(f"{message} (showing the last filter that parsed)")
+        self.display = bool(message)

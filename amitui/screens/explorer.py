@@ -30,7 +30,11 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent
 
+from amitui import command_line as commands
 from amitui.columns import COLUMNS, ImageRow, column, make_row
+from amitui.config import ConfigError, load_config, save_columns
+from amitui.filters import TERMS, FilterError
+from amitui.listing import AccountLabel, Listed, write_images
 from amitui.model import (
     OWNER_PRESETS,
     Image,
@@ -48,13 +52,15 @@ from amitui.screens.recycle_bin import RecycleBinScreen
 from amitui.text import inert
 from amitui.widgets.cleanup_run import RunScreen
 from amitui.widgets.cleanup_view import CleanupScreen
+from amitui.widgets.column_chooser import Choice, ColumnChooser
+from amitui.widgets.command_line import CommandInput, CommandLine
 from amitui.widgets.commands import PaletteEntry
-from amitui.widgets.filter_bar import FilterBar
+from amitui.widgets.filter_bar import FilterBar, FilterMessage
 from amitui.widgets.form_dialog import FormDialog
 from amitui.widgets.help_screen import HelpEntry, HelpScreen
 from amitui.widgets.image_table import ImageTable
 from amitui.widgets.inspector import Inspector
-from amitui.widgets.messages import JumpToImage
+from amitui.widgets.messages import GotoRequested, JumpToImage
 from amitui.widgets.orphans_view import OrphansScreen
 from amitui.widgets.owner_scope import OwnerScopeScreen
 from amitui.widgets.plan_screen import PlanScreen
@@ -197,13 +203,17 @@ class ExplorerScreen(Screen[None]):
             yield RegionPane(id="regions")
             with Vertical(id="right"):
                 with Vertical(id="table-box"):
+                    yield CommandLine(self.command_vocabulary, id="command-line")
                     yield FilterBar(id="filter")
+                    yield FilterMessage(id="filter-error")
                     yield ImageTable(id="images")
                 yield Inspector(id="inspector")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(FilterBar).return_focus = self.table
+        self.query_one(CommandLine).return_focus = self.table
+        self._restore_columns()
         self.table.empty_text = self._empty_text
         # After the screen's own first focus (its first focusable widget, the region list),
         # as when the App composed the panes itself.
@@ -579,7 +589,12 @@ class ExplorerScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.table.set_filter(event.value)
+        try:
+            self.table.set_filter(event.value)
+        except FilterError as exc:
+            self.query_one(FilterMessage).show_error(str(exc))
+            return
+        self.query_one(FilterMessage).show_error("")
         self._update_empty_text()
         self._update_titles()
 
@@ -590,6 +605,7 @@ class ExplorerScreen(Screen[None]):
         # typed for the filter to the table as commands).
         if event.cleared:
             self.table.set_filter("")
+            self.query_one(FilterMessage).show_error("")
         self._update_empty_text()
         self._update_titles()
 
@@ -605,7 +621,7 @@ class ExplorerScreen(Screen[None]):
             return False  # hidden from the footer and refused
         if action == "sso_login":
             return self._sso_needed  # in the footer only when a login would help
-        if action in ("quit", "filter"):
+        if action in ("quit", "filter", "command_line"):
             # q and / must type into inputs and reach dialogs, not act from under them.
             return not isinstance(self.app.screen, ModalScreen) and not isinstance(
                 self.focused, Input
@@ -687,8 +703,13 @@ class ExplorerScreen(Screen[None]):
         self.table.sort_by(self.table.sort_column, reverse=not self.table.sort_reverse)
         self._update_titles()
 
-    def action_sort_by(self, column: str) -> None:
-        self.table.sort_by(column, reverse=False)
+    def action_sort_by(self, column: str, reverse: bool = False) -> None:
+        self.table.sort_by(column, reverse=reverse)
+        self._update_titles()
+
+    def action_sort_toggle(self, column: str) -> None:
+        """Shift+letter: sort by ``column``; the same key again: the other way."""
+        self.table.sort_by(column)
         self._update_titles()
 
     def action_tab(self, tab: str) -> None:
@@ -707,6 +728,127 @@ class ExplorerScreen(Screen[None]):
     def action_clear_marks(self) -> None:
         self.table.clear_marks()
 
+    # ---- the command line and the columns ------------------------------------------------
+
+    def action_command_line(self, text: str = "") -> None:
+        self.query_one(CommandLine).open(text)
+
+    def command_vocabulary(self) -> commands.Vocabulary:
+        """What the command line's arguments can be now."""
+        accounts: dict[str, str] = {}
+        for label, name in self._account_names.items():
+            accounts[label] = accounts[name] = label
+        table = self.table
+        return commands.Vocabulary(
+            regions=self.region_pane.regions,
+            accounts=accounts,
+            columns=[c.key for c in table.columns],
+            fixed_columns=[c.key for c in table.columns if not c.width],
+            themes=sorted(self.app.available_themes),
+        )
+
+    @on(CommandLine.Submitted)
+    def _command_submitted(self, event: CommandLine.Submitted) -> None:
+        event.stop()
+        line = event.line
+        try:
+            command = commands.parse(event.text, self.command_vocabulary())
+        except commands.CommandError as exc:
+            line.show_error(str(exc))  # the line stays as typed
+            return
+        line.close()
+        self.run_command(command)
+
+    def run_command(self, command: commands.Command) -> None:
+        """Do what a command line (or its palette entry) says."""
+        match command:
+            case commands.ShowRegion(region):
+                self.action_show_region(region)
+            case commands.ShowAccount(label):
+                if label == commands.EVERY:
+                    self.action_show_region(commands.EVERY)
+                else:
+                    self.action_show_account(label)
+            case commands.SetOwner(owner):
+                self.set_owner(owner)
+            case commands.SortBy(key, reverse):
+                self.action_sort_by(key, reverse)
+            case commands.ChangeColumns(()):
+                self.action_choose_columns()
+            case commands.ChangeColumns(changes):
+                self.choose_columns({**self.table.column_choice, **dict(changes)})
+            case commands.Goto(target):
+                self.post_message(GotoRequested(target))
+            case commands.Export(fmt, path):
+                self._export(fmt, path)
+            case commands.SetTheme(name):
+                self.app.theme = name
+            case commands.Quit():
+                self.app.exit()
+
+    def action_choose_columns(self) -> None:
+        table = self.table
+        shown = {c.key: table.column_shown(c) for c in table.columns}
+        default = {c.key: table.column_shown(c, chosen=False) for c in table.columns}
+        fixed = next(c.key for c in table.columns if not c.width)
+        self.app.push_screen(ColumnChooser(table.columns, shown, default, fixed), self._chosen)
+
+    def _chosen(self, choice: Choice | None) -> None:
+        if choice is not None:
+            self.choose_columns(choice)
+
+    def choose_columns(self, choice: Choice) -> None:
+        """Show and hide columns as ``choice`` says, and keep it in the config file."""
+        self.table.set_column_choice(choice)
+        try:
+            save_columns(self.table.column_choice, self._config_file)
+        except ConfigError as exc:
+            self.notify(f"Columns changed, not kept: {exc}", severity="warning", markup=False)
+
+    def _restore_columns(self) -> None:
+        if self._config_file is None:
+            return
+        try:
+            choice = load_config(self._config_file).columns
+        except ConfigError as exc:
+            self.notify(str(exc), title="Config file", severity="error", markup=False)
+            return
+        known = {c.key for c in self.table.columns}
+        self.table.set_column_choice({k: v for k, v in choice.items() if k in known})
+
+    def _export(self, fmt: str, path: Path) -> None:
+        """The view (filtered, sorted) as `amitui ls --format FMT` writes it, in a thread."""
+        several = len(self._account_names) > 1
+        listed = [Listed(row.image, self._listed_account(row.image)) for row in
+                  self.table.visible_rows]  # fmt: skip
+
+        def write() -> None:
+            try:
+                with path.open("w", encoding="utf-8", newline="") as out:
+                    write_images(listed, fmt, out, accounts=several)
+            except OSError as exc:
+                self.app.call_from_thread(
+                    self.notify, f"Cannot write {path}: {exc.strerror or exc}",
+                    title="Export", severity="error", markup=False,
+                )  # fmt: skip
+                return
+            count = len(listed)
+            self.app.call_from_thread(
+                self.notify, f"Wrote {count} image{'' if count == 1 else 's'} to {path}",
+                title="Export", markup=False,
+            )  # fmt: skip
+
+        self.run_worker(write, thread=True, group="export", exit_on_error=False)
+
+    def _listed_account(self, image: Image) -> AccountLabel | None:
+        """The account as `amitui ls` names it: its id, and its alias where known."""
+        if self._account_names:
+            name = self._account_names.get(image.account, image.account)
+            return AccountLabel(image.account, name if name != image.account else None)
+        if self.account_id:
+            return AccountLabel(self.account_id, self._account_alias)
+        return None
+
     # ---- help and palette ----------------------------------------------------------------
 
     def _keys_of(self, binding: Binding) -> list[str]:
@@ -724,6 +866,8 @@ class ExplorerScreen(Screen[None]):
             ("Image table", ImageTable.BINDINGS),
             ("Regions", RegionList.BINDINGS),
             ("Filter", FilterBar.BINDINGS),
+            ("Command line", CommandInput.BINDINGS),
+            ("Column chooser", ColumnChooser.BINDINGS),
             ("Dialogs (copy, share, deprecate)", FormDialog.BINDINGS),
             ("Owner scope", OwnerScopeScreen.BINDINGS),
             ("Plan review", PlanScreen.BINDINGS),
@@ -740,7 +884,10 @@ class ExplorerScreen(Screen[None]):
                 HelpEntry("Explorer", "ctrl+p", "Commands", "Regions, owners, actions"),
             ],
             "Regions": [HelpEntry("Regions", "enter", "Only this region", "Show just this one")],
-            "Filter": [HelpEntry("Filter", "enter", "Done", "Back to the table, keep the filter")],
+            "Filter": [
+                HelpEntry("Filter", "enter", "Done", "Back to the table, keep the filter"),
+                *(HelpEntry("Filter", term, "Term", meaning) for term, meaning in TERMS),
+            ],
             "Plan review": [
                 HelpEntry(
                     "Plan review", "type + enter", "Confirm a destructive plan",
@@ -798,6 +945,14 @@ class ExplorerScreen(Screen[None]):
                 "Sort the image table",
                 partial(self.action_sort_by, table_column.key),
             )
+        for spec in commands.COMMANDS:
+            line = f"{spec.name} "
+            yield PaletteEntry(
+                f":{spec.name} {spec.usage}".rstrip(),
+                spec.help,
+                partial(self.action_command_line, line) if spec.usage else self.app.exit,
+            )
+        yield PaletteEntry("Columns…", "Choose the table's columns", self.action_choose_columns)
         yield PaletteEntry("Refresh", "Reload every region", self.action_refresh)
         yield PaletteEntry("Help", "Every key", self.action_help)
         # Read-only, the reviews (guided cleanup) stay: they change nothing.

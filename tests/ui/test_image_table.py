@@ -14,6 +14,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from amitui.columns import COLUMNS, Column, ImageRow, column, make_row, rows_for
+from amitui.filters import FilterError, parse
 from amitui.model import Image, ImageQuery, Inventory, RegionKey, RegionLoad, RegionStatus
 from amitui.screens.explorer import ExplorerScreen
 from amitui.widgets import image_table
@@ -88,6 +89,51 @@ async def test_filter_and_sort_match_a_plain_reference() -> None:
             assert shown(table) == want
             assert cursor is None or cursor.image_id == want[table.cursor_row]
             table.move_cursor(rnd.randint(-40, 40))
+
+
+async def test_filter_terms_match_a_plain_reference_and_are_evaluated_once_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = TableApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.query_one(ImageTable)
+        table.set_rows(ROWS)
+        table.presort()  # ...then what terms read of every row, ahead (filters.warm_up)
+        for _ in range(200):
+            await pilot.pause()
+            if "tags" in table._term_memo:
+                break
+        assert {"state", "account", "age", "launched", "tags"} <= set(table._term_memo)
+        evaluated: list[str] = []
+        term_mask = ImageTable._term_mask
+
+        def counted(self: ImageTable, term: Any) -> bytes:
+            if term.key not in self._term_hits:
+                evaluated.append(term.key)
+            return term_mask(self, term)
+
+        monkeypatch.setattr(ImageTable, "_term_mask", counted)
+        rnd = random.Random(11)
+        texts = ["arch:arm64", "arch:arm64 age>100h", "arch:arm64 age>100h !web",
+                 "state:failed", "!state:pending web", "public", "tag:team=data region:eu-*",
+                 "age<3d !arch:x86_64", "web golden", "!platform", "tag:team", "tag:TEAM=d*",
+                 "launched>1d", "account:1234*", "deprecated !public"]  # fmt: skip
+        for _ in range(120):
+            if rnd.random() < 0.4:
+                table.sort_by(rnd.choice(COLUMNS).key, rnd.choice([True, False]))
+            text = rnd.choice(texts)
+            table.set_filter(text)
+            query = parse(text)
+            by = column(table.sort_column).sort_function()
+            ordered = sorted(ROWS, key=by)
+            if table.sort_reverse:
+                ordered.reverse()
+            assert shown(table) == [r.image.image_id for r in ordered if query.matches(r)]
+        # Each term's matches are kept (in row order) across filters and orders.
+        assert len(evaluated) == len(set(evaluated))
+        with pytest.raises(FilterError):
+            table.set_filter("arch:arm64 age>")
+        assert table.filter_text == parse(text).key  # the last good filter stays
 
 
 async def test_the_cursor_stays_on_its_image_through_filter_and_sort() -> None:
