@@ -187,6 +187,9 @@ class ExplorerScreen(Screen[None]):
         self._sso_needed = False
         #: An account set is being opened (the header says so, not "profile default").
         self._many_accounts = many_accounts
+        #: Column key -> shown, as the user chose it; over the table's own rule (e.g. Owner:
+        #: shown while the view holds other owners' images).
+        self._chosen_columns: dict[str, bool] = {}
         #: USD per GiB-month of a standard snapshot, for the Totals view (None: the default).
         self._snapshot_price = snapshot_price
 
@@ -424,12 +427,38 @@ class ExplorerScreen(Screen[None]):
         own = {k.account for k in keys} if self._account_names else {self.account_id}
         table.show_owner = bool(owners - own) if own != {None} else len(owners) > 1
         table.set_rows(rows)
+        self._apply_chosen_columns()
         if len(rows) >= LARGE_INVENTORY:
             gc.freeze()  # the table's lists of every row too (see show_load)
         if not self.region_pane.busy:
             table.presort()  # the rows have settled: every column's order, in idle turns
         self._update_empty_text()
         self._update_titles()
+
+    def choose_column(self, key: str, shown: bool | None) -> None:
+        """Show or hide an optional column (one with a ``shown_when`` flag) whatever its own
+        rule says; None: back to its rule. A column without a flag raises ValueError."""
+        flag = column(key).shown_when
+        if flag is None:
+            raise ValueError(f"the {column(key).label} column is always shown")
+        if shown is None:
+            self._chosen_columns.pop(key, None)
+            self._refresh_table()
+        else:
+            self._chosen_columns[key] = shown
+            self._apply_chosen_columns()
+
+    def _apply_chosen_columns(self) -> None:
+        table = self.table
+        for key, shown in self._chosen_columns.items():
+            flag = column(key).shown_when
+            if flag is not None:
+                setattr(table, flag, shown)
+
+    def action_toggle_column(self, key: str) -> None:
+        flag = column(key).shown_when
+        if flag is not None:
+            self.choose_column(key, not getattr(self.table, flag))
 
     def _update_empty_text(self) -> None:
         table = self.table
@@ -851,6 +880,13 @@ class ExplorerScreen(Screen[None]):
             "Toggle disabled images", "Include or hide disabled images", self.action_toggle_disabled
         )
         for table_column in COLUMNS:
+            if table_column.shown_when is not None:
+                shown = getattr(self.table, table_column.shown_when)
+                yield PaletteEntry(
+                    f"{'Hide' if shown else 'Show'} the {table_column.label} column",
+                    "Optional columns: shown when chosen (or when the view needs them)",
+                    partial(self.action_toggle_column, table_column.key),
+                )
             yield PaletteEntry(
                 f"Sort by {table_column.label}",
                 "Sort the image table",
