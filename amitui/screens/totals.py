@@ -58,18 +58,21 @@ def _table(title: str, first: str, groups: Iterable[Group], names: Mapping[str, 
     return table
 
 
-def _histogram(totals: Totals) -> Table:
-    table = Table.grid(padding=(0, 1))
-    table.add_column(justify="right")
-    table.add_column(justify="right")
-    table.add_column()
+def _histogram(totals: Totals) -> Text:
+    """One line a bucket: its label, its count and a bar scaled to the largest bucket."""
     most = max((bucket.images for bucket in totals.ages), default=0)
-    for bucket in totals.ages:
+    label_width = max((len(bucket.label) for bucket in totals.ages), default=0)
+    count_width = max((len(str(bucket.images)) for bucket in totals.ages), default=1)
+    lines = Text()
+    for index, bucket in enumerate(totals.ages):
         width = round(bucket.images * BAR_WIDTH / most) if most else 0
         if bucket.images and not width:
             width = 1  # a bucket that has images shows a bar
-        table.add_row(bucket.label, str(bucket.images), Text("█" * width, style="cyan"))
-    return table
+        if index:
+            lines.append("\n")
+        lines.append(f"{bucket.label:>{label_width}}  {bucket.images:>{count_width}}  ")
+        lines.append("█" * width, style="cyan")
+    return lines
 
 
 def render_totals(totals: Totals, names: Mapping[str, str] | None = None) -> RenderableType:
