@@ -104,6 +104,7 @@ class AmituiApp(AccountSetWiring):
             config_file=config_path(),
             empty_text="Starting the demo…" if options.demo else "Connecting…",
             many_accounts=options.many_accounts,
+            snapshot_price=options.snapshot_price,
         )
         if options.key_overrides:
             self.set_keymap(dict(options.key_overrides))

@@ -11,6 +11,9 @@
     org_role = "ReadOnlyAudit"              #   this role (ou = "ou-…", skip_accounts = ["…"])
     protected = ["prod"]                    # aliases or ids: destructive plans changing
                                             #   them need the alias typed to confirm
+    [cost]
+    snapshot_gib_month = 0.05               # USD per GiB-month of a standard EBS snapshot,
+                                            #   for the Totals view's estimates
 """
 
 from __future__ import annotations
@@ -54,6 +57,9 @@ class UserConfig:
     accounts: AccountDefaults = field(default_factory=AccountDefaults)
     #: ``[accounts] protected``: account aliases or ids.
     protected_accounts: tuple[str, ...] = ()
+    #: ``[cost] snapshot_gib_month``: USD per GiB-month of a standard snapshot (None: the
+    #: list price in :data:`amitui.totals.SNAPSHOT_PRICE_PER_GIB_MONTH`).
+    snapshot_price: float | None = None
 
 
 def config_path() -> Path:
@@ -98,7 +104,23 @@ def load_config(path: Path | None = None) -> UserConfig:
         path=path,
         accounts=accounts,
         protected_accounts=tuple(p.strip() for p in protected),
+        snapshot_price=_snapshot_price(path, data.get("cost", {})),
     )
+
+
+def _snapshot_price(path: Path, table: object) -> float | None:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [cost] must be a table")
+    value = table.get("snapshot_gib_month")
+    if value is None:
+        return None
+    # bool is an int in Python: `snapshot_gib_month = true` is not a price.
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(
+            f"{path}: [cost] snapshot_gib_month must be a price in USD per GiB-month, "
+            f"like 0.05 (not {value!r})"
+        )
+    return float(value)
 
 
 def _account_defaults(path: Path, table: object) -> AccountDefaults:

@@ -5,9 +5,11 @@ and console URL (amitui.links)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from amitui.config import ConfigError, load_config
 from amitui.links import console_url, image_arn
 from amitui.totals import SNAPSHOT_PRICE_PER_GIB_MONTH, Group, compute, family_of
 
@@ -131,3 +133,19 @@ def test_arn_and_console_url() -> None:
         "#ImageDetails:imageId=ami-0123456789abcdef0"
     )
     assert console_url(china).startswith("https://console.amazonaws.cn/ec2/home?region=cn-north-1#")
+
+
+def test_the_config_sets_the_standard_price(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[cost]\nsnapshot_gib_month = 0.06\n", encoding="utf-8")
+    assert load_config(path).snapshot_price == 0.06
+    path.write_text("regions = []\n", encoding="utf-8")
+    assert load_config(path).snapshot_price is None
+
+
+@pytest.mark.parametrize("value", ['"cheap"', "-1", "true", "[0.05]"])
+def test_a_bad_price_in_the_config_says_what_is_wanted(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"[cost]\nsnapshot_gib_month = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[cost\] snapshot_gib_month must be a price"):
+        load_config(path)

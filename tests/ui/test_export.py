@@ -390,3 +390,14 @@ async def test_totals_is_in_the_palette(make: AppFactory) -> None:
         entries["Totals…"].run()
         await pilot.pause()
         assert isinstance(app.screen, TotalsScreen)
+
+
+async def test_totals_use_the_configured_price(make: AppFactory) -> None:
+    app = make(snapshot_price=0.1)  # config [cost] snapshot_gib_month = 0.1
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TotalsScreen)
+        assert screen.totals.total.monthly_cost == pytest.approx(150 * 0.1)
