@@ -223,7 +223,7 @@ def render_details(image: Image, extras: ImageExtras | None, now: datetime) -> D
         ("Disks", Text(f"{len(image.block_devices)} ({image.size_gib} GiB in snapshots)")),
         ("Encrypted", _value(image.encrypted)),
         # The explorer's copy_url key (ctrl+u) copies it.
-        ("Console", Text(console_url(image))),
+        ("Console", Text(inert(console_url(image)))),
     ]
     tags = Text("Tags  ", style="bold")
     if image.tags:

@@ -70,7 +70,7 @@ class RawRecordScreen(ModalScreen[None]):
         where = f"{image.account}/{image.region}" if image.account else image.region
         with Vertical(id="raw-box"):
             yield Label(
-                Text(f"DescribeImages {image.image_id} ({where}), as EC2 answers it now"),
+                Text(inert(f"DescribeImages {image.image_id} ({where}), as EC2 answers it now")),
                 id="raw-title",
             )
             with VerticalScroll(id="raw-scroll"):
