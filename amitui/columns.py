@@ -185,9 +185,19 @@ COLUMNS: tuple[Column, ...] = (
     Column("account", "Account", 16, _get("account"), search=True, shown_when="show_account"),
     Column("region", "Region", 14, _get("image.region"), shown_when="show_region"),
     Column("id", "Image id", 21, _get("image.image_id"), search=True),
-    # Shown while the view holds other owners' images (shared with me, amazon, …).
-    # Sorted by the id the cell starts with (the same order, without formatting every cell).
-    Column("owner", "Owner", 21, _owner, _get("image.owner_id"), shown_when="show_owner"),
+    # Shown while the view holds other owners' images (shared with me, amazon, …), or when
+    # chosen. DescribeImages' OwnerId and ImageOwnerAlias, with every image: no call of its
+    # own. Sorted by the id the cell starts with (the same order, without formatting every
+    # cell). The filter finds the id and alias (13+ characters in each row's haystack).
+    Column(
+        "owner",
+        "Owner",
+        21,
+        _owner,
+        _get("image.owner_id"),
+        search=True,
+        shown_when="show_owner",
+    ),
     Column(
         "name",
         "Name",

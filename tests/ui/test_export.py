@@ -316,6 +316,15 @@ async def test_the_owner_column_is_choosable(side_app: AmituiApp) -> None:
         assert "Owner" not in header(side_app)
         with pytest.raises(ValueError, match="always shown"):
             side_app.main.choose_column("name", False)
+        # The filter finds the owner (its id here; an alias too where EC2 sends one).
+        total = side_app.table.row_count
+        await pilot.press("slash", *"123456789012", "enter")
+        await settle(pilot)
+        assert side_app.table.row_count == total > 0
+        await pilot.press("escape")
+        await pilot.press("slash", *"210987654321", "enter")
+        await settle(pilot)
+        assert side_app.table.row_count == 0
 
 
 async def test_the_raw_view_of_an_image_that_is_gone(
