@@ -44,6 +44,7 @@ from amitui.screens.explorer import (
     ExtrasWanted,
     FlowRequested,
     QueryChosen,
+    RawRecordWanted,
     RefreshRequested,
     ScreenReady,
 )
@@ -65,6 +66,7 @@ _FAILURES = {
     "actions": "Action failed",
     "accounts": "Loading accounts failed",
     "sso": "SSO login failed",
+    "raw": "Fetching the record failed",
 }
 
 
@@ -102,6 +104,7 @@ class AmituiApp(AccountSetWiring):
             config_file=config_path(),
             empty_text="Starting the demo…" if options.demo else "Connecting…",
             many_accounts=options.many_accounts,
+            snapshot_price=options.snapshot_price,
         )
         if options.key_overrides:
             self.set_keymap(dict(options.key_overrides))
@@ -225,6 +228,26 @@ class AmituiApp(AccountSetWiring):
     def _extras_wanted(self, event: ExtrasWanted) -> None:
         if self.explorer.connected:
             self.load_extras(event.image)
+
+    @on(RawRecordWanted)
+    def _raw_record_wanted(self, event: RawRecordWanted) -> None:
+        if not self.explorer.connected:
+            self.notify("Still connecting…", severity="warning")
+            return
+        self.load_raw_record(event.image)
+
+    @work(group="raw", exclusive=True, exit_on_error=False)
+    async def load_raw_record(self, image: Image) -> None:
+        """The raw view: the image's record asked afresh (an AWS error is shown in the view,
+        with what to do about it)."""
+        record: dict[str, object] | None = None
+        error = ""
+        try:
+            record = await self.explorer.describe_image(image)
+        except Exception as exc:  # errors are data: the view says what AWS answered
+            profile = self.options.profile
+            error = classify_error(exc, region=image.region, profile=profile).describe()
+        self.main.show_raw_record(image, record, error)
 
     @on(RefreshRequested)
     def refresh_regions(self) -> None:

@@ -50,6 +50,8 @@ class LaunchOptions:
     #: Config ``[accounts] protected``: aliases or ids whose destructive plans need the
     #: alias typed.
     protected_accounts: tuple[str, ...] = ()
+    #: Config ``[cost] snapshot_gib_month`` (None: the list price).
+    snapshot_price: float | None = None
 
     @property
     def many_accounts(self) -> bool:

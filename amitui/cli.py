@@ -278,6 +278,7 @@ def launch_options(args: argparse.Namespace, parser: ArgumentParser) -> LaunchOp
         configured_regions=config.regions,
         key_overrides=config.keys,
         protected_accounts=config.protected_accounts,
+        snapshot_price=config.snapshot_price,
     )
 
 

@@ -26,7 +26,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from amitui.model import Image, ImageKey
+from amitui.model import Image, ImageKey, cooldown_until
 from amitui.text import inert
 
 
@@ -148,15 +148,56 @@ def _size(row: ImageRow) -> str:
     return f"{size} GiB" if size else ""
 
 
+def _launched(row: ImageRow) -> str:
+    return _date(row.image.last_launched_time) or "never"
+
+
+def _launched_key(row: ImageRow) -> float:
+    launched = row.image.last_launched_time
+    return launched.timestamp() if launched else float("-inf")  # never: the longest ago
+
+
+def _protection(row: ImageRow) -> str:
+    protection = row.image.deregistration_protection
+    if not protection or protection == "disabled":
+        return ""
+    if protection == "enabled-with-cooldown":
+        return "on+cooldown"
+    if protection.startswith("enabled"):
+        return "on"
+    until = cooldown_until(protection)  # "disabled-until <time>": the cooldown still holds
+    if until is None or until <= row.now:
+        return ""
+    return f"until {until:%m-%d}"
+
+
+#: Protection sort order: none, a cooldown running out, on, on with a cooldown.
+_PROTECTION_RANK = {"": 0, "on": 2, "on+cooldown": 3}
+
+
+def _protection_key(row: ImageRow) -> int:
+    return _PROTECTION_RANK.get(_protection(row), 1)
+
+
 COLUMNS: tuple[Column, ...] = (
     # Shown once the rows hold images of more than one account (see ImageTable.show_account).
     # Plain attributes are read through attrgetter (in C): a presort reads every row's.
     Column("account", "Account", 16, _get("account"), search=True, shown_when="show_account"),
     Column("region", "Region", 14, _get("image.region"), shown_when="show_region"),
     Column("id", "Image id", 21, _get("image.image_id"), search=True),
-    # Shown while the view holds other owners' images (shared with me, amazon, …).
-    # Sorted by the id the cell starts with (the same order, without formatting every cell).
-    Column("owner", "Owner", 21, _owner, _get("image.owner_id"), shown_when="show_owner"),
+    # Shown while the view holds other owners' images (shared with me, amazon, …), or when
+    # chosen. DescribeImages' OwnerId and ImageOwnerAlias, with every image: no call of its
+    # own. Sorted by the id the cell starts with (the same order, without formatting every
+    # cell). The filter finds the id and alias (13+ characters in each row's haystack).
+    Column(
+        "owner",
+        "Owner",
+        21,
+        _owner,
+        _get("image.owner_id"),
+        search=True,
+        shown_when="show_owner",
+    ),
     Column(
         "name",
         "Name",
@@ -205,6 +246,32 @@ COLUMNS: tuple[Column, ...] = (
         style=_deprecation_style,
     ),
     Column("size", "Size", 7, _size, _get("image.size_gib"), right=True),
+    # Off until chosen (ImageTable.show_launched). DescribeImages' LastLaunchedTime, read with
+    # every image at load: no call of its own. "never" when EC2 sends none. The filter finds
+    # the date and "never" (6-11 more characters in each row's haystack).
+    Column(
+        "launched",
+        "Launched",
+        10,
+        _launched,
+        _launched_key,
+        style=lambda _r, t: "dim" if t == "never" else None,
+        search=True,
+        shown_when="show_launched",
+    ),
+    # Off until chosen (ImageTable.show_protection). DescribeImages' DeregistrationProtection,
+    # read with every image at load: no call of its own. Blank when off; the filter finds
+    # "on", "cooldown", "until".
+    Column(
+        "protection",
+        "Protection",
+        11,
+        _protection,
+        _protection_key,
+        style=lambda _r, t: "bold" if t else None,
+        search=True,
+        shown_when="show_protection",
+    ),
 )
 COLUMN_INDEX: dict[str, int] = {c.key: i for i, c in enumerate(COLUMNS)}
 _SEARCHED: tuple[Callable[[ImageRow], str], ...] = tuple(c.cell for c in COLUMNS if c.search)

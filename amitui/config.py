@@ -14,6 +14,9 @@
     [columns]                               # the image table's columns (`:cols` writes it)
     show = ["owner"]                        # shown whatever the view holds
     hide = ["boot", "root"]                 # never shown; the others follow the view
+    [cost]
+    snapshot_gib_month = 0.05               # USD per GiB-month of a standard EBS snapshot,
+                                            #   for the Totals view's estimates
 
 amitui rewrites only the ``[columns]`` table (:func:`save_columns`), leaving the rest of the
 file as the user wrote it.
@@ -67,6 +70,9 @@ class UserConfig:
     #: ``[columns]``: column key -> shown (True) or hidden; a column not named follows the
     #: table's own rule (e.g. Owner while the view holds other owners' images).
     columns: dict[str, bool] = field(default_factory=dict)
+    #: ``[cost] snapshot_gib_month``: USD per GiB-month of a standard snapshot (None: the
+    #: list price in :data:`amitui.totals.SNAPSHOT_PRICE_PER_GIB_MONTH`).
+    snapshot_price: float | None = None
 
 
 def config_path() -> Path:
@@ -112,6 +118,7 @@ def load_config(path: Path | None = None) -> UserConfig:
         accounts=accounts,
         protected_accounts=tuple(p.strip() for p in protected),
         columns=_columns(path, data.get("columns", {})),
+        snapshot_price=_snapshot_price(path, data.get("cost", {})),
     )
 
 
@@ -179,6 +186,21 @@ def save_columns(choice: Mapping[str, bool], path: Path | None = None) -> Path:
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc}") from exc
     return path
+
+
+def _snapshot_price(path: Path, table: object) -> float | None:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [cost] must be a table")
+    value = table.get("snapshot_gib_month")
+    if value is None:
+        return None
+    # bool is an int in Python: `snapshot_gib_month = true` is not a price.
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(
+            f"{path}: [cost] snapshot_gib_month must be a price in USD per GiB-month, "
+            f"like 0.05 (not {value!r})"
+        )
+    return float(value)
 
 
 def _account_defaults(path: Path, table: object) -> AccountDefaults:

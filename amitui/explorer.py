@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from typing import Any
 
 from amitui.accounts import (
     DEFAULT_SOURCE,
@@ -382,6 +383,21 @@ class Explorer:
             owner = account.id if self.many else self.account_id
             cached = self._extras[image.key] = await fetch_extras(account.session, image, owner)
         return cached
+
+    async def describe_image(self, image: Image) -> dict[str, Any] | None:
+        """``image``'s DescribeImages record as EC2 answers it now (the raw view), asked with
+        its own account's credentials; None when EC2 no longer lists it. Deprecated and
+        disabled images are asked for too. An AWS error is raised."""
+        account = self.account_of(image)
+        answer = await account.session.call(
+            image.region,
+            "DescribeImages",
+            ImageIds=[image.image_id],
+            IncludeDeprecated=True,
+            IncludeDisabled=True,
+        )
+        images: list[dict[str, Any]] = answer.get("Images", [])
+        return images[0] if images else None
 
     def forget_extras(self, regions: Iterable[str | RegionKey] | None = None) -> None:
         """Fetch extras again when next asked: of every image (a refresh), or of the

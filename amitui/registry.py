@@ -184,6 +184,22 @@ ACTIONS: tuple[Action, ...] = (
                f"Sort by {label.lower()}; again: the other way", show=False)
         for key, column, label in SORT_KEYS
     ),
+    # Getting things out: the clipboard is the terminal's, through OSC 52 (works over ssh;
+    # tmux passes it on with `set -g set-clipboard on`).
+    Action("copy_id", "y", "copy_out('id')", "Copy id",
+           "Copy the image id (the marked images' ids, a line each) to the clipboard",
+           title="Copy image id", show=False),
+    Action("copy_arn", "ctrl+y", "copy_out('arn')", "Copy ARN",
+           "Copy the image's ARN (the marked images' ARNs, a line each) to the clipboard",
+           title="Copy image ARN", show=False),
+    Action("copy_url", "ctrl+u", "copy_out('url')", "Copy console URL",
+           "Copy the image's EC2 console URL (shown in the details) to the clipboard",
+           title="Copy EC2 console URL", show=False),
+    Action("raw_record", "Y", "raw_record", "Raw record",
+           "The image's DescribeImages record, fetched now, as JSON", show=False),
+    Action("totals", "ctrl+s", "totals", "Totals",
+           "Images, GiB in snapshots and estimated monthly cost per region and family; "
+           "the view's ages", show=False),
 )  # fmt: skip
 
 #: The flows, in the order the palette offers them.

@@ -100,6 +100,13 @@ async def shoot(out: Path) -> list[Path]:
         save("help")
         await pilot.press("escape")
         await pilot.pause(0.3)
+        for name, key in (("totals", "ctrl+s"), ("raw-record", "Y")):
+            await pilot.press(key)
+            await settle(pilot)  # the raw record is fetched now
+            await pilot.pause(0.3)
+            save(name)
+            await pilot.press("escape")
+            await pilot.pause(0.3)
         schedule_retirements(app)
         await pilot.press("ctrl+r")
         await pilot.pause(0.5)

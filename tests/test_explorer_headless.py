@@ -198,6 +198,27 @@ async def test_an_account_set_labels_every_key_with_its_account(org_env: Sandbox
             explorer.session_for("444455556666")
 
 
+async def test_the_raw_record_is_asked_with_the_images_own_account(org_env: Sandbox) -> None:
+    """DescribeImages (API reference): "The images available to you include public images,
+    private images that you own, and private images owned by other Amazon Web Services
+    accounts for which you have explicit launch permissions." So a member's private image
+    is only listed to that member: the raw view must ask with the image's own account."""
+    async with org_explorer() as explorer:
+        keys, _ = await explorer.region_keys()
+        _ = [load async for load in explorer.stream(keys)]
+        member = next(
+            i for i in explorer.inventory.images()
+            if i.account == demo.PROD.account_id and not i.public
+        )  # fmt: skip
+        record = await explorer.describe_image(member)
+        assert record is not None
+        assert (record["ImageId"], record["OwnerId"]) == (member.image_id, demo.PROD.account_id)
+        gone = Image.from_aws(member.region, {**member.raw, "ImageId": "ami-0000000000000dead"},
+                              member.account)  # fmt: skip
+        with pytest.raises(Exception, match="InvalidAMIID"):
+            await explorer.describe_image(gone)
+
+
 async def test_the_focused_account_is_served_first(org_env: Sandbox) -> None:
     """Not AWS: the order of loads through one overall slot. Whatever was queued first, once
     the user looks at prod, prod's account-regions go before every other account's."""

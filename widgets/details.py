@@ -23,6 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from amitui.columns import age_text
+from amitui.links import console_url
 from amitui.model import Image, ImageExtras
 from amitui.text import inert, protection_text
 
@@ -221,6 +222,8 @@ def render_details(image: Image, extras: ImageExtras | None, now: datetime) -> D
         ("Launch perms", launch_permissions_text(image, extras)),
         ("Disks", Text(f"{len(image.block_devices)} ({image.size_gib} GiB in snapshots)")),
         ("Encrypted", _value(image.encrypted)),
+        # The explorer's copy_url key (ctrl+u) copies it.
+        ("Console", Text(inert(console_url(image)))),
     ]
     tags = Text("Tags  ", style="bold")
     if image.tags:

@@ -150,6 +150,9 @@ class ImageTable(ScrollView, can_focus=True):
     #: The Account column: on while the rows hold images of more than one account (set by
     #: set_rows).
     show_account: reactive[bool] = reactive(False)
+    #: The Last launched and Deregistration protection columns: off until chosen.
+    show_launched: reactive[bool] = reactive(False)
+    show_protection: reactive[bool] = reactive(False)
     #: What the table says when it has no rows (e.g. "Loading…", "No image matches 'x'").
     empty_text: reactive[str] = reactive("No images")
 

@@ -62,13 +62,12 @@ from amitui.model import (
     cooldown_until,
 )
 from amitui.text import countdown, counted
+from amitui.totals import SNAPSHOT_PRICE_PER_GIB_MONTH
 
 DEREGISTER_ACTION = "deregister"
 ORPHANS_ACTION = "delete-orphaned-snapshots"
 UNPROTECT_ACTION = "lift-deregistration-protection"
 
-#: EBS snapshot storage, USD per GiB-month (us-east-1 list prices): an estimate, never a bill.
-SNAPSHOT_PRICE_PER_GIB_MONTH: Mapping[str, float] = {"standard": 0.05, "archive": 0.0125}
 #: Values per DescribeImages filter / ImageIds per call.
 DESCRIBE_BATCH = 200
 

@@ -17,7 +17,6 @@ every rule again against fresh lookups.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -26,12 +25,7 @@ from datetime import UTC, datetime, timedelta
 from amitui.actions.cleanup import is_protected
 from amitui.actions.references import ImageUse, RegionUses
 from amitui.model import Image, ImageKey
-
-#: A trailing date or version in an image name: web-golden-2026.11.03, api-base-v42, x-20261103.
-_TRAILING_VERSION = re.compile(
-    r"[-_. ]+(v\d+(\.\d+)*|\d{4}[-_.]?\d{2}([-_.]?\d{2})?([-_.T]?\d+)*)([-_.][0-9a-f]{6,})?$",
-    re.IGNORECASE,
-)
+from amitui.totals import family_of
 
 
 class RuleError(ValueError):
@@ -115,15 +109,6 @@ def parse_rules(
         deprecated_before=before,
         tag=tag_rule,
     )
-
-
-def family_of(image: Image) -> str:
-    """The ``Family`` tag, else the name without its trailing date or version."""
-    tagged = image.tag("Family")
-    if tagged:
-        return tagged
-    stripped = _TRAILING_VERSION.sub("", image.name)
-    return stripped or image.name or image.image_id
 
 
 @dataclass(frozen=True, slots=True)

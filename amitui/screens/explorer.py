@@ -34,6 +34,7 @@ from amitui import command_line as commands
 from amitui.columns import COLUMNS, ImageRow, column, make_row
 from amitui.config import ConfigError, load_config, save_columns
 from amitui.filters import TERMS, FilterError
+from amitui.links import console_url, image_arn
 from amitui.listing import AccountLabel, Listed, write_images
 from amitui.model import (
     OWNER_PRESETS,
@@ -48,8 +49,11 @@ from amitui.model import (
 from amitui.registry import ACTIONS, MUTATING, READ_ONLY_FLOWS
 from amitui.registry import action as registry_action
 from amitui.screens.journal_view import JournalScreen
+from amitui.screens.raw_view import RawRecordScreen
 from amitui.screens.recycle_bin import RecycleBinScreen
+from amitui.screens.totals import TotalsScreen
 from amitui.text import inert
+from amitui.totals import compute as compute_totals
 from amitui.widgets.cleanup_run import RunScreen
 from amitui.widgets.cleanup_view import CleanupScreen
 from amitui.widgets.column_chooser import Choice, ColumnChooser
@@ -107,6 +111,13 @@ class QueryChosen(Message):
 
 
 @dataclass
+class RawRecordWanted(Message):
+    """Show ``image``'s DescribeImages record, fetched now (the raw view)."""
+
+    image: Image
+
+
+@dataclass
 class ExtrasWanted(Message):
     """The inspector shows ``image`` and has no extras for it yet."""
 
@@ -148,6 +159,7 @@ class ExplorerScreen(Screen[None]):
         config_file: Path | None = None,
         empty_text: str = "Connecting…",
         many_accounts: bool = False,
+        snapshot_price: float | None = None,
     ) -> None:
         super().__init__()
         self.inventory = inventory
@@ -181,6 +193,8 @@ class ExplorerScreen(Screen[None]):
         self._sso_needed = False
         #: An account set is being opened (the header says so, not "profile default").
         self._many_accounts = many_accounts
+        #: USD per GiB-month of a standard snapshot, for the Totals view (None: the default).
+        self._snapshot_price = snapshot_price
 
     # ---- composition ---------------------------------------------------------------------
 
@@ -426,6 +440,21 @@ class ExplorerScreen(Screen[None]):
             table.presort()  # the rows have settled: every column's order, in idle turns
         self._update_empty_text()
         self._update_titles()
+
+    def choose_column(self, key: str, shown: bool | None) -> None:
+        """Show or hide one column whatever its own rule says (None: back to its rule), as
+        :meth:`choose_columns` does for several. The name column cannot be hidden."""
+        if not column(key).width:
+            raise ValueError(f"the {column(key).label} column is always shown")
+        choice = self.table.column_choice
+        if shown is None:
+            choice.pop(key, None)
+        else:
+            choice[key] = shown
+        self.choose_columns(choice)
+
+    def action_toggle_column(self, key: str) -> None:
+        self.choose_column(key, not self.table.column_shown(column(key)))
 
     def _update_empty_text(self) -> None:
         table = self.table
@@ -849,6 +878,48 @@ class ExplorerScreen(Screen[None]):
             return AccountLabel(self.account_id, self._account_alias)
         return None
 
+    def action_copy_out(self, what: str) -> None:
+        """Copy the selected images' ids (``"id"``), ARNs or console URLs to the clipboard,
+        one a line, through the terminal (OSC 52: works over ssh)."""
+        images = self.selected_images()
+        if not images:
+            self.notify("No image to copy", severity="warning")
+            return
+        text_of, noun = _COPIED[what]
+        texts = [text_of(image) for image in images]
+        self.app.copy_to_clipboard("\n".join(texts))
+        if len(texts) == 1:
+            message = f"Copied {noun}: {texts[0]}"
+        else:
+            message = f"Copied {len(texts)} {noun}s, one a line"
+        self.notify(message, title="Clipboard", markup=False, timeout=4)
+
+    def action_raw_record(self) -> None:
+        image = self.table.cursor_image
+        if image is None:
+            self.notify("No image under the cursor", severity="warning")
+            return
+        self.post_message(RawRecordWanted(image))
+
+    def show_raw_record(
+        self, image: Image, record: Mapping[str, object] | None, error: str
+    ) -> None:
+        """The raw view of ``image``: its record, or why there is none."""
+        self.app.push_screen(RawRecordScreen(image, record, error))
+
+    def action_totals(self) -> None:
+        """The Totals view of what the table shows now (the filter and region view apply)."""
+        table = self.table
+        images = [row.image for row in table.visible_rows]
+        totals = compute_totals(
+            images, self._now(), inventory=self.inventory, standard_price=self._snapshot_price
+        )
+        scope = f"{len(images)} image{'' if len(images) == 1 else 's'}"
+        if table.filter_text:
+            scope += f", filter {table.filter_text!r}"
+        scope += f", {self.query_shown.describe()}"
+        self.app.push_screen(TotalsScreen(totals, scope, self._account_names))
+
     # ---- help and palette ----------------------------------------------------------------
 
     def _keys_of(self, binding: Binding) -> list[str]:
@@ -877,6 +948,8 @@ class ExplorerScreen(Screen[None]):
             ("Orphaned snapshots", OrphansScreen.BINDINGS),
             ("Recycle Bin", RecycleBinScreen.BINDINGS),
             ("Journal", JournalScreen.BINDINGS),
+            ("Raw record", RawRecordScreen.BINDINGS),
+            ("Totals", TotalsScreen.BINDINGS),
         ]
         extra = {
             "Explorer": [
@@ -940,6 +1013,13 @@ class ExplorerScreen(Screen[None]):
             "Toggle disabled images", "Include or hide disabled images", self.action_toggle_disabled
         )
         for table_column in COLUMNS:
+            if table_column.shown_when is not None:
+                shown = self.table.column_shown(table_column)
+                yield PaletteEntry(
+                    f"{'Hide' if shown else 'Show'} the {table_column.label} column",
+                    "Optional columns: shown when chosen (or when the view needs them)",
+                    partial(self.action_toggle_column, table_column.key),
+                )
             yield PaletteEntry(
                 f"Sort by {table_column.label}",
                 "Sort the image table",
@@ -954,6 +1034,15 @@ class ExplorerScreen(Screen[None]):
             )
         yield PaletteEntry("Columns…", "Choose the table's columns", self.action_choose_columns)
         yield PaletteEntry("Refresh", "Reload every region", self.action_refresh)
+        for entry_id, run in (
+            ("copy_id", partial(self.action_copy_out, "id")),
+            ("copy_arn", partial(self.action_copy_out, "arn")),
+            ("copy_url", partial(self.action_copy_out, "url")),
+            ("raw_record", self.action_raw_record),
+            ("totals", self.action_totals),
+        ):
+            entry = registry_action(entry_id)
+            yield PaletteEntry(f"{entry.title or entry.label}…", entry.tooltip, run)
         yield PaletteEntry("Help", "Every key", self.action_help)
         # Read-only, the reviews (guided cleanup) stay: they change nothing.
         for entry in ACTIONS:
@@ -984,6 +1073,14 @@ def _binding_refused_read_only(binding: Binding) -> bool:
         return _action_name(binding) in MUTATING
 
 
+#: What ``copy_out`` copies: the text of an image, and what it is called.
+_COPIED: dict[str, tuple[Callable[[Image], str], str]] = {
+    "id": (lambda image: image.image_id, "image id"),
+    "arn": (image_arn, "ARN"),
+    "url": (console_url, "EC2 console URL"),
+}
+
+
 def _shared(extras: ImageExtras | None) -> bool:
     return extras is not None and extras.shared
 
@@ -993,6 +1090,7 @@ __all__ = [
     "ExtrasWanted",
     "FlowRequested",
     "QueryChosen",
+    "RawRecordWanted",
     "RefreshRequested",
     "ScreenReady",
     "SsoLoginRequested",

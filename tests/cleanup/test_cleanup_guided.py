@@ -10,12 +10,12 @@ import pytest
 from amitui.actions.guided import (
     CleanupRules,
     RuleError,
-    family_of,
     parse_rules,
     select_candidates,
 )
 from amitui.actions.references import ImageUse, RegionUses
 from amitui.model import AwsError, Image, RegionStatus
+from amitui.totals import family_of
 
 pytestmark = pytest.mark.fast
 

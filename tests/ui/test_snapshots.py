@@ -16,7 +16,7 @@ from amitui.sandbox.proxy import FaultProxy
 
 from . import fleet as F
 from .conftest import AppFactory
-from .helpers import cursor_to, wait_loaded
+from .helpers import cursor_to, settle, wait_loaded
 
 SIZE = (160, 45)
 WEB = "web-golden-2026.11.03"
@@ -83,5 +83,22 @@ def test_markup_in_names_is_literal(
         pilot.app.region_pane.show_regions([F.HOME])  # type: ignore[attr-defined]
         await pilot.pause()
         await cursor_to(pilot, ImageKey(F.HOME, fleet.image(F.HOME, F.MARKUP_NAME)))
+
+    assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_raw_record(snap_compare: Compare, make: AppFactory, fleet: F.Fleet) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await on_image(fleet, F.HOME, "api-2026.08.15", "Y")(pilot)
+        await settle(pilot)  # the record is fetched now
+
+    assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_totals(snap_compare: Compare, make: AppFactory) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await wait_loaded(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
 
     assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
