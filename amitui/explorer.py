@@ -34,6 +34,7 @@ from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import AccountOpener, LaunchOptions, account_opener, open_session
 from amitui.loader import fetch_extras, load_region, resolve_regions
+from amitui.lookup import Place, resolve
 from amitui.model import (
     AwsError,
     Image,
@@ -44,6 +45,7 @@ from amitui.model import (
     RegionKey,
     RegionLoad,
 )
+from amitui.usage import Resolution
 
 SessionFactory = Callable[[LaunchOptions], AbstractAsyncContextManager[AwsSession]]
 #: What opens account sets for an account-set launch (``backend.account_opener``).
@@ -396,6 +398,22 @@ class Explorer:
             k for k in self._extras if k.region in names or RegionKey(k.account, k.region) in keys
         ]:
             del self._extras[key]
+
+    # ---- reverse lookup ------------------------------------------------------------------
+
+    def places(self) -> list[Place]:
+        """Every loaded account-region, with the session of its account."""
+        places = []
+        for key in sorted(self.inventory.loads):
+            account = self.account_of(key)
+            name = (account.alias or account.id) if self.many else ""
+            places.append(Place(account.session, key.region, key.account, name))
+        return places
+
+    async def goto(self, target: str) -> list[Resolution]:
+        """Where ``target`` (an instance, template, group, snapshot, parameter or image)
+        leads, searched in every loaded account-region (see :mod:`amitui.lookup`)."""
+        return await resolve(target, self.places(), self.inventory)
 
 
 __all__ = ["SESSION_CLOSE_TIMEOUT", "Explorer", "NotConnected", "OpenerFactory", "SessionFactory"]
