@@ -10,7 +10,9 @@ Workers (all async on Textual's loop, ``exit_on_error=False``):
 - ``regions``: streams every account-region's load; exclusive, and the Explorer drops
   whatever an older load (a refresh, a scope change) still delivers. ``accounts``: the
   accounts an ``aws sso login`` (``sso``) cured, loaded beside it.
-- ``extras``: launch permissions etc. of the image under the cursor, lazily, cached.
+- ``extras``: launch permissions etc. of the image under the cursor, lazily, cached;
+  ``used_by``: what uses it, when the Used-by tab shows it (cached likewise).
+- ``lookup``: a Go to (ctrl+g, ``:goto``) searching every loaded account-region.
 - ``actions``: the flows behind c/s/d/x (see :mod:`amitui.flows`).
 
 :meth:`AmituiApp.on_worker_state_changed` is the one place a worker failure becomes a message.
@@ -37,6 +39,7 @@ from amitui.explorer import Explorer, SessionFactory
 from amitui.flows import FlowUnavailable, get_flow
 from amitui.flows.one_account import host_for
 from amitui.flows.retirement import announce_due
+from amitui.lookup import LookupFailed
 from amitui.model import Image, ImageKey, ImageQuery, Inventory, RegionKey
 from amitui.registry import ACROSS_ACCOUNTS_FLOWS, IMAGES_OPTIONAL_FLOWS, READ_ONLY_FLOWS
 from amitui.screens.explorer import (
@@ -49,9 +52,11 @@ from amitui.screens.explorer import (
 )
 from amitui.text import inert
 from amitui.widgets.commands import AmituiCommands, PaletteEntry
+from amitui.widgets.goto import UnlistedImageScreen
 from amitui.widgets.help_screen import HelpEntry
 from amitui.widgets.image_table import ImageTable
-from amitui.widgets.inspector import Inspector
+from amitui.widgets.inspector import Inspector, UsedByWanted
+from amitui.widgets.messages import GotoRequested
 from amitui.widgets.region_pane import RegionPane
 
 #: Wait this long on one image before fetching its extras (scrolling fetches nothing).
@@ -64,6 +69,8 @@ _FAILURES = {
     "extras": "Loading image details failed",
     "actions": "Action failed",
     "accounts": "Loading accounts failed",
+    "used_by": "Finding what uses the image failed",
+    "lookup": "Go to failed",
     "sso": "SSO login failed",
 }
 
@@ -225,6 +232,40 @@ class AmituiApp(AccountSetWiring):
     def _extras_wanted(self, event: ExtrasWanted) -> None:
         if self.explorer.connected:
             self.load_extras(event.image)
+
+    @on(UsedByWanted)
+    def _used_by_wanted(self, event: UsedByWanted) -> None:
+        if self.explorer.connected:
+            self.load_used_by(event.image)
+
+    @work(group="used_by", exclusive=True, exit_on_error=False)
+    async def load_used_by(self, image: Image) -> None:
+        self.inspector.show_used_by(image, await self.explorer.used_by(image))
+
+    @on(GotoRequested)
+    def _goto_requested(self, event: GotoRequested) -> None:
+        if not self.explorer.connected:
+            self.notify("Still connecting…", severity="warning")
+            return
+        self.goto(event.target)
+
+    @work(group="lookup", exclusive=True, exit_on_error=False)
+    async def goto(self, target: str) -> None:
+        """Find ``target`` and land on the image it runs (see :mod:`amitui.lookup`)."""
+        self.notify(f"Looking for {target}…", markup=False, timeout=3)
+        try:
+            found = await self.explorer.goto(target)
+        except LookupFailed as exc:
+            self.notify(str(exc), title="Go to", severity="warning", markup=False, timeout=12)
+            return
+        first, others = found[0], found[1:]
+        also = "".join(f"\nalso: {r.path}" for r in others)
+        if first.unlisted is not None:
+            await self.push_screen(UnlistedImageScreen(first))
+            self.notify(first.path + also, title="Go to (not in the table)", markup=False)
+            return
+        self.jump_to(first.key)
+        self.notify(first.path + also, title="Go to", markup=False, timeout=10)
 
     @on(RefreshRequested)
     def refresh_regions(self) -> None:

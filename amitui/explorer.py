@@ -30,6 +30,7 @@ from amitui.accounts import (
     AccountSpec,
     Limits,
 )
+from amitui.actions.references import used_by
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import AccountOpener, LaunchOptions, account_opener, open_session
@@ -45,7 +46,7 @@ from amitui.model import (
     RegionKey,
     RegionLoad,
 )
-from amitui.usage import Resolution
+from amitui.usage import Resolution, UsedBy
 
 SessionFactory = Callable[[LaunchOptions], AbstractAsyncContextManager[AwsSession]]
 #: What opens account sets for an account-set launch (``backend.account_opener``).
@@ -102,6 +103,8 @@ class Explorer:
         self._connected = asyncio.Event()
         self._tokens: dict[RegionKey, int] = {}
         self._extras: dict[ImageKey, ImageExtras] = {}
+        #: What uses each image asked about (the Used-by tab); forgotten with the extras.
+        self._used_by: dict[ImageKey, UsedBy] = {}
 
     # ---- sessions and accounts -----------------------------------------------------------
 
@@ -348,6 +351,7 @@ class Explorer:
         self.begin(list(self._tokens))
         self.inventory.clear()
         self._extras.clear()
+        self._used_by.clear()
         return True
 
     # ---- who "self" is -------------------------------------------------------------------
@@ -386,18 +390,33 @@ class Explorer:
         return cached
 
     def forget_extras(self, regions: Iterable[str | RegionKey] | None = None) -> None:
-        """Fetch extras again when next asked: of every image (a refresh), or of the
-        images in ``regions`` (names: in every account)."""
+        """Fetch extras (and what uses each image) again when next asked: of every image
+        (a refresh), or of the images in ``regions`` (names: in every account)."""
+        caches: tuple[dict[ImageKey, ImageExtras] | dict[ImageKey, UsedBy], ...] = (
+            self._extras,
+            self._used_by,
+        )
         if regions is None:
-            self._extras.clear()
+            for cache in caches:
+                cache.clear()
             return
         wanted = list(regions)
         names = {r for r in wanted if not isinstance(r, RegionKey)}
         keys = {r for r in wanted if isinstance(r, RegionKey)}
-        for key in [
-            k for k in self._extras if k.region in names or RegionKey(k.account, k.region) in keys
-        ]:
-            del self._extras[key]
+        for cache in caches:
+            for key in [
+                k for k in cache if k.region in names or RegionKey(k.account, k.region) in keys
+            ]:
+                del cache[key]
+
+    async def used_by(self, image: Image) -> UsedBy:
+        """Everything that uses ``image`` in every loaded account, and who may launch it
+        (:func:`amitui.actions.references.used_by`); asked once until the next refresh."""
+        cached = self._used_by.get(image.key)
+        if cached is None:
+            owner = self.account_of(image)
+            cached = self._used_by[image.key] = await used_by(owner, image, self.accounts)
+        return cached
 
     # ---- reverse lookup ------------------------------------------------------------------
 

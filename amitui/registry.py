@@ -159,6 +159,13 @@ ACTIONS: tuple[Action, ...] = (
     # In the footer only while an account's SSO login has expired (the screen's check_action).
     Action("sso_login", "L", "sso_login", "SSO login",
            "Run `aws sso login` once per SSO session that needs it, then reload its accounts"),
+    Action("tab.used_by", "U", "tab('used_by')", "Used by",
+           "Show everything that uses the image (instances, templates, groups, parameters, "
+           "other accounts) and who may launch it", show=False),
+    Action("goto", "ctrl+g", "goto", "Go to",
+           "Find an instance, launch template, Auto Scaling group, snapshot, image or SSM "
+           "parameter in every loaded account and region, and show the image it runs",
+           title="Go to an instance, template, group, snapshot or image", show=False),
 )  # fmt: skip
 
 #: The flows, in the order the palette offers them.

@@ -51,10 +51,11 @@ from amitui.widgets.cleanup_view import CleanupScreen
 from amitui.widgets.commands import PaletteEntry
 from amitui.widgets.filter_bar import FilterBar
 from amitui.widgets.form_dialog import FormDialog
+from amitui.widgets.goto import GotoDialog
 from amitui.widgets.help_screen import HelpEntry, HelpScreen
 from amitui.widgets.image_table import ImageTable
 from amitui.widgets.inspector import Inspector
-from amitui.widgets.messages import JumpToImage
+from amitui.widgets.messages import GotoRequested, JumpToImage
 from amitui.widgets.orphans_view import OrphansScreen
 from amitui.widgets.owner_scope import OwnerScopeScreen
 from amitui.widgets.plan_screen import PlanScreen
@@ -707,6 +708,13 @@ class ExplorerScreen(Screen[None]):
     def action_clear_marks(self) -> None:
         self.table.clear_marks()
 
+    def action_goto(self) -> None:
+        self.app.push_screen(GotoDialog(), self._goto_chosen)
+
+    def _goto_chosen(self, target: str | None) -> None:
+        if target:
+            self.post_message(GotoRequested(target))
+
     # ---- help and palette ----------------------------------------------------------------
 
     def _keys_of(self, binding: Binding) -> list[str]:
@@ -798,6 +806,8 @@ class ExplorerScreen(Screen[None]):
                 "Sort the image table",
                 partial(self.action_sort_by, table_column.key),
             )
+        goto = registry_action("goto")
+        yield PaletteEntry(f"{goto.title}…", goto.tooltip, self.action_goto)
         yield PaletteEntry("Refresh", "Reload every region", self.action_refresh)
         yield PaletteEntry("Help", "Every key", self.action_help)
         # Read-only, the reviews (guided cleanup) stay: they change nothing.
