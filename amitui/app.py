@@ -12,7 +12,8 @@ Workers (all async on Textual's loop, ``exit_on_error=False``):
   accounts an ``aws sso login`` (``sso``) cured, loaded beside it.
 - ``extras``: launch permissions etc. of the image under the cursor, lazily, cached;
   ``used_by``: what uses it, when the Used-by tab shows it (cached likewise).
-- ``lookup``: a Go to (ctrl+g, ``:goto``) searching every loaded account-region.
+- ``lookup``: a Go to (ctrl+g, ``:goto``) searching every loaded account-region;
+  ``use_counts``: the Used by column's per-region sweep.
 - ``actions``: the flows behind c/s/d/x (see :mod:`amitui.flows`).
 
 :meth:`AmituiApp.on_worker_state_changed` is the one place a worker failure becomes a message.
@@ -34,6 +35,7 @@ from amitui.app_accounts import AccountSetWiring
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import LaunchOptions, open_session
+from amitui.columns import USE_COUNTS
 from amitui.config import config_path
 from amitui.explorer import Explorer, SessionFactory
 from amitui.flows import FlowUnavailable, get_flow
@@ -49,6 +51,7 @@ from amitui.screens.explorer import (
     QueryChosen,
     RefreshRequested,
     ScreenReady,
+    UseCountsWanted,
 )
 from amitui.text import inert
 from amitui.widgets.commands import AmituiCommands, PaletteEntry
@@ -71,6 +74,7 @@ _FAILURES = {
     "accounts": "Loading accounts failed",
     "used_by": "Finding what uses the image failed",
     "lookup": "Go to failed",
+    "use_counts": "Counting what uses each image failed",
     "sso": "SSO login failed",
 }
 
@@ -242,6 +246,22 @@ class AmituiApp(AccountSetWiring):
     async def load_used_by(self, image: Image) -> None:
         self.inspector.show_used_by(image, await self.explorer.used_by(image))
 
+    @on(UseCountsWanted)
+    def _use_counts_wanted(self, event: UseCountsWanted) -> None:
+        if not self.explorer.connected:
+            self.notify("Still connecting…", severity="warning")
+            return
+        self.count_uses(event.keys)
+
+    @work(group="use_counts", exclusive=True, exit_on_error=False)
+    async def count_uses(self, keys: list[RegionKey]) -> None:
+        counts, failed = await self.explorer.use_counts(keys)
+        USE_COUNTS.update(counts)
+        self.main.show_use_counts()
+        if failed:
+            self.notify("\n".join(failed), title="Used by: not counted", severity="warning",
+                        markup=False)  # fmt: skip
+
     @on(GotoRequested)
     def _goto_requested(self, event: GotoRequested) -> None:
         if not self.explorer.connected:
@@ -273,6 +293,8 @@ class AmituiApp(AccountSetWiring):
             self.notify("Still connecting…")
             return
         self.explorer.forget_extras()
+        USE_COUNTS.clear()  # counted again when the column is turned on again
+        self.main.table.show_used_by = False
         self.start_loading(self.region_pane.keys)
 
     @on(QueryChosen)

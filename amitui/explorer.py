@@ -30,7 +30,7 @@ from amitui.accounts import (
     AccountSpec,
     Limits,
 )
-from amitui.actions.references import used_by
+from amitui.actions.references import region_use_counts, used_by
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import AccountOpener, LaunchOptions, account_opener, open_session
@@ -408,6 +408,31 @@ class Explorer:
                 k for k in cache if k.region in names or RegionKey(k.account, k.region) in keys
             ]:
                 del cache[key]
+
+    async def use_counts(self, keys: Iterable[RegionKey]) -> tuple[dict[ImageKey, int], list[str]]:
+        """How many instances and launch templates use each image of ``keys``' regions
+        (:func:`amitui.actions.references.region_use_counts`: two paginated calls a region,
+        all regions at once, each within the account-region's limits), and a line per
+        region whose sweep failed (its images are left out). An unused image counts 0."""
+        failed: list[str] = []
+
+        async def one(key: RegionKey) -> dict[ImageKey, int]:
+            account = self.account_of(key)
+            try:
+                async with self.limits.slot(key.account, key.region):
+                    found = await region_use_counts(account.session, key.region)
+            except Exception as exc:  # errors are data: the region's cells stay empty
+                error = classify_error(exc, region=key.region, profile=account.session.profile)
+                failed.append(f"{key.region}: {error.describe()}")
+                return {}
+            load = self.inventory.loads.get(key)
+            images = load.images if load is not None else ()
+            return {i.key: found.get(i.image_id, 0) for i in images}
+
+        counts: dict[ImageKey, int] = {}
+        for part in await asyncio.gather(*(one(k) for k in keys)):
+            counts.update(part)
+        return counts, failed
 
     async def used_by(self, image: Image) -> UsedBy:
         """Everything that uses ``image`` in every loaded account, and who may launch it

@@ -166,6 +166,10 @@ ACTIONS: tuple[Action, ...] = (
            "Find an instance, launch template, Auto Scaling group, snapshot, image or SSM "
            "parameter in every loaded account and region, and show the image it runs",
            title="Go to an instance, template, group, snapshot or image", show=False),
+    Action("column.used_by", "ctrl+u", "toggle_used_by", "Used by column",
+           "Show or hide the Used by column: how many instances and launch templates use "
+           "each image (two calls a region, not one an image)",
+           title="Show or hide the Used by column", show=False),
 )  # fmt: skip
 
 #: The flows, in the order the palette offers them.

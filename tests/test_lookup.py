@@ -21,7 +21,7 @@ import pytest
 
 from amitui.accounts import Account
 from amitui.actions.cleanup import gather_facts, plan_deregister
-from amitui.actions.references import region_uses, used_by
+from amitui.actions.references import region_use_counts, region_uses, used_by
 from amitui.loader import load_region
 from amitui.lookup import LookupFailed, Place, resolve
 from amitui.model import Image, ImageKey, Inventory
@@ -255,3 +255,17 @@ async def test_an_image_shared_with_us_says_only_its_owner_reads_who_launches_it
     (launchers,) = uses.group(LAUNCH_PERMISSIONS)
     assert launchers.text.startswith(f"owned by {SHARED}: only its owner may read")
     assert {e.text.split(" ")[0] for e in uses.group(INSTANCES)} == {"instance"}
+
+
+async def test_use_counts_sweep_a_region_not_each_image(sandbox: Sandbox) -> None:
+    """EC2 API reference, DescribeLaunchTemplateVersions: "To describe all launch templates
+    in your account that are defined as the default version, the valid value is $Default"
+    (and $Latest likewise): with DescribeInstances, two paginated calls count a region."""
+    in_use = image_id(sandbox, demo.IN_USE_IMAGE)
+    async with loaded(sandbox) as (accounts, _, _inventory):
+        counts = await region_use_counts(accounts[0].session, HOME)
+        staging = await region_use_counts(accounts[1].session, HOME)
+    assert counts[in_use] == 3 + 1  # the web-prod instances and the web-prod template
+    assert image_id(sandbox, GOLDEN) not in counts  # shared-services runs none of it
+    # Staging's two web instances and its web-staging-asg template run the shared golden image.
+    assert staging[image_id(sandbox, GOLDEN)] == 2 + 1

@@ -143,6 +143,8 @@ class ImageTable(ScrollView, can_focus=True):
     #: The Account column: on while the rows hold images of more than one account (set by
     #: set_rows).
     show_account: reactive[bool] = reactive(False)
+    #: The Used by column: on once the user asks for it (its counts are swept per region).
+    show_used_by: reactive[bool] = reactive(False)
     #: What the table says when it has no rows (e.g. "Loading…", "No image matches 'x'").
     empty_text: reactive[str] = reactive("No images")
 

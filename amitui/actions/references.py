@@ -229,6 +229,38 @@ async def region_uses(
     return RegionUses(region, uses=uses)
 
 
+async def region_use_counts(aws: AwsSession, region: str) -> dict[str, int]:
+    """image id -> how many instances (any state, as the in-use rule counts them) and
+    launch templates (whose $Default or $Latest version names it, once a template) use it,
+    for every image of ``region`` at once: DescribeInstances and DescribeLaunchTemplateVersions
+    of all templates ("To describe all launch templates in your account that are defined as
+    the default version, the valid value is $Default"), both paginated, for the Used by
+    column. Auto Scaling, SSM and other accounts are in the Used-by tab, not this count."""
+    counts: dict[str, int] = defaultdict(int)
+
+    async def instances() -> None:
+        async for page in aws.paginate(region, "DescribeInstances"):
+            for reservation in page.get("Reservations", []):
+                for instance in reservation.get("Instances", []):
+                    counts[str(instance.get("ImageId", ""))] += 1
+
+    templates: dict[str, set[str]] = defaultdict(set)  # image id -> template ids
+
+    async def versions() -> None:
+        async for page in aws.paginate(
+            region, "DescribeLaunchTemplateVersions", Versions=["$Default", "$Latest"]
+        ):
+            for version in page.get("LaunchTemplateVersions", []):
+                image_id = str((version.get("LaunchTemplateData") or {}).get("ImageId") or "")
+                templates[image_id].add(str(version.get("LaunchTemplateId", "")))
+
+    await asyncio.gather(instances(), versions())
+    for image_id, ids in templates.items():
+        counts[image_id] += len(ids)
+    counts.pop("", None)
+    return dict(counts)
+
+
 def join_uses(
     image_ids: Iterable[str],
     references: Iterable[Mapping[str, Any]],

@@ -6,7 +6,7 @@ It owns the panes' keys (every entry of :data:`amitui.registry.ACTIONS`), the ro
 loading, the cursor → inspector debounce, and the titles. The App hands it results through
 the ``show_…`` methods; what needs the engine it asks for with a typed message:
 :class:`ScreenReady`, :class:`FlowRequested`, :class:`RefreshRequested`,
-:class:`QueryChosen`, :class:`ExtrasWanted`.
+:class:`QueryChosen`, :class:`ExtrasWanted`, :class:`UseCountsWanted`.
 """
 
 from __future__ import annotations
@@ -99,6 +99,13 @@ class QueryChosen(Message):
     """List these images from now on (owner scope, deprecated/disabled toggles)."""
 
     query: ImageQuery
+
+
+@dataclass
+class UseCountsWanted(Message):
+    """Sweep these account-regions for the Used by column's counts."""
+
+    keys: list[RegionKey]
 
 
 @dataclass
@@ -708,6 +715,19 @@ class ExplorerScreen(Screen[None]):
     def action_clear_marks(self) -> None:
         self.table.clear_marks()
 
+    def action_toggle_used_by(self) -> None:
+        if self.table.show_used_by:
+            self.table.show_used_by = False
+            return
+        self.notify("Counting what uses each image…", timeout=3)
+        self.post_message(UseCountsWanted(self._view_keys()))
+
+    def show_use_counts(self) -> None:
+        """The Used by column's counts are in (amitui.columns.USE_COUNTS): show it."""
+        if self.table.show_used_by:
+            self.table.show_used_by = False  # redrawn with the new counts
+        self.table.show_used_by = True
+
     def action_goto(self) -> None:
         self.app.push_screen(GotoDialog(), self._goto_chosen)
 
@@ -808,6 +828,8 @@ class ExplorerScreen(Screen[None]):
             )
         goto = registry_action("goto")
         yield PaletteEntry(f"{goto.title}…", goto.tooltip, self.action_goto)
+        used_by = registry_action("column.used_by")
+        yield PaletteEntry(used_by.title, used_by.tooltip, self.action_toggle_used_by)
         yield PaletteEntry("Refresh", "Reload every region", self.action_refresh)
         yield PaletteEntry("Help", "Every key", self.action_help)
         # Read-only, the reviews (guided cleanup) stay: they change nothing.
@@ -851,4 +873,5 @@ __all__ = [
     "RefreshRequested",
     "ScreenReady",
     "SsoLoginRequested",
+    "UseCountsWanted",
 ]

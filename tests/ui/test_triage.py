@@ -20,6 +20,7 @@ from amitui.accounts import AccountSpec
 from amitui.actions.cleanup import gather_facts, plan_deregister
 from amitui.app import AmituiApp, make_app
 from amitui.backend import LaunchOptions
+from amitui.columns import USE_COUNTS
 from amitui.model import ImageKey
 from amitui.sandbox import Sandbox, demo
 from amitui.widgets.goto import GotoDialog, UnlistedImageScreen
@@ -28,7 +29,7 @@ from amitui.widgets.used_by import UsedByView
 
 from ..sandbox_api import client, member_keys
 from . import test_accounts_ui
-from .helpers import notified, wait_loaded
+from .helpers import notified, table_lines, wait_loaded
 
 SIZE = (160, 45)
 REGION = "us-east-1"
@@ -198,3 +199,23 @@ async def test_the_used_by_tab_lists_what_the_cleanup_names(org: Sandbox, aws_co
         await until(pilot, lambda: any(n.title == "Used by" for n in notified(messages)))
     said = next(n for n in notified(messages) if n.title == "Used by").message
     assert said.startswith("instance i-") and "in us-east-1 (amitui lists images" in said
+
+
+async def test_the_used_by_column_counts_per_region_when_turned_on(
+    org: Sandbox, aws_config: Path
+) -> None:
+    in_use = image_key(org, demo.IN_USE_IMAGE)
+    app = organization_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot, limit=60)
+        assert not app.table.show_used_by and "Used by" not in table_lines(app)[0]
+        app.jump_to(in_use)
+        await pilot.press("ctrl+u")
+        await until(pilot, lambda: app.table.show_used_by)
+        assert USE_COUNTS[in_use] == 4  # three instances and a launch template
+        header, *rows = table_lines(app)
+        assert header.rstrip().endswith("Used by")
+        row = next(r for r in rows if in_use.image_id in r)
+        assert row.rstrip().endswith(" 4")
+        await pilot.press("ctrl+u")
+        await until(pilot, lambda: not app.table.show_used_by)
