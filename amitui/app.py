@@ -11,7 +11,8 @@ Workers (all async on Textual's loop, ``exit_on_error=False``):
   whatever an older load (a refresh, a scope change) still delivers. ``accounts``: the
   accounts an ``aws sso login`` (``sso``) cured, loaded beside it.
 - ``extras``: launch permissions etc. of the image under the cursor, lazily, cached;
-  ``used_by``: what uses it, when the Used-by tab shows it (cached likewise).
+  ``used_by``: what uses it, when the Used-by tab shows it, and ``ancestry``: where it
+  came from, when the lineage tab shows it (both cached likewise).
 - ``lookup``: a Go to (ctrl+g, ``:goto``) searching every loaded account-region;
   ``use_counts``: the Used by column's per-region sweep.
 - ``actions``: the flows behind c/s/d/x (see :mod:`amitui.flows`).
@@ -58,7 +59,7 @@ from amitui.widgets.commands import AmituiCommands, PaletteEntry
 from amitui.widgets.goto import UnlistedImageScreen
 from amitui.widgets.help_screen import HelpEntry
 from amitui.widgets.image_table import ImageTable
-from amitui.widgets.inspector import Inspector, UsedByWanted
+from amitui.widgets.inspector import AncestryWanted, Inspector, UsedByWanted
 from amitui.widgets.messages import GotoRequested
 from amitui.widgets.region_pane import RegionPane
 
@@ -73,6 +74,7 @@ _FAILURES = {
     "actions": "Action failed",
     "accounts": "Loading accounts failed",
     "used_by": "Finding what uses the image failed",
+    "ancestry": "Reading the image's ancestry failed",
     "lookup": "Go to failed",
     "use_counts": "Counting what uses each image failed",
     "sso": "SSO login failed",
@@ -261,6 +263,15 @@ class AmituiApp(AccountSetWiring):
         if failed:
             self.notify("\n".join(failed), title="Used by: not counted", severity="warning",
                         markup=False)  # fmt: skip
+
+    @on(AncestryWanted)
+    def _ancestry_wanted(self, event: AncestryWanted) -> None:
+        if self.explorer.connected:
+            self.load_ancestry(event.image)
+
+    @work(group="ancestry", exclusive=True, exit_on_error=False)
+    async def load_ancestry(self, image: Image) -> None:
+        self.inspector.show_ancestry(image, await self.explorer.ancestry(image, self.now()))
 
     @on(GotoRequested)
     def _goto_requested(self, event: GotoRequested) -> None:

@@ -21,6 +21,8 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from datetime import datetime
+from typing import Any
 
 from amitui.accounts import (
     DEFAULT_SOURCE,
@@ -31,6 +33,7 @@ from amitui.accounts import (
     Limits,
 )
 from amitui.actions.references import region_use_counts, used_by
+from amitui.ancestry import image_ancestry
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import AccountOpener, LaunchOptions, account_opener, open_session
@@ -46,7 +49,7 @@ from amitui.model import (
     RegionKey,
     RegionLoad,
 )
-from amitui.usage import Resolution, UsedBy
+from amitui.usage import Ancestry, Resolution, UsedBy
 
 SessionFactory = Callable[[LaunchOptions], AbstractAsyncContextManager[AwsSession]]
 #: What opens account sets for an account-set launch (``backend.account_opener``).
@@ -103,8 +106,10 @@ class Explorer:
         self._connected = asyncio.Event()
         self._tokens: dict[RegionKey, int] = {}
         self._extras: dict[ImageKey, ImageExtras] = {}
-        #: What uses each image asked about (the Used-by tab); forgotten with the extras.
+        #: What uses each image asked about (the Used-by tab), and where it came from (the
+        #: lineage tab); forgotten with the extras.
         self._used_by: dict[ImageKey, UsedBy] = {}
+        self._ancestry: dict[ImageKey, Ancestry] = {}
 
     # ---- sessions and accounts -----------------------------------------------------------
 
@@ -352,6 +357,7 @@ class Explorer:
         self.inventory.clear()
         self._extras.clear()
         self._used_by.clear()
+        self._ancestry.clear()
         return True
 
     # ---- who "self" is -------------------------------------------------------------------
@@ -392,10 +398,7 @@ class Explorer:
     def forget_extras(self, regions: Iterable[str | RegionKey] | None = None) -> None:
         """Fetch extras (and what uses each image) again when next asked: of every image
         (a refresh), or of the images in ``regions`` (names: in every account)."""
-        caches: tuple[dict[ImageKey, ImageExtras] | dict[ImageKey, UsedBy], ...] = (
-            self._extras,
-            self._used_by,
-        )
+        caches: tuple[dict[ImageKey, Any], ...] = (self._extras, self._used_by, self._ancestry)
         if regions is None:
             for cache in caches:
                 cache.clear()
@@ -433,6 +436,15 @@ class Explorer:
         for part in await asyncio.gather(*(one(k) for k in keys)):
             counts.update(part)
         return counts, failed
+
+    async def ancestry(self, image: Image, now: datetime) -> Ancestry:
+        """``image``'s chain back to its root, each base checked now
+        (:func:`amitui.ancestry.image_ancestry`); asked once until the next refresh."""
+        cached = self._ancestry.get(image.key)
+        if cached is None:
+            session = self.account_of(image).session
+            cached = self._ancestry[image.key] = await image_ancestry(session, image, now)
+        return cached
 
     async def used_by(self, image: Image) -> UsedBy:
         """Everything that uses ``image`` in every loaded account, and who may launch it

@@ -93,14 +93,71 @@ class Resolution:
         return " → ".join((*self.hops, self.key.image_id))
 
 
+#: An ancestor's state when DescribeImages no longer finds it.
+GONE = "deregistered or no longer visible"
+
+
+@dataclass(frozen=True, slots=True)
+class Ancestor:
+    """One image of an ancestry chain (GetImageAncestry), with what DescribeImages says of
+    it now."""
+
+    image_id: str
+    region: str
+    creation_date: datetime | None = None
+    owner_alias: str = ""
+    name: str = ""
+    #: "available", "disabled", …; :data:`GONE` when DescribeImages does not find it.
+    state: str = ""
+    deprecated: bool = False
+
+    @property
+    def stale(self) -> bool:
+        return self.deprecated or self.state in (GONE, "disabled")
+
+    @property
+    def condition(self) -> str:
+        if self.state == GONE:
+            return GONE
+        return "deprecated" if self.deprecated else self.state
+
+
+@dataclass(frozen=True, slots=True)
+class Ancestry:
+    """An image's chain: the image itself, its source, …, the root."""
+
+    key: ImageKey
+    chain: tuple[Ancestor, ...] = ()
+    #: Why the chain could not be read ("" when it was).
+    error: str = ""
+
+    @property
+    def stale_bases(self) -> tuple[Ancestor, ...]:
+        """Ancestors (not the image itself) now deprecated, disabled or gone."""
+        return tuple(a for a in self.chain[1:] if a.stale)
+
+    @property
+    def staleness(self) -> str:
+        """The staleness signal, e.g. "built from a base that is now deprecated or
+        deregistered: ami-0abc (deprecated)"; "" when every base is current."""
+        bases = self.stale_bases
+        if not bases:
+            return ""
+        named = ", ".join(f"{a.image_id} ({a.condition})" for a in bases)
+        return f"built from a base that is now deprecated or deregistered: {named}"
+
+
 __all__ = [
     "AUTO_SCALING",
+    "GONE",
     "GROUPS",
     "INSTANCES",
     "LAUNCH_PERMISSIONS",
     "LAUNCH_TEMPLATES",
     "OTHER_ACCOUNTS",
     "PARAMETERS",
+    "Ancestor",
+    "Ancestry",
     "ImageFacts",
     "Resolution",
     "UseEntry",

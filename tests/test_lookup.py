@@ -22,6 +22,7 @@ import pytest
 from amitui.accounts import Account
 from amitui.actions.cleanup import gather_facts, plan_deregister
 from amitui.actions.references import region_use_counts, region_uses, used_by
+from amitui.ancestry import image_ancestry
 from amitui.loader import load_region
 from amitui.lookup import LookupFailed, Place, resolve
 from amitui.model import Image, ImageKey, Inventory
@@ -269,3 +270,77 @@ async def test_use_counts_sweep_a_region_not_each_image(sandbox: Sandbox) -> Non
     assert image_id(sandbox, GOLDEN) not in counts  # shared-services runs none of it
     # Staging's two web instances and its web-staging-asg template run the shared golden image.
     assert staging[image_id(sandbox, GOLDEN)] == 2 + 1
+
+
+# --- ancestry ----------------------------------------------------------------------------
+
+
+def described(sandbox: Sandbox, region: str, image: str) -> Image:
+    ec2_there = client(sandbox.endpoint_url, region)
+    (record,) = ec2_there.describe_images(ImageIds=[image])["Images"]
+    return Image.from_aws(region, record, SHARED)
+
+
+async def test_ancestry_goes_to_the_root_across_regions_and_says_a_deprecated_base(
+    sandbox: Sandbox,
+) -> None:
+    """EC2 API reference, GetImageAncestry: "Retrieves the ancestry chain of the specified
+    AMI, tracing its lineage back to the root AMI", entries "from the specified AMI to the
+    root AMI", each with "SourceImageRegion - The Amazon Web Services Region of the parent
+    AMI" (the sandbox's image_ancestry extension; CopyImage records the source)."""
+    source_region = demo.PINNED_IMAGES["legacy-db-2025.06.12"][0]
+    source = client(sandbox.endpoint_url, source_region).describe_images(
+        Owners=["self"], Filters=[{"Name": "name", "Values": ["legacy-db-2025.06.12"]}]
+    )["Images"][0]
+    assert source["DeprecationTime"] < "2026-11-20"  # the BIOS registration was retired
+    copy = client(sandbox.endpoint_url, "ap-northeast-1").copy_image(
+        Name="legacy-db-dr", SourceImageId=source["ImageId"], SourceRegion=source_region
+    )["ImageId"]
+    async with loaded(sandbox) as (accounts, _, _inventory):
+        ancestry = await image_ancestry(
+            accounts[0].session, described(sandbox, "ap-northeast-1", copy), demo.REFERENCE_DATE
+        )
+    assert not ancestry.error
+    assert [(a.image_id, a.region) for a in ancestry.chain] == [
+        (copy, "ap-northeast-1"),
+        (source["ImageId"], source_region),
+    ]
+    assert ancestry.chain[1].name == "legacy-db-2025.06.12" and ancestry.chain[1].deprecated
+    assert ancestry.staleness == (
+        "built from a base that is now deprecated or deregistered: "
+        f"{source['ImageId']} (deprecated)"
+    )
+
+
+async def test_a_base_deregistered_since_is_named_and_a_current_chain_is_not_stale(
+    sandbox: Sandbox,
+) -> None:
+    """The reference is silent about an ancestor deregistered since: the sandbox ends the
+    chain at the last AMI it finds, whose entry still names the parent (SourceImageId);
+    amitui names that parent as deregistered or no longer visible (DescribeImages does not
+    find it)."""
+    region = "ap-northeast-1"
+    ec2_there = client(sandbox.endpoint_url, region)
+    volume = ec2_there.create_volume(Size=8, AvailabilityZone=f"{region}a")["VolumeId"]
+    snapshot = ec2_there.create_snapshot(VolumeId=volume)["SnapshotId"]
+    base = ec2_there.register_image(
+        Name="base-to-retire", RootDeviceName="/dev/xvda", VirtualizationType="hvm",
+        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot}}],
+    )["ImageId"]  # fmt: skip
+    copy = ec2_there.copy_image(Name="built-on-it", SourceImageId=base, SourceRegion=region)[
+        "ImageId"
+    ]
+    ec2_there.deregister_image(ImageId=base)
+    golden_copy = client(sandbox.endpoint_url, "us-west-2").describe_images(
+        Owners=["self"], Filters=[{"Name": "name", "Values": [GOLDEN]}]
+    )["Images"][0]["ImageId"]
+    async with loaded(sandbox) as (accounts, _, _inventory):
+        session = accounts[0].session
+        gone = await image_ancestry(session, described(sandbox, region, copy), demo.REFERENCE_DATE)
+        current = await image_ancestry(
+            session, described(sandbox, "us-west-2", golden_copy), demo.REFERENCE_DATE
+        )
+    assert [a.image_id for a in gone.chain] == [copy, base]
+    assert gone.staleness.endswith(f"{base} (deregistered or no longer visible)")
+    assert [a.region for a in current.chain] == ["us-west-2", HOME]
+    assert current.chain[1].name == GOLDEN and current.staleness == ""

@@ -24,6 +24,7 @@ from amitui.columns import USE_COUNTS
 from amitui.model import ImageKey
 from amitui.sandbox import Sandbox, demo
 from amitui.widgets.goto import GotoDialog, UnlistedImageScreen
+from amitui.widgets.lineage import LineageView
 from amitui.widgets.messages import GotoRequested
 from amitui.widgets.used_by import UsedByView
 
@@ -219,3 +220,29 @@ async def test_the_used_by_column_counts_per_region_when_turned_on(
         assert row.rstrip().endswith(" 4")
         await pilot.press("ctrl+u")
         await until(pilot, lambda: not app.table.show_used_by)
+
+
+async def test_lineage_shows_the_ancestry_beside_the_copies(make: Any, fleet: Any) -> None:
+    """GetImageAncestry of the eu-west-1 copy: the copy, then its us-east-1 source (the
+    root: registered, no recorded ancestor), each navigable; the copies part follows."""
+    from . import fleet as F
+
+    copy = ImageKey(F.COPY_REGION, fleet.image(F.COPY_REGION, "web-golden-2026.11.03"))
+    source = ImageKey(F.HOME, fleet.image(F.HOME, "web-golden-2026.11.03"))
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        app.jump_to(copy)
+        await pilot.press("l")
+        view = app.query_one(LineageView)
+        await until(pilot, lambda: "ancestor-1" in [o.id for o in view.options])
+        texts = [str(o.prompt) for o in view.options]
+        assert texts[0] == "Ancestry: this image ← its source ← … ← the root"
+        assert copy.image_id in texts[1] and "this image" in texts[1]
+        assert source.image_id in texts[2] and texts[2].startswith("← us-east-1")
+        assert "every base is current" in texts[3]
+        assert "Copies in the loaded regions" in texts
+        view.focus()
+        view.highlighted = [o.id for o in view.options].index("ancestor-1")
+        await pilot.press("enter")
+        assert cursor_key(app) == source
