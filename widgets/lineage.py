@@ -104,6 +104,8 @@ class LineageView(KeyedOptionList):
                 options.append(Option(Text(f"  ⚠ {ancestry.staleness}", style="bold yellow")))
             elif len(ancestry.chain) > 1:
                 options.append(Option(Text("  every base is current", style="dim")))
+            else:
+                options.append(Option(Text("  no recorded source: it is the root", style="dim")))
         self._keys = keys
         options.append(_heading("Copies in the loaded regions"))
         if len(family) <= 1:

@@ -16,7 +16,7 @@ from amitui.sandbox.proxy import FaultProxy
 
 from . import fleet as F
 from .conftest import AppFactory
-from .helpers import cursor_to, wait_loaded
+from .helpers import cursor_to, settle, wait_loaded
 
 SIZE = (160, 45)
 WEB = "web-golden-2026.11.03"
@@ -29,6 +29,7 @@ def on_image(fleet: F.Fleet, region: str, name: str, *keys: str) -> Callable[[Pi
         await cursor_to(pilot, ImageKey(region, fleet.image(region, name)))
         await pilot.press(*keys)
         await pilot.pause()
+        await settle(pilot)  # what a tab asks the engine for (ancestry, uses) has arrived
 
     return run_before
 
@@ -85,3 +86,12 @@ def test_markup_in_names_is_literal(
         await cursor_to(pilot, ImageKey(F.HOME, fleet.image(F.HOME, F.MARKUP_NAME)))
 
     assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_used_by(snap_compare: Compare, make: AppFactory, fleet: F.Fleet) -> None:
+    """The Used-by tab of the image shared with one account: nothing uses it, who may
+    launch it."""
+
+    assert snap_compare(
+        make(), terminal_size=SIZE, run_before=on_image(fleet, F.HOME, "api-2026.08.15", "U")
+    )
