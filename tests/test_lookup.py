@@ -344,3 +344,19 @@ async def test_a_base_deregistered_since_is_named_and_a_current_chain_is_not_sta
     assert gone.staleness.endswith(f"{base} (deregistered or no longer visible)")
     assert [a.region for a in current.chain] == ["us-west-2", HOME]
     assert current.chain[1].name == GOLDEN and current.staleness == ""
+
+
+async def test_a_text_parameter_holding_an_image_id_is_no_reference(sandbox: Sandbox) -> None:
+    """The sandbox's DescribeImageReferences counts String parameters of data type
+    aws:ec2:image (SSM API reference, PutParameter DataType: "Supported data types include
+    plain text and Amazon Machine Image (AMI) IDs"); the EC2 reference is silent on text
+    parameters, which EC2 is not told hold an image, so they are not counted."""
+    golden = image_id(sandbox, GOLDEN)
+    ssm = client(sandbox.endpoint_url, HOME, service="ssm")
+    ssm.put_parameter(Name="/notes/golden-as-text", Value=golden, Type="String", DataType="text")
+    references = ec2(sandbox).describe_image_references(
+        ImageIds=[golden], ResourceTypes=[{"ResourceType": "ssm:Parameter"}]
+    )["ImageReferences"]
+    assert [r["Arn"] for r in references] == [
+        f"arn:aws:ssm:{HOME}:{SHARED}:parameter{demo.GOLDEN_PARAMETER}"
+    ]
