@@ -10,7 +10,11 @@ Workers (all async on Textual's loop, ``exit_on_error=False``):
 - ``regions``: streams every account-region's load; exclusive, and the Explorer drops
   whatever an older load (a refresh, a scope change) still delivers. ``accounts``: the
   accounts an ``aws sso login`` (``sso``) cured, loaded beside it.
-- ``extras``: launch permissions etc. of the image under the cursor, lazily, cached.
+- ``extras``: launch permissions etc. of the image under the cursor, lazily, cached;
+  ``used_by``: what uses it, when the Used-by tab shows it, and ``ancestry``: where it
+  came from, when the lineage tab shows it (both cached likewise).
+- ``lookup``: a Go to (ctrl+g, ``:goto``) searching every loaded account-region;
+  ``use_counts``: the Used by column's per-region sweep.
 - ``actions``: the flows behind c/s/d/x (see :mod:`amitui.flows`).
 
 :meth:`AmituiApp.on_worker_state_changed` is the one place a worker failure becomes a message.
@@ -32,11 +36,13 @@ from amitui.app_accounts import AccountSetWiring
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import LaunchOptions, open_session
+from amitui.columns import USE_COUNTS
 from amitui.config import config_path
 from amitui.explorer import Explorer, SessionFactory
 from amitui.flows import FlowUnavailable, get_flow
 from amitui.flows.one_account import host_for
 from amitui.flows.retirement import announce_due
+from amitui.lookup import LookupFailed
 from amitui.model import Image, ImageKey, ImageQuery, Inventory, RegionKey
 from amitui.registry import ACROSS_ACCOUNTS_FLOWS, IMAGES_OPTIONAL_FLOWS, READ_ONLY_FLOWS
 from amitui.screens.explorer import (
@@ -47,12 +53,15 @@ from amitui.screens.explorer import (
     RawRecordWanted,
     RefreshRequested,
     ScreenReady,
+    UseCountsWanted,
 )
 from amitui.text import inert
 from amitui.widgets.commands import AmituiCommands, PaletteEntry
+from amitui.widgets.goto import UnlistedImageScreen
 from amitui.widgets.help_screen import HelpEntry
 from amitui.widgets.image_table import ImageTable
-from amitui.widgets.inspector import Inspector
+from amitui.widgets.inspector import AncestryWanted, Inspector, UsedByWanted
+from amitui.widgets.messages import GotoRequested
 from amitui.widgets.region_pane import RegionPane
 
 #: Wait this long on one image before fetching its extras (scrolling fetches nothing).
@@ -65,6 +74,10 @@ _FAILURES = {
     "extras": "Loading image details failed",
     "actions": "Action failed",
     "accounts": "Loading accounts failed",
+    "used_by": "Finding what uses the image failed",
+    "ancestry": "Reading the image's ancestry failed",
+    "lookup": "Go to failed",
+    "use_counts": "Counting what uses each image failed",
     "sso": "SSO login failed",
     "raw": "Fetching the record failed",
 }
@@ -249,12 +262,73 @@ class AmituiApp(AccountSetWiring):
             error = classify_error(exc, region=image.region, profile=profile).describe()
         self.main.show_raw_record(image, record, error)
 
+    @on(UsedByWanted)
+    def _used_by_wanted(self, event: UsedByWanted) -> None:
+        if self.explorer.connected:
+            self.load_used_by(event.image)
+
+    @work(group="used_by", exclusive=True, exit_on_error=False)
+    async def load_used_by(self, image: Image) -> None:
+        self.inspector.show_used_by(image, await self.explorer.used_by(image))
+
+    @on(UseCountsWanted)
+    def _use_counts_wanted(self, event: UseCountsWanted) -> None:
+        if not self.explorer.connected:
+            self.notify("Still connecting…", severity="warning")
+            return
+        self.count_uses(event.keys)
+
+    @work(group="use_counts", exclusive=True, exit_on_error=False)
+    async def count_uses(self, keys: list[RegionKey]) -> None:
+        counts, failed = await self.explorer.use_counts(keys)
+        USE_COUNTS.update(counts)
+        self.main.show_use_counts()
+        if failed:
+            self.notify("\n".join(failed), title="Used by: not counted", severity="warning",
+                        markup=False)  # fmt: skip
+
+    @on(AncestryWanted)
+    def _ancestry_wanted(self, event: AncestryWanted) -> None:
+        if self.explorer.connected:
+            self.load_ancestry(event.image)
+
+    @work(group="ancestry", exclusive=True, exit_on_error=False)
+    async def load_ancestry(self, image: Image) -> None:
+        self.inspector.show_ancestry(image, await self.explorer.ancestry(image, self.now()))
+
+    @on(GotoRequested)
+    def _goto_requested(self, event: GotoRequested) -> None:
+        if not self.explorer.connected:
+            self.notify("Still connecting…", severity="warning")
+            return
+        self.goto(event.target)
+
+    @work(group="lookup", exclusive=True, exit_on_error=False)
+    async def goto(self, target: str) -> None:
+        """Find ``target`` and land on the image it runs (see :mod:`amitui.lookup`)."""
+        self.notify(f"Looking for {target}…", markup=False, timeout=3)
+        try:
+            found = await self.explorer.goto(target)
+        except LookupFailed as exc:
+            self.notify(str(exc), title="Go to", severity="warning", markup=False, timeout=12)
+            return
+        first, others = found[0], found[1:]
+        also = "".join(f"\nalso: {r.path}" for r in others)
+        if first.unlisted is not None:
+            await self.push_screen(UnlistedImageScreen(first))
+            self.notify(first.path + also, title="Go to (not in the table)", markup=False)
+            return
+        self.jump_to(first.key)
+        self.notify(first.path + also, title="Go to", markup=False, timeout=10)
+
     @on(RefreshRequested)
     def refresh_regions(self) -> None:
         if not self.explorer.connected:
             self.notify("Still connecting…")
             return
         self.explorer.forget_extras()
+        USE_COUNTS.clear()  # counted again when the column is turned on again
+        self.main.table.show_used_by = False
         self.start_loading(self.region_pane.keys)
 
     @on(QueryChosen)

@@ -179,6 +179,19 @@ def _protection_key(row: ImageRow) -> int:
     return _PROTECTION_RANK.get(_protection(row), 1)
 
 
+#: How many instances and launch templates use each image, per account-region swept
+#: (:func:`amitui.actions.references.region_use_counts`, asked by the App when the Used by
+#: column is turned on): one DescribeInstances and one DescribeLaunchTemplateVersions
+#: ($Default and $Latest of every template) per region, paginated - never a call per image.
+#: An image of a region not swept shows nothing; a swept image nothing uses shows 0.
+USE_COUNTS: dict[ImageKey, int] = {}
+
+
+def _used_by(row: ImageRow) -> str:
+    count = USE_COUNTS.get(row.key)
+    return "" if count is None else str(count)
+
+
 COLUMNS: tuple[Column, ...] = (
     # Shown once the rows hold images of more than one account (see ImageTable.show_account).
     # Plain attributes are read through attrgetter (in C): a presort reads every row's.
@@ -272,7 +285,10 @@ COLUMNS: tuple[Column, ...] = (
         search=True,
         shown_when="show_protection",
     ),
-)
+    # Off until asked for (the palette's Used by column entry); USE_COUNTS fills it.
+    Column("used_by", "Used by", 7, _used_by, lambda r: USE_COUNTS.get(r.key, -1), right=True,
+           shown_when="show_used_by"),
+)  # fmt: skip
 COLUMN_INDEX: dict[str, int] = {c.key: i for i, c in enumerate(COLUMNS)}
 _SEARCHED: tuple[Callable[[ImageRow], str], ...] = tuple(c.cell for c in COLUMNS if c.search)
 _EAGER: tuple[Callable[[ImageRow], Any], ...] = tuple(c.sort_function() for c in COLUMNS if c.eager)

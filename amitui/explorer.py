@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from datetime import datetime
 from typing import Any
 
 from amitui.accounts import (
@@ -31,10 +32,13 @@ from amitui.accounts import (
     AccountSpec,
     Limits,
 )
+from amitui.actions.references import region_use_counts, used_by
+from amitui.ancestry import image_ancestry
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import AccountOpener, LaunchOptions, account_opener, open_session
 from amitui.loader import fetch_extras, load_region, resolve_regions
+from amitui.lookup import Place, resolve
 from amitui.model import (
     AwsError,
     Image,
@@ -45,6 +49,7 @@ from amitui.model import (
     RegionKey,
     RegionLoad,
 )
+from amitui.usage import Ancestry, Resolution, UsedBy
 
 SessionFactory = Callable[[LaunchOptions], AbstractAsyncContextManager[AwsSession]]
 #: What opens account sets for an account-set launch (``backend.account_opener``).
@@ -101,6 +106,10 @@ class Explorer:
         self._connected = asyncio.Event()
         self._tokens: dict[RegionKey, int] = {}
         self._extras: dict[ImageKey, ImageExtras] = {}
+        #: What uses each image asked about (the Used-by tab), and where it came from (the
+        #: lineage tab); forgotten with the extras.
+        self._used_by: dict[ImageKey, UsedBy] = {}
+        self._ancestry: dict[ImageKey, Ancestry] = {}
 
     # ---- sessions and accounts -----------------------------------------------------------
 
@@ -347,6 +356,8 @@ class Explorer:
         self.begin(list(self._tokens))
         self.inventory.clear()
         self._extras.clear()
+        self._used_by.clear()
+        self._ancestry.clear()
         return True
 
     # ---- who "self" is -------------------------------------------------------------------
@@ -400,18 +411,80 @@ class Explorer:
         return images[0] if images else None
 
     def forget_extras(self, regions: Iterable[str | RegionKey] | None = None) -> None:
-        """Fetch extras again when next asked: of every image (a refresh), or of the
-        images in ``regions`` (names: in every account)."""
+        """Fetch extras (and what uses each image) again when next asked: of every image
+        (a refresh), or of the images in ``regions`` (names: in every account)."""
+        caches: tuple[dict[ImageKey, Any], ...] = (self._extras, self._used_by, self._ancestry)
         if regions is None:
-            self._extras.clear()
+            for cache in caches:
+                cache.clear()
             return
         wanted = list(regions)
         names = {r for r in wanted if not isinstance(r, RegionKey)}
         keys = {r for r in wanted if isinstance(r, RegionKey)}
-        for key in [
-            k for k in self._extras if k.region in names or RegionKey(k.account, k.region) in keys
-        ]:
-            del self._extras[key]
+        for cache in caches:
+            for key in [
+                k for k in cache if k.region in names or RegionKey(k.account, k.region) in keys
+            ]:
+                del cache[key]
+
+    async def use_counts(self, keys: Iterable[RegionKey]) -> tuple[dict[ImageKey, int], list[str]]:
+        """How many instances and launch templates use each image of ``keys``' regions
+        (:func:`amitui.actions.references.region_use_counts`: two paginated calls a region,
+        all regions at once, each within the account-region's limits), and a line per
+        region whose sweep failed (its images are left out). An unused image counts 0."""
+        failed: list[str] = []
+
+        async def one(key: RegionKey) -> dict[ImageKey, int]:
+            account = self.account_of(key)
+            try:
+                async with self.limits.slot(key.account, key.region):
+                    found = await region_use_counts(account.session, key.region)
+            except Exception as exc:  # errors are data: the region's cells stay empty
+                error = classify_error(exc, region=key.region, profile=account.session.profile)
+                failed.append(f"{key.region}: {error.describe()}")
+                return {}
+            load = self.inventory.loads.get(key)
+            images = load.images if load is not None else ()
+            return {i.key: found.get(i.image_id, 0) for i in images}
+
+        counts: dict[ImageKey, int] = {}
+        for part in await asyncio.gather(*(one(k) for k in keys)):
+            counts.update(part)
+        return counts, failed
+
+    async def ancestry(self, image: Image, now: datetime) -> Ancestry:
+        """``image``'s chain back to its root, each base checked now
+        (:func:`amitui.ancestry.image_ancestry`); asked once until the next refresh."""
+        cached = self._ancestry.get(image.key)
+        if cached is None:
+            session = self.account_of(image).session
+            cached = self._ancestry[image.key] = await image_ancestry(session, image, now)
+        return cached
+
+    async def used_by(self, image: Image) -> UsedBy:
+        """Everything that uses ``image`` in every loaded account, and who may launch it
+        (:func:`amitui.actions.references.used_by`); asked once until the next refresh."""
+        cached = self._used_by.get(image.key)
+        if cached is None:
+            owner = self.account_of(image)
+            cached = self._used_by[image.key] = await used_by(owner, image, self.accounts)
+        return cached
+
+    # ---- reverse lookup ------------------------------------------------------------------
+
+    def places(self) -> list[Place]:
+        """Every loaded account-region, with the session of its account."""
+        places = []
+        for key in sorted(self.inventory.loads):
+            account = self.account_of(key)
+            name = (account.alias or account.id) if self.many else ""
+            places.append(Place(account.session, key.region, key.account, name))
+        return places
+
+    async def goto(self, target: str) -> list[Resolution]:
+        """Where ``target`` (an instance, template, group, snapshot, parameter or image)
+        leads, searched in every loaded account-region (see :mod:`amitui.lookup`)."""
+        return await resolve(target, self.places(), self.inventory)
 
 
 __all__ = ["SESSION_CLOSE_TIMEOUT", "Explorer", "NotConnected", "OpenerFactory", "SessionFactory"]

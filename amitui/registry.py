@@ -200,6 +200,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("totals", "ctrl+s", "totals", "Totals",
            "Images, GiB in snapshots and estimated monthly cost per region and family; "
            "the view's ages", show=False),
+    Action("tab.used_by", "U", "tab('used_by')", "Used by",
+           "Show everything that uses the image (instances, templates, groups, parameters, "
+           "other accounts) and who may launch it", show=False),
+    Action("goto", "ctrl+g", "goto", "Go to",
+           "Find an instance, launch template, Auto Scaling group, snapshot, image or SSM "
+           "parameter in every loaded account and region, and show the image it runs",
+           title="Go to an instance, template, group, snapshot or image", show=False),
 )  # fmt: skip
 
 #: The flows, in the order the palette offers them.

@@ -2,7 +2,7 @@
 
 Drives ``amitui --demo`` headlessly at 160x45 with :func:`amitui.app.make_app` and
 ``run_test``, with the clock fixed at the demo's reference date, and writes one SVG per
-screen to ``screenshots/``: main, details, snapshot tree, lineage, help, the Retirement
+screen to ``screenshots/``: main, details, snapshot tree, lineage, Used by, help, the Retirement
 view (from a retirement planned in a throwaway state directory), and the Recycle Bin and
 Journal views (after a deregistration and a share run by the engine in the demo).
 """
@@ -30,7 +30,7 @@ from amitui.app import AmituiApp, make_app
 from amitui.backend import LaunchOptions
 from amitui.journal import Journal, default_path
 from amitui.model import Image
-from amitui.sandbox.demo import PINNED_IMAGES, REFERENCE_DATE
+from amitui.sandbox.demo import IN_USE_IMAGE, PINNED_IMAGES, REFERENCE_DATE
 from amitui.screens.journal_view import JournalScreen
 from amitui.screens.recycle_bin import RecycleBinScreen
 
@@ -95,6 +95,12 @@ async def shoot(out: Path) -> list[Path]:
             await pilot.press(key)
             await settle(pilot)
             save(name)
+        # Triage: everything that uses the image the web fleet runs.
+        in_use = next(i for i in app.inventory.images() if i.name == IN_USE_IMAGE)
+        app.jump_to(in_use.key)
+        await pilot.press("U")
+        await settle(pilot)
+        save("used-by")
         await pilot.press("i", "question_mark")
         await pilot.pause(0.3)
         save("help")

@@ -153,6 +153,8 @@ class ImageTable(ScrollView, can_focus=True):
     #: The Last launched and Deregistration protection columns: off until chosen.
     show_launched: reactive[bool] = reactive(False)
     show_protection: reactive[bool] = reactive(False)
+    #: The Used by column: on once the user asks for it (its counts are swept per region).
+    show_used_by: reactive[bool] = reactive(False)
     #: What the table says when it has no rows (e.g. "Loading…", "No image matches 'x'").
     empty_text: reactive[str] = reactive("No images")
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from amitui import usage
 from amitui.accounts import Account
 from amitui.actions.share import ACCOUNT, PUBLIC, Grantee, account_text, load_permissions
 from amitui.aws import AwsSession
@@ -60,9 +61,13 @@ class ImageUse:
     #: The other account it is in, as the user knows it ("staging (210987654321)");
     #: "" for the image's own account.
     account: str = ""
+    #: Asked only for the Used-by tab (``region_uses(..., detail=True)``): an instance's
+    #: state ("running"), the template versions that name the image ("v3 $Default").
+    detail: str = ""
 
     def describe(self) -> str:
         text = f"{self.kind} {self.name}"
+        text = f"{text} {self.detail}" if self.detail else text
         text = f"{text} ({self.via})" if self.via else text
         return f"{text} in account {self.account}" if self.account else text
 
@@ -80,7 +85,10 @@ class RegionUses:
 
 
 def _arn_resource(arn: str) -> str:
-    """``arn:aws:ec2:r:a:instance/i-0abc`` -> ``i-0abc``."""
+    """``arn:aws:ec2:r:a:instance/i-0abc`` -> ``i-0abc``; an SSM parameter's ARN -> its
+    whole name (``arn:aws:ssm:r:a:parameter/golden/web`` -> ``/golden/web``)."""
+    if ":parameter/" in arn:
+        return arn.split(":parameter", 1)[1]
     return arn.rsplit("/", 1)[-1] if "/" in arn else arn.rsplit(":", 1)[-1]
 
 
@@ -135,8 +143,60 @@ def _group_templates(group: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return specs
 
 
-async def region_uses(aws: AwsSession, region: str, image_ids: Sequence[str]) -> RegionUses:
-    """What uses each of ``image_ids`` in ``region``; a failed lookup is returned as data."""
+#: DescribeInstances takes at most this many values per filter.
+FILTER_VALUES = 200
+
+
+async def _instance_states(
+    aws: AwsSession, region: str, instance_ids: Iterable[str]
+) -> dict[str, str]:
+    """instance id -> state name. A filter rather than InstanceIds: an instance gone since
+    the references were read is left out, not an error for them all."""
+    ids = sorted(set(instance_ids))
+    states: dict[str, str] = {}
+    for start in range(0, len(ids), FILTER_VALUES):
+        chosen = ids[start : start + FILTER_VALUES]
+        filters = [{"Name": "instance-id", "Values": chosen}]
+        async for page in aws.paginate(region, "DescribeInstances", Filters=filters):
+            for reservation in page.get("Reservations", []):
+                for instance in reservation.get("Instances", []):
+                    state = str((instance.get("State") or {}).get("Name", ""))
+                    states[str(instance["InstanceId"])] = state
+    return states
+
+
+async def _template_versions(
+    aws: AwsSession, region: str, template_ids: Iterable[str]
+) -> dict[tuple[str, str], str]:
+    """(template id, image id) -> the versions naming it, e.g. ``v3 $Default, v4 $Latest``."""
+    found: dict[tuple[str, str], list[str]] = defaultdict(list)
+
+    async def one(template_id: str) -> None:
+        versions: list[Mapping[str, Any]] = []
+        async for page in aws.paginate(
+            region, "DescribeLaunchTemplateVersions", LaunchTemplateId=template_id
+        ):
+            versions.extend(page.get("LaunchTemplateVersions", []))
+        latest = max((int(v.get("VersionNumber", 0)) for v in versions), default=0)
+        for version in sorted(versions, key=lambda v: int(v.get("VersionNumber", 0))):
+            image_id = str((version.get("LaunchTemplateData") or {}).get("ImageId") or "")
+            number = int(version.get("VersionNumber", 0))
+            marks = [m for m, on in (("$Default", version.get("DefaultVersion")),
+                                     ("$Latest", number == latest)) if on]  # fmt: skip
+            found[(template_id, image_id)].append(" ".join([f"v{number}", *marks]))
+
+    await asyncio.gather(*(one(t) for t in sorted(set(template_ids))))
+    return {key: ", ".join(texts) for key, texts in found.items()}
+
+
+async def region_uses(
+    aws: AwsSession, region: str, image_ids: Sequence[str], *, detail: bool = False
+) -> RegionUses:
+    """What uses each of ``image_ids`` in ``region``; a failed lookup is returned as data.
+
+    ``detail`` (the Used-by tab) also asks each referencing instance's state
+    (DescribeInstances) and which versions of each referencing launch template name the
+    image (DescribeLaunchTemplateVersions): one more call per region and one per template."""
     try:
         references, configurations, groups = await asyncio.gather(
             _image_references(aws, region, image_ids),
@@ -149,9 +209,56 @@ async def region_uses(aws: AwsSession, region: str, image_ids: Sequence[str]) ->
             if r.get("ResourceType") == "ec2:LaunchTemplate"
         ]
         names = await _launch_template_names(aws, region, template_ids)
+        details: dict[str, str] = {}
+        if detail:
+            instance_ids = [
+                _arn_resource(str(r.get("Arn", "")))
+                for r in references
+                if r.get("ResourceType") == "ec2:Instance"
+            ]
+            states, versions = await asyncio.gather(
+                _instance_states(aws, region, instance_ids),
+                _template_versions(aws, region, template_ids),
+            )
+            details = {i: f"({state})" for i, state in states.items()}
+            for (template_id, image_id), text in versions.items():
+                details[f"{template_id} {image_id}"] = text
     except Exception as exc:  # errors are data: the planner excludes the region's images
         return RegionUses(region, error=classify_error(exc, region=region, profile=aws.profile))
-    return RegionUses(region, uses=join_uses(image_ids, references, configurations, groups, names))
+    uses = join_uses(image_ids, references, configurations, groups, names, details)
+    return RegionUses(region, uses=uses)
+
+
+async def region_use_counts(aws: AwsSession, region: str) -> dict[str, int]:
+    """image id -> how many instances (any state, as the in-use rule counts them) and
+    launch templates (whose $Default or $Latest version names it, once a template) use it,
+    for every image of ``region`` at once: DescribeInstances and DescribeLaunchTemplateVersions
+    of all templates ("To describe all launch templates in your account that are defined as
+    the default version, the valid value is $Default"), both paginated, for the Used by
+    column. Auto Scaling, SSM and other accounts are in the Used-by tab, not this count."""
+    counts: dict[str, int] = defaultdict(int)
+
+    async def instances() -> None:
+        async for page in aws.paginate(region, "DescribeInstances"):
+            for reservation in page.get("Reservations", []):
+                for instance in reservation.get("Instances", []):
+                    counts[str(instance.get("ImageId", ""))] += 1
+
+    templates: dict[str, set[str]] = defaultdict(set)  # image id -> template ids
+
+    async def versions() -> None:
+        async for page in aws.paginate(
+            region, "DescribeLaunchTemplateVersions", Versions=["$Default", "$Latest"]
+        ):
+            for version in page.get("LaunchTemplateVersions", []):
+                image_id = str((version.get("LaunchTemplateData") or {}).get("ImageId") or "")
+                templates[image_id].add(str(version.get("LaunchTemplateId", "")))
+
+    await asyncio.gather(instances(), versions())
+    for image_id, ids in templates.items():
+        counts[image_id] += len(ids)
+    counts.pop("", None)
+    return dict(counts)
 
 
 def join_uses(
@@ -160,8 +267,11 @@ def join_uses(
     configurations: Iterable[Mapping[str, Any]],
     groups: Iterable[Mapping[str, Any]],
     template_names: Mapping[str, str],
+    details: Mapping[str, str] | None = None,
 ) -> dict[str, tuple[ImageUse, ...]]:
-    """Pure: join the raw lookup answers into image id -> uses."""
+    """Pure: join the raw lookup answers into image id -> uses. ``details``: instance id
+    -> its state, ``"<template id> <image id>"`` -> the versions naming the image."""
+    details = details or {}
     wanted = set(image_ids)
     uses: dict[str, set[ImageUse]] = defaultdict(set)
     templates_of: dict[str, set[str]] = defaultdict(set)  # template id -> image ids
@@ -174,9 +284,11 @@ def join_uses(
         if kind == LAUNCH_TEMPLATE:
             templates_of[resource].add(image_id)
             name = template_names.get(resource)
-            uses[image_id].add(ImageUse(kind, f"{name} ({resource})" if name else resource))
+            detail = details.get(f"{resource} {image_id}", "")
+            label = f"{name} ({resource})" if name else resource
+            uses[image_id].add(ImageUse(kind, label, detail=detail))
         else:
-            uses[image_id].add(ImageUse(kind, resource))
+            uses[image_id].add(ImageUse(kind, resource, detail=details.get(resource, "")))
     configuration_image: dict[str, str] = {}
     for configuration in configurations:
         image_id = str(configuration.get("ImageId", ""))
@@ -249,22 +361,29 @@ def _may_launch(grantees: frozenset[Grantee], other: str) -> bool:
 
 
 async def cross_account_uses(
-    owner: Account, images: Sequence[Image], loaded: Sequence[Account]
+    owner: Account,
+    images: Sequence[Image],
+    loaded: Sequence[Account],
+    *,
+    sharing: Mapping[ImageKey, frozenset[Grantee]] | None = None,
+    detail: bool = False,
 ) -> CrossAccountUses:
     """Who else uses ``images`` (owned by ``owner``): each other loaded account that may
-    launch one is asked with its own session (DescribeImageReferences, Auto Scaling)."""
+    launch one is asked with its own session (DescribeImageReferences, Auto Scaling).
+    ``sharing``: the images' launch permissions when the caller has read them already."""
     mine = [i for i in images if i.owner_id in ("", owner.id)]
     errors: dict[ImageKey, str] = {}
-    sharing: dict[ImageKey, frozenset[Grantee]] = {}
+    known_sharing = dict(sharing or {})
 
     async def permissions(image: Image) -> None:
         try:
-            sharing.update(await load_permissions(owner.session, [image]))
+            known_sharing.update(await load_permissions(owner.session, [image]))
         except Exception as exc:  # errors are data: the image counts as possibly in use
             error = classify_error(exc, region=image.region, profile=owner.session.profile)
             errors[image.key] = f"could not read who may launch it: {error.describe()}"
 
-    await asyncio.gather(*(permissions(i) for i in mine))
+    await asyncio.gather(*(permissions(i) for i in mine if i.key not in known_sharing))
+    sharing = known_sharing
     others = [a for a in loaded if a.id != owner.id]
     known = {a.id for a in loaded}
     asked: dict[tuple[str, str], list[Image]] = defaultdict(list)
@@ -290,7 +409,9 @@ async def cross_account_uses(
 
     async def ask(account_id: str, region: str, chosen: list[Image]) -> None:
         other = by_id[account_id]
-        found = await region_uses(other.session, region, sorted({i.image_id for i in chosen}))
+        found = await region_uses(
+            other.session, region, sorted({i.image_id for i in chosen}), detail=detail
+        )
         for image in chosen:
             if found.error is not None:
                 errors.setdefault(
@@ -301,11 +422,102 @@ async def cross_account_uses(
                 continue
             for use in found.of(image.image_id):
                 uses[image.key].add(
-                    ImageUse(use.kind, use.name, use.via, account=account_text(other))
+                    ImageUse(use.kind, use.name, use.via, account_text(other), use.detail)
                 )
 
     await asyncio.gather(*(ask(a, r, chosen) for (a, r), chosen in asked.items()))
     return CrossAccountUses({k: tuple(sorted(v)) for k, v in uses.items()}, errors, unread, wide)
+
+
+# --- the Used-by tab --------------------------------------------------------------------
+
+_GROUP_OF = {
+    INSTANCE: usage.INSTANCES,
+    LAUNCH_TEMPLATE: usage.LAUNCH_TEMPLATES,
+    LAUNCH_CONFIGURATION: usage.AUTO_SCALING,
+    AUTO_SCALING_GROUP: usage.AUTO_SCALING,
+}
+#: Instances are listed by state, the ones that matter most first.
+_STATE_ORDER = ("running", "pending", "stopping", "stopped", "shutting-down", "terminated")
+
+
+def _state_rank(use: ImageUse) -> int:
+    state = use.detail.strip("()")
+    return _STATE_ORDER.index(state) if state in _STATE_ORDER else len(_STATE_ORDER)
+
+
+def _entry(use: ImageUse, region: str, group: str) -> usage.UseEntry:
+    where = f"account {use.account}, {region}" if use.account else region
+    what = f"{use.kind} {use.name}"
+    about = f"{what} in {where} (amitui lists images, not {use.kind}s)"
+    return usage.UseEntry(group, use.describe(), what, about)
+
+
+async def used_by(owner: Account, image: Image, loaded: Sequence[Account]) -> usage.UsedBy:
+    """Everything that uses ``image`` (listed from ``owner``), for the Used-by tab: the
+    cleanup's in-use lookups (:func:`region_uses`, :func:`cross_account_uses`) with detail,
+    and who may launch it (launch permissions, readable by its owner only)."""
+    owned = image.owner_id in ("", owner.id)
+    errors: list[str] = []
+    sharing: dict[ImageKey, frozenset[Grantee]] = {}
+    if owned:
+        try:
+            sharing = await load_permissions(owner.session, [image])
+        except Exception as exc:  # errors are data: said in the tab
+            error = classify_error(exc, region=image.region, profile=owner.session.profile)
+            errors.append(f"could not read who may launch it: {error.describe()}")
+    others = [a for a in loaded if a.id != owner.id]
+    own, cross = await asyncio.gather(
+        region_uses(owner.session, image.region, [image.image_id], detail=True),
+        cross_account_uses(owner, [image], loaded, sharing=sharing, detail=True)
+        if others and owned
+        else _no_cross(),
+    )
+    if own.error is not None:
+        errors.append(f"could not check what uses it: {own.error.describe()}")
+    entries: list[usage.UseEntry] = []
+    found = sorted(own.of(image.image_id), key=lambda u: (_state_rank(u), u))
+    for use in found:
+        entries.append(_entry(use, image.region, _GROUP_OF.get(use.kind, usage.PARAMETERS)))
+    for use in sorted(cross.of(image.key), key=lambda u: (u.account, _state_rank(u), u)):
+        entries.append(_entry(use, image.region, usage.OTHER_ACCOUNTS))
+    for account_id in cross.unread.get(image.key, ()):
+        entries.append(
+            usage.UseEntry(
+                usage.OTHER_ACCOUNTS,
+                f"shared with account {account_id}, which amitui does not read",
+                about="the guided cleanup asks EC2 for an image usage report of such accounts",
+            )
+        )
+    if image.key in cross.errors:
+        errors.append(cross.errors[image.key])
+    entries += _launchers(image, owner, owned, sharing.get(image.key))
+    return usage.UsedBy(image.key, tuple(entries), tuple(errors))
+
+
+async def _no_cross() -> CrossAccountUses:
+    return CrossAccountUses()
+
+
+def _launchers(
+    image: Image, owner: Account, owned: bool, grantees: frozenset[Grantee] | None
+) -> list[usage.UseEntry]:
+    group = usage.LAUNCH_PERMISSIONS
+    if not owned:
+        return [
+            usage.UseEntry(
+                group,
+                f"owned by {image.owner_id}: only its owner may read its launch permissions",
+            )
+        ]
+    if grantees is None:
+        return []
+    texts = sorted(g.describe() for g in grantees if g.kind != PUBLIC)
+    if image.public or any(g.kind == PUBLIC for g in grantees):
+        texts.insert(0, "everyone (public)")
+    if not texts:
+        texts = [f"only its owner ({owner.id or 'this account'}): no launch permissions"]
+    return [usage.UseEntry(group, text) for text in texts]
 
 
 @dataclass(frozen=True, slots=True)

@@ -253,11 +253,45 @@ class DemoLaunchTemplate:
 
 
 @dataclass(frozen=True, slots=True)
+class DemoAutoScalingGroup:
+    """A group launching from a launch template's ``$Default`` version (no instances of its
+    own: the fleet's instances stand for them)."""
+
+    region: str
+    name: str
+    launch_template: str  # a DemoLaunchTemplate's name in the same account and region
+    account: str = DEMO_ACCOUNT_ID
+
+
+@dataclass(frozen=True, slots=True)
+class DemoParameter:
+    """An SSM parameter of data type ``aws:ec2:image`` holding an image id."""
+
+    region: str
+    name: str
+    image: str  # image key
+    account: str = DEMO_ACCOUNT_ID
+
+
+@dataclass(frozen=True, slots=True)
+class DemoRetiredImage:
+    """An image that was registered, launched, then deregistered (its snapshot deleted)
+    while its instances kept running: DescribeImages no longer lists it, and
+    DescribeInstanceImageMetadata still names it."""
+
+    image: DemoImage  # one EBS disk; never listed, so in no count
+    instance: DemoInstance
+
+
+@dataclass(frozen=True, slots=True)
 class Fleet:
     images: tuple[DemoImage, ...]
     snapshots: tuple[DemoSnapshot, ...]
     instances: tuple[DemoInstance, ...]
     launch_templates: tuple[DemoLaunchTemplate, ...]
+    auto_scaling_groups: tuple[DemoAutoScalingGroup, ...] = ()
+    parameters: tuple[DemoParameter, ...] = ()
+    retired: tuple[DemoRetiredImage, ...] = ()
     _by_key: dict[str, DemoImage] = field(default_factory=dict, compare=False, repr=False)
 
     def image(self, key: str) -> DemoImage:
@@ -272,6 +306,9 @@ class Fleet:
             snapshots=tuple(s for s in self.snapshots if s.account == account),
             instances=tuple(i for i in self.instances if i.account == account),
             launch_templates=tuple(t for t in self.launch_templates if t.account == account),
+            auto_scaling_groups=tuple(g for g in self.auto_scaling_groups if g.account == account),
+            parameters=tuple(p for p in self.parameters if p.account == account),
+            retired=tuple(r for r in self.retired if r.image.account == account),
         )
 
 
@@ -350,6 +387,12 @@ PINNED_IMAGES: Mapping[str, tuple[str, str]] = {
 #: The image the us-east-1 web fleet still runs (one release behind), and the launch template.
 IN_USE_IMAGE = "web-golden-2026.11.10"
 LAUNCH_TEMPLATE_NAME = "web-prod"
+#: The Auto Scaling group launching from LAUNCH_TEMPLATE_NAME.
+AUTO_SCALING_GROUP_NAME = "web-prod-fleet"
+#: The SSM parameter the web pipeline publishes its newest golden image under.
+GOLDEN_PARAMETER = "/golden/web/latest"
+#: The image the reporting host was launched from, deregistered since (it keeps running).
+RETIRED_IMAGE = "reporting-2025.02.11"
 
 
 def build_fleet(seed: int = DEMO_SEED) -> Fleet:
@@ -372,6 +415,9 @@ class _Builder:
         self.snapshots: list[DemoSnapshot] = []
         self.instances: list[DemoInstance] = []
         self.templates: list[DemoLaunchTemplate] = []
+        self.groups: list[DemoAutoScalingGroup] = []
+        self.parameters: list[DemoParameter] = []
+        self.retired: list[DemoRetiredImage] = []
 
     def build(self) -> Fleet:
         self._web_golden()
@@ -385,11 +431,15 @@ class _Builder:
         self._debug_images()
         self._loose_snapshots()
         self._members()
+        self._triage()
         return Fleet(
             images=tuple(self.images),
             snapshots=tuple(self.snapshots),
             instances=tuple(self.instances),
             launch_templates=tuple(self.templates),
+            auto_scaling_groups=tuple(self.groups),
+            parameters=tuple(self.parameters),
+            retired=tuple(self.retired),
         )
 
     # -- helpers
@@ -893,6 +943,34 @@ class _Builder:
                                    account.account_id),
             ]  # fmt: skip
 
+    def _triage(self) -> None:
+        """What an on-call engineer starts from instead of an image id: Auto Scaling groups
+        on the launch templates, the golden image's SSM parameter, and a host still running
+        an image deregistered since. Uses no randomness, so the fleet before it is as it was."""
+        golden = f"{HOME_REGION}/web-golden-{_weekday_on_or_before(REFERENCE_DATE, 1):%Y.%m.%d}"
+        self.groups.append(
+            DemoAutoScalingGroup(HOME_REGION, AUTO_SCALING_GROUP_NAME, LAUNCH_TEMPLATE_NAME)
+        )
+        self.groups += [
+            DemoAutoScalingGroup(
+                HOME_REGION, f"{a.name}-web-fleet", f"web-{a.name}-asg", a.account_id
+            )
+            for a in MEMBER_ACCOUNTS
+        ]
+        self.parameters.append(DemoParameter(HOME_REGION, GOLDEN_PARAMETER, golden))
+        created = datetime(2025, 2, 11, 14, 7, tzinfo=UTC)
+        image = DemoImage(
+            key=f"{HOME_REGION}/{RETIRED_IMAGE}",
+            region=HOME_REGION,
+            name=RETIRED_IMAGE,
+            description="reporting host (retired image; the host was never rebuilt)",
+            created=created,
+            disks=(DemoDisk("/dev/xvda", 16),),
+            tags=(("Name", RETIRED_IMAGE), ("Team", "finance"), ("Family", "reporting")),
+        )
+        instance = DemoInstance(HOME_REGION, image.key, "reporting", "r7i.large")
+        self.retired.append(DemoRetiredImage(image, instance))
+
     def _loose_snapshots(self) -> None:
         """Snapshots of deregistered images (orphaned) and plain volume backups."""
         for index, region in enumerate(DEMO_REGIONS):
@@ -1177,6 +1255,13 @@ class _Seeder:
         for snapshot, started in self.start_times:
             self.report.control_calls += 1
             self.set_fields("snapshots", snapshot, {"StartTime": _ec2_time(started)})
+        # Last, so that every id made before is the same as without them.
+        for retired in self.fleet.retired:
+            self.retire(retired)
+        for group in self.fleet.auto_scaling_groups:
+            self.auto_scaling_group(group)
+        for parameter in self.fleet.parameters:
+            self.parameter(parameter)
 
     def create_keys(self) -> None:
         from moto.kms.models import kms_backends
@@ -1345,6 +1430,79 @@ class _Seeder:
             if staging_region == region:
                 self.report.calls += 1
                 backend.delete_volume(volume.id)
+
+    def retire(self, retired: DemoRetiredImage) -> None:
+        """Register, launch, then deregister with the snapshot (DeregisterImage's
+        DeleteAssociatedSnapshots): the instance keeps running an image that is gone."""
+        from amitui.sandbox.extensions.block_devices import register_image
+
+        image, instance = retired.image, retired.instance
+        backend = self.backends[image.region]
+        (disk,) = image.ebs_disks
+        volume = backend.create_volume(
+            size=disk.size_gib, zone_name=f"{image.region}a", volume_type="gp3"
+        )
+        snapshot = backend.create_snapshot(volume.id, f"{image.name} {disk.device}")
+        mapping = _block_device_mapping(image, disk, snapshot.id)
+        ami = register_image(backend, _register_params(image), [mapping])
+        ami.add_tags(dict(image.tags))
+        self.set_fields("images", ami, _image_control_fields(image))
+        backend.run_instances(
+            ami.id,
+            instance.count,
+            None,
+            [],
+            **_run_instances_kwargs(
+                image.region, instance.instance_type, {"instance": {"Name": instance.name}}
+            ),
+        )
+        backend.deregister_image(ami.id)
+        backend.delete_snapshot(snapshot.id)
+        backend.delete_volume(volume.id)
+        self.report.calls += 7
+        self.report.control_calls += 1
+
+    def auto_scaling_group(self, group: DemoAutoScalingGroup) -> None:
+        from moto.autoscaling.models import autoscaling_backends
+
+        self.report.calls += 1
+        # What CreateAutoScalingGroup's handler passes for a group on a template's $Default.
+        autoscaling_backends[self.account_id][group.region].create_auto_scaling_group(
+            name=group.name,
+            availability_zones=[f"{group.region}a"],
+            desired_capacity=0,
+            max_size=6,
+            min_size=0,
+            launch_config_name=None,  # type: ignore[arg-type]  # the handler passes None
+            launch_template={"LaunchTemplateName": group.launch_template, "Version": "$Default"},
+            vpc_zone_identifier=None,
+            default_cooldown=None,
+            health_check_period=None,
+            health_check_type=None,
+            load_balancers=[],
+            target_group_arns=[],
+            placement_group=None,
+            termination_policies=[],
+            tags=[],
+        )
+
+    def parameter(self, parameter: DemoParameter) -> None:
+        from moto.ssm.models import ssm_backends
+
+        self.report.calls += 1
+        ssm_backends[self.account_id][parameter.region].put_parameter(
+            name=parameter.name,
+            description="the newest golden web image (the pipeline updates it)",
+            value=self.images[parameter.image].id,
+            parameter_type="String",
+            allowed_pattern=None,  # type: ignore[arg-type]  # what the handler passes
+            keyid=None,  # type: ignore[arg-type]
+            overwrite=False,
+            tags=[],
+            data_type="aws:ec2:image",
+            tier=None,
+            policies=None,
+        )
 
     def seed_states(self, image: DemoImage) -> None:
         from amitui.sandbox.extensions.deregistration_protection import enable_protection

@@ -6,7 +6,7 @@ It owns the panes' keys (every entry of :data:`amitui.registry.ACTIONS`), the ro
 loading, the cursor → inspector debounce, and the titles. The App hands it results through
 the ``show_…`` methods; what needs the engine it asks for with a typed message:
 :class:`ScreenReady`, :class:`FlowRequested`, :class:`RefreshRequested`,
-:class:`QueryChosen`, :class:`ExtrasWanted`.
+:class:`QueryChosen`, :class:`ExtrasWanted`, :class:`UseCountsWanted`.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ from amitui.widgets.command_line import CommandInput, CommandLine
 from amitui.widgets.commands import PaletteEntry
 from amitui.widgets.filter_bar import FilterBar, FilterMessage
 from amitui.widgets.form_dialog import FormDialog
+from amitui.widgets.goto import GotoDialog
 from amitui.widgets.help_screen import HelpEntry, HelpScreen
 from amitui.widgets.image_table import ImageTable
 from amitui.widgets.inspector import Inspector
@@ -115,6 +116,13 @@ class RawRecordWanted(Message):
     """Show ``image``'s DescribeImages record, fetched now (the raw view)."""
 
     image: Image
+
+
+@dataclass
+class UseCountsWanted(Message):
+    """Sweep these account-regions for the Used by column's counts."""
+
+    keys: list[RegionKey]
 
 
 @dataclass
@@ -828,7 +836,13 @@ class ExplorerScreen(Screen[None]):
 
     def choose_columns(self, choice: Choice) -> None:
         """Show and hide columns as ``choice`` says, and keep it in the config file."""
+        used_by = column("used_by")
+        counted = self.table.column_shown(used_by)
         self.table.set_column_choice(choice)
+        if self.table.column_shown(used_by) and not counted:
+            # Its counts are swept per region when it is shown (see columns.USE_COUNTS).
+            self.notify("Counting what uses each image…", timeout=3)
+            self.post_message(UseCountsWanted(self._view_keys()))
         try:
             save_columns(self.table.column_choice, self._config_file)
         except ConfigError as exc:
@@ -919,6 +933,18 @@ class ExplorerScreen(Screen[None]):
             scope += f", filter {table.filter_text!r}"
         scope += f", {self.query_shown.describe()}"
         self.app.push_screen(TotalsScreen(totals, scope, self._account_names))
+
+    def show_use_counts(self) -> None:
+        """The Used by column's counts are in (amitui.columns.USE_COUNTS): redraw it."""
+        self.table.show_used_by = not self.table.show_used_by
+        self.table.show_used_by = True
+
+    def action_goto(self) -> None:
+        self.app.push_screen(GotoDialog(), self._goto_chosen)
+
+    def _goto_chosen(self, target: str | None) -> None:
+        if target:
+            self.post_message(GotoRequested(target))
 
     # ---- help and palette ----------------------------------------------------------------
 
@@ -1033,6 +1059,8 @@ class ExplorerScreen(Screen[None]):
                 partial(self.action_command_line, line) if spec.usage else self.app.exit,
             )
         yield PaletteEntry("Columns…", "Choose the table's columns", self.action_choose_columns)
+        goto = registry_action("goto")
+        yield PaletteEntry(f"{goto.title}…", goto.tooltip, self.action_goto)
         yield PaletteEntry("Refresh", "Reload every region", self.action_refresh)
         for entry_id, run in (
             ("copy_id", partial(self.action_copy_out, "id")),
@@ -1094,4 +1122,5 @@ __all__ = [
     "RefreshRequested",
     "ScreenReady",
     "SsoLoginRequested",
+    "UseCountsWanted",
 ]

@@ -118,7 +118,9 @@ async def test_in_use_and_protected_images_are_excluded_and_explained(demo: Sand
         plan = app.screen.plan  # type: ignore[attr-defined]
         assert plan.runnable == ()
         reasons = {s.target: s.reason for s in plan.excluded}
-        assert "in use by instance i-" in reasons[in_use.image_id]
+        assert reasons[in_use.image_id].startswith(f"{in_use.name}: left out, in use by ")
+        assert "instance i-" in reasons[in_use.image_id]
+        assert "Auto Scaling group web-prod-fleet" in reasons[in_use.image_id]
         assert "launch template web-prod" in reasons[in_use.image_id]
         assert "deregistration protection is on" in reasons[protected.image_id]
         assert "DisableImageDeregistrationProtection" in reasons[protected.image_id]

@@ -29,6 +29,7 @@ def on_image(fleet: F.Fleet, region: str, name: str, *keys: str) -> Callable[[Pi
         await cursor_to(pilot, ImageKey(region, fleet.image(region, name)))
         await pilot.press(*keys)
         await pilot.pause()
+        await settle(pilot)  # what a tab asks the engine for (ancestry, uses) has arrived
 
     return run_before
 
@@ -102,3 +103,12 @@ def test_totals(snap_compare: Compare, make: AppFactory) -> None:
         await pilot.pause()
 
     assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_used_by(snap_compare: Compare, make: AppFactory, fleet: F.Fleet) -> None:
+    """The Used-by tab of the image shared with one account: nothing uses it, who may
+    launch it."""
+
+    assert snap_compare(
+        make(), terminal_size=SIZE, run_before=on_image(fleet, F.HOME, "api-2026.08.15", "U")
+    )

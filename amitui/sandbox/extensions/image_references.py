@@ -20,7 +20,13 @@ specified AMIs"):
   ``NextToken``; a token EC2 did not issue is ``InvalidPaginationToken``, EC2's common error
   "The specified pagination token is not valid or is expired".
 
-The sandbox has no SSM parameters or Image Builder recipes: those types find nothing.
+- ``ssm:Parameter``: the reference is silent on which parameters count. The sandbox counts a
+  String parameter of data type ``aws:ec2:image`` (SSM API reference, PutParameter DataType:
+  "Supported data types include plain text and Amazon Machine Image (AMI) IDs") whose
+  current value is the image id, as ``arn:aws:ssm:<region>:<account>:parameter/<name>``.
+  A ``text`` parameter holding an id does not count (nothing says EC2 reads those).
+
+The sandbox has no Image Builder recipes: those types find nothing.
 """
 
 from __future__ import annotations
@@ -37,13 +43,16 @@ from .paging import MAX_PAGE, decode_token, encode_token
 
 INSTANCE = "ec2:Instance"
 LAUNCH_TEMPLATE = "ec2:LaunchTemplate"
+PARAMETER = "ssm:Parameter"
 RESOURCE_TYPES = (
     INSTANCE,
     LAUNCH_TEMPLATE,
-    "ssm:Parameter",
+    PARAMETER,
     "imagebuilder:ImageRecipe",
     "imagebuilder:ContainerRecipe",
 )
+#: The SSM data type of a parameter holding an AMI id.
+IMAGE_DATA_TYPE = "aws:ec2:image"
 ALL_STATES = ("pending", "running", "shutting-down", "terminated", "stopping", "stopped")
 DEFAULT_VERSION_DEPTH = 10
 MAX_VERSION_DEPTH = 10000
@@ -165,3 +174,24 @@ def _references(
                         "ResourceType": LAUNCH_TEMPLATE,
                         "Arn": f"{prefix}:launch-template/{template.id}",
                     }
+    if PARAMETER in options:
+        yield from _parameter_references(backend, image_ids)
+
+
+def _parameter_references(backend: Any, image_ids: set[str]) -> Iterator[dict[str, str]]:
+    from moto.ssm.models import ssm_backends
+
+    region, account = backend.region_name, backend.account_id
+    # dict.items: the ParameterDict's own lookups would load AWS's public parameters.
+    parameters = dict.items(ssm_backends[account][region]._parameters)
+    for name, versions in sorted(parameters):
+        current = versions[-1] if versions else None
+        if current is None or current.data_type != IMAGE_DATA_TYPE:
+            continue
+        if current.value in image_ids:
+            path = name if name.startswith("/") else f"/{name}"
+            yield {
+                "ImageId": current.value,
+                "ResourceType": PARAMETER,
+                "Arn": f"arn:aws:ssm:{region}:{account}:parameter{path}",
+            }
