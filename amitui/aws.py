@@ -128,7 +128,10 @@ class AwsSession:
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        fast_parse: bool = True,
     ) -> None:
+        """``fast_parse=False``: botocore parses every answer (what tests and benchmarks
+        compare :mod:`amitui.fastparse` with)."""
         self.profile = profile
         self.endpoint_url = endpoint_url
         self._account_id: str | None = None
@@ -147,6 +150,12 @@ class AwsSession:
         reuse_client_classes()
         if refreshing is not None:
             self._session.get_component("credential_provider").insert_before("env", refreshing)
+        if fast_parse:
+            from amitui.fastparse import FastParserFactory
+
+            # DescribeImages/DescribeSnapshots answers parsed by amitui.fastparse (exactly
+            # as botocore would, faster); every other answer by botocore's own parsers.
+            self._session.register_component("response_parser_factory", FastParserFactory())
         self._session.get_component("response_parser_factory").set_parser_defaults(
             timestamp_parser=parse_aws_timestamp
         )

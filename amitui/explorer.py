@@ -302,8 +302,14 @@ class Explorer:
     ) -> RegionLoad:
         account = self.account_of(key)
         async with self.limits.slot(key.account, key.region):
+            # The App shows records; AWS's own dictionaries would double its memory.
             return await load_region(
-                account.session, key.region, self.query, on_images=on_images, account=key.account
+                account.session,
+                key.region,
+                self.query,
+                on_images=on_images,
+                account=key.account,
+                keep_raw=False,
             )
 
     async def stream(self, regions: Iterable[str | RegionKey]) -> AsyncIterator[RegionLoad]:

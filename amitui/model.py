@@ -1,8 +1,9 @@
 """The vocabulary of amitui: frozen records of images, snapshots and region loads.
 
 This layer knows neither Textual nor AWS clients (an import-linter contract enforces it).
-Records are built from the dictionaries EC2 returns and keep that dictionary (``raw``)
-so the JSON contract of ``amitui ls`` can print it exactly as AWS sent it.
+Records are built from the dictionaries EC2 returns; a load can keep that dictionary
+(``raw``) so the JSON contract of ``amitui ls`` can print it exactly as AWS sent it. The App
+does not keep it: it is most of an image's memory, and nothing on screen reads it.
 """
 
 from __future__ import annotations
@@ -134,12 +135,15 @@ class Image:
     state_reason: str | None
     tags: tuple[tuple[str, str], ...]
     block_devices: tuple[BlockDevice, ...]
-    raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
+    #: The DescribeImages record as AWS sent it, if the load kept it (see :attr:`record`).
+    raw: Mapping[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
     #: The account the image was listed from (see :class:`ImageKey`).
     account: str = ""
 
     @classmethod
-    def from_aws(cls, region: str, record: Mapping[str, Any], account: str = "") -> Image:
+    def from_aws(
+        cls, region: str, record: Mapping[str, Any], account: str = "", *, keep_raw: bool = True
+    ) -> Image:
         reason = record.get("StateReason") or {}
         source_id = record.get("SourceImageId")
         source_region = record.get("SourceImageRegion")
@@ -185,9 +189,16 @@ class Image:
             block_devices=tuple(
                 BlockDevice.from_aws(m) for m in record.get("BlockDeviceMappings", [])
             ),
-            raw=record,
+            raw=record if keep_raw else None,
             account=account,
         )
+
+    @property
+    def record(self) -> Mapping[str, Any]:
+        """The DescribeImages record as AWS sent it (``amitui ls`` keeps it; the App does not)."""
+        if self.raw is None:
+            raise LookupError(f"{self.image_id} was loaded without its AWS record")
+        return self.raw
 
     @property
     def key(self) -> ImageKey:
@@ -254,12 +265,15 @@ class Snapshot:
     description: str
     owner_id: str
     tags: tuple[tuple[str, str], ...]
-    raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
+    #: The DescribeSnapshots record as AWS sent it, if the load kept it.
+    raw: Mapping[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
     #: The account the snapshot was listed from (see :class:`ImageKey`).
     account: str = ""
 
     @classmethod
-    def from_aws(cls, region: str, record: Mapping[str, Any], account: str = "") -> Snapshot:
+    def from_aws(
+        cls, region: str, record: Mapping[str, Any], account: str = "", *, keep_raw: bool = True
+    ) -> Snapshot:
         return cls(
             region=region,
             snapshot_id=str(record["SnapshotId"]),
@@ -273,7 +287,7 @@ class Snapshot:
             description=str(record.get("Description") or ""),
             owner_id=str(record.get("OwnerId") or ""),
             tags=_tags(record),
-            raw=record,
+            raw=record if keep_raw else None,
             account=account,
         )
 

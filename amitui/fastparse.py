@@ -1,0 +1,274 @@
+"""A fast, exact parser for EC2's DescribeImages and DescribeSnapshots answers.
+
+botocore parses every EC2 answer by walking its service model generically: for each XML
+element it dispatches on the shape's type, and for each structure it builds a name-to-node
+map and visits every member of the shape, present or not. For a page of 1,000 images that
+was most of the CPU of loading a region (benchmarks/README.md). The same answers are parsed
+here in one pass over the element tree, through tables compiled once from the same service
+model: each element present is looked up once and converted as botocore converts its type.
+
+The result is the dictionary botocore's parser returns, equal in every key and value
+(``tests/test_fastparse.py`` compares them on the demo fleet and on generated answers holding
+every member of both output shapes). Anything this parser does not recognise -- an element
+that is not in the model, a repeated element, text where elements were expected, an error
+answer, a shape feature the tables do not cover -- is left to botocore's own parser, which
+also keeps signing, retries, endpoints and errors: the fast path is only a different parser
+for two successful answers (:class:`FastParserFactory`, botocore's own extension point).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+from xml.etree import ElementTree
+
+from aiobotocore.parsers import AioEC2QueryParser, AioResponseParserFactory
+
+LOG = logging.getLogger(__name__)
+
+#: The operations' output shapes parsed here; every other answer goes to botocore.
+FAST_SHAPES = frozenset({"DescribeImagesResult", "DescribeSnapshotsResult"})
+
+#: Values that repeat across a fleet's records (states, owners, types, device names, tag
+#: keys...): parsed once per process and shared, which is most of an image's memory once
+#: its record is not kept. A value is kept only for these members, whose values come from
+#: small sets, so the table stays small.
+_SHARED_MEMBERS = frozenset(
+    {
+        "Architecture",
+        "BootMode",
+        "DeregistrationProtection",
+        "DeviceName",
+        "Hypervisor",
+        "ImageOwnerAlias",
+        "ImageType",
+        "ImdsSupport",
+        "Key",
+        "KmsKeyId",
+        "OwnerAlias",
+        "OwnerId",
+        "Platform",
+        "PlatformDetails",
+        "Progress",
+        "RootDeviceName",
+        "RootDeviceType",
+        "SriovNetSupport",
+        "SseType",
+        "State",
+        "StorageTier",
+        "TpmSupport",
+        "UsageOperation",
+        "VirtualizationType",
+        "VolumeType",
+    }
+)
+_shared: dict[str, str] = {}
+
+
+class Unrecognised(Exception):
+    """The answer holds something the fast path does not parse exactly as botocore does."""
+
+
+#: Turns an element into its value.
+Converter = Callable[[ElementTree.Element], Any]
+
+
+class Table:
+    """A compiled structure: XML tag -> (member name, converter, the member's position)."""
+
+    __slots__ = ("by_tag", "names")
+
+    def __init__(self) -> None:
+        self.by_tag: dict[str, tuple[str, Converter, int]] = {}
+        #: The members in the model's order: botocore's dictionaries have their keys in it.
+        self.names: list[str] = []
+
+    def add(self, tag: str, name: str, convert: Converter) -> None:
+        self.by_tag[tag] = (name, convert, len(self.names))
+        self.names.append(name)
+
+    def copy(self) -> Table:
+        table = Table()
+        table.by_tag, table.names = dict(self.by_tag), list(self.names)
+        return table
+
+
+def _text(element: ElementTree.Element) -> str:
+    if len(element):
+        raise Unrecognised(f"elements inside <{element.tag}>")
+    # botocore: "If an XML node is empty <foo></foo>, we want to parse that as an empty
+    # string, not as a null/None value."
+    return element.text or ""
+
+
+def _shared_text(element: ElementTree.Element) -> str:
+    text = _text(element)
+    return _shared.setdefault(text, text)
+
+
+def _boolean(element: ElementTree.Element) -> bool:
+    return _text(element) == "true"
+
+
+def _integer(element: ElementTree.Element) -> int:
+    return int(_text(element))
+
+
+def _float(element: ElementTree.Element) -> float:
+    return float(_text(element))
+
+
+def _tag(element: ElementTree.Element) -> str:
+    # botocore drops the namespace ("{.*}", greedy) before matching names.
+    return element.tag.rpartition("}")[2]
+
+
+def _structure(element: ElementTree.Element, table: Table) -> dict[str, Any]:
+    by_tag = table.by_tag
+    parsed: dict[str, Any] = {}
+    last = -1
+    in_order = True
+    for child in element:
+        entry = by_tag.get(child.tag)
+        if entry is None:
+            entry = by_tag.get(_tag(child))
+            if entry is None:
+                raise Unrecognised(f"<{_tag(child)}> is not in the model")
+            # The same member under its namespaced tag: found at once the next time.
+            by_tag[child.tag] = entry
+        name, convert, position = entry
+        if name in parsed:
+            # botocore gathers repeated elements into a list; not what a record looks like.
+            raise Unrecognised(f"<{_tag(child)}> repeated")
+        parsed[name] = convert(child)
+        in_order = in_order and position > last
+        last = position
+    if not in_order:
+        # EC2 sends elements in its own order ("might vary", says its reference).
+        parsed = {name: parsed[name] for name in table.names if name in parsed}
+    return parsed
+
+
+def _list(element: ElementTree.Element, item_tag: str, convert: Converter) -> list[Any]:
+    items = []
+    for child in element:
+        if child.tag != item_tag and _tag(child) != item_tag:
+            raise Unrecognised(f"<{_tag(child)}> in a list of <{item_tag}>")
+        items.append(convert(child))
+    return items
+
+
+class _Compiler:
+    """Turns a botocore output shape into converters; shapes it cannot parse exactly raise
+    :class:`Unrecognised` (the whole operation then stays with botocore)."""
+
+    def __init__(self, timestamp_parser: Callable[[str], Any]) -> None:
+        self._timestamp = timestamp_parser
+        # Keyed by the identity of the shape's model (every session shares one loaded model,
+        # see botocore_tuning.shared_data_loader); the model is kept, so its id is not reused.
+        self._tables: dict[int, tuple[object, Table]] = {}
+        self._roots: dict[int, tuple[object, Table]] = {}
+
+    def converter(self, shape: Any, member: str) -> Converter:
+        kind = shape.type_name
+        if kind == "structure":
+            table = self.table(shape)
+            return lambda element: _structure(element, table)
+        if kind == "list":
+            if shape.serialization.get("flattened"):
+                raise Unrecognised(f"flattened list {shape.name}")
+            item_tag = shape.member.serialization.get("name", "member")
+            convert = self.converter(shape.member, "")
+            return lambda element: _list(element, item_tag, convert)
+        if kind == "string":
+            return _shared_text if member in _SHARED_MEMBERS else _text
+        if kind == "boolean":
+            return _boolean
+        if kind in ("integer", "long"):
+            return _integer
+        if kind in ("float", "double"):
+            return _float
+        if kind == "timestamp":
+            timestamp = self._timestamp
+            return lambda element: timestamp(_text(element))
+        raise Unrecognised(f"{kind} member {shape.name}")
+
+    def root_table(self, shape: Any) -> Table:
+        """The output ``shape``'s table plus EC2's ``requestId`` (botocore's
+        ResponseMetadata), for the answer's root element."""
+        known = self._roots.get(id(shape._shape_model))
+        if known is None:
+            table = self.table(shape).copy()
+            # botocore adds ResponseMetadata after the members.
+            table.add("requestId", "ResponseMetadata", _metadata)
+            known = self._roots[id(shape._shape_model)] = (shape._shape_model, table)
+        return known[1]
+
+    def table(self, shape: Any) -> Table:
+        model = shape._shape_model
+        known = self._tables.get(id(model))
+        if known is not None:
+            return known[1]
+        table = Table()
+        self._tables[id(model)] = (model, table)  # before the members: shapes can nest
+        for name, member in shape.members.items():
+            serialization = member.serialization
+            if serialization.get("location") or serialization.get("xmlAttribute"):
+                raise Unrecognised(f"{shape.name}.{name} is not an element")
+            tag = serialization.get("name") or name
+            table.add(tag, name, self.converter(member, name))
+        return table
+
+
+#: One compiler per timestamp parser (botocore makes a parser per answer).
+_compilers: dict[Callable[[str], Any], _Compiler] = {}
+
+
+def compiler_for(timestamp_parser: Callable[[str], Any]) -> _Compiler:
+    compiler = _compilers.get(timestamp_parser)
+    if compiler is None:
+        compiler = _compilers[timestamp_parser] = _Compiler(timestamp_parser)
+    return compiler
+
+
+class FastEC2Parser(AioEC2QueryParser):
+    """botocore's EC2 parser, with the fast path for :data:`FAST_SHAPES`' successful answers
+    (``_do_parse`` is only called for those; errors take botocore's error parsing)."""
+
+    def _do_parse(self, response: dict[str, Any], shape: Any) -> Any:
+        if shape is not None and shape.name in FAST_SHAPES:
+            try:
+                return parse(response["body"], shape, compiler_for(self._timestamp_parser))
+            except Exception as why:  # anything unexpected: botocore decides, as before
+                LOG.debug("fast parse of %s fell back to botocore: %r", shape.name, why)
+        return super()._do_parse(response, shape)
+
+
+def parse(body: bytes, shape: Any, compiler: _Compiler) -> dict[str, Any]:
+    """``body`` parsed as botocore parses the output ``shape`` (ResponseMetadata's RequestId
+    included; botocore's caller adds the HTTP status and headers)."""
+    table = compiler.root_table(shape)
+    parser = ElementTree.XMLParser(target=ElementTree.TreeBuilder(), encoding="utf-8")
+    parser.feed(body)
+    root = parser.close()
+    if _tag(root) != shape.name.removesuffix("Result") + "Response":
+        raise Unrecognised(f"answer <{_tag(root)}>")
+    # The root's children are the output structure's members and EC2's requestId.
+    return _structure(root, table)
+
+
+def _metadata(element: ElementTree.Element) -> dict[str, Any]:
+    if len(element):
+        raise Unrecognised("elements inside <requestId>")
+    return {"RequestId": element.text}  # botocore keeps an empty one as None
+
+
+class FastParserFactory(AioResponseParserFactory):
+    """The session component ``response_parser_factory`` with :class:`FastEC2Parser` for the
+    EC2 protocol (botocore's parsers for every other protocol)."""
+
+    def create_parser(self, protocol_name: str) -> Any:
+        if protocol_name == "ec2":
+            return FastEC2Parser(**self._defaults)
+        return super().create_parser(protocol_name)
