@@ -70,22 +70,27 @@ class Unrecognised(Exception):
     """The answer holds something the fast path does not parse exactly as botocore does."""
 
 
-#: Turns an element into its value.
+#: Turns an element into its value (the kinds the parse loop does not handle inline).
 Converter = Callable[[ElementTree.Element], Any]
+
+# What a member is, for the parse loop: the common kinds are handled inline (a function
+# call per element was most of the parse), the rest by a converter.
+_TEXT, _SHARED, _BOOLEAN, _INTEGER, _STRUCTURE, _LIST, _CONVERTED = range(7)
 
 
 class Table:
-    """A compiled structure: XML tag -> (member name, converter, the member's position)."""
+    """A compiled structure: XML tag -> (member name, kind, what the kind needs, the member's
+    position in the model)."""
 
     __slots__ = ("by_tag", "names")
 
     def __init__(self) -> None:
-        self.by_tag: dict[str, tuple[str, Converter, int]] = {}
+        self.by_tag: dict[str, tuple[str, int, Any, int]] = {}
         #: The members in the model's order: botocore's dictionaries have their keys in it.
         self.names: list[str] = []
 
-    def add(self, tag: str, name: str, convert: Converter) -> None:
-        self.by_tag[tag] = (name, convert, len(self.names))
+    def add(self, tag: str, name: str, kind: int, detail: Any) -> None:
+        self.by_tag[tag] = (name, kind, detail, len(self.names))
         self.names.append(name)
 
     def copy(self) -> Table:
@@ -102,26 +107,27 @@ def _text(element: ElementTree.Element) -> str:
     return element.text or ""
 
 
-def _shared_text(element: ElementTree.Element) -> str:
-    text = _text(element)
-    return _shared.setdefault(text, text)
-
-
-def _boolean(element: ElementTree.Element) -> bool:
-    return _text(element) == "true"
-
-
-def _integer(element: ElementTree.Element) -> int:
-    return int(_text(element))
-
-
-def _float(element: ElementTree.Element) -> float:
-    return float(_text(element))
-
-
 def _tag(element: ElementTree.Element) -> str:
     # botocore drops the namespace ("{.*}", greedy) before matching names.
     return element.tag.rpartition("}")[2]
+
+
+def _value(element: ElementTree.Element, kind: int, detail: Any) -> Any:
+    """One element's value, as botocore converts the member's type."""
+    if kind == _STRUCTURE:
+        return _structure(element, detail)
+    if kind == _LIST:
+        return _list(element, *detail)
+    if kind == _CONVERTED:
+        return detail(element)
+    text = _text(element)
+    if kind == _SHARED:
+        return _shared.setdefault(text, text)
+    if kind == _BOOLEAN:
+        return text == "true"
+    if kind == _INTEGER:
+        return int(text)
+    return text
 
 
 def _structure(element: ElementTree.Element, table: Table) -> dict[str, Any]:
@@ -137,12 +143,26 @@ def _structure(element: ElementTree.Element, table: Table) -> dict[str, Any]:
                 raise Unrecognised(f"<{_tag(child)}> is not in the model")
             # The same member under its namespaced tag: found at once the next time.
             by_tag[child.tag] = entry
-        name, convert, position = entry
+        name, kind, detail, position = entry
         if name in parsed:
             # botocore gathers repeated elements into a list; not what a record looks like.
             raise Unrecognised(f"<{_tag(child)}> repeated")
-        parsed[name] = convert(child)
-        in_order = in_order and position > last
+        if kind <= _INTEGER:  # a text, inline: most elements are
+            if len(child):
+                raise Unrecognised(f"elements inside <{_tag(child)}>")
+            text = child.text or ""
+            if kind == _TEXT:
+                parsed[name] = text
+            elif kind == _SHARED:
+                parsed[name] = _shared.setdefault(text, text)
+            elif kind == _BOOLEAN:
+                parsed[name] = text == "true"
+            else:
+                parsed[name] = int(text)
+        else:
+            parsed[name] = _value(child, kind, detail)
+        if position < last:
+            in_order = False
         last = position
     if not in_order:
         # EC2 sends elements in its own order ("might vary", says its reference).
@@ -150,17 +170,19 @@ def _structure(element: ElementTree.Element, table: Table) -> dict[str, Any]:
     return parsed
 
 
-def _list(element: ElementTree.Element, item_tag: str, convert: Converter) -> list[Any]:
+def _list(element: ElementTree.Element, item_tag: str, kind: int, detail: Any) -> list[Any]:
     items = []
     for child in element:
         if child.tag != item_tag and _tag(child) != item_tag:
             raise Unrecognised(f"<{_tag(child)}> in a list of <{item_tag}>")
-        items.append(convert(child))
+        items.append(
+            _structure(child, detail) if kind == _STRUCTURE else _value(child, kind, detail)
+        )
     return items
 
 
 class _Compiler:
-    """Turns a botocore output shape into converters; shapes it cannot parse exactly raise
+    """Turns a botocore output shape into tables; shapes it cannot parse exactly raise
     :class:`Unrecognised` (the whole operation then stays with botocore)."""
 
     def __init__(self, timestamp_parser: Callable[[str], Any]) -> None:
@@ -170,28 +192,27 @@ class _Compiler:
         self._tables: dict[int, tuple[object, Table]] = {}
         self._roots: dict[int, tuple[object, Table]] = {}
 
-    def converter(self, shape: Any, member: str) -> Converter:
+    def kind(self, shape: Any, member: str) -> tuple[int, Any]:
+        """How a member of ``shape`` is parsed: its kind and what that kind needs."""
         kind = shape.type_name
         if kind == "structure":
-            table = self.table(shape)
-            return lambda element: _structure(element, table)
+            return _STRUCTURE, self.table(shape)
         if kind == "list":
             if shape.serialization.get("flattened"):
                 raise Unrecognised(f"flattened list {shape.name}")
             item_tag = shape.member.serialization.get("name", "member")
-            convert = self.converter(shape.member, "")
-            return lambda element: _list(element, item_tag, convert)
+            return _LIST, (item_tag, *self.kind(shape.member, ""))
         if kind == "string":
-            return _shared_text if member in _SHARED_MEMBERS else _text
+            return (_SHARED if member in _SHARED_MEMBERS else _TEXT), None
         if kind == "boolean":
-            return _boolean
+            return _BOOLEAN, None
         if kind in ("integer", "long"):
-            return _integer
+            return _INTEGER, None
         if kind in ("float", "double"):
-            return _float
+            return _CONVERTED, lambda element: float(_text(element))
         if kind == "timestamp":
             timestamp = self._timestamp
-            return lambda element: timestamp(_text(element))
+            return _CONVERTED, lambda element: timestamp(_text(element))
         raise Unrecognised(f"{kind} member {shape.name}")
 
     def root_table(self, shape: Any) -> Table:
@@ -201,7 +222,7 @@ class _Compiler:
         if known is None:
             table = self.table(shape).copy()
             # botocore adds ResponseMetadata after the members.
-            table.add("requestId", "ResponseMetadata", _metadata)
+            table.add("requestId", "ResponseMetadata", _CONVERTED, _metadata)
             known = self._roots[id(shape._shape_model)] = (shape._shape_model, table)
         return known[1]
 
@@ -217,7 +238,7 @@ class _Compiler:
             if serialization.get("location") or serialization.get("xmlAttribute"):
                 raise Unrecognised(f"{shape.name}.{name} is not an element")
             tag = serialization.get("name") or name
-            table.add(tag, name, self.converter(member, name))
+            table.add(tag, name, *self.kind(member, name))
         return table
 
 

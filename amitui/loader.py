@@ -56,6 +56,13 @@ def _heard_nothing() -> None:
     pass
 
 
+def images_of_page(
+    page: dict[str, Any], region: str, account: str = "", *, keep_raw: bool = True
+) -> list[Image]:
+    """The images of one parsed DescribeImages page."""
+    return [Image.from_aws(region, r, account, keep_raw=keep_raw) for r in page.get("Images", [])]
+
+
 async def load_images(
     aws: AwsSession,
     region: str,
@@ -70,9 +77,7 @@ async def load_images(
     images: list[Image] = []
     async for page in aws.paginate(region, "DescribeImages", **describe_images_params(query)):
         heard()
-        images.extend(
-            Image.from_aws(region, r, account, keep_raw=keep_raw) for r in page.get("Images", [])
-        )
+        images.extend(images_of_page(page, region, account, keep_raw=keep_raw))
     if query.others_only:
         # ExecutableUsers=self also answers the caller's own public images.
         mine = await aws.account_id()

@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from xml.sax.saxutils import escape
 
 from benchmarks.fleet import REGIONS
 
@@ -106,6 +107,52 @@ def synthetic_record(region: str, n: int) -> dict[str, Any]:
     return record
 
 
+#: Images per synthetic DescribeImages page (EC2's largest, as the loader asks).
+PAGE = 1000
+
+
+def _xml(value: Any, shape: Any) -> str:
+    """``value`` as EC2 writes a member of ``shape`` (the Query protocol's XML)."""
+    if shape.type_name == "structure":
+        return "".join(
+            f"<{tag}>{_xml(item, member)}</{tag}>"
+            for name, item in value.items()
+            for member in (shape.members[name],)
+            for tag in (member.serialization.get("name") or name,)
+        )
+    if shape.type_name == "list":
+        item = shape.member.serialization.get("name", "member")
+        return "".join(f"<{item}>{_xml(v, shape.member)}</{item}>" for v in value)
+    if shape.type_name == "boolean":
+        return "true" if value else "false"
+    return escape(str(value))
+
+
+def synthetic_pages(region: str, start: int, count: int) -> list[bytes]:
+    """:func:`synthetic_record` images ``start``.. as EC2's DescribeImages answers them, a
+    page of :data:`PAGE` each (what the App's parser reads from the network)."""
+    from botocore.model import ServiceModel
+
+    from amitui.botocore_tuning import shared_data_loader
+
+    model = ServiceModel(shared_data_loader(None).load_service_model("ec2", "service-2"))
+    image = model.shape_for("Image")
+    pages = []
+    for first in range(start, start + count, PAGE):
+        items = "".join(
+            f"<item>{_xml(synthetic_record(region, n), image)}</item>"
+            for n in range(first, min(first + PAGE, start + count))
+        )
+        pages.append(
+            (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<DescribeImagesResponse '
+                'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>bench</requestId>'
+                f"<imagesSet>{items}</imagesSet></DescribeImagesResponse>"
+            ).encode()
+        )
+    return pages
+
+
 def _p95(values: Sequence[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -146,28 +193,42 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
     import cProfile
 
     profiler = cProfile.Profile()
+    from botocore.model import ServiceModel
+
     import amitui.app as app_module
     import amitui.explorer as explorer_module
     from amitui.aws import AwsSession, Credentials
     from amitui.backend import LaunchOptions
+    from amitui.botocore_tuning import parse_aws_timestamp, shared_data_loader
+    from amitui.fastparse import compiler_for, parse
+    from amitui.loader import images_of_page
     from amitui.model import Image, RegionLoad, RegionStatus
     from amitui.widgets.filter_bar import FilterBar
 
     per_region = [rows // len(REGIONS) + (1 if i < rows % len(REGIONS) else 0) for i in
                   range(len(REGIONS))]  # fmt: skip
     release = asyncio.Event()
+    answers: dict[str, list[bytes]] = {}  # region -> its DescribeImages pages, made ahead
+    output = (
+        ServiceModel(shared_data_loader(None).load_service_model("ec2", "service-2"))
+        .operation_model("DescribeImages")
+        .output_shape
+    )
+    compiler = compiler_for(parse_aws_timestamp)
 
     async def synthetic_load(
-        aws: object, region: str, query: object = None, **_: object
+        aws: object, region: str, query: object = None, *, keep_raw: bool = True, **_: object
     ) -> RegionLoad:
+        """The region's pages parsed as the App's loader parses them (the fast parser, then
+        ``images_of_page``), one page per event-loop turn, as pages arrive from the network."""
         await release.wait()
-        index = REGIONS.index(region)
-        start = sum(per_region[:index])
-        images = tuple(
-            Image.from_aws(region, synthetic_record(region, n))
-            for n in range(start, start + per_region[index])
-        )
-        return RegionLoad(region, RegionStatus.LOADED, images=images, seconds=0.0)
+        images: list[Image] = []
+        pages = answers.pop(region)
+        while pages:
+            page = parse(pages.pop(0), output, compiler)
+            images.extend(images_of_page(page, region, keep_raw=keep_raw))
+            await asyncio.sleep(0)
+        return RegionLoad(region, RegionStatus.LOADED, images=tuple(images), seconds=0.0)
 
     @asynccontextmanager
     async def offline_session(options: object) -> AsyncIterator[AwsSession]:
@@ -239,6 +300,13 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
             set_rows(new_rows)
 
         app.table.set_rows = timed_part("set_rows", counted_set_rows)  # type: ignore[method-assign]
+        # The network's part, not timed: every region's answers, as EC2 would send them.
+        for index, region in enumerate(REGIONS):
+            answers[region] = synthetic_pages(region, sum(per_region[:index]), per_region[index])
+        first = parse(answers[REGIONS[0]][0], output, compiler)["Images"][0]
+        assert first == synthetic_record(REGIONS[0], 0), first  # the pages say what they should
+        if profile == "load":
+            profiler.enable()
         started, started_cpu = time.perf_counter(), time.thread_time()
         release.set()
         while app.table.total_count < rows or app.region_pane.busy:  # noqa: ASYNC110 - App state
@@ -246,6 +314,8 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
         await pilot.pause()
         load_s = time.perf_counter() - started
         load_cpu_s = time.thread_time() - started_cpu
+        if profile == "load":
+            profiler.disable()
         loaded_rss, _ = rss_mb()
 
         async def timed(kind: str, key: str) -> None:
@@ -366,8 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument(
         "--profile",
-        choices=("filter", "sort", "scroll"),
-        help="cProfile that kind of keystroke into ./table_bench.KIND.pstats",
+        choices=("load", "filter", "sort", "scroll"),
+        help="cProfile loading or that kind of keystroke into ./table_bench.KIND.pstats",
     )
     args = parser.parse_args(argv)
     print(json.dumps(asyncio.run(measure(args.rows, args.profile))))
