@@ -29,6 +29,7 @@ from amitui.botocore_tuning import (
     shared_tls_http_session,
     use_shared_data_loader,
 )
+from amitui.fastparse import parser_factory
 
 #: Read-only operations start with one of these; anything else changes the account.
 _READ_PREFIXES = ("Describe", "Get", "List")
@@ -151,11 +152,9 @@ class AwsSession:
         if refreshing is not None:
             self._session.get_component("credential_provider").insert_before("env", refreshing)
         if fast_parse:
-            from amitui.fastparse import FastParserFactory
-
             # DescribeImages/DescribeSnapshots answers parsed by amitui.fastparse (exactly
             # as botocore would, faster); every other answer by botocore's own parsers.
-            self._session.register_component("response_parser_factory", FastParserFactory())
+            self._session.register_component("response_parser_factory", parser_factory()())
         self._session.get_component("response_parser_factory").set_parser_defaults(
             timestamp_parser=parse_aws_timestamp
         )

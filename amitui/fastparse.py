@@ -13,17 +13,18 @@ every member of both output shapes). Anything this parser does not recognise -- 
 that is not in the model, a repeated element, text where elements were expected, an error
 answer, a shape feature the tables do not cover -- is left to botocore's own parser, which
 also keeps signing, retries, endpoints and errors: the fast path is only a different parser
-for two successful answers (:class:`FastParserFactory`, botocore's own extension point).
+for two successful answers (:func:`parser_factory`, botocore's own extension point).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from xml.etree import ElementTree
-
-from aiobotocore.parsers import AioEC2QueryParser, AioResponseParserFactory
 
 LOG = logging.getLogger(__name__)
 
@@ -253,30 +254,35 @@ def compiler_for(timestamp_parser: Callable[[str], Any]) -> _Compiler:
     return compiler
 
 
-class FastEC2Parser(AioEC2QueryParser):
-    """botocore's EC2 parser, with the fast path for :data:`FAST_SHAPES`' successful answers
-    (``_do_parse`` is only called for those; errors take botocore's error parsing)."""
-
-    def _do_parse(self, response: dict[str, Any], shape: Any) -> Any:
-        if shape is not None and shape.name in FAST_SHAPES:
-            try:
-                return parse(response["body"], shape, compiler_for(self._timestamp_parser))
-            except Exception as why:  # anything unexpected: botocore decides, as before
-                LOG.debug("fast parse of %s fell back to botocore: %r", shape.name, why)
-        return super()._do_parse(response, shape)
-
-
 def parse(body: bytes, shape: Any, compiler: _Compiler) -> dict[str, Any]:
     """``body`` parsed as botocore parses the output ``shape`` (ResponseMetadata's RequestId
     included; botocore's caller adds the HTTP status and headers)."""
     table = compiler.root_table(shape)
-    parser = ElementTree.XMLParser(target=ElementTree.TreeBuilder(), encoding="utf-8")
-    parser.feed(body)
-    root = parser.close()
-    if _tag(root) != shape.name.removesuffix("Result") + "Response":
-        raise Unrecognised(f"answer <{_tag(root)}>")
-    # The root's children are the output structure's members and EC2's requestId.
-    return _structure(root, table)
+    with acyclic():
+        parser = ElementTree.XMLParser(target=ElementTree.TreeBuilder(), encoding="utf-8")
+        parser.feed(body)
+        root = parser.close()
+        if _tag(root) != shape.name.removesuffix("Result") + "Response":
+            raise Unrecognised(f"answer <{_tag(root)}>")
+        # The root's children are the output structure's members and EC2's requestId.
+        return _structure(root, table)
+
+
+@contextlib.contextmanager
+def acyclic() -> Iterator[None]:
+    """No cyclic garbage collection while a page's objects are made: a page's tree is
+    ~50,000 elements and its records ~10,000 objects, none in a reference cycle (reference
+    counting frees them). Made with the collector on, they outlived its young collections
+    and set off full ones, each walking every object of the App's: inside the App that
+    doubled the CPU of parsing a page (benchmarks/README.md)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _metadata(element: ElementTree.Element) -> dict[str, Any]:
@@ -285,11 +291,28 @@ def _metadata(element: ElementTree.Element) -> dict[str, Any]:
     return {"RequestId": element.text}  # botocore keeps an empty one as None
 
 
-class FastParserFactory(AioResponseParserFactory):
-    """The session component ``response_parser_factory`` with :class:`FastEC2Parser` for the
-    EC2 protocol (botocore's parsers for every other protocol)."""
+@functools.cache
+def parser_factory() -> type:
+    """The class of the session component ``response_parser_factory``: botocore's, with
+    the fast path in the EC2 protocol's parser for :data:`FAST_SHAPES`' successful answers
+    (botocore calls ``_do_parse`` only for those; errors take botocore's error parsing).
+    (A function, so that aiobotocore is imported with the first session, not with this
+    module, which the loader imports.)"""
+    from aiobotocore.parsers import AioEC2QueryParser, AioResponseParserFactory
 
-    def create_parser(self, protocol_name: str) -> Any:
-        if protocol_name == "ec2":
-            return FastEC2Parser(**self._defaults)
-        return super().create_parser(protocol_name)
+    class FastEC2Parser(AioEC2QueryParser):
+        def _do_parse(self, response: dict[str, Any], shape: Any) -> Any:
+            if shape is not None and shape.name in FAST_SHAPES:
+                try:
+                    return parse(response["body"], shape, compiler_for(self._timestamp_parser))
+                except Exception as why:  # anything unexpected: botocore decides, as before
+                    LOG.debug("fast parse of %s fell back to botocore: %r", shape.name, why)
+            return super()._do_parse(response, shape)
+
+    class FastParserFactory(AioResponseParserFactory):
+        def create_parser(self, protocol_name: str) -> Any:
+            if protocol_name == "ec2":
+                return FastEC2Parser(**self._defaults)
+            return super().create_parser(protocol_name)
+
+    return FastParserFactory

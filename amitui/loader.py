@@ -17,6 +17,7 @@ from typing import Any
 
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
+from amitui.fastparse import acyclic
 from amitui.model import (
     SHARED_WITH_ME,
     AwsError,
@@ -60,7 +61,10 @@ def images_of_page(
     page: dict[str, Any], region: str, account: str = "", *, keep_raw: bool = True
 ) -> list[Image]:
     """The images of one parsed DescribeImages page."""
-    return [Image.from_aws(region, r, account, keep_raw=keep_raw) for r in page.get("Images", [])]
+    with acyclic():
+        return [
+            Image.from_aws(region, r, account, keep_raw=keep_raw) for r in page.get("Images", [])
+        ]
 
 
 async def load_images(
