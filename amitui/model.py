@@ -54,6 +54,8 @@ def _tags(record: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 def _flag(record: Mapping[str, Any], key: str) -> str | None:
     """Attributes EC2 sends either as a plain value or as ``{"Value": …}``."""
     value = record.get(key)
+    if isinstance(value, str):  # the common case, ahead of the (slow) abstract Mapping test
+        return value
     if isinstance(value, Mapping):
         value = value.get("Value")
     return None if value is None else str(value)
@@ -139,6 +141,11 @@ class Image:
     raw: Mapping[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
     #: The account the image was listed from (see :class:`ImageKey`).
     account: str = ""
+    #: :attr:`key`, made once: the inventory and the table each ask every image for it.
+    _key: ImageKey = field(init=False, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_key", ImageKey(self.region, self.image_id, self.account))
 
     @classmethod
     def from_aws(
@@ -202,7 +209,7 @@ class Image:
 
     @property
     def key(self) -> ImageKey:
-        return ImageKey(self.region, self.image_id, self.account)
+        return self._key
 
     def tag(self, key: str) -> str | None:
         for k, v in self.tags:
