@@ -196,9 +196,19 @@ def _stat(
     }
 
 
-async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
-    """``profile``: a keystroke kind whose handling is profiled with cProfile (main thread)
-    into ``table_bench.<kind>.pstats`` in the current directory."""
+async def measure(
+    rows: int,
+    profile: str | None = None,
+    page_interval: float = 0.0,
+    parser: str = "fast",
+    keep_raw: bool = False,
+) -> dict[str, Any]:
+    """``profile``: loading or a keystroke kind, profiled with cProfile (main thread) into
+    ``table_bench.<kind>.pstats`` in the current directory. ``page_interval``: each region's
+    pages arrive that many seconds apart, as from the network (0: all at once, the worst
+    case); the load is then also timed from the last page's arrival. ``parser="botocore"``
+    and ``keep_raw=True``: the App as it was before amitui.fastparse (botocore's parser,
+    each image keeping AWS's dictionary), for A/B runs."""
     import cProfile
 
     profiler = cProfile.Profile()
@@ -218,24 +228,47 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
                   range(len(REGIONS))]  # fmt: skip
     release = asyncio.Event()
     answers: dict[str, list[bytes]] = {}  # region -> its DescribeImages pages, made ahead
+    released = {"at": 0.0}
+    arrivals: list[float] = []  # when each page arrived (was due), with a page interval
     output = (
         ServiceModel(shared_data_loader(None).load_service_model("ec2", "service-2"))
         .operation_model("DescribeImages")
         .output_shape
     )
     compiler = compiler_for(parse_aws_timestamp)
+    if parser == "fast":
+
+        def parse_page(body: bytes) -> dict[str, Any]:
+            return parse(body, output, compiler)
+
+    else:
+        from botocore.parsers import create_parser
+
+        reference = create_parser("ec2")
+        reference._timestamp_parser = parse_aws_timestamp
+
+        def parse_page(body: bytes) -> dict[str, Any]:
+            answer = {"body": body, "status_code": 200, "headers": {}}
+            parsed: dict[str, Any] = reference.parse(answer, output)
+            return parsed
 
     async def synthetic_load(
-        aws: object, region: str, query: object = None, *, keep_raw: bool = True, **_: object
+        aws: object, region: str, query: object = None, **_: object
     ) -> RegionLoad:
         """The region's pages parsed as the App's loader parses them (the fast parser, then
         ``images_of_page``), one page per event-loop turn, as pages arrive from the network."""
         await release.wait()
         images: list[Image] = []
         pages = answers.pop(region)
+        number = 0
         while pages:
+            number += 1
+            if page_interval:
+                due = released["at"] + number * page_interval
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                arrivals.append(due)
             begin = time.thread_time()
-            page = parse(pages.pop(0), output, compiler)
+            page = parse_page(pages.pop(0))
             parsed = time.thread_time()
             images.extend(images_of_page(page, region, keep_raw=keep_raw))
             spent["parse"] += parsed - begin
@@ -324,12 +357,15 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
         if profile == "load":
             profiler.enable()
         started, started_cpu = time.perf_counter(), time.thread_time()
+        released["at"] = started
         release.set()
         while app.table.total_count < rows or app.region_pane.busy:  # noqa: ASYNC110 - App state
             await asyncio.sleep(0.01)
         await pilot.pause()
-        load_s = time.perf_counter() - started
+        loaded = time.perf_counter()
+        load_s = loaded - started
         load_cpu_s = time.thread_time() - started_cpu
+        after_last_answer_s = loaded - max(arrivals, default=started)
         if profile == "load":
             profiler.disable()
         loaded_rss, _ = rss_mb()
@@ -392,6 +428,10 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
         "rows": rows,
         "regions": len(REGIONS),
         "load_s": round(load_s, 3),
+        "page_interval_s": page_interval,
+        "parser": parser,
+        "keep_raw": keep_raw,
+        "load_after_last_answer_s": round(after_last_answer_s, 3),
         "load_cpu_s": round(load_cpu_s, 3),
         # The engine's share: the fast parser, then Image.from_aws (images_of_page).
         "load_parse_cpu_s": round(spent["parse"], 3),
@@ -417,6 +457,59 @@ async def measure(rows: int, profile: str | None = None) -> dict[str, Any]:
             "after_keystrokes_rss_mb": round(after_rss, 1),
             "peak_rss_mb": round(peak_rss, 1),
             "kb_per_image": round((loaded_rss - baseline_rss) * 1024 / rows, 2),
+        },
+    }
+
+
+def parse_figures(images: int = 5000, rounds: int = 5) -> dict[str, Any]:
+    """CPU milliseconds per 1,000 images to parse DescribeImages pages and make the App's
+    records, with botocore's parser and with amitui.fastparse, alternated, best of
+    ``rounds`` (the same pages; no App: the parser alone)."""
+    from botocore.model import ServiceModel
+    from botocore.parsers import create_parser
+
+    from amitui.botocore_tuning import parse_aws_timestamp, shared_data_loader
+    from amitui.fastparse import compiler_for, parse
+    from amitui.loader import images_of_page
+
+    output = (
+        ServiceModel(shared_data_loader(None).load_service_model("ec2", "service-2"))
+        .operation_model("DescribeImages")
+        .output_shape
+    )
+    compiler = compiler_for(parse_aws_timestamp)
+    reference = create_parser("ec2")
+    reference._timestamp_parser = parse_aws_timestamp
+    pages = synthetic_pages(REGIONS[0], 0, images)
+    parsers: dict[str, Callable[[bytes], Any]] = {
+        "botocore": lambda body: reference.parse(
+            {"body": body, "status_code": 200, "headers": {}}, output
+        ),
+        "fast": lambda body: parse(body, output, compiler),
+    }
+    best: dict[str, dict[str, float]] = {
+        name: {"parse": float("inf"), "records": float("inf")} for name in parsers
+    }
+    for _ in range(rounds):
+        for name, parse_page in parsers.items():
+            parsed = []
+            begin = time.thread_time()
+            for body in pages:
+                parsed.append(parse_page(body))
+            middle = time.thread_time()
+            for page in parsed:
+                images_of_page(page, REGIONS[0], keep_raw=False)
+            end = time.thread_time()
+            best[name]["parse"] = min(best[name]["parse"], middle - begin)
+            best[name]["records"] = min(best[name]["records"], end - middle)
+    per_thousand = 1000 * 1000 / images  # seconds for ``images`` -> ms per 1,000
+    return {
+        "images": images,
+        "page_bytes": len(pages[0]),
+        **{
+            f"{name}_{part}_ms_per_1000": round(seconds * per_thousand, 1)
+            for name, parts in best.items()
+            for part, seconds in parts.items()
         },
     }
 
@@ -458,8 +551,34 @@ def main(argv: list[str] | None = None) -> int:
         choices=("load", "filter", "sort", "scroll"),
         help="cProfile loading or that kind of keystroke into ./table_bench.KIND.pstats",
     )
+    parser.add_argument(
+        "--page-interval",
+        type=float,
+        default=0.0,
+        help="seconds between a region's pages (default 0: every answer at once)",
+    )
+    parser.add_argument(
+        "--parser",
+        choices=("fast", "botocore"),
+        default="fast",
+        help="botocore: parse the pages with botocore's parser (as before amitui.fastparse)",
+    )
+    parser.add_argument(
+        "--keep-raw", action="store_true", help="images keep AWS's dictionaries (as before)"
+    )
+    parser.add_argument(
+        "--parse-only",
+        action="store_true",
+        help="only time the parsers on --rows images (no App): botocore's vs amitui.fastparse",
+    )
     args = parser.parse_args(argv)
-    print(json.dumps(asyncio.run(measure(args.rows, args.profile))))
+    if args.parse_only:
+        print(json.dumps(parse_figures(args.rows)))
+        return 0
+    result = asyncio.run(
+        measure(args.rows, args.profile, args.page_interval, args.parser, args.keep_raw)
+    )
+    print(json.dumps(result))
     return 0
 
 
