@@ -459,20 +459,25 @@ class Inventory:
     def __init__(self) -> None:
         self._loads: dict[RegionKey, RegionLoad] = {}
         self._images: dict[ImageKey, Image] = {}
-        #: (account, region, snapshot id) -> the snapshot / the images that map it.
-        self._snapshots: dict[tuple[str, str, str], Snapshot] = {}
-        self._users: dict[tuple[str, str, str], list[ImageKey]] = defaultdict(list)
+        #: (account, region) -> snapshot id -> the snapshot / the images that map it: one
+        #: mapping per region, replaced whole when the region reloads (a flat index keyed by
+        #: (account, region, id) was scanned whole for each region's reload, and its keys
+        #: and lists cost ~100 bytes an image).
+        self._snapshots: dict[RegionKey, dict[str, Snapshot]] = {}
+        self._users: dict[RegionKey, dict[str, tuple[ImageKey, ...]]] = {}
 
     def add(self, load: RegionLoad) -> None:
         account, region = load.key
         self.remove_region(region, account)
         self._loads[load.key] = load
+        users: dict[str, tuple[ImageKey, ...]] = {}
         for image in load.images:
-            self._images[image.key] = image
+            key = image.key
+            self._images[key] = image
             for snapshot_id in image.snapshot_ids:
-                self._users[(account, region, snapshot_id)].append(image.key)
-        for snapshot in load.snapshots:
-            self._snapshots[(account, region, snapshot.snapshot_id)] = snapshot
+                users[snapshot_id] = (*users.get(snapshot_id, ()), key)
+        self._users[load.key] = users
+        self._snapshots[load.key] = {s.snapshot_id: s for s in load.snapshots}
 
     def remove_region(self, region: str, account: str = "") -> None:
         old = self._loads.pop(RegionKey(account, region), None)
@@ -480,10 +485,8 @@ class Inventory:
             return
         for image in old.images:
             self._images.pop(image.key, None)
-        for key in [k for k in self._users if k[:2] == (account, region)]:
-            del self._users[key]
-        for key in [k for k in self._snapshots if k[:2] == (account, region)]:
-            del self._snapshots[key]
+        self._users.pop(old.key, None)
+        self._snapshots.pop(old.key, None)
 
     def clear(self) -> None:
         for key in list(self._loads):
@@ -514,14 +517,19 @@ class Inventory:
         return self._images.get(key)
 
     def snapshot(self, region: str, snapshot_id: str, account: str = "") -> Snapshot | None:
-        return self._snapshots.get((account, region, snapshot_id))
+        return self._snapshots.get(RegionKey(account, region), {}).get(snapshot_id)
 
     def snapshots(self, region: str | None = None) -> Iterator[Snapshot]:
-        return (s for (_, r, _), s in self._snapshots.items() if region is None or r == region)
+        return (
+            snapshot
+            for (_, r), snapshots in self._snapshots.items()
+            if region is None or r == region
+            for snapshot in snapshots.values()
+        )
 
     def images_mapping(self, region: str, snapshot_id: str, account: str = "") -> tuple[Image, ...]:
         """Every loaded image (any state) that maps ``snapshot_id``."""
-        keys = self._users.get((account, region, snapshot_id), [])
+        keys = self._users.get(RegionKey(account, region), {}).get(snapshot_id, ())
         return tuple(self._images[k] for k in keys if k in self._images)
 
     def orphaned_snapshots(self, region: str | None = None) -> list[OrphanedSnapshot]:
@@ -533,7 +541,8 @@ class Inventory:
             if match is None:
                 continue
             former = match.group(1)
-            if self._users.get((snapshot.account, snapshot.region, snapshot.snapshot_id)):
+            users = self._users.get(RegionKey(snapshot.account, snapshot.region), {})
+            if users.get(snapshot.snapshot_id):
                 continue
             if ImageKey(snapshot.region, former, snapshot.account) in self._images:
                 continue
