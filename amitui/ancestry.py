@@ -78,11 +78,19 @@ async def image_ancestry(aws: AwsSession, image: Image, now: datetime) -> Ancest
         return Ancestry(image.key, error=f"cannot read its ancestry: {error.describe()}")
     described = {(r, i): record for r, found in zip(regions, answers, strict=True)
                  for i, record in found.items()}  # fmt: skip
-    ancestors = []
-    for index, (image_id, region, entry) in enumerate(chain):
-        record: Mapping[str, Any] | None = (
-            image.raw if index == 0 else described.get((region, image_id))
+    ancestors = [
+        Ancestor(
+            image.image_id,
+            image.region,
+            image.creation_date,
+            image.image_owner_alias or "",
+            image.name,
+            image.state,
+            image.is_deprecated(now),
         )
+    ]
+    for image_id, region, entry in chain[1:]:
+        record: Mapping[str, Any] | None = described.get((region, image_id))
         deprecation = parse_time(record.get("DeprecationTime")) if record else None
         ancestors.append(
             Ancestor(

@@ -42,11 +42,13 @@ from amitui.explorer import Explorer, SessionFactory
 from amitui.flows import FlowUnavailable, get_flow
 from amitui.flows.one_account import host_for
 from amitui.flows.retirement import announce_due
+from amitui.listing import Listed, write_images
 from amitui.lookup import LookupFailed
 from amitui.model import Image, ImageKey, ImageQuery, Inventory, RegionKey
 from amitui.registry import ACROSS_ACCOUNTS_FLOWS, IMAGES_OPTIONAL_FLOWS, READ_ONLY_FLOWS
 from amitui.screens.explorer import (
     ExplorerScreen,
+    ExportWanted,
     ExtrasWanted,
     FlowRequested,
     QueryChosen,
@@ -241,6 +243,36 @@ class AmituiApp(AccountSetWiring):
     def _extras_wanted(self, event: ExtrasWanted) -> None:
         if self.explorer.connected:
             self.load_extras(event.image)
+
+    @on(ExportWanted)
+    def _export_wanted(self, event: ExportWanted) -> None:
+        if not self.explorer.connected:
+            self.notify("Still connecting…", severity="warning")
+            return
+        self.export(event)
+
+    @work(group="export", exclusive=True, exit_on_error=False)
+    async def export(self, wanted: ExportWanted) -> None:
+        """The view in `amitui ls`'s format, from the images' records asked now."""
+        images = [image for image, _ in wanted.listed]
+        try:
+            fresh = {image.key: image for image in await self.explorer.with_records(images)}
+        except Exception as exc:  # errors are data: said, nothing written
+            error = classify_error(exc, profile=self.options.profile).describe()
+            self.main.show_exported(wanted.path, 0, f"Nothing written: {error}")
+            return
+        listed = [Listed(fresh[i.key], a) for i, a in wanted.listed if i.key in fresh]
+
+        def write() -> None:
+            with wanted.path.open("w", encoding="utf-8", newline="") as out:
+                write_images(listed, wanted.fmt, out, accounts=wanted.accounts)
+
+        try:
+            await asyncio.to_thread(write)
+        except OSError as exc:
+            self.main.show_exported(wanted.path, 0, f"Cannot write {wanted.path}: {exc}")
+            return
+        self.main.show_exported(wanted.path, len(listed))
 
     @on(RawRecordWanted)
     def _raw_record_wanted(self, event: RawRecordWanted) -> None:

@@ -29,6 +29,7 @@ from amitui.botocore_tuning import (
     shared_tls_http_session,
     use_shared_data_loader,
 )
+from amitui.fastparse import parser_factory
 
 #: Read-only operations start with one of these; anything else changes the account.
 _READ_PREFIXES = ("Describe", "Get", "List")
@@ -128,7 +129,10 @@ class AwsSession:
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        fast_parse: bool = True,
     ) -> None:
+        """``fast_parse=False``: botocore parses every answer (what tests and benchmarks
+        compare :mod:`amitui.fastparse` with)."""
         self.profile = profile
         self.endpoint_url = endpoint_url
         self._account_id: str | None = None
@@ -147,6 +151,10 @@ class AwsSession:
         reuse_client_classes()
         if refreshing is not None:
             self._session.get_component("credential_provider").insert_before("env", refreshing)
+        if fast_parse:
+            # DescribeImages/DescribeSnapshots answers parsed by amitui.fastparse (exactly
+            # as botocore would, faster); every other answer by botocore's own parsers.
+            self._session.register_component("response_parser_factory", parser_factory()())
         self._session.get_component("response_parser_factory").set_parser_defaults(
             timestamp_parser=parse_aws_timestamp
         )

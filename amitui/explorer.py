@@ -57,6 +57,9 @@ OpenerFactory = Callable[[LaunchOptions], AbstractAsyncContextManager[AccountOpe
 
 #: On close, how long to let a session that is still opening finish (so it is closed properly).
 SESSION_CLOSE_TIMEOUT = 15.0
+#: Image ids per DescribeImages call when records are asked again (the reference gives no
+#: maximum for ImageIds; a few hundred keep each answer a page's size).
+RECORDS_PER_CALL = 200
 
 
 class NotConnected(RuntimeError):
@@ -312,8 +315,14 @@ class Explorer:
     ) -> RegionLoad:
         account = self.account_of(key)
         async with self.limits.slot(key.account, key.region):
+            # The App shows records; AWS's own dictionaries would double its memory.
             return await load_region(
-                account.session, key.region, self.query, on_images=on_images, account=key.account
+                account.session,
+                key.region,
+                self.query,
+                on_images=on_images,
+                account=key.account,
+                keep_raw=False,
             )
 
     async def stream(self, regions: Iterable[str | RegionKey]) -> AsyncIterator[RegionLoad]:
@@ -409,6 +418,34 @@ class Explorer:
         )
         images: list[dict[str, Any]] = answer.get("Images", [])
         return images[0] if images else None
+
+    async def with_records(self, images: Sequence[Image]) -> list[Image]:
+        """``images`` again, as EC2 describes them now and each with its DescribeImages record
+        (loads keep none, to save memory), for what needs AWS's own record (an export in
+        `amitui ls`'s formats). Asked per account-region, many ids a call; an image EC2 no
+        longer lists is left out. An AWS error is raised."""
+        wanted: dict[tuple[str, str], list[str]] = {}
+        for image in images:
+            wanted.setdefault((image.account, image.region), []).append(image.image_id)
+        accounts = {image.account: self.account_of(image) for image in images}
+
+        async def described(account: str, region: str, ids: list[str]) -> list[Image]:
+            session = accounts[account].session
+            found: list[Image] = []
+            for start in range(0, len(ids), RECORDS_PER_CALL):
+                answer = await session.call(
+                    region,
+                    "DescribeImages",
+                    ImageIds=ids[start : start + RECORDS_PER_CALL],
+                    IncludeDeprecated=True,
+                    IncludeDisabled=True,
+                )
+                found += [Image.from_aws(region, r, account) for r in answer.get("Images", [])]
+            return found
+
+        answers = await asyncio.gather(*(described(a, r, ids) for (a, r), ids in wanted.items()))
+        fresh = {image.key: image for found in answers for image in found}
+        return [fresh[image.key] for image in images if image.key in fresh]
 
     def forget_extras(self, regions: Iterable[str | RegionKey] | None = None) -> None:
         """Fetch extras (and what uses each image) again when next asked: of every image

@@ -106,7 +106,7 @@ def _json_default(value: Any) -> str:
 
 def json_record(row: Listed) -> dict[str, Any]:
     image, account = row
-    record = {**image.raw, "Region": image.region}
+    record = {**image.record, "Region": image.region}
     if account is not None:
         record["Account"] = account.id
         if account.alias:
@@ -126,7 +126,7 @@ def write_json(images: Sequence[Image | Listed], out: TextIO, *, accounts: bool 
 
 
 def csv_row(image: Image) -> list[str]:
-    raw = image.raw
+    raw = image.record
     return [
         image.region,
         image.image_id,
@@ -170,7 +170,7 @@ def write_table(images: Sequence[Image | Listed], out: TextIO, *, accounts: bool
         table.add_column(column, overflow="fold")
     for image, account in _listed(images):
         created = image.creation_date.strftime("%Y-%m-%d") if image.creation_date else ""
-        state = "deprecated" if image.raw.get("DeprecationTime") else image.state
+        state = "deprecated" if image.record.get("DeprecationTime") else image.state
         first = [account.label if account else ""] if accounts else []
         # Text(...) never parses markup; inert() defuses control sequences.
         table.add_row(

@@ -17,6 +17,7 @@ from typing import Any
 
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
+from amitui.fastparse import acyclic
 from amitui.model import (
     SHARED_WITH_ME,
     AwsError,
@@ -56,18 +57,31 @@ def _heard_nothing() -> None:
     pass
 
 
+def images_of_page(
+    page: dict[str, Any], region: str, account: str = "", *, keep_raw: bool = True
+) -> list[Image]:
+    """The images of one parsed DescribeImages page."""
+    with acyclic():
+        return [
+            Image.from_aws(region, r, account, keep_raw=keep_raw) for r in page.get("Images", [])
+        ]
+
+
 async def load_images(
     aws: AwsSession,
     region: str,
     query: ImageQuery,
     account: str = "",
     heard: Callable[[], None] = _heard_nothing,
+    *,
+    keep_raw: bool = True,
 ) -> list[Image]:
-    """``heard`` is called as each page arrives (what keeps a region's silence timer reset)."""
+    """``heard`` is called as each page arrives (what keeps a region's silence timer reset).
+    ``keep_raw``: each image keeps AWS's record (:attr:`Image.record`)."""
     images: list[Image] = []
     async for page in aws.paginate(region, "DescribeImages", **describe_images_params(query)):
         heard()
-        images.extend(Image.from_aws(region, r, account) for r in page.get("Images", []))
+        images.extend(images_of_page(page, region, account, keep_raw=keep_raw))
     if query.others_only:
         # ExecutableUsers=self also answers the caller's own public images.
         mine = await aws.account_id()
@@ -76,14 +90,22 @@ async def load_images(
 
 
 async def load_snapshots(
-    aws: AwsSession, region: str, account: str = "", heard: Callable[[], None] = _heard_nothing
+    aws: AwsSession,
+    region: str,
+    account: str = "",
+    heard: Callable[[], None] = _heard_nothing,
+    *,
+    keep_raw: bool = True,
 ) -> list[Snapshot]:
     snapshots: list[Snapshot] = []
     async for page in aws.paginate(
         region, "DescribeSnapshots", OwnerIds=["self"], PaginationConfig={"PageSize": PAGE_SIZE}
     ):
         heard()
-        snapshots.extend(Snapshot.from_aws(region, r, account) for r in page.get("Snapshots", []))
+        snapshots.extend(
+            Snapshot.from_aws(region, r, account, keep_raw=keep_raw)
+            for r in page.get("Snapshots", [])
+        )
     return snapshots
 
 
@@ -96,6 +118,7 @@ async def load_region(
     with_snapshots: bool = True,
     on_images: Callable[[RegionLoad], None] | None = None,
     account: str = "",
+    keep_raw: bool = True,
 ) -> RegionLoad:
     """Load one region's images and snapshots concurrently; failures become data.
 
@@ -108,6 +131,8 @@ async def load_region(
     are listed, if its snapshots are still to come.
     ``account`` labels the records and the load with the account ``aws`` is signed in to
     (see :class:`~amitui.model.ImageKey`).
+    ``keep_raw=False``: records without AWS's dictionaries (:attr:`Image.record`), about half
+    the memory of a large inventory (the App's choice; ``amitui ls`` prints them).
     """
     started = time.perf_counter()
     loop = asyncio.get_running_loop()
@@ -119,10 +144,10 @@ async def load_region(
 
             if with_snapshots:
                 images, snapshots = await _images_and_snapshots(
-                    aws, region, query, on_images, started, account, heard
+                    aws, region, query, on_images, started, account, heard, keep_raw
                 )
             else:
-                listed = await load_images(aws, region, query, account, heard)
+                listed = await load_images(aws, region, query, account, heard, keep_raw=keep_raw)
                 images, snapshots = tuple(listed), ()
     except TimeoutError:
         error = AwsError(
@@ -165,11 +190,16 @@ async def _images_and_snapshots(
     started: float,
     account: str,
     heard: Callable[[], None],
+    keep_raw: bool,
 ) -> tuple[tuple[Image, ...], tuple[Snapshot, ...]]:
     """Both listings at once; the first failure is raised (the one worth reporting), and the
     other listing is cancelled."""
-    images_task = asyncio.create_task(load_images(aws, region, query, account, heard))
-    snapshots_task = asyncio.create_task(load_snapshots(aws, region, account, heard))
+    images_task = asyncio.create_task(
+        load_images(aws, region, query, account, heard, keep_raw=keep_raw)
+    )
+    snapshots_task = asyncio.create_task(
+        load_snapshots(aws, region, account, heard, keep_raw=keep_raw)
+    )
     try:
         images: tuple[Image, ...] = ()
         waiting: set[asyncio.Task[Any]] = {images_task, snapshots_task}

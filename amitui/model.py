@@ -1,8 +1,9 @@
 """The vocabulary of amitui: frozen records of images, snapshots and region loads.
 
 This layer knows neither Textual nor AWS clients (an import-linter contract enforces it).
-Records are built from the dictionaries EC2 returns and keep that dictionary (``raw``)
-so the JSON contract of ``amitui ls`` can print it exactly as AWS sent it.
+Records are built from the dictionaries EC2 returns; a load can keep that dictionary
+(``raw``) so the JSON contract of ``amitui ls`` can print it exactly as AWS sent it. The App
+does not keep it: it is most of an image's memory, and nothing on screen reads it.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ def _tags(record: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 def _flag(record: Mapping[str, Any], key: str) -> str | None:
     """Attributes EC2 sends either as a plain value or as ``{"Value": …}``."""
     value = record.get(key)
+    if isinstance(value, str):  # the common case, ahead of the (slow) abstract Mapping test
+        return value
     if isinstance(value, Mapping):
         value = value.get("Value")
     return None if value is None else str(value)
@@ -134,12 +137,20 @@ class Image:
     state_reason: str | None
     tags: tuple[tuple[str, str], ...]
     block_devices: tuple[BlockDevice, ...]
-    raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
+    #: The DescribeImages record as AWS sent it, if the load kept it (see :attr:`record`).
+    raw: Mapping[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
     #: The account the image was listed from (see :class:`ImageKey`).
     account: str = ""
+    #: :attr:`key`, made once: the inventory and the table each ask every image for it.
+    _key: ImageKey = field(init=False, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_key", ImageKey(self.region, self.image_id, self.account))
 
     @classmethod
-    def from_aws(cls, region: str, record: Mapping[str, Any], account: str = "") -> Image:
+    def from_aws(
+        cls, region: str, record: Mapping[str, Any], account: str = "", *, keep_raw: bool = True
+    ) -> Image:
         reason = record.get("StateReason") or {}
         source_id = record.get("SourceImageId")
         source_region = record.get("SourceImageRegion")
@@ -185,13 +196,20 @@ class Image:
             block_devices=tuple(
                 BlockDevice.from_aws(m) for m in record.get("BlockDeviceMappings", [])
             ),
-            raw=record,
+            raw=record if keep_raw else None,
             account=account,
         )
 
     @property
+    def record(self) -> Mapping[str, Any]:
+        """The DescribeImages record as AWS sent it (``amitui ls`` keeps it; the App does not)."""
+        if self.raw is None:
+            raise LookupError(f"{self.image_id} was loaded without its AWS record")
+        return self.raw
+
+    @property
     def key(self) -> ImageKey:
-        return ImageKey(self.region, self.image_id, self.account)
+        return self._key
 
     def tag(self, key: str) -> str | None:
         for k, v in self.tags:
@@ -254,12 +272,15 @@ class Snapshot:
     description: str
     owner_id: str
     tags: tuple[tuple[str, str], ...]
-    raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
+    #: The DescribeSnapshots record as AWS sent it, if the load kept it.
+    raw: Mapping[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
     #: The account the snapshot was listed from (see :class:`ImageKey`).
     account: str = ""
 
     @classmethod
-    def from_aws(cls, region: str, record: Mapping[str, Any], account: str = "") -> Snapshot:
+    def from_aws(
+        cls, region: str, record: Mapping[str, Any], account: str = "", *, keep_raw: bool = True
+    ) -> Snapshot:
         return cls(
             region=region,
             snapshot_id=str(record["SnapshotId"]),
@@ -273,7 +294,7 @@ class Snapshot:
             description=str(record.get("Description") or ""),
             owner_id=str(record.get("OwnerId") or ""),
             tags=_tags(record),
-            raw=record,
+            raw=record if keep_raw else None,
             account=account,
         )
 
@@ -438,20 +459,25 @@ class Inventory:
     def __init__(self) -> None:
         self._loads: dict[RegionKey, RegionLoad] = {}
         self._images: dict[ImageKey, Image] = {}
-        #: (account, region, snapshot id) -> the snapshot / the images that map it.
-        self._snapshots: dict[tuple[str, str, str], Snapshot] = {}
-        self._users: dict[tuple[str, str, str], list[ImageKey]] = defaultdict(list)
+        #: (account, region) -> snapshot id -> the snapshot / the images that map it: one
+        #: mapping per region, replaced whole when the region reloads (a flat index keyed by
+        #: (account, region, id) was scanned whole for each region's reload, and its keys
+        #: and lists cost ~100 bytes an image).
+        self._snapshots: dict[RegionKey, dict[str, Snapshot]] = {}
+        self._users: dict[RegionKey, dict[str, tuple[ImageKey, ...]]] = {}
 
     def add(self, load: RegionLoad) -> None:
         account, region = load.key
         self.remove_region(region, account)
         self._loads[load.key] = load
+        users: dict[str, tuple[ImageKey, ...]] = {}
         for image in load.images:
-            self._images[image.key] = image
+            key = image.key
+            self._images[key] = image
             for snapshot_id in image.snapshot_ids:
-                self._users[(account, region, snapshot_id)].append(image.key)
-        for snapshot in load.snapshots:
-            self._snapshots[(account, region, snapshot.snapshot_id)] = snapshot
+                users[snapshot_id] = (*users.get(snapshot_id, ()), key)
+        self._users[load.key] = users
+        self._snapshots[load.key] = {s.snapshot_id: s for s in load.snapshots}
 
     def remove_region(self, region: str, account: str = "") -> None:
         old = self._loads.pop(RegionKey(account, region), None)
@@ -459,10 +485,8 @@ class Inventory:
             return
         for image in old.images:
             self._images.pop(image.key, None)
-        for key in [k for k in self._users if k[:2] == (account, region)]:
-            del self._users[key]
-        for key in [k for k in self._snapshots if k[:2] == (account, region)]:
-            del self._snapshots[key]
+        self._users.pop(old.key, None)
+        self._snapshots.pop(old.key, None)
 
     def clear(self) -> None:
         for key in list(self._loads):
@@ -493,14 +517,19 @@ class Inventory:
         return self._images.get(key)
 
     def snapshot(self, region: str, snapshot_id: str, account: str = "") -> Snapshot | None:
-        return self._snapshots.get((account, region, snapshot_id))
+        return self._snapshots.get(RegionKey(account, region), {}).get(snapshot_id)
 
     def snapshots(self, region: str | None = None) -> Iterator[Snapshot]:
-        return (s for (_, r, _), s in self._snapshots.items() if region is None or r == region)
+        return (
+            snapshot
+            for (_, r), snapshots in self._snapshots.items()
+            if region is None or r == region
+            for snapshot in snapshots.values()
+        )
 
     def images_mapping(self, region: str, snapshot_id: str, account: str = "") -> tuple[Image, ...]:
         """Every loaded image (any state) that maps ``snapshot_id``."""
-        keys = self._users.get((account, region, snapshot_id), [])
+        keys = self._users.get(RegionKey(account, region), {}).get(snapshot_id, ())
         return tuple(self._images[k] for k in keys if k in self._images)
 
     def orphaned_snapshots(self, region: str | None = None) -> list[OrphanedSnapshot]:
@@ -512,7 +541,8 @@ class Inventory:
             if match is None:
                 continue
             former = match.group(1)
-            if self._users.get((snapshot.account, snapshot.region, snapshot.snapshot_id)):
+            users = self._users.get(RegionKey(snapshot.account, snapshot.region), {})
+            if users.get(snapshot.snapshot_id):
                 continue
             if ImageKey(snapshot.region, former, snapshot.account) in self._images:
                 continue

@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from xml.sax.saxutils import escape
 
 from benchmarks.fleet import REGIONS
 
@@ -109,6 +110,61 @@ def synthetic_record(region: str, n: int) -> dict[str, Any]:
     return record
 
 
+#: Images per synthetic DescribeImages page (EC2's largest, as the loader asks).
+PAGE = 1000
+
+
+def synthetic_item(region: str, n: int) -> str:
+    """:func:`synthetic_record` as EC2 writes it in a DescribeImages answer (EC2's element
+    order, which is not the model's: the parser sorts the keys as botocore does)."""
+    r = synthetic_record(region, n)
+    ebs = r["BlockDeviceMappings"][0]["Ebs"]
+    deprecation = r.get("DeprecationTime")
+    tags = "".join(
+        f"<item><key>{t['Key']}</key><value>{t['Value']}</value></item>" for t in r["Tags"]
+    )
+    return (
+        f"<item><imageId>{r['ImageId']}</imageId><imageLocation>{r['ImageLocation']}</imageLocation>"
+        f"<imageState>{r['State']}</imageState><imageOwnerId>{r['OwnerId']}</imageOwnerId>"
+        f"<creationDate>{r['CreationDate']}</creationDate>"
+        f"<isPublic>{'true' if r['Public'] else 'false'}</isPublic>"
+        f"<architecture>{r['Architecture']}</architecture><imageType>{r['ImageType']}</imageType>"
+        f"<name>{escape(r['Name'])}</name><description>{escape(r['Description'])}</description>"
+        f"<rootDeviceType>{r['RootDeviceType']}</rootDeviceType>"
+        f"<rootDeviceName>{r['RootDeviceName']}</rootDeviceName><blockDeviceMapping><item>"
+        f"<deviceName>/dev/xvda</deviceName><ebs><snapshotId>{ebs['SnapshotId']}</snapshotId>"
+        f"<volumeSize>{ebs['VolumeSize']}</volumeSize><deleteOnTermination>true"
+        f"</deleteOnTermination><volumeType>{ebs['VolumeType']}</volumeType>"
+        f"<encrypted>{'true' if ebs['Encrypted'] else 'false'}</encrypted></ebs></item>"
+        f"</blockDeviceMapping><virtualizationType>{r['VirtualizationType']}</virtualizationType>"
+        f"<tagSet>{tags}</tagSet><hypervisor>{r['Hypervisor']}</hypervisor>"
+        f"<enaSupport>true</enaSupport><sriovNetSupport>{r['SriovNetSupport']}</sriovNetSupport>"
+        f"<platformDetails>{r['PlatformDetails']}</platformDetails>"
+        f"<usageOperation>{r['UsageOperation']}</usageOperation><productCodes/>"
+        f"<bootMode>{r['BootMode']}</bootMode><imdsSupport>{r['ImdsSupport']}</imdsSupport>"
+        + (f"<deprecationTime>{deprecation}</deprecationTime>" if deprecation else "")
+        + "</item>"
+    )
+
+
+def synthetic_pages(region: str, start: int, count: int) -> list[bytes]:
+    """Images ``start``.. as EC2's DescribeImages answers them, a page of :data:`PAGE` each
+    (what the App's parser reads from the network)."""
+    pages = []
+    for first in range(start, start + count, PAGE):
+        items = "".join(
+            synthetic_item(region, n) for n in range(first, min(first + PAGE, start + count))
+        )
+        pages.append(
+            (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<DescribeImagesResponse '
+                'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>bench</requestId>'
+                f"<imagesSet>{items}</imagesSet></DescribeImagesResponse>"
+            ).encode()
+        )
+    return pages
+
+
 def _p95(values: Sequence[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -144,37 +200,87 @@ def _stat(
 
 
 async def measure(
-    rows: int, profile: str | None = None, filter_text: str = FILTER_TEXT
+    rows: int,
+    profile: str | None = None,
+    page_interval: float = 0.0,
+    parser: str = "fast",
+    keep_raw: bool = False,
+    filter_text: str = FILTER_TEXT,
 ) -> dict[str, Any]:
-    """``profile``: a keystroke kind whose handling is profiled with cProfile (main thread)
-    into ``table_bench.<kind>.pstats`` in the current directory. ``filter_text``: what the
-    filter keystrokes type (e.g. FILTER_TERMS_TEXT)."""
+    """``profile``: loading or a keystroke kind, profiled with cProfile (main thread) into
+    ``table_bench.<kind>.pstats`` in the current directory. ``page_interval``: each region's
+    pages arrive that many seconds apart, as from the network (0: all at once, the worst
+    case); the load is then also timed from the last page's arrival. ``parser="botocore"``
+    and ``keep_raw=True``: the App as it was before amitui.fastparse (botocore's parser,
+    each image keeping AWS's dictionary), for A/B runs. ``filter_text``: what the filter
+    keystrokes type (e.g. FILTER_TERMS_TEXT)."""
     import cProfile
 
     profiler = cProfile.Profile()
+    from botocore.model import ServiceModel
+
     import amitui.app as app_module
     import amitui.explorer as explorer_module
     from amitui.aws import AwsSession, Credentials
     from amitui.backend import LaunchOptions
-    from amitui.filters import parse
+    from amitui.botocore_tuning import parse_aws_timestamp, shared_data_loader
+    from amitui.fastparse import compiler_for, parse
+    from amitui.filters import parse as parse_filter
+    from amitui.loader import images_of_page
     from amitui.model import Image, RegionLoad, RegionStatus
     from amitui.widgets.filter_bar import FilterBar
 
     per_region = [rows // len(REGIONS) + (1 if i < rows % len(REGIONS) else 0) for i in
                   range(len(REGIONS))]  # fmt: skip
     release = asyncio.Event()
+    answers: dict[str, list[bytes]] = {}  # region -> its DescribeImages pages, made ahead
+    released = {"at": 0.0}
+    arrivals: list[float] = []  # when each page arrived (was due), with a page interval
+    output = (
+        ServiceModel(shared_data_loader(None).load_service_model("ec2", "service-2"))
+        .operation_model("DescribeImages")
+        .output_shape
+    )
+    compiler = compiler_for(parse_aws_timestamp)
+    if parser == "fast":
+
+        def parse_page(body: bytes) -> dict[str, Any]:
+            return parse(body, output, compiler)
+
+    else:
+        from botocore.parsers import create_parser
+
+        reference = create_parser("ec2")
+        reference._timestamp_parser = parse_aws_timestamp
+
+        def parse_page(body: bytes) -> dict[str, Any]:
+            answer = {"body": body, "status_code": 200, "headers": {}}
+            parsed: dict[str, Any] = reference.parse(answer, output)
+            return parsed
 
     async def synthetic_load(
         aws: object, region: str, query: object = None, **_: object
     ) -> RegionLoad:
+        """The region's pages parsed as the App's loader parses them (the fast parser, then
+        ``images_of_page``), one page per event-loop turn, as pages arrive from the network."""
         await release.wait()
-        index = REGIONS.index(region)
-        start = sum(per_region[:index])
-        images = tuple(
-            Image.from_aws(region, synthetic_record(region, n))
-            for n in range(start, start + per_region[index])
-        )
-        return RegionLoad(region, RegionStatus.LOADED, images=images, seconds=0.0)
+        images: list[Image] = []
+        pages = answers.pop(region)
+        number = 0
+        while pages:
+            number += 1
+            if page_interval:
+                due = released["at"] + number * page_interval
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                arrivals.append(due)
+            begin = time.thread_time()
+            page = parse_page(pages.pop(0))
+            parsed = time.thread_time()
+            images.extend(images_of_page(page, region, keep_raw=keep_raw))
+            spent["parse"] += parsed - begin
+            spent["records"] += time.thread_time() - parsed
+            await asyncio.sleep(0)
+        return RegionLoad(region, RegionStatus.LOADED, images=tuple(images), seconds=0.0)
 
     @asynccontextmanager
     async def offline_session(options: object) -> AsyncIterator[AwsSession]:
@@ -216,7 +322,7 @@ async def measure(
     app.main._inspect = counted_inspect  # type: ignore[method-assign]
     # The table's share of loading (main-thread CPU): turning images into rows (make_row,
     # once per image) and rebuilding the table from every row so far (set_rows, per arrival).
-    spent = {"make_rows": 0.0, "set_rows": 0.0}
+    spent = {"make_rows": 0.0, "set_rows": 0.0, "parse": 0.0, "records": 0.0}
     set_rows_calls = 0
 
     def timed_part(part: str, call: Callable[..., Any]) -> Callable[..., Any]:
@@ -246,13 +352,28 @@ async def measure(
             set_rows(new_rows)
 
         app.table.set_rows = timed_part("set_rows", counted_set_rows)  # type: ignore[method-assign]
+        # The network's part, not timed: every region's answers, as EC2 would send them.
+        for index, region in enumerate(REGIONS):
+            answers[region] = synthetic_pages(region, sum(per_region[:index]), per_region[index])
+        # The pages say what the records say (public, deprecated and plain images).
+        for n in (0, 1, 11, 997):
+            if n < per_region[0]:
+                page = parse(synthetic_pages(REGIONS[0], n, 1)[0], output, compiler)
+                assert page["Images"] == [synthetic_record(REGIONS[0], n)], page
+        if profile == "load":
+            profiler.enable()
         started, started_cpu = time.perf_counter(), time.thread_time()
+        released["at"] = started
         release.set()
         while app.table.total_count < rows or app.region_pane.busy:  # noqa: ASYNC110 - App state
             await asyncio.sleep(0.01)
         await pilot.pause()
-        load_s = time.perf_counter() - started
+        loaded = time.perf_counter()
+        load_s = loaded - started
         load_cpu_s = time.thread_time() - started_cpu
+        after_last_answer_s = loaded - max(arrivals, default=started)
+        if profile == "load":
+            profiler.disable()
         loaded_rss, _ = rss_mb()
 
         async def timed(kind: str, key: str) -> None:
@@ -280,7 +401,7 @@ async def measure(
         await timed("open filter", "slash")
         for char in filter_text:
             await timed("filter", "full_stop" if char == "." else char)
-        assert app.table.filter_text == parse(filter_text).key, app.table.filter_text
+        assert app.table.filter_text == parse_filter(filter_text).key, app.table.filter_text
         filtered = app.table.row_count
         for _ in filter_text:
             await timed("filter", "backspace")
@@ -313,7 +434,14 @@ async def measure(
         "rows": rows,
         "regions": len(REGIONS),
         "load_s": round(load_s, 3),
+        "page_interval_s": page_interval,
+        "parser": parser,
+        "keep_raw": keep_raw,
+        "load_after_last_answer_s": round(after_last_answer_s, 3),
         "load_cpu_s": round(load_cpu_s, 3),
+        # The engine's share: the fast parser, then Image.from_aws (images_of_page).
+        "load_parse_cpu_s": round(spent["parse"], 3),
+        "load_records_cpu_s": round(spent["records"], 3),
         "load_make_rows_cpu_s": round(spent["make_rows"], 3),
         "load_set_rows_cpu_s": round(spent["set_rows"], 3),
         "load_set_rows_calls": set_rows_calls,
@@ -338,6 +466,59 @@ async def measure(
             "after_keystrokes_rss_mb": round(after_rss, 1),
             "peak_rss_mb": round(peak_rss, 1),
             "kb_per_image": round((loaded_rss - baseline_rss) * 1024 / rows, 2),
+        },
+    }
+
+
+def parse_figures(images: int = 5000, rounds: int = 5) -> dict[str, Any]:
+    """CPU milliseconds per 1,000 images to parse DescribeImages pages and make the App's
+    records, with botocore's parser and with amitui.fastparse, alternated, best of
+    ``rounds`` (the same pages; no App: the parser alone)."""
+    from botocore.model import ServiceModel
+    from botocore.parsers import create_parser
+
+    from amitui.botocore_tuning import parse_aws_timestamp, shared_data_loader
+    from amitui.fastparse import compiler_for, parse
+    from amitui.loader import images_of_page
+
+    output = (
+        ServiceModel(shared_data_loader(None).load_service_model("ec2", "service-2"))
+        .operation_model("DescribeImages")
+        .output_shape
+    )
+    compiler = compiler_for(parse_aws_timestamp)
+    reference = create_parser("ec2")
+    reference._timestamp_parser = parse_aws_timestamp
+    pages = synthetic_pages(REGIONS[0], 0, images)
+    parsers: dict[str, Callable[[bytes], Any]] = {
+        "botocore": lambda body: reference.parse(
+            {"body": body, "status_code": 200, "headers": {}}, output
+        ),
+        "fast": lambda body: parse(body, output, compiler),
+    }
+    best: dict[str, dict[str, float]] = {
+        name: {"parse": float("inf"), "records": float("inf")} for name in parsers
+    }
+    for _ in range(rounds):
+        for name, parse_page in parsers.items():
+            parsed = []
+            begin = time.thread_time()
+            for body in pages:
+                parsed.append(parse_page(body))
+            middle = time.thread_time()
+            for page in parsed:
+                images_of_page(page, REGIONS[0], keep_raw=False)
+            end = time.thread_time()
+            best[name]["parse"] = min(best[name]["parse"], middle - begin)
+            best[name]["records"] = min(best[name]["records"], end - middle)
+    per_thousand = 1000 * 1000 / images  # seconds for ``images`` -> ms per 1,000
+    return {
+        "images": images,
+        "page_bytes": len(pages[0]),
+        **{
+            f"{name}_{part}_ms_per_1000": round(seconds * per_thousand, 1)
+            for name, parts in best.items()
+            for part, seconds in parts.items()
         },
     }
 
@@ -383,8 +564,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument(
         "--profile",
-        choices=("filter", "sort", "scroll"),
-        help="cProfile that kind of keystroke into ./table_bench.KIND.pstats",
+        choices=("load", "filter", "sort", "scroll"),
+        help="cProfile loading or that kind of keystroke into ./table_bench.KIND.pstats",
+    )
+    parser.add_argument(
+        "--page-interval",
+        type=float,
+        default=0.0,
+        help="seconds between a region's pages (default 0: every answer at once)",
+    )
+    parser.add_argument(
+        "--parser",
+        choices=("fast", "botocore"),
+        default="fast",
+        help="botocore: parse the pages with botocore's parser (as before amitui.fastparse)",
+    )
+    parser.add_argument(
+        "--keep-raw", action="store_true", help="images keep AWS's dictionaries (as before)"
+    )
+    parser.add_argument(
+        "--parse-only",
+        action="store_true",
+        help="only time the parsers on --rows images (no App): botocore's vs amitui.fastparse",
     )
     parser.add_argument(
         "--filter-terms",
@@ -392,8 +593,14 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the filter keystrokes type {FILTER_TERMS_TEXT!r} (filter terms) instead",
     )
     args = parser.parse_args(argv)
+    if args.parse_only:
+        print(json.dumps(parse_figures(args.rows)))
+        return 0
     text = FILTER_TERMS_TEXT if args.filter_terms else FILTER_TEXT
-    print(json.dumps(asyncio.run(measure(args.rows, args.profile, text))))
+    result = asyncio.run(
+        measure(args.rows, args.profile, args.page_interval, args.parser, args.keep_raw, text)
+    )
+    print(json.dumps(result))
     return 0
 
 

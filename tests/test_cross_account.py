@@ -261,7 +261,7 @@ async def test_an_image_usage_report_names_the_member_that_launches_it(
 
 async def test_a_report_of_an_unknown_image_is_an_error_as_data(sandbox: Sandbox) -> None:
     ghost = own_image(sandbox, None, GOLDEN)
-    ghost = Image.from_aws(REGION, {**ghost.raw, "ImageId": "ami-00000000000000000"})
+    ghost = Image.from_aws(REGION, {**ghost.record, "ImageId": "ami-00000000000000000"})
     async with sandbox_session(sandbox.endpoint_url) as aws:
         report = await usage_report(aws, ghost, poll=0.2, wait_at_most=30)
     assert report.error is not None and report.entries == ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from amitui.aws import AwsSession
 from amitui.backend import LaunchOptions, demo_sandbox, sandbox_session, write_demo_aws_config
 from amitui.explorer import Explorer, NotConnected
 from amitui.loader import load_region
-from amitui.model import Image, ImageQuery, RegionKey, RegionStatus
+from amitui.model import ImageQuery, RegionKey, RegionStatus
 from amitui.sandbox import SANDBOX_ACCOUNT_ID, Sandbox, demo
 from amitui.sandbox.proxy import FaultProxy
 
@@ -122,8 +123,7 @@ async def test_extras_are_fetched_once_and_only_for_our_own_images(
             assert explorer.cached_extras(image.key) is extras
             assert proxy.actions().count("DescribeImageAttribute") == 3
             # Another account's image is not asked about (EC2 answers only its owner).
-            record = {**image.raw, "ImageId": "ami-0000000000000f00d", "OwnerId": OTHER_ACCOUNT}
-            foreign = Image.from_aws("us-east-1", record, "main")
+            foreign = replace(image, image_id="ami-0000000000000f00d", owner_id=OTHER_ACCOUNT)
             assert (await explorer.extras(foreign)).error == "only the owner sees them"
             assert proxy.actions().count("DescribeImageAttribute") == 3
             explorer.forget_extras()
@@ -213,8 +213,7 @@ async def test_the_raw_record_is_asked_with_the_images_own_account(org_env: Sand
         record = await explorer.describe_image(member)
         assert record is not None
         assert (record["ImageId"], record["OwnerId"]) == (member.image_id, demo.PROD.account_id)
-        gone = Image.from_aws(member.region, {**member.raw, "ImageId": "ami-0000000000000dead"},
-                              member.account)  # fmt: skip
+        gone = replace(member, image_id="ami-0000000000000dead")
         with pytest.raises(Exception, match="InvalidAMIID"):
             await explorer.describe_image(gone)
 

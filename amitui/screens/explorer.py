@@ -35,7 +35,7 @@ from amitui.columns import COLUMNS, ImageRow, column, make_row
 from amitui.config import ConfigError, load_config, save_columns
 from amitui.filters import TERMS, FilterError
 from amitui.links import console_url, image_arn
-from amitui.listing import AccountLabel, Listed, write_images
+from amitui.listing import AccountLabel, Listed
 from amitui.model import (
     OWNER_PRESETS,
     Image,
@@ -80,6 +80,10 @@ INSPECT_DELAY = 0.08
 #: While regions are still loading, rebuild the table at most this often: each rebuild sorts
 #: and filters every row loaded so far, and regions tend to answer in bursts.
 TABLE_REFRESH_INTERVAL = 0.1
+#: ...and at least this many times the last rebuild's cost apart, so that rebuilding stays a
+#: small share of the loop while a large inventory streams in (at 100,000 rows a rebuild
+#: takes ~0.1 s, and each is replaced by the next region's).
+TABLE_REFRESH_COST_FACTOR = 4.0
 
 
 @dataclass
@@ -116,6 +120,16 @@ class RawRecordWanted(Message):
     """Show ``image``'s DescribeImages record, fetched now (the raw view)."""
 
     image: Image
+
+
+@dataclass
+class ExportWanted(Message):
+    """Write ``listed`` (the view, in its order) to ``path`` as `amitui ls --format FMT`."""
+
+    fmt: str
+    path: Path
+    listed: list[Listed]
+    accounts: bool
 
 
 @dataclass
@@ -195,6 +209,7 @@ class ExplorerScreen(Screen[None]):
         self._inspect_timer: Timer | None = None
         self._table_timer: Timer | None = None
         self._table_refreshed = 0.0  # time.monotonic() of the last rebuild
+        self._table_refresh_cost = 0.0  # how long it took (seconds)
         self._scope_text = ""
         #: The sources that gave no account, one line each; an ``aws sso login`` cures some.
         self._problems: list[str] = []
@@ -414,7 +429,8 @@ class ExplorerScreen(Screen[None]):
             return
         if self._table_timer is not None:
             return  # already due
-        wait = self._table_refreshed + TABLE_REFRESH_INTERVAL - time.monotonic()
+        interval = max(TABLE_REFRESH_INTERVAL, TABLE_REFRESH_COST_FACTOR * self._table_refresh_cost)
+        wait = self._table_refreshed + interval - time.monotonic()
         if wait <= 0:
             self._refresh_table()
         else:
@@ -448,6 +464,7 @@ class ExplorerScreen(Screen[None]):
             table.presort()  # the rows have settled: every column's order, in idle turns
         self._update_empty_text()
         self._update_titles()
+        self._table_refresh_cost = time.monotonic() - self._table_refreshed
 
     def choose_column(self, key: str, shown: bool | None) -> None:
         """Show or hide one column whatever its own rule says (None: back to its rule), as
@@ -860,28 +877,19 @@ class ExplorerScreen(Screen[None]):
         self.table.set_column_choice({k: v for k, v in choice.items() if k in known})
 
     def _export(self, fmt: str, path: Path) -> None:
-        """The view (filtered, sorted) as `amitui ls --format FMT` writes it, in a thread."""
-        several = len(self._account_names) > 1
+        """The view (filtered, sorted) as `amitui ls --format FMT` writes it: the App asks
+        EC2 for the images' records (loads keep none) and writes them in a thread."""
         listed = [Listed(row.image, self._listed_account(row.image)) for row in
                   self.table.visible_rows]  # fmt: skip
+        self.notify(f"Exporting {len(listed)} images to {path}…", title="Export", markup=False)
+        self.post_message(ExportWanted(fmt, path, listed, len(self._account_names) > 1))
 
-        def write() -> None:
-            try:
-                with path.open("w", encoding="utf-8", newline="") as out:
-                    write_images(listed, fmt, out, accounts=several)
-            except OSError as exc:
-                self.app.call_from_thread(
-                    self.notify, f"Cannot write {path}: {exc.strerror or exc}",
-                    title="Export", severity="error", markup=False,
-                )  # fmt: skip
-                return
-            count = len(listed)
-            self.app.call_from_thread(
-                self.notify, f"Wrote {count} image{'' if count == 1 else 's'} to {path}",
-                title="Export", markup=False,
-            )  # fmt: skip
-
-        self.run_worker(write, thread=True, group="export", exit_on_error=False)
+    def show_exported(self, path: Path, count: int, error: str = "") -> None:
+        if error:
+            self.notify(error, title="Export", severity="error", markup=False)
+        else:
+            noun = "image" if count == 1 else "images"
+            self.notify(f"Wrote {count} {noun} to {path}", title="Export", markup=False)
 
     def _listed_account(self, image: Image) -> AccountLabel | None:
         """The account as `amitui ls` names it: its id, and its alias where known."""
@@ -1115,6 +1123,7 @@ def _shared(extras: ImageExtras | None) -> bool:
 
 __all__ = [
     "ExplorerScreen",
+    "ExportWanted",
     "ExtrasWanted",
     "FlowRequested",
     "QueryChosen",

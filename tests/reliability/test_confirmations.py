@@ -37,7 +37,7 @@ def images(count: int) -> list[Image]:
     for i in range(count):
         image = hostile_image(f"web-{i}")
         made.append(
-            Image.from_aws("us-east-1", {**image.raw, "ImageId": f"ami-0123456789abcdef{i}"})
+            Image.from_aws("us-east-1", {**image.record, "ImageId": f"ami-0123456789abcdef{i}"})
         )
     return made
 

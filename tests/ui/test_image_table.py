@@ -344,7 +344,7 @@ async def test_one_entry_is_all_a_new_column_takes() -> None:
 
 def account_image(n: int, account: str) -> Image:
     base = image(n)
-    return Image.from_aws(base.region, dict(base.raw), account=account)
+    return Image.from_aws(base.region, dict(base.record), account=account)
 
 
 async def test_the_account_column_shows_only_for_more_than_one_account() -> None:
