@@ -44,6 +44,8 @@ def render(results: dict[str, Any]) -> str:
     add(_budgets(results))
     if "ls" in results:
         add(_ls(results))
+    if "ls_sizes" in results:
+        add(_ls_sizes(results["ls_sizes"]))
     if "tui" in results:
         add(_tui(results["tui"]))
     if "demo" in results:
@@ -103,6 +105,18 @@ def _budgets(results: dict[str, Any]) -> str:
             f"({results['fleet']['images']:,} images, {results['fleet']['regions']} regions) | "
             f"amitui {_s(ours)} vs threaded {_s(threaded)} wall (medians){cpu} | {_verdict(met)}"
             + ("" if met else f" by {_s(ours - threaded)}")
+            + " |"
+        )
+    for case in results.get("ls_sizes", []):
+        ours = case["contenders"]["amitui ls"]
+        threaded = case["contenders"]["boto3 threaded"]
+        met = ours["median_s"] <= threaded["median_s"]
+        rows.append(
+            f"| `amitui ls` at or below boto3 with a thread per region (issue 17): "
+            f"{case['case']} | amitui {_s(ours['median_s'])} vs threaded "
+            f"{_s(threaded['median_s'])} wall; CPU {_s(ours['cpu_median_s'])} vs "
+            f"{_s(threaded['cpu_median_s'])} (medians) | {_verdict(met)}"
+            + ("" if met else f" by {_s(ours['median_s'] - threaded['median_s'])}")
             + " |"
         )
     if "tui" in results:
@@ -192,6 +206,30 @@ def _ls(results: dict[str, Any]) -> str:
         "region's two listings at once and by doing less CPU work per response (see Fixes).\n"
     )
     return "\n".join(lines)
+
+
+def _ls_sizes(cases: list[dict[str, Any]]) -> str:
+    runs = len(cases[0]["contenders"]["amitui ls"]["runs_s"]) if cases else 0
+    lines = [
+        "## `amitui ls` against boto3 at every size (`--only ls-sizes`)\n",
+        "The same three contenders, one fleet per case (the proxy's round trips as above; "
+        "one region alone is us-east-1, 20 ms, named with `--region` on every command line, "
+        f"so nobody asks DescribeRegions); alternated, {runs} runs each; wall and CPU "
+        "(user+sys) medians; the ratio is amitui's wall time over the threaded peer's.\n",
+        "| case | amitui ls | boto3 threaded | boto3 sequential | amitui / threaded | "
+        "CPU amitui / threaded |",
+        "|---|---|---|---|---|---|",
+    ]
+    for case in cases:
+        c = case["contenders"]
+        ours, threaded = c["amitui ls"], c["boto3 threaded"]
+        lines.append(
+            f"| {case['case']} | {_s(ours['median_s'])} | {_s(threaded['median_s'])} | "
+            f"{_s(c['boto3 sequential']['median_s'])} | "
+            f"{ours['median_s'] / threaded['median_s']:.2f}x | "
+            f"{_s(ours['cpu_median_s'])} / {_s(threaded['cpu_median_s'])} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def _org(org: dict[str, Any]) -> str:
