@@ -98,17 +98,18 @@ def preload_service_models(profile: str | None = None, services: Iterable[str] =
     """Import the AWS stack and parse what creating each service's clients reads (its model,
     endpoint rules, paginators, endpoints), so that later on the event loop a client costs
     ~10 ms instead of ~0.2 s. Blocking, ~0.6 s: run it in a thread (``asyncio.to_thread``)."""
-    import aiobotocore.session  # noqa: F401 - for its side effect: imported off the event loop
-    import botocore.session
-
-    loader = use_shared_data_loader(botocore.session.Session(profile=profile))
-    # Parsing the models makes ~1 million objects that live as long as the process: the
-    # cyclic collector would traverse them again and again as they are made (~0.1 s of CPU,
-    # measured by benchmarks/), and in every full collection after. Paused while they are
-    # made, then frozen (moved out of the collector's generations; still freed normally).
+    # The AWS stack's modules and the parsed models are ~1 million objects that live as long
+    # as the process: the cyclic collector would traverse them again and again as they are
+    # made (~0.1 s of CPU, measured by benchmarks/), and in every full collection after.
+    # Paused while they are made, then frozen (moved out of the collector's generations;
+    # still freed normally).
     collecting = gc.isenabled()
     gc.disable()
     try:
+        import aiobotocore.session  # noqa: F401 - for its side effect: imported off the loop
+        import botocore.session
+
+        loader = use_shared_data_loader(botocore.session.Session(profile=profile))
         loader.load_data("endpoints")
         for service in services:
             for type_name in ("service-2", "endpoint-rule-set-1", "paginators-1"):

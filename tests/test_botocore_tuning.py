@@ -69,3 +69,21 @@ async def test_clients_of_every_session_share_one_service_model(engine_sandbox: 
     finally:
         await first.close()
         await second.close()
+
+
+def test_the_preload_gives_the_collector_back_as_it_found_it() -> None:
+    """The cyclic collector is paused while the AWS stack loads, never left paused (nor
+    resumed where the caller had paused it)."""
+    import gc
+
+    from amitui.botocore_tuning import preload_service_models
+
+    assert gc.isenabled()
+    preload_service_models(None, ("sts",))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        preload_service_models(None, ("sts",))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
