@@ -10,6 +10,7 @@ from typing import Any
 
 DEMO_BUDGET_S = 2.5
 KEYSTROKE_BUDGET_MS = 50.0
+INSTALL_BUDGET_S = 30.0
 
 
 def _ms(seconds: float) -> str:
@@ -46,6 +47,8 @@ def render(results: dict[str, Any]) -> str:
         add(_ls(results))
     if "ls_sizes" in results:
         add(_ls_sizes(results["ls_sizes"]))
+    if "install" in results:
+        add(_install(results["install"]))
     if "tui" in results:
         add(_tui(results["tui"]))
     if "demo" in results:
@@ -117,6 +120,22 @@ def _budgets(results: dict[str, Any]) -> str:
             f"{_s(threaded['median_s'])} wall; CPU {_s(ours['cpu_median_s'])} vs "
             f"{_s(threaded['cpu_median_s'])} (medians) | {_verdict(met)}"
             + ("" if met else f" by {_s(ours['median_s'] - threaded['median_s'])}")
+            + " |"
+        )
+    if "install" in results:
+        demo = results["install"]["demo"]
+        met = demo["pip_median_s"] <= INSTALL_BUDGET_S and not demo["backtracked"]
+        rows.append(
+            f"| README command 1 resolves with no backtracking within "
+            f"{INSTALL_BUDGET_S:.0f} s, warm pip cache (issue 17) | "
+            f"`pip install '.[demo]'` {_s(demo['pip_median_s'])}, "
+            f"{'backtracked' if demo['backtracked'] else 'no backtracking'}, "
+            f"{demo['site_packages_mb']:.0f} MB | {_verdict(met)}"
+            + (
+                ""
+                if met or demo["backtracked"]
+                else f" by {_s(demo['pip_median_s'] - INSTALL_BUDGET_S)}"
+            )
             + " |"
         )
     if "tui" in results:
@@ -228,6 +247,25 @@ def _ls_sizes(cases: list[dict[str, Any]]) -> str:
             f"{_s(c['boto3 sequential']['median_s'])} | "
             f"{ours['median_s'] / threaded['median_s']:.2f}x | "
             f"{_s(ours['cpu_median_s'])} / {_s(threaded['cpu_median_s'])} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _install(install: dict[str, Any]) -> str:
+    runs = len(next(iter(install.values()))["runs"])
+    lines = [
+        "## Installing amitui (`--only install`)\n",
+        f"Each variant in a fresh venv, {runs} time(s), pip's cache as it was (warm); pip's "
+        "wall time (the venv itself is made before), the venv's site-packages, the "
+        "distributions pip installed, and whether pip backtracked or ignored an extra.\n",
+        "| variant | pip median | site-packages | distributions | backtracked |",
+        "|---|---|---|---|---|",
+    ]
+    for entry in install.values():
+        lines.append(
+            f"| {entry['what']} | {_s(entry['pip_median_s'])} | "
+            f"{entry['site_packages_mb']:.0f} MB | {entry['distributions']} | "
+            f"{'yes' if entry['backtracked'] else 'no'} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -21,6 +21,10 @@ Parts (``--only ls,tui,demo,table,org``):
   named with ``--region``; a fleet per case (5,000 per region seeds 85,000 images).
 
     python -m benchmarks.run --only ls-sizes --merge   # 1, 30, 300, 5000 per region; one region
+
+- ``install`` (only when named): README command 1 (``pip install '.[demo]'``), a plain
+  ``pip install .`` and command 2's ``pip install -e '.[test]'``, each in a fresh venv with
+  pip's cache as it is: pip's time, site-packages' size, whether pip backtracked.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from benchmarks import machine, report
 HERE = Path(__file__).parent
 PARTS = ("ls", "tui", "demo", "table", "org")
 #: Parts run only when ``--only`` names them.
-EXTRA_PARTS = ("ls-sizes",)
+EXTRA_PARTS = ("ls-sizes", "install")
 
 
 def _log(message: str) -> None:
@@ -68,6 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=30,
         help="ls-sizes part: images in the one-region case (0: none; default %(default)s)",
+    )
+    parser.add_argument(
+        "--install-runs",
+        type=int,
+        default=1,
+        help="install part: fresh venvs per variant (default %(default)s)",
     )
     parser.add_argument(
         "--only", default=",".join(PARTS), help=f"comma list of {PARTS + EXTRA_PARTS}"
@@ -145,6 +155,12 @@ def main(argv: list[str] | None = None) -> int:
         results["ls_sizes"] = bench_ls_sizes(
             ls_sizes, args.ls_one_region, runs, args.regions, log=_log
         )
+
+    if "install" in parts:
+        from benchmarks.install_bench import bench_install
+
+        _log(f"install: {args.install_runs} fresh venv(s) per variant…")
+        results["install"] = bench_install(args.install_runs, log=_log)
 
     if "demo" in parts:
         from benchmarks.tui_bench import bench_demo
