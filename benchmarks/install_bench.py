@@ -59,7 +59,7 @@ def install_once(arguments: list[str], python: str = "python3.11") -> dict[str, 
         (site,) = (venv / "lib").glob("python3*/site-packages")
         output = (pip.stdout + pip.stderr).lower()
         installed = next(
-            (line for line in pip.stdout.splitlines() if line.startswith("Successfully")), ""
+            (n for n in pip.stdout.splitlines() if n.startswith("Successfully installed ")), ""
         )
         return {
             "venv_s": round(venv_s, 2),
@@ -87,7 +87,7 @@ def bench_install(runs: int, log: Any = print) -> dict[str, Any]:
         times = sorted(run["pip_s"] for run in entry["runs"])
         entry["pip_median_s"] = times[len(times) // 2]
         entry["site_packages_mb"] = entry["runs"][-1]["site_packages_mb"]
-        entry["distributions"] = entry["runs"][-1]["distributions"]
+        entry["distributions"] = entry["runs"][-1].get("distributions")
         entry["backtracked"] = any(run["backtracked"] for run in entry["runs"])
     return figures
 

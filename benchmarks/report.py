@@ -248,6 +248,7 @@ def _ls_sizes(cases: list[dict[str, Any]]) -> str:
             f"{ours['median_s'] / threaded['median_s']:.2f}x | "
             f"{_s(ours['cpu_median_s'])} / {_s(threaded['cpu_median_s'])} |"
         )
+    lines.append(LS_FIXED_COSTS)
     return "\n".join(lines) + "\n"
 
 
@@ -264,7 +265,7 @@ def _install(install: dict[str, Any]) -> str:
     for entry in install.values():
         lines.append(
             f"| {entry['what']} | {_s(entry['pip_median_s'])} | "
-            f"{entry['site_packages_mb']:.0f} MB | {entry['distributions']} | "
+            f"{entry['site_packages_mb']:.0f} MB | {entry.get('distributions') or '-'} | "
             f"{'yes' if entry['backtracked'] else 'no'} |"
         )
     return "\n".join(lines) + "\n"
@@ -548,6 +549,45 @@ scroll` writes `table_bench.scroll.pstats`); details for the widget's owner in
   record kept as `Image.raw` ~2.3 KB, the parsed `Image` ~0.7 KB, the table's row ~0.9 KB;
   the rest of the RSS figure is allocator overhead. Keeping `raw` is what lets `ls --format
   json` print AWS's records unchanged; dropping it in the App would save about half.
+"""
+
+
+LS_FIXED_COSTS = """
+Measured with `python -m benchmarks.run --only ls-sizes --ls-sizes 1,30,300 --ls-one-region 30
+--merge` (and `--ls-sizes 5000 --ls-one-region 0 --runs 3` for the largest size; the default
+`--only ls-sizes` runs 1, 30, 300 and 5,000 per region and the one region). The fixed costs
+were found with `python -X importtime -m amitui ls ...` and `py-spy record -f raw -- python -m
+amitui ls --format json` at 1 image per region and in one region alone, and cut:
+
+1. **Region names without endpoint data** (`amitui/aws.py`, `known_regions`): `--region` was
+   checked against a new botocore session's endpoints.json (1.2 MB parsed, ~0.3-0.6 s of CPU
+   per run); now against botocore's partitions.json (7 KB, under 1 ms), the same 46 regions
+   (`tests/test_ls_fixed_costs.py` compares the two). One region alone, CPU per run: 1.35 s
+   before this branch, 0.67 s after (items 1-3 together, alternated on the same fleet).
+2. **One `ServiceModel` per model** (`amitui/botocore_tuning.py`, `share_service_models`):
+   botocore wraps the shared model description in a new `ServiceModel` for every client, and
+   aiobotocore's endpoint-discovery check then built all ~760 EC2 operation models again for
+   each one (~5-10 ms a client, 17 times).
+3. **No cyclic collection over the AWS stack** (`preload_service_models`): the collector is
+   paused while aiobotocore is imported and the models parsed (about a million objects that
+   live as long as the process), then they are frozen: ~0.1 s of CPU, and no later full
+   collection traverses them.
+4. **`amitui ls` imports neither Textual, nor the sandbox, nor Rich** (Rich only for
+   `--format table`); `tests/test_ls_fixed_costs.py` checks the modules a listing loads.
+5. **The harness compiles amitui's bytecode first** (`benchmarks/ls_bench.py`): this
+   machine sets `PYTHONDONTWRITEBYTECODE`, so every timed run compiled amitui from source
+   (~0.1 s of CPU) while boto3, compiled by pip at install, never did; a user's installed
+   amitui is compiled once too.
+
+With 17 regions amitui is ahead at every size: the threaded peer costs ~45 ms of CPU per
+region more than its one-region run (a client class and an endpoint-discovery walk per
+client, timestamps through dateutil), amitui ~5 ms. One region alone is where the fixed
+costs show: amitui still imports aiobotocore's HTTP stack (aiohttp, ~0.1 s of CPU more than
+boto3's urllib3; it builds two SSL contexts at import) and asks who the account is before
+listing (STS GetCallerIdentity and IAM ListAccountAliases for each record's `Account` and
+`AccountAlias`: two more models and clients, and a round trip). The wall times above are
+from a machine with a load average of 5-13 on 2 cores (see the history): CPU is the steadier
+comparison.
 """
 
 
