@@ -268,6 +268,7 @@ def _install(install: dict[str, Any]) -> str:
             f"{entry['site_packages_mb']:.0f} MB | {entry.get('distributions') or '-'} | "
             f"{'yes' if entry['backtracked'] else 'no'} |"
         )
+    lines.append(INSTALL_NOTE)
     return "\n".join(lines) + "\n"
 
 
@@ -552,10 +553,30 @@ scroll` writes `table_bench.scroll.pstats`); details for the widget's owner in
 """
 
 
+INSTALL_NOTE = """
+The decision these figures back: the sandbox (moto, flask) is the `demo` extra, not a default
+dependency. With moto's `server` extra as a default dependency (before this change), a plain
+install took 1m43s and 356 MB (`du -sh` of site-packages) at a load average of ~5; a plain
+install now took 41 s and 101 MB, `'.[demo]'` 84 s and 181 MB at the same load (`du` counts
+blocks: a little more than the byte counts above). The `demo` extra names the moto services
+the sandbox serves (`moto[ec2,sts,iam,organizations,kms,autoscaling,ssm]`) plus flask and
+flask-cors instead of moto's `server` extra, which also pulls every other service's
+dependencies (cfn-lint, sympy, docker, aws-xray-sdk, ...). pip never backtracks: botocore's
+window sits next to aiobotocore's pin, and boto3 (the extra's, for moto) has the same window.
+Where the remaining time goes: pip unpacks the wheels and compiles ~3,800 modules to bytecode
+(moto alone ~1,500), and builds amitui's own wheel in an isolated environment; on this
+machine it also fetched every wheel again from the package mirror. The 30 s budget is missed
+here at a load average of 12 on 2 cores; it awaits a quiet run of `python -m benchmarks.run
+--only install --merge`.
+"""
+
+
 LS_FIXED_COSTS = """
 Measured with `python -m benchmarks.run --only ls-sizes --ls-sizes 1,30,300 --ls-one-region 30
---merge` (and `--ls-sizes 5000 --ls-one-region 0 --runs 3` for the largest size; the default
-`--only ls-sizes` runs 1, 30, 300 and 5,000 per region and the one region). The fixed costs
+--merge`; plain `--only ls-sizes` also runs 5,000 per region (85,000 images: on this machine,
+loaded as it was, seeding and warming that fleet had not finished after 8 minutes, so that
+size awaits a quieter run: `--only ls-sizes --ls-sizes 5000 --ls-one-region 0 --runs 3
+--merge`; at 5,000 images in all, the `ls` section above, amitui is faster). The fixed costs
 were found with `python -X importtime -m amitui ls ...` and `py-spy record -f raw -- python -m
 amitui ls --format json` at 1 image per region and in one region alone, and cut:
 
