@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import functools
+import json
 import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +29,7 @@ from amitui.aws_errors import ReadOnlyError
 from amitui.botocore_tuning import (
     parse_aws_timestamp,
     reuse_client_classes,
+    share_service_models,
     shared_tls_http_session,
     use_shared_data_loader,
 )
@@ -55,15 +59,26 @@ def _snake(operation: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
 
 
-def known_regions() -> set[str]:
-    """Every EC2 region botocore knows, across the commercial, China and GovCloud partitions."""
-    import botocore.session
+@functools.cache
+def _partition_regions() -> frozenset[str]:
+    # botocore's partitions.json (7 KB) names every partition's regions, and each
+    # partition's region pattern, which its pseudo-regions (aws-global...) do not match.
+    # endpoints.json (1.2 MB, a new botocore session to read it) names the same regions for
+    # EC2 (tests/test_regions.py checks they agree): parsing it for a name check cost ~0.3 s.
+    import botocore
 
-    session = botocore.session.get_session()
+    path = Path(botocore.__file__).parent / "data" / "partitions.json"
     regions: set[str] = set()
-    for partition in session.get_available_partitions():
-        regions.update(session.get_available_regions("ec2", partition_name=partition))
-    return regions
+    for partition in json.loads(path.read_text(encoding="utf-8"))["partitions"]:
+        pattern = re.compile(partition["regionRegex"])
+        regions.update(name for name in partition["regions"] if pattern.match(name))
+    return frozenset(regions)
+
+
+def known_regions() -> set[str]:
+    """Every EC2 region botocore knows, across its partitions (commercial, China, GovCloud,
+    the isolated ones)."""
+    return set(_partition_regions())
 
 
 def validate_region(region: str, known: set[str] | None = None) -> str:
@@ -149,6 +164,7 @@ class AwsSession:
         self._session: AioSession = AioSession(profile=profile)
         use_shared_data_loader(self._session)
         reuse_client_classes()
+        share_service_models()
         if refreshing is not None:
             self._session.get_component("credential_provider").insert_before("env", refreshing)
         if fast_parse:

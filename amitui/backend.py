@@ -16,13 +16,16 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from amitui.accounts import Accounts, AccountSpec, is_glob, open_accounts
 from amitui.aws import AwsSession, Credentials
 from amitui.botocore_tuning import preload_service_models
 from amitui.model import ImageQuery
-from amitui.sandbox import SANDBOX_CREDENTIALS, Sandbox
+
+if TYPE_CHECKING:
+    # The sandbox only with --demo: `amitui ls` against AWS never imports it.
+    from amitui.sandbox import Sandbox
 
 DEMO_DEFAULT_REGION = "us-east-1"
 #: Seconds a demo copy stays ``pending`` (real copies take minutes), so copying shows progress.
@@ -67,6 +70,7 @@ class LaunchOptions:
 
 
 def demo_sandbox() -> Sandbox:
+    from amitui.sandbox import Sandbox
     from amitui.sandbox.demo import DEMO_REGIONS
 
     return Sandbox(
@@ -104,6 +108,8 @@ def _take_early_demo() -> Sandbox | None:
 
 def sandbox_session(endpoint_url: str, *, read_only: bool = False, **options: Any) -> AwsSession:
     """A session for the sandbox (or a proxy in front of it) at ``endpoint_url``."""
+    from amitui.sandbox import SANDBOX_CREDENTIALS
+
     return AwsSession(
         endpoint_url=endpoint_url,
         credentials=Credentials(
@@ -127,6 +133,7 @@ def write_demo_aws_config(endpoint_url: str, directory: Path) -> dict[str, Path]
     member's profile assumes its organization role from it (``role_arn`` + ``source_profile``),
     as a multi-account setup on AWS does. Every profile points at the sandbox (``endpoint_url``).
     Returns the two paths by file name."""
+    from amitui.sandbox import SANDBOX_CREDENTIALS
     from amitui.sandbox.demo import DEMO_ACCOUNTS, SHARED_SERVICES, role_arn
 
     source = SHARED_SERVICES.name

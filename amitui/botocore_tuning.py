@@ -7,6 +7,7 @@ for every session, builds a TLS context for every client and parses timestamps w
 from __future__ import annotations
 
 import functools
+import gc
 import ssl
 import threading
 from collections.abc import Iterable
@@ -97,14 +98,26 @@ def preload_service_models(profile: str | None = None, services: Iterable[str] =
     """Import the AWS stack and parse what creating each service's clients reads (its model,
     endpoint rules, paginators, endpoints), so that later on the event loop a client costs
     ~10 ms instead of ~0.2 s. Blocking, ~0.6 s: run it in a thread (``asyncio.to_thread``)."""
-    import aiobotocore.session  # noqa: F401 - for its side effect: imported off the event loop
-    import botocore.session
+    # The AWS stack's modules and the parsed models are ~1 million objects that live as long
+    # as the process: the cyclic collector would traverse them again and again as they are
+    # made (~0.1 s of CPU, measured by benchmarks/), and in every full collection after.
+    # Paused while they are made, then frozen (moved out of the collector's generations;
+    # still freed normally).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        import aiobotocore.session  # noqa: F401 - for its side effect: imported off the loop
+        import botocore.session
 
-    loader = use_shared_data_loader(botocore.session.Session(profile=profile))
-    loader.load_data("endpoints")
-    for service in services:
-        for type_name in ("service-2", "endpoint-rule-set-1", "paginators-1"):
-            loader.load_service_model(service, type_name)
+        loader = use_shared_data_loader(botocore.session.Session(profile=profile))
+        loader.load_data("endpoints")
+        for service in services:
+            for type_name in ("service-2", "endpoint-rule-set-1", "paginators-1"):
+                loader.load_service_model(service, type_name)
+    finally:
+        if collecting:
+            gc.enable()
+    gc.freeze()
 
 
 @functools.cache
@@ -139,3 +152,34 @@ def reuse_client_classes() -> None:
         return cached[1]
 
     AioClientCreator._create_client_class = create_client_class
+
+
+@functools.cache
+def share_service_models() -> None:
+    """One botocore ``ServiceModel`` per service model, not one per client.
+
+    botocore wraps the (shared, cached) model description in a new ``ServiceModel`` for every
+    client, and each one builds its operation models again: aiobotocore's endpoint-discovery
+    check alone walks all ~760 EC2 operations, ~5-10 ms a client (17 regions: ~0.15 s, more
+    than boto3 spends; measured by benchmarks/). A ``ServiceModel`` only caches what it
+    derives from the description, which never changes, so clients of the same description
+    can share one. ``tests/test_botocore_tuning.py`` fails if botocore stops loading models
+    this way.
+    """
+    from aiobotocore.client import AioClientCreator
+
+    original = AioClientCreator._load_service_model
+    # Keyed by the description's identity; the description is kept, so its id is never reused.
+    models: dict[tuple[str, int], tuple[object, Any]] = {}
+
+    @functools.wraps(original)
+    def load_service_model(self: Any, service_name: str, api_version: str | None = None) -> Any:
+        model = original(self, service_name, api_version)
+        description = model._service_description
+        key = (service_name, id(description))
+        cached = models.get(key)
+        if cached is None:
+            cached = models[key] = (description, model)
+        return cached[1]
+
+    AioClientCreator._load_service_model = load_service_model

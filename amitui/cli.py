@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import logging
 import math
 import os
@@ -39,6 +40,9 @@ from amitui.model import ACCOUNT_ID_PATTERN
 from amitui.text import inert
 
 OWNER_ALIASES = ("self", "amazon", "aws-marketplace")
+
+#: What the embedded sandbox imports that only the ``demo`` extra installs (pyproject.toml).
+SANDBOX_MODULES = ("moto", "flask", "boto3")
 
 LS_DESCRIPTION = f"""\
 List images headlessly. A region that fails is named on stderr with its AWS error, the other
@@ -377,9 +381,28 @@ def run_sandbox(port: int, demo: bool) -> int:
     return server.main(argv)
 
 
+def missing_demo_extra(what: str) -> str | None:
+    """Why ``what`` (``--demo``, ``amitui sandbox``) cannot run: the sandbox is the ``demo``
+    extra, which a plain install leaves out; None when it is installed."""
+    missing = [name for name in SANDBOX_MODULES if importlib.util.find_spec(name) is None]
+    if not missing:
+        return None
+    return (
+        f"{what} needs the embedded sandbox, amitui's demo extra, which is not installed "
+        f"(no {', '.join(missing)}); install it with: {sys.executable} -m pip install "
+        "'amitui[demo]' (in a checkout of amitui: pip install '.[demo]')"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "sandbox" or args.demo:
+        what = "the sandbox command" if args.command == "sandbox" else "--demo"
+        problem = missing_demo_extra(what)
+        if problem is not None:
+            _say(problem)
+            return 2
     if args.command == "sandbox":
         return run_sandbox(args.port, args.demo)
     options = launch_options(args, getattr(args, "command_parser", parser))

@@ -8,6 +8,7 @@ once, the order rotating each round so no contender always runs on a warmer mach
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import resource
@@ -16,19 +17,28 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.fleet import BenchFleet
+from benchmarks.fleet import REGIONS, BenchFleet
 
 PEERS = Path(__file__).parent / "peers"
 
-CONTENDERS: dict[str, list[str]] = {
-    "amitui ls": [sys.executable, "-m", "amitui", "ls", "--format", "json"],
-    "boto3 threaded": [sys.executable, str(PEERS / "boto3_threaded.py")],
-    "boto3 sequential": [sys.executable, str(PEERS / "boto3_sequential.py")],
-}
+
+def contenders(regions: Sequence[str] = ()) -> dict[str, list[str]]:
+    """The three commands. ``regions``: named on every command line (``--region``, as a user
+    listing one region does: nobody asks DescribeRegions); none, every enabled region."""
+    flags = [arg for region in regions for arg in ("--region", region)]
+    return {
+        "amitui ls": [sys.executable, "-m", "amitui", "ls", "--format", "json", *flags],
+        "boto3 threaded": [sys.executable, str(PEERS / "boto3_threaded.py"), *regions],
+        "boto3 sequential": [sys.executable, str(PEERS / "boto3_sequential.py"), *regions],
+    }
+
+
+CONTENDERS = contenders()
 
 
 class ContenderFailed(RuntimeError):
@@ -92,13 +102,28 @@ def image_ids(path: Path) -> set[tuple[str, str]]:
         return {(record["Region"], record["ImageId"]) for record in json.load(f)}
 
 
-def bench_ls(fleet: BenchFleet, runs: int, log: Any = print) -> dict[str, LsResult]:
-    results = {name: LsResult(name) for name in CONTENDERS}
-    names = list(CONTENDERS)
+def compile_amitui() -> None:
+    """Write amitui's bytecode caches, as ``pip install`` does for an installed package (and
+    for boto3 here): with PYTHONDONTWRITEBYTECODE set (as on the benchmark machine) an
+    editable checkout would otherwise compile every module from source on every run, ~0.1 s
+    of CPU that no user pays twice."""
+    import amitui
+
+    # amitui/widgets links to widgets/: compiled too.
+    compileall.compile_dir(Path(amitui.__file__).parent, quiet=1)
+
+
+def bench_ls(
+    fleet: BenchFleet, runs: int, log: Any = print, regions: Sequence[str] = ()
+) -> dict[str, LsResult]:
+    compile_amitui()
+    commands = contenders(regions)
+    results = {name: LsResult(name) for name in commands}
+    names = list(commands)
     assert fleet.proxy is not None
     with tempfile.TemporaryDirectory(prefix="amitui-bench-ls-") as tmp:
         seen: dict[str, set[tuple[str, str]]] = {}
-        for name, command in CONTENDERS.items():
+        for name, command in commands.items():
             out = Path(tmp) / "out.json"
             fleet.proxy.clear_requests()
             seconds, _ = run_once(fleet, command, out)
@@ -115,7 +140,7 @@ def bench_ls(fleet: BenchFleet, runs: int, log: Any = print) -> dict[str, LsResu
         for round_ in range(runs):
             shift = round_ % len(names)
             for name in names[shift:] + names[:shift]:
-                seconds, cpu = run_once(fleet, CONTENDERS[name], Path(tmp) / "out.json")
+                seconds, cpu = run_once(fleet, commands[name], Path(tmp) / "out.json")
                 results[name].seconds.append(seconds)
                 results[name].cpu_seconds.append(cpu)
             log(
@@ -123,3 +148,38 @@ def bench_ls(fleet: BenchFleet, runs: int, log: Any = print) -> dict[str, LsResu
                 + ", ".join(f"{n} {results[n].seconds[-1]:.2f} s" for n in names)
             )
     return results
+
+
+def bench_ls_sizes(
+    per_region: Sequence[int],
+    one_region: int,
+    runs: int,
+    regions: int,
+    log: Any = print,
+) -> list[dict[str, Any]]:
+    """The fixed costs and the per-image costs apart: one fleet per size (``per_region``
+    images in each of ``regions`` regions), then ``one_region`` images in one region alone,
+    named with ``--region`` (0: no such case). Each case as :func:`bench_ls` measures it."""
+    cases: list[tuple[int, int, tuple[str, ...]]] = [(n, regions, ()) for n in per_region]
+    if one_region:
+        cases.append((one_region, 1, REGIONS[:1]))
+    figures: list[dict[str, Any]] = []
+    for images, count, named in cases:
+        what = f"{images:,} image" + ("" if images == 1 else "s")
+        label = f"{what} in {named[0]} alone" if named else f"{what} per region x {count} regions"
+        log(f"ls-sizes: {label}: seeding {images * count:,} images...")
+        with BenchFleet(images=images * count, regions=count) as fleet:
+            fleet.warm()
+            results = bench_ls(fleet, runs, log=log, regions=named)
+            figures.append(
+                {
+                    "case": label,
+                    "images_per_region": images,
+                    "regions": count,
+                    "named_regions": list(named),
+                    "images": images * count,
+                    "latency_ms": fleet.latency_ms,
+                    "contenders": {name: r.as_json() for name, r in results.items()},
+                }
+            )
+    return figures

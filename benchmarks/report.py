@@ -10,6 +10,7 @@ from typing import Any
 
 DEMO_BUDGET_S = 2.5
 KEYSTROKE_BUDGET_MS = 50.0
+INSTALL_BUDGET_S = 30.0
 
 
 def _ms(seconds: float) -> str:
@@ -44,6 +45,10 @@ def render(results: dict[str, Any]) -> str:
     add(_budgets(results))
     if "ls" in results:
         add(_ls(results))
+    if "ls_sizes" in results:
+        add(_ls_sizes(results["ls_sizes"]))
+    if "install" in results:
+        add(_install(results["install"]))
     if "tui" in results:
         add(_tui(results["tui"]))
     if "demo" in results:
@@ -103,6 +108,34 @@ def _budgets(results: dict[str, Any]) -> str:
             f"({results['fleet']['images']:,} images, {results['fleet']['regions']} regions) | "
             f"amitui {_s(ours)} vs threaded {_s(threaded)} wall (medians){cpu} | {_verdict(met)}"
             + ("" if met else f" by {_s(ours - threaded)}")
+            + " |"
+        )
+    for case in results.get("ls_sizes", []):
+        ours = case["contenders"]["amitui ls"]
+        threaded = case["contenders"]["boto3 threaded"]
+        met = ours["median_s"] <= threaded["median_s"]
+        rows.append(
+            f"| `amitui ls` at or below boto3 with a thread per region (issue 17): "
+            f"{case['case']} | amitui {_s(ours['median_s'])} vs threaded "
+            f"{_s(threaded['median_s'])} wall; CPU {_s(ours['cpu_median_s'])} vs "
+            f"{_s(threaded['cpu_median_s'])} (medians) | {_verdict(met)}"
+            + ("" if met else f" by {_s(ours['median_s'] - threaded['median_s'])}")
+            + " |"
+        )
+    if "install" in results:
+        demo = results["install"]["demo"]
+        met = demo["pip_median_s"] <= INSTALL_BUDGET_S and not demo["backtracked"]
+        rows.append(
+            f"| README command 1 resolves with no backtracking within "
+            f"{INSTALL_BUDGET_S:.0f} s, warm pip cache (issue 17) | "
+            f"`pip install '.[demo]'` {_s(demo['pip_median_s'])}, "
+            f"{'backtracked' if demo['backtracked'] else 'no backtracking'}, "
+            f"{demo['site_packages_mb']:.0f} MB | {_verdict(met)}"
+            + (
+                ""
+                if met or demo["backtracked"]
+                else f" by {_s(demo['pip_median_s'] - INSTALL_BUDGET_S)}"
+            )
             + " |"
         )
     if "tui" in results:
@@ -192,6 +225,51 @@ def _ls(results: dict[str, Any]) -> str:
         "region's two listings at once and by doing less CPU work per response (see Fixes).\n"
     )
     return "\n".join(lines)
+
+
+def _ls_sizes(cases: list[dict[str, Any]]) -> str:
+    runs = len(cases[0]["contenders"]["amitui ls"]["runs_s"]) if cases else 0
+    lines = [
+        "## `amitui ls` against boto3 at every size (`--only ls-sizes`)\n",
+        "The same three contenders, one fleet per case (the proxy's round trips as above; "
+        "one region alone is us-east-1, 20 ms, named with `--region` on every command line, "
+        f"so nobody asks DescribeRegions); alternated, {runs} runs each; wall and CPU "
+        "(user+sys) medians; the ratio is amitui's wall time over the threaded peer's.\n",
+        "| case | amitui ls | boto3 threaded | boto3 sequential | amitui / threaded | "
+        "CPU amitui / threaded |",
+        "|---|---|---|---|---|---|",
+    ]
+    for case in cases:
+        c = case["contenders"]
+        ours, threaded = c["amitui ls"], c["boto3 threaded"]
+        lines.append(
+            f"| {case['case']} | {_s(ours['median_s'])} | {_s(threaded['median_s'])} | "
+            f"{_s(c['boto3 sequential']['median_s'])} | "
+            f"{ours['median_s'] / threaded['median_s']:.2f}x | "
+            f"{_s(ours['cpu_median_s'])} / {_s(threaded['cpu_median_s'])} |"
+        )
+    lines.append(LS_FIXED_COSTS)
+    return "\n".join(lines) + "\n"
+
+
+def _install(install: dict[str, Any]) -> str:
+    runs = len(next(iter(install.values()))["runs"])
+    lines = [
+        "## Installing amitui (`--only install`)\n",
+        f"Each variant in a fresh venv, {runs} time(s), pip's cache as it was (warm); pip's "
+        "wall time (the venv itself is made before), the venv's site-packages, the "
+        "distributions pip installed, and whether pip backtracked or ignored an extra.\n",
+        "| variant | pip median | site-packages | distributions | backtracked |",
+        "|---|---|---|---|---|",
+    ]
+    for entry in install.values():
+        lines.append(
+            f"| {entry['what']} | {_s(entry['pip_median_s'])} | "
+            f"{entry['site_packages_mb']:.0f} MB | {entry.get('distributions') or '-'} | "
+            f"{'yes' if entry['backtracked'] else 'no'} |"
+        )
+    lines.append(INSTALL_NOTE)
+    return "\n".join(lines) + "\n"
 
 
 def _org(org: dict[str, Any]) -> str:
@@ -489,6 +567,65 @@ scroll` writes `table_bench.scroll.pstats`); details for the widget's owner in
   record kept as `Image.raw` ~2.3 KB, the parsed `Image` ~0.7 KB, the table's row ~0.9 KB;
   the rest of the RSS figure is allocator overhead. Keeping `raw` is what lets `ls --format
   json` print AWS's records unchanged; dropping it in the App would save about half.
+"""
+
+
+INSTALL_NOTE = """
+The decision these figures back: the sandbox (moto, flask) is the `demo` extra, not a default
+dependency. With moto's `server` extra as a default dependency (before this change), a plain
+install took 1m43s and 356 MB (`du -sh` of site-packages) at a load average of ~5; a plain
+install now took 41 s and 101 MB, `'.[demo]'` 84 s and 181 MB at the same load (`du` counts
+blocks: a little more than the byte counts above). The `demo` extra names the moto services
+the sandbox serves (`moto[ec2,sts,iam,organizations,kms,autoscaling,ssm]`) plus flask and
+flask-cors instead of moto's `server` extra, which also pulls every other service's
+dependencies (cfn-lint, sympy, docker, aws-xray-sdk, ...). pip never backtracks: botocore's
+window sits next to aiobotocore's pin, and boto3 (the extra's, for moto) has the same window.
+Where the remaining time goes: pip unpacks the wheels and compiles ~3,800 modules to bytecode
+(moto alone ~1,500), and builds amitui's own wheel in an isolated environment; on this
+machine it also fetched every wheel again from the package mirror. The 30 s budget is missed
+here at a load average of 12 on 2 cores; it awaits a quiet run of `python -m benchmarks.run
+--only install --merge`.
+"""
+
+
+LS_FIXED_COSTS = """
+Measured with `python -m benchmarks.run --only ls-sizes --ls-sizes 1,30,300 --ls-one-region 30
+--merge`; plain `--only ls-sizes` also runs 5,000 per region (85,000 images: on this machine,
+loaded as it was, seeding and warming that fleet had not finished after 8 minutes, so that
+size awaits a quieter run: `--only ls-sizes --ls-sizes 5000 --ls-one-region 0 --runs 3
+--merge`; at 5,000 images in all, the `ls` section above, amitui is faster). The fixed costs
+were found with `python -X importtime -m amitui ls ...` and `py-spy record -f raw -- python -m
+amitui ls --format json` at 1 image per region and in one region alone, and cut:
+
+1. **Region names without endpoint data** (`amitui/aws.py`, `known_regions`): `--region` was
+   checked against a new botocore session's endpoints.json (1.2 MB parsed, ~0.3-0.6 s of CPU
+   per run); now against botocore's partitions.json (7 KB, under 1 ms), the same 46 regions
+   (`tests/test_ls_fixed_costs.py` compares the two). One region alone, CPU per run: 1.35 s
+   before this branch, 0.67 s after (items 1-3 together, alternated on the same fleet).
+2. **One `ServiceModel` per model** (`amitui/botocore_tuning.py`, `share_service_models`):
+   botocore wraps the shared model description in a new `ServiceModel` for every client, and
+   aiobotocore's endpoint-discovery check then built all ~760 EC2 operation models again for
+   each one (~5-10 ms a client, 17 times).
+3. **No cyclic collection over the AWS stack** (`preload_service_models`): the collector is
+   paused while aiobotocore is imported and the models parsed (about a million objects that
+   live as long as the process), then they are frozen: ~0.1 s of CPU, and no later full
+   collection traverses them.
+4. **`amitui ls` imports neither Textual, nor the sandbox, nor Rich** (Rich only for
+   `--format table`); `tests/test_ls_fixed_costs.py` checks the modules a listing loads.
+5. **The harness compiles amitui's bytecode first** (`benchmarks/ls_bench.py`): this
+   machine sets `PYTHONDONTWRITEBYTECODE`, so every timed run compiled amitui from source
+   (~0.1 s of CPU) while boto3, compiled by pip at install, never did; a user's installed
+   amitui is compiled once too.
+
+With 17 regions amitui is ahead at every size: the threaded peer costs ~45 ms of CPU per
+region more than its one-region run (a client class and an endpoint-discovery walk per
+client, timestamps through dateutil), amitui ~5 ms. One region alone is where the fixed
+costs show: amitui still imports aiobotocore's HTTP stack (aiohttp, ~0.1 s of CPU more than
+boto3's urllib3; it builds two SSL contexts at import) and asks who the account is before
+listing (STS GetCallerIdentity and IAM ListAccountAliases for each record's `Account` and
+`AccountAlias`: two more models and clients, and a round trip). The wall times above are
+from a machine with a load average of 5-13 on 2 cores (see the history): CPU is the steadier
+comparison.
 """
 
 

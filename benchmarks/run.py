@@ -16,6 +16,15 @@ Parts (``--only ls,tui,demo,table,org``):
 - ``org``: ``amitui ls --org`` against a boto3 organization fan-out over 200 accounts x 17
   regions x 20 images, through the proxy with EC2's token-bucket throttling: wall time,
   peak memory and requests throttled (seeding 3,400 account-regions takes a few minutes).
+- ``ls-sizes`` (only when named): the ``ls`` comparison at each of ``--ls-sizes`` images per
+  region over ``--regions`` regions, then ``--ls-one-region`` images in one region alone,
+  named with ``--region``; a fleet per case (5,000 per region seeds 85,000 images).
+
+    python -m benchmarks.run --only ls-sizes --merge   # 1, 30, 300, 5000 per region; one region
+
+- ``install`` (only when named): README command 1 (``pip install '.[demo]'``), a plain
+  ``pip install .`` and command 2's ``pip install -e '.[test]'``, each in a fresh venv with
+  pip's cache as it is: pip's time, site-packages' size, whether pip backtracked.
 """
 
 from __future__ import annotations
@@ -32,6 +41,8 @@ from benchmarks import machine, report
 
 HERE = Path(__file__).parent
 PARTS = ("ls", "tui", "demo", "table", "org")
+#: Parts run only when ``--only`` names them.
+EXTRA_PARTS = ("ls-sizes", "install")
 
 
 def _log(message: str) -> None:
@@ -51,7 +62,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--org-images", type=int, default=20, help="images per account and region (org part)"
     )
-    parser.add_argument("--only", default=",".join(PARTS), help=f"comma list of {PARTS}")
+    parser.add_argument(
+        "--ls-sizes",
+        default="1,30,300,5000",
+        help="ls-sizes part: images per region, a comma list (default %(default)s)",
+    )
+    parser.add_argument(
+        "--ls-one-region",
+        type=int,
+        default=30,
+        help="ls-sizes part: images in the one-region case (0: none; default %(default)s)",
+    )
+    parser.add_argument(
+        "--install-runs",
+        type=int,
+        default=1,
+        help="install part: fresh venvs per variant (default %(default)s)",
+    )
+    parser.add_argument(
+        "--only", default=",".join(PARTS), help=f"comma list of {PARTS + EXTRA_PARTS}"
+    )
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
     parser.add_argument(
         "--report", type=Path, default=HERE / "README.md", help="Markdown report to write"
@@ -66,9 +96,15 @@ def main(argv: list[str] | None = None) -> int:
     # A terminated run still stops its sandbox and proxy (the with-blocks' exits run).
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     parts = [p for p in args.only.split(",") if p]
-    unknown = set(parts) - set(PARTS)
+    unknown = set(parts) - set(PARTS + EXTRA_PARTS)
     if unknown:
-        parser.error(f"unknown parts {sorted(unknown)}; choose from {PARTS}")
+        parser.error(f"unknown parts {sorted(unknown)}; choose from {PARTS + EXTRA_PARTS}")
+    try:
+        ls_sizes = [int(n) for n in args.ls_sizes.split(",") if n.strip()]
+    except ValueError:
+        ls_sizes = []
+    if not ls_sizes or min(ls_sizes) < 1 or args.ls_one_region < 0:
+        parser.error("--ls-sizes takes positive image counts (e.g. 1,30,300,5000)")
 
     ls_images = args.ls_images or (1000 if args.quick else 5000)
     runs = args.runs or (3 if args.quick else 5)
@@ -111,6 +147,20 @@ def main(argv: list[str] | None = None) -> int:
 
                 _log(f"tui: {runs} runs of the App against the fleet…")
                 results["tui"] = bench_tui(fleet, runs, log=_log)
+
+    if "ls-sizes" in parts:
+        from benchmarks.ls_bench import bench_ls_sizes
+
+        _log(f"ls-sizes: {ls_sizes} images per region, {runs} alternated runs per case…")
+        results["ls_sizes"] = bench_ls_sizes(
+            ls_sizes, args.ls_one_region, runs, args.regions, log=_log
+        )
+
+    if "install" in parts:
+        from benchmarks.install_bench import bench_install
+
+        _log(f"install: {args.install_runs} fresh venv(s) per variant…")
+        results["install"] = bench_install(args.install_runs, log=_log)
 
     if "demo" in parts:
         from benchmarks.tui_bench import bench_demo

@@ -104,3 +104,39 @@ def test_the_harness_runs_at_a_tiny_size(harness_run: HarnessRun) -> None:
     assert "per keystroke" in text
     assert "Many accounts" in text
     assert "first rows after the first answer" in text
+
+
+def test_the_ls_sizes_part_runs_each_size_and_one_region_alone(tmp_path: Path) -> None:
+    """``--only ls-sizes``: a fleet per size, then one region named with ``--region`` (no
+    DescribeRegions by anyone), each contender listing the same images; the report says
+    each case's verdict."""
+    results, report = tmp_path / "results.json", tmp_path / "README.md"
+    run = subprocess.run(
+        [
+            sys.executable, "-m", "benchmarks.run", "--only", "ls-sizes",
+            "--ls-sizes", "1", "--ls-one-region", "2", "--regions", "2", "--runs", "1",
+            "--output", str(results), "--report", str(report),
+        ],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    cases = json.loads(results.read_text())["ls_sizes"]
+    assert [(c["images_per_region"], c["regions"], c["images"]) for c in cases] == [
+        (1, 2, 2),
+        (2, 1, 2),
+    ]
+    assert cases[1]["named_regions"] == ["us-east-1"]
+    for case in cases:
+        assert set(case["contenders"]) == {"amitui ls", "boto3 threaded", "boto3 sequential"}
+    # amitui asks who the account is (GetCallerIdentity, ListAccountAliases); DescribeRegions
+    # only when no region is named.
+    requests = {name: c["requests_per_run"] for name, c in cases[1]["contenders"].items()}
+    assert requests == {"amitui ls": 1 + 2, "boto3 threaded": 1, "boto3 sequential": 1}
+    text = report.read_text()
+    assert "at every size" in text
+    assert "2 images in us-east-1 alone" in text
+    assert "1 image per region x 2 regions" in text

@@ -4,6 +4,7 @@ The same work as ``amitui ls --format json``: DescribeRegions, then per region
 DescribeImages (Owners=self, deprecated and disabled included) through the paginator with
 1,000-item pages; prints the images as a JSON array of AWS's records plus ``"Region"``.
 Endpoint and credentials come from the standard chain (``AWS_ENDPOINT_URL``...), as for amitui.
+Regions given as arguments are listed without DescribeRegions, as ``amitui ls --region``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ def list_region(session: boto3.Session, region: str) -> list[dict[str, Any]]:
 
 def main() -> int:
     session = boto3.Session()
-    regions = sorted(r["RegionName"] for r in session.client("ec2").describe_regions()["Regions"])
+    # Regions named on the command line (one region alone) are not looked up.
+    regions = sys.argv[1:] or sorted(
+        r["RegionName"] for r in session.client("ec2").describe_regions()["Regions"]
+    )
     images: list[dict[str, Any]] = []
     for region in regions:
         images.extend(list_region(session, region))

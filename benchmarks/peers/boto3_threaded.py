@@ -36,7 +36,10 @@ def list_region(ec2: Any, region: str) -> list[dict[str, Any]]:
 
 def main() -> int:
     session = boto3.Session()
-    regions = sorted(r["RegionName"] for r in session.client("ec2").describe_regions()["Regions"])
+    # Regions named on the command line (one region alone) are not looked up.
+    regions = sys.argv[1:] or sorted(
+        r["RegionName"] for r in session.client("ec2").describe_regions()["Regions"]
+    )
     config = Config(max_pool_connections=4)
     clients = {r: session.client("ec2", region_name=r, config=config) for r in regions}
     with ThreadPoolExecutor(max_workers=len(regions)) as pool:

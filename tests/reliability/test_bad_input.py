@@ -13,7 +13,6 @@ Three layers, each a table:
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +23,6 @@ import pytest
 from amitui import app as app_module
 from amitui import cli
 from amitui.actions.guided import parse_rules
-from amitui.aws import known_regions
 from amitui.flows import copy as copy_flow
 from amitui.flows import deprecate as deprecate_flow
 from amitui.flows import share as share_flow
@@ -76,14 +74,9 @@ def _case_id(case: tuple[list[str], str]) -> str:
     return " ".join(repr(a) if not a or " " in a or "\x1b" in a else a for a in case[0])
 
 
-#: botocore builds a session to list its regions (about a second); once is enough here.
-_known_regions = functools.cache(known_regions)
-
-
 def run_cli(argv: list[str], proxy: FaultProxy, monkeypatch: pytest.MonkeyPatch) -> int:
     """``amitui ARGV`` in-process; returns the exit code (usage errors exit)."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
-    monkeypatch.setattr(cli, "known_regions", _known_regions)
 
     def no_tui(*args: Any) -> int:
         raise AssertionError("the TUI started despite bad input")

@@ -1,0 +1,98 @@
+"""How long installing amitui takes, and how much it installs: README command 1 as a new user
+runs it, a plain install (AWS users), and README command 2's install (the test extras).
+
+Each variant is a fresh venv (``python -m venv``) in a temporary directory, then one
+``pip install`` from this checkout, timed from spawn to exit; pip's own cache is used as it
+is (a warm cache is the budget's premise: issue 17). The installed size is the venv's
+site-packages. pip's output is kept to check that the resolver never backtracked.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: name -> (what it is, pip install arguments)
+VARIANTS: dict[str, tuple[str, list[str]]] = {
+    "plain": ("pip install . (your own account: no demo, no tests)", ["."]),
+    "demo": ("README command 1: pip install '.[demo]'", [".[demo]"]),
+    "test": ("README command 2's install: pip install -e '.[test]'", ["-e", ".[test]"]),
+}
+
+#: pip's words when the resolver has to go back on a choice (or ignores an extra).
+BACKTRACKING = ("backtracking", "does not provide the extra", "is looking at multiple versions")
+
+
+def tree_bytes(path: Path) -> int:
+    total = 0
+    for folder, _dirs, files in os.walk(path):
+        for name in files:
+            with_path = os.path.join(folder, name)
+            if not os.path.islink(with_path):
+                total += os.path.getsize(with_path)
+    return total
+
+
+def install_once(arguments: list[str], python: str = "python3.11") -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="amitui-bench-install-") as tmp:
+        venv = Path(tmp) / "venv"
+        started = time.perf_counter()
+        subprocess.run([python, "-m", "venv", str(venv)], check=True)
+        venv_s = time.perf_counter() - started
+        started = time.perf_counter()
+        pip = subprocess.run(
+            [str(venv / "bin" / "pip"), "install", *arguments],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        pip_s = time.perf_counter() - started
+        if pip.returncode != 0:
+            raise RuntimeError(f"pip install {' '.join(arguments)} failed: {pip.stderr[-2000:]}")
+        (site,) = (venv / "lib").glob("python3*/site-packages")
+        output = (pip.stdout + pip.stderr).lower()
+        installed = next(
+            (n for n in pip.stdout.splitlines() if n.startswith("Successfully installed ")), ""
+        )
+        return {
+            "venv_s": round(venv_s, 2),
+            "pip_s": round(pip_s, 2),
+            "site_packages_mb": round(tree_bytes(site) / 1e6, 1),
+            "distributions": len(installed.split()) - 2 if installed else 0,
+            "backtracked": any(word in output for word in BACKTRACKING),
+        }
+
+
+def bench_install(runs: int, log: Any = print) -> dict[str, Any]:
+    """Each variant ``runs`` times, alternated; the median pip time and every figure."""
+    figures: dict[str, Any] = {
+        name: {"what": what, "arguments": arguments, "runs": []}
+        for name, (what, arguments) in VARIANTS.items()
+    }
+    names = list(VARIANTS)
+    for round_ in range(runs):
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            figure = install_once(VARIANTS[name][1])
+            figures[name]["runs"].append(figure)
+            log(f"  install {name}: {figure['pip_s']:.1f} s, {figure['site_packages_mb']} MB")
+    for entry in figures.values():
+        times = sorted(run["pip_s"] for run in entry["runs"])
+        entry["pip_median_s"] = times[len(times) // 2]
+        entry["site_packages_mb"] = entry["runs"][-1]["site_packages_mb"]
+        entry["distributions"] = entry["runs"][-1].get("distributions")
+        entry["backtracked"] = any(run["backtracked"] for run in entry["runs"])
+    return figures
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(bench_install(int(sys.argv[1]) if len(sys.argv) > 1 else 1), indent=2))
