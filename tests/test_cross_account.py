@@ -11,7 +11,7 @@ instances and a launch template from it. Members are reached by STS AssumeRole.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -51,7 +51,7 @@ from amitui.actions.share import (
 )
 from amitui.app import AmituiApp
 from amitui.aws import AwsSession, Credentials
-from amitui.backend import LaunchOptions, demo_sandbox, sandbox_session
+from amitui.backend import LaunchOptions, sandbox_session
 from amitui.flows import cleanup as cleanup_flow
 from amitui.flows import share as share_flow
 from amitui.journal import Journal, read_entries
@@ -63,17 +63,14 @@ from amitui.widgets.plan_screen import PlanScreen
 from amitui.widgets.progress_screen import ProgressScreen
 from amitui.widgets.share_dialog import ShareDialog
 
-from .sandbox_api import member_keys
+from .sandbox_api import demo_sandbox_fixture, member_keys
 
 REGION = "us-east-1"
 SHARED, STAGING, PROD = (a.account_id for a in (demo.SHARED_SERVICES, demo.STAGING, demo.PROD))
 GOLDEN = "web-golden-2026.11.17"
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with demo_sandbox() as running:
-        yield running
+sandbox = demo_sandbox_fixture("module")
 
 
 @asynccontextmanager

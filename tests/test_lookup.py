@@ -13,7 +13,7 @@ deregistered since; staging runs the newest golden image (shared with it) from i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -36,7 +36,7 @@ from amitui.usage import (
     PARAMETERS,
 )
 
-from .sandbox_api import client, member_keys
+from .sandbox_api import client, demo_sandbox_fixture, member_keys
 from .test_cross_account import demo_accounts
 
 REGIONS = ("us-east-1", "eu-west-1")
@@ -45,12 +45,7 @@ SHARED, STAGING, PROD = (a.account_id for a in demo.DEMO_ACCOUNTS)
 GOLDEN = "web-golden-2026.11.17"
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    from amitui.backend import demo_sandbox
-
-    with demo_sandbox() as running:
-        yield running
+sandbox = demo_sandbox_fixture("module")
 
 
 @asynccontextmanager
