@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 
 from benchmarks.ls_bench import PEERS, ContenderFailed, run_measured
 from benchmarks.org_fleet import OrgFleet
-from benchmarks.tui_bench import run_probe
+from benchmarks.tui_bench import ProbeFailed, run_probe
 
 CONTENDERS: dict[str, list[str]] = {
     "amitui ls --org": [sys.executable, "-m", "amitui", "ls", "--org", "--format", "json"],
@@ -97,7 +98,11 @@ def tui_org(fleet: OrgFleet, log: Any = print) -> dict[str, Any]:
     account_regions = fleet.accounts * len(fleet.regions)
     env = {**fleet.env, "AMITUI_BENCH_ORG": "1", "AMITUI_BENCH_REGIONS": str(account_regions)}
     before = fleet.throttle.throttled
-    marks = run_probe(env, timeout=900.0, regions=account_regions)
+    try:
+        marks = run_probe(env, timeout=900.0, regions=account_regions)
+    except (ProbeFailed, subprocess.TimeoutExpired) as exc:  # the ls figures still count
+        log(f"  org tui: failed: {exc}")
+        return {"failed": str(exc)[-500:]}
     result = {
         "first_images_reply_s": round(marks["first_images_reply"], 3),
         "first_rows_s": round(marks["first_rows"], 3),

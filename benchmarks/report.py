@@ -299,7 +299,9 @@ def _org(org: dict[str, Any]) -> str:
             f"{r['peak_rss_mb']:.0f} MB | {throttled} |"
         )
     tui = org.get("tui")
-    if tui:
+    if tui and "failed" in tui:
+        lines += ["", f"The App opening the same organization did not finish: {tui['failed']}"]
+    elif tui:
         lines += [
             "",
             "The App opening the same organization (`amitui --org`, headless, 160x45, one run; "

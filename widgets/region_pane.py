@@ -31,6 +31,10 @@ from amitui.text import inert
 from amitui.widgets.lists import KeyedOptionList
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+#: A list longer than this is redrawn by the spinner's next turn (every 0.1 s while
+#: anything loads) rather than on each arrival: an organization's thousands of
+#: account-regions would otherwise rebuild the whole list thousands of times.
+REDRAW_EACH_CHANGE_UP_TO = 100
 ALL = "*all*"
 #: An account's option id is this prefix and the account's label.
 ACCOUNT_PREFIX = "account:"
@@ -229,13 +233,18 @@ class RegionPane(Vertical):
         state.error = load.error
         state.seconds = load.seconds
         state.snapshots_pending = load.snapshots_pending
-        self._rebuild()
+        self._changed()
 
     def set_count(self, region: str | RegionKey, count: int) -> None:
         state = self._states.get(_key(region))
         if state is not None and state.count != count:
             state.count = count
-            self._rebuild()
+            self._changed()
+
+    def _changed(self) -> None:
+        if len(self._states) > REDRAW_EACH_CHANGE_UP_TO and self.busy:
+            return  # the spinner redraws it (see REDRAW_EACH_CHANGE_UP_TO)
+        self._rebuild()
 
     def show_regions(self, regions: Iterable[str | RegionKey], *, toggled: bool = False) -> None:
         """Set the view (empty: all regions; a name: that region in every account) and say
@@ -307,8 +316,11 @@ class RegionPane(Vertical):
         entries = [(ALL, every, self._all_prompt())]
         if not self._accounts:
             return entries + [(k.region, frozenset({k}), self._prompt(s)) for k, s in self._items()]
+        by_account: dict[str, list[tuple[RegionKey, RegionState]]] = {}
+        for key, state in self._items():
+            by_account.setdefault(key.account, []).append((key, state))
         for label, name in self._accounts.items():
-            own = [(k, s) for k, s in self._items() if k.account == label]
+            own = by_account.get(label, [])
             keys = frozenset(k for k, _ in own)
             entries.append((ACCOUNT_PREFIX + label, keys, self._account_prompt(name, own)))
             entries += [(f"{label}/{k.region}", frozenset({k}), self._prompt(s)) for k, s in own]
