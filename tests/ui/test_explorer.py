@@ -178,6 +178,9 @@ async def test_filter_sort_and_marks(make: AppFactory) -> None:
         await pilot.pause(0.3)
         assert app.query_one(FilterBar).value == "db" and isinstance(app.focused, ImageTable)
         assert len(app.table.marked_keys) == 1
+        # Let every key the filter bar passed on be handled before the App quits (one left
+        # queued reaches Textual's binding check with no screen: a known race, not fixed).
+        await pilot.pause(1.0)
 
 
 async def test_details_load_launch_permissions_lazily_and_cache_them(
