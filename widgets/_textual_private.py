@@ -11,6 +11,9 @@ Each is here because a measured cost forced it (a public API reflows the whole s
 - ``Widget._on_key`` / ``Input._on_key``: the key handler that runs *before* bindings; the
   image table and the filter bar override it where a key must be handled before the next
   queued one (see each override).
+- ``App._check_bindings`` / ``Widget._forward_event``: how the App hands a key to the
+  focus (priority bindings first, then the focused widget), replayed by
+  :func:`hand_key_to_focus` for a key that reached a widget after the focus had left it.
 - ``Widget._on_focus`` / ``Widget._on_blur``: overridden by the image table to drop its
   style cache in the same turn (a public ``on_focus`` handler runs after the repaint).
 - ``rich._ratio.ratio_distribute``: Rich's split of a width by ratios, so that the details
@@ -20,6 +23,7 @@ Each is here because a measured cost forced it (a public API reflows the whole s
 from __future__ import annotations
 
 from rich._ratio import ratio_distribute
+from textual import events
 from textual.geometry import Size
 from textual.widget import Widget
 
@@ -52,3 +56,23 @@ def set_virtual_size_without_layout(view: Widget, size: Size) -> None:
 
 
 __all__ = ["OVERRIDDEN_HOOKS", "ratio_distribute", "set_virtual_size_without_layout"]
+
+
+async def hand_key_to_focus(widget: Widget, event: events.Key) -> bool:
+    """Hand ``event`` on if the focus left ``widget`` after the key was queued for it.
+
+    Keys typed fast (a paste, tmux send-keys) are routed to whatever had focus when they
+    arrived, so the ones queued behind an Enter that moved the focus belong to the new focus.
+    They get what the App gives a key arriving now: its priority bindings, then the focused
+    widget (from which it bubbles to the ordinary bindings). Done in this turn, not re-posted
+    to the App, whose queue outlives its last screen at exit (a key handled there then has no
+    screen to check bindings on). Returns whether the key was handed on.
+    """
+    focused = widget.screen.focused
+    if focused is None or focused is widget:
+        return False
+    event.stop()
+    event.prevent_default()
+    if not await widget.app._check_bindings(event.key, priority=True):
+        focused._forward_event(events.Key(event.key, event.character))
+    return True

@@ -3,8 +3,9 @@ or its argument (the candidates are listed under the line), Enter runs it, Escap
 
 The commands and their completion are :mod:`amitui.command_line` (no Textual); this widget
 asks the screen for the current :class:`~amitui.command_line.Vocabulary` on each Tab and
-posts :class:`CommandLine.Submitted`. A line that is not a command stays, with one red line
-saying why (:meth:`CommandLine.show_error`), so nothing typed is lost.
+posts :class:`CommandLine.Submitted` with the parsed command. A line that is not a command
+stays, with one red line saying why (:meth:`CommandLine.show_error`), so nothing typed is
+lost.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from amitui.command_line import Vocabulary, complete
+from amitui.command_line import Command, CommandError, Vocabulary, complete, parse
+
+from ._textual_private import hand_key_to_focus
 
 #: Candidates listed under the line at most (the rest are counted).
 SHOWN_CANDIDATES = 12
@@ -57,12 +60,7 @@ class CommandInput(Input):
             line.close()
 
     async def _on_key(self, event: events.Key) -> None:
-        focused = self.screen.focused
-        if focused is not None and focused is not self:
-            # Queued before Enter/Escape moved the focus (see FilterBar): the new focus's.
-            event.stop()
-            event.prevent_default()
-            self.app.post_message(events.Key(event.key, event.character))
+        if await hand_key_to_focus(self, event):  # queued before Enter/Escape moved the focus
             return
         line = self._line()
         # Here rather than as bindings: Tab would move the focus first, and keys typed
@@ -87,10 +85,13 @@ class CommandLine(Widget):
     """
 
     class Submitted(Message):
-        def __init__(self, line: CommandLine, text: str) -> None:
+        """A line that parsed: ``command`` is what it says (the line has closed)."""
+
+        def __init__(self, line: CommandLine, text: str, command: Command) -> None:
             super().__init__()
             self.line = line
             self.text = text
+            self.command = command
 
         @property
         def control(self) -> CommandLine:
@@ -137,7 +138,16 @@ class CommandLine(Widget):
         self.post_message(self.Closed())
 
     def submit(self) -> None:
-        self.post_message(self.Submitted(self, self.input.value))
+        # Parsed here, in Enter's turn, so that the focus is back on the table before the
+        # keys typed behind Enter are handled (a bad line keeps the focus and says why).
+        text = self.input.value
+        try:
+            command = parse(text, self._vocabulary())
+        except CommandError as exc:
+            self.show_error(str(exc))
+            return
+        self.close()
+        self.post_message(self.Submitted(self, text, command))
 
     def complete(self) -> None:
         completion = complete(self.input.value, self._vocabulary())

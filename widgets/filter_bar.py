@@ -4,7 +4,8 @@ in red under the bar (:class:`FilterMessage`), and the table keeps the last filt
 
 Typing fast (or pasting) right after ``/`` or Enter races Textual's key routing: keys are
 routed to whatever had focus when they arrived. So focus moves synchronously here, and keys
-that reach the bar after it handed focus back are passed on to the new focus.
+that reach the bar after it handed focus back are handed to the new focus
+(:func:`~._textual_private.hand_key_to_focus`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from ._textual_private import set_virtual_size_without_layout
+from ._textual_private import hand_key_to_focus, set_virtual_size_without_layout
 
 
 class FilterBar(Input):
@@ -75,14 +76,8 @@ class FilterBar(Input):
         super()._watch_value(value)
 
     async def _on_key(self, event: events.Key) -> None:
-        focused = self.screen.focused
         # has_focus lags (it follows Blur events); the screen's focus is the truth.
-        if focused is not None and focused is not self:
-            # Queued here before Enter/Escape moved the focus: it belongs to the new focus.
-            # Re-sent through the App so bindings apply as if it had arrived now.
-            event.stop()
-            event.prevent_default()
-            self.app.post_message(events.Key(event.key, event.character))
+        if await hand_key_to_focus(self, event):
             return
         if event.key in ("enter", "escape"):
             # Here rather than only as bindings: bindings run after the key has bubbled,

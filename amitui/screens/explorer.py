@@ -804,14 +804,7 @@ class ExplorerScreen(Screen[None]):
     @on(CommandLine.Submitted)
     def _command_submitted(self, event: CommandLine.Submitted) -> None:
         event.stop()
-        line = event.line
-        try:
-            command = commands.parse(event.text, self.command_vocabulary())
-        except commands.CommandError as exc:
-            line.show_error(str(exc))  # the line stays as typed
-            return
-        line.close()
-        self.run_command(command)
+        self.run_command(event.command)
 
     def run_command(self, command: commands.Command) -> None:
         """Do what a command line (or its palette entry) says."""

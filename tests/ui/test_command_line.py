@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.command import CommandPalette
 from textual.message import Message
 from textual.pilot import Pilot
@@ -110,6 +111,27 @@ async def test_sort_owner_goto_theme_commands(make: AppFactory) -> None:
         await type_command(pilot, "owner amazon")
         await wait_loaded(pilot)
         assert app.scope.owners == ("amazon",)
+
+
+async def test_keys_typed_behind_enter_go_to_the_table(make: AppFactory) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("home")
+        first = app.table.cursor_image
+        assert first is not None
+        # Faster than the app handles them (a paste, tmux send-keys): the keys queued behind
+        # the line's Enter belong to the table it gave the focus back to.
+        keys = [("colon", ":"), *((c, c) for c in "sort name"), ("enter", "\r"), ("j", "j")]
+        for name, char in keys:
+            app.post_message(events.Key(name, char))
+        await pilot.pause(0.3)
+        line = app.main.query_one(CommandLine)
+        assert not line.display and isinstance(app.focused, ImageTable)
+        assert app.table.sort_column == "name"
+        # The cursor kept its image through the sort, then j moved it one down.
+        shown = [row.image for row in app.table.visible_rows]
+        assert app.table.cursor_row == shown.index(first) + 1
 
 
 async def test_q_quits(make: AppFactory) -> None:

@@ -178,9 +178,29 @@ async def test_filter_sort_and_marks(make: AppFactory) -> None:
         await pilot.pause(0.3)
         assert app.query_one(FilterBar).value == "db" and isinstance(app.focused, ImageTable)
         assert len(app.table.marked_keys) == 1
-        # Let every key the filter bar passed on be handled before the App quits (one left
-        # queued reaches Textual's binding check with no screen: a known race, not fixed).
-        await pilot.pause(1.0)
+
+
+async def test_keys_queued_behind_the_filter_bar_go_to_the_table_even_at_exit(
+    make: AppFactory,
+) -> None:
+    app = make()
+    async with app.run_test() as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("home", "slash")
+        bar = app.query_one(FilterBar)
+        # Enter already gave the focus back; these reached the bar before it did.
+        app.screen.set_focus(app.table)
+        for _ in range(2):
+            bar.post_message(events.Key("j", "j"))
+        await pilot.pause(0.3)
+        assert app.table.cursor_row == 2 and bar.value == ""
+        await pilot.press("slash")
+        app.screen.set_focus(app.table)
+        # Still queued when the App quits: handed on in the bar's turn, so none is left in
+        # the App's queue to meet its binding check after the last screen has gone (this
+        # raised ScreenStackError when the bar re-posted keys to the App).
+        for _ in range(8):
+            bar.post_message(events.Key("j", "j"))
 
 
 async def test_details_load_launch_permissions_lazily_and_cache_them(

@@ -89,3 +89,19 @@ async def test_scroll_update_sets_the_scrollable_size_without_a_layout(
         assert view.virtual_size == Size(300, 900)
         assert view.max_scroll_y == 900 - view.scrollable_content_region.height
         assert layouts == [], "setting the size laid out the screen"
+
+
+def test_the_apps_key_handling_is_what_hand_key_to_focus_replays() -> None:
+    from textual.widget import Widget
+
+    check = getattr(App, "_check_bindings", None)
+    assert check is not None and inspect.iscoroutinefunction(check)
+    assert list(inspect.signature(check).parameters) == ["self", "key", "priority"]
+    forward = getattr(Widget, "_forward_event", None)
+    assert callable(forward), "Widget._forward_event is gone: hand_key_to_focus"
+    assert list(inspect.signature(forward).parameters) == ["self", "event"]
+    # What hand_key_to_focus stands in for: the App checks the priority bindings, then
+    # forwards the key to the focus.
+    source = inspect.getsource(App.on_event)
+    assert "_check_bindings(event.key, priority=True)" in source
+    assert "forward_target._forward_event(event)" in source
