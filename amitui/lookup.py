@@ -172,7 +172,9 @@ async def _search(target: str, place: Place) -> list[_Hit]:
 
 
 async def _instance(instance_id: str, place: Place) -> _Hit:
-    answer = await place.session.call(place.region, "DescribeInstances", InstanceIds=[instance_id])
+    answer = await place.session.call(
+        place.region, "DescribeInstances", InstanceIds=[instance_id], IncludeManagedResources=True
+    )
     for reservation in answer.get("Reservations", []):
         for instance in reservation.get("Instances", []):
             state = str((instance.get("State") or {}).get("Name", ""))
@@ -185,7 +187,11 @@ async def _template(
     place: Place, which: Mapping[str, str], version: str, before: tuple[str, ...]
 ) -> _Hit:
     answer = await place.session.call(
-        place.region, "DescribeLaunchTemplateVersions", Versions=[version], **which
+        place.region,
+        "DescribeLaunchTemplateVersions",
+        Versions=[version],
+        IncludeManagedResources=True,
+        **which,
     )
     versions = answer.get("LaunchTemplateVersions", [])
     if not versions:

@@ -51,6 +51,9 @@ class UsedBy:
     entries: tuple[UseEntry, ...] = ()
     #: Lookups that failed: the image may be used by more than is listed.
     errors: tuple[str, ...] = ()
+    #: What the user should know of how it was looked up, e.g. that the account hides
+    #: managed resources (which are listed all the same).
+    notes: tuple[str, ...] = ()
 
     def group(self, name: str) -> tuple[UseEntry, ...]:
         return tuple(e for e in self.entries if e.group == name)

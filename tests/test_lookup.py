@@ -36,7 +36,7 @@ from amitui.usage import (
     PARAMETERS,
 )
 
-from .sandbox_api import client, demo_sandbox_fixture, member_keys
+from .sandbox_api import client, demo_sandbox_fixture, make_snapshot, member_keys, register_image
 from .test_cross_account import demo_accounts
 
 REGIONS = ("us-east-1", "eu-west-1")
@@ -251,6 +251,35 @@ async def test_an_image_shared_with_us_says_only_its_owner_reads_who_launches_it
     (launchers,) = uses.group(LAUNCH_PERMISSIONS)
     assert launchers.text.startswith(f"owned by {SHARED}: only its owner may read")
     assert {e.text.split(" ")[0] for e in uses.group(INSTANCES)} == {"instance"}
+
+
+async def test_hidden_managed_instances_are_found_said_and_counted(sandbox: Sandbox) -> None:
+    """An account that hides managed resources (GetManagedResourceVisibility: "A value of
+    hidden indicates that managed resources are not included in Describe operation responses
+    by default"): the Used-by tab still lists an EKS node (DescribeInstances with
+    IncludeManagedResources: "the output includes resources that are managed by Amazon Web
+    Services services, even if managed resource visibility is set to hidden"), says the
+    setting, the Used by count includes it, and the node's id still leads to its image."""
+    shared = ec2(sandbox)
+    image = register_image(shared, "eks-node-2026.12", make_snapshot(shared, 8))
+    node = shared.run_instances(
+        ImageId=image, MinCount=1, MaxCount=1, Operator={"Principal": "eks.amazonaws.com"}
+    )["Instances"][0]["InstanceId"]
+    shared.modify_managed_resource_visibility(DefaultVisibility="hidden")
+    try:
+        async with loaded(sandbox) as (accounts, places, inventory):
+            uses = await used_by(accounts[0], described(sandbox, HOME, image), accounts)
+            counts = await region_use_counts(accounts[0].session, HOME)
+            (found,) = await resolve(node, places, inventory)
+    finally:
+        shared.modify_managed_resource_visibility(DefaultVisibility="visible")
+        shared.terminate_instances(InstanceIds=[node])
+    assert [e.text for e in uses.group(INSTANCES)] == [
+        f"instance {node} (running) (managed by eks.amazonaws.com)"
+    ]
+    assert any("hides managed resources" in note for note in uses.notes), uses.notes
+    assert counts[image] == 1
+    assert found.key == ImageKey(HOME, image, SHARED)
 
 
 async def test_use_counts_sweep_a_region_not_each_image(sandbox: Sandbox) -> None:

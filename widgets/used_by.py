@@ -50,6 +50,8 @@ class UsedByView(KeyedOptionList):
         options.append(Option(Text(summary, style="bold" if total else "green"), disabled=True))
         for error in used.errors:
             options.append(Option(Text(f"  ! {inert(error)}", style="yellow"), disabled=True))
+        for note in used.notes:
+            options.append(Option(Text(f"  {inert(note)}", style="dim"), disabled=True))
         for group in GROUPS:
             found = used.group(group)
             if not found:

@@ -5,6 +5,13 @@ An image is in use when any instance (any state) or launch template version refe
 group launches from such a launch configuration or launch template (Auto Scaling
 ``DescribeLaunchConfigurations`` / ``DescribeAutoScalingGroups``).
 
+Instances and launch templates an AWS service manages (``Operator.Managed``, e.g. EKS nodes)
+count like any other. An account can hide them from Describe answers
+(GetManagedResourceVisibility ``hidden``); DescribeImageReferences has no way to ask for them,
+so where they are hidden, or the setting cannot be read, :func:`region_uses` also asks
+DescribeInstances and DescribeLaunchTemplateVersions with ``IncludeManagedResources``, and
+every other Describe call here asks for them too.
+
 :func:`find_uses` answers per region. A region whose lookups fail is reported as such
 (:attr:`RegionUses.error`): the planner must then treat every image there as possibly in use,
 never as unused.
@@ -79,6 +86,9 @@ class RegionUses:
     uses: Mapping[str, tuple[ImageUse, ...]] = field(default_factory=dict)
     #: Set when the lookups failed: nothing in this region may be called unused.
     error: AwsError | None = None
+    #: The account's managed resource visibility here ("hidden" / "visible"), None when it
+    #: could not be read. Either way, managed resources were looked for (see the module).
+    managed_visibility: str | None = None
 
     def of(self, image_id: str) -> tuple[ImageUse, ...]:
         return self.uses.get(image_id, ())
@@ -112,7 +122,9 @@ async def _launch_template_names(
     if not ids:
         return {}
     names: dict[str, str] = {}
-    async for page in aws.paginate(region, "DescribeLaunchTemplates", LaunchTemplateIds=ids):
+    async for page in aws.paginate(
+        region, "DescribeLaunchTemplates", LaunchTemplateIds=ids, IncludeManagedResources=True
+    ):
         for template in page.get("LaunchTemplates", []):
             names[str(template["LaunchTemplateId"])] = str(template.get("LaunchTemplateName", ""))
     return names
@@ -157,7 +169,9 @@ async def _instance_states(
     for start in range(0, len(ids), FILTER_VALUES):
         chosen = ids[start : start + FILTER_VALUES]
         filters = [{"Name": "instance-id", "Values": chosen}]
-        async for page in aws.paginate(region, "DescribeInstances", Filters=filters):
+        async for page in aws.paginate(
+            region, "DescribeInstances", Filters=filters, IncludeManagedResources=True
+        ):
             for reservation in page.get("Reservations", []):
                 for instance in reservation.get("Instances", []):
                     state = str((instance.get("State") or {}).get("Name", ""))
@@ -174,7 +188,10 @@ async def _template_versions(
     async def one(template_id: str) -> None:
         versions: list[Mapping[str, Any]] = []
         async for page in aws.paginate(
-            region, "DescribeLaunchTemplateVersions", LaunchTemplateId=template_id
+            region,
+            "DescribeLaunchTemplateVersions",
+            LaunchTemplateId=template_id,
+            IncludeManagedResources=True,
         ):
             versions.extend(page.get("LaunchTemplateVersions", []))
         latest = max((int(v.get("VersionNumber", 0)) for v in versions), default=0)
@@ -189,6 +206,65 @@ async def _template_versions(
     return {key: ", ".join(texts) for key, texts in found.items()}
 
 
+HIDDEN = "hidden"
+
+
+async def _managed_visibility(aws: AwsSession, region: str) -> str | None:
+    try:
+        answer = await aws.call(region, "GetManagedResourceVisibility")
+    except Exception:  # e.g. not allowed: then managed resources are looked for anyway
+        return None
+    value = (answer.get("Visibility") or {}).get("DefaultVisibility")
+    return str(value) if value else None
+
+
+def _managed_by(resource: Mapping[str, Any]) -> str:
+    operator = resource.get("Operator") or {}
+    return str(operator.get("Principal") or "a service") if operator.get("Managed") else ""
+
+
+async def _managed_references(
+    aws: AwsSession, region: str, image_ids: Sequence[str]
+) -> list[dict[str, Any]]:
+    """DescribeImageReferences' entries for the managed instances and launch templates
+    ($Default and $Latest versions) that use ``image_ids``, as DescribeInstances and
+    DescribeLaunchTemplateVersions list them with ``IncludeManagedResources``; each also says
+    who manages it (``Principal``)."""
+    found: list[dict[str, Any]] = []
+    prefix = f"arn:aws:ec2:{region}:"
+    for start in range(0, len(image_ids), FILTER_VALUES):
+        filters = [{"Name": "image-id", "Values": list(image_ids[start : start + FILTER_VALUES])}]
+        async for page in aws.paginate(
+            region, "DescribeInstances", Filters=filters, IncludeManagedResources=True
+        ):
+            for reservation in page.get("Reservations", []):
+                for instance in reservation.get("Instances", []):
+                    if principal := _managed_by(instance):
+                        found.append({
+                            "ImageId": str(instance.get("ImageId", "")),
+                            "ResourceType": "ec2:Instance",
+                            "Arn": f"{prefix}:instance/{instance['InstanceId']}",
+                            "Principal": principal,
+                        })  # fmt: skip
+    wanted = set(image_ids)
+    async for page in aws.paginate(
+        region,
+        "DescribeLaunchTemplateVersions",
+        Versions=["$Default", "$Latest"],
+        IncludeManagedResources=True,
+    ):
+        for version in page.get("LaunchTemplateVersions", []):
+            image_id = str((version.get("LaunchTemplateData") or {}).get("ImageId") or "")
+            if image_id in wanted and (principal := _managed_by(version)):
+                found.append({
+                    "ImageId": image_id,
+                    "ResourceType": "ec2:LaunchTemplate",
+                    "Arn": f"{prefix}:launch-template/{version['LaunchTemplateId']}",
+                    "Principal": principal,
+                })  # fmt: skip
+    return found
+
+
 async def region_uses(
     aws: AwsSession, region: str, image_ids: Sequence[str], *, detail: bool = False
 ) -> RegionUses:
@@ -198,11 +274,14 @@ async def region_uses(
     (DescribeInstances) and which versions of each referencing launch template name the
     image (DescribeLaunchTemplateVersions): one more call per region and one per template."""
     try:
-        references, configurations, groups = await asyncio.gather(
+        references, configurations, groups, visibility = await asyncio.gather(
             _image_references(aws, region, image_ids),
             _launch_configurations(aws, region),
             _auto_scaling_groups(aws, region),
+            _managed_visibility(aws, region),
         )
+        if visibility != "visible":
+            references = [*references, *await _managed_references(aws, region, image_ids)]
         template_ids = [
             _arn_resource(str(r.get("Arn", "")))
             for r in references
@@ -226,7 +305,7 @@ async def region_uses(
     except Exception as exc:  # errors are data: the planner excludes the region's images
         return RegionUses(region, error=classify_error(exc, region=region, profile=aws.profile))
     uses = join_uses(image_ids, references, configurations, groups, names, details)
-    return RegionUses(region, uses=uses)
+    return RegionUses(region, uses=uses, managed_visibility=visibility)
 
 
 async def region_use_counts(aws: AwsSession, region: str) -> dict[str, int]:
@@ -239,7 +318,7 @@ async def region_use_counts(aws: AwsSession, region: str) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
 
     async def instances() -> None:
-        async for page in aws.paginate(region, "DescribeInstances"):
+        async for page in aws.paginate(region, "DescribeInstances", IncludeManagedResources=True):
             for reservation in page.get("Reservations", []):
                 for instance in reservation.get("Instances", []):
                     counts[str(instance.get("ImageId", ""))] += 1
@@ -248,7 +327,10 @@ async def region_use_counts(aws: AwsSession, region: str) -> dict[str, int]:
 
     async def versions() -> None:
         async for page in aws.paginate(
-            region, "DescribeLaunchTemplateVersions", Versions=["$Default", "$Latest"]
+            region,
+            "DescribeLaunchTemplateVersions",
+            Versions=["$Default", "$Latest"],
+            IncludeManagedResources=True,
         ):
             for version in page.get("LaunchTemplateVersions", []):
                 image_id = str((version.get("LaunchTemplateData") or {}).get("ImageId") or "")
@@ -275,20 +357,26 @@ def join_uses(
     wanted = set(image_ids)
     uses: dict[str, set[ImageUse]] = defaultdict(set)
     templates_of: dict[str, set[str]] = defaultdict(set)  # template id -> image ids
-    for reference in references:
+    seen: set[tuple[str, str, str]] = set()
+    # A managed resource may be listed twice (by DescribeImageReferences and as managed):
+    # the entry saying who manages it comes first and stands for both.
+    for reference in sorted(references, key=lambda r: not r.get("Principal")):
         image_id = str(reference.get("ImageId", ""))
-        if image_id not in wanted:
+        listed = (image_id, str(reference.get("ResourceType")), str(reference.get("Arn")))
+        if image_id not in wanted or listed in seen:
             continue
+        seen.add(listed)
         kind = _REFERENCE_KINDS.get(str(reference.get("ResourceType")), OTHER)
         resource = _arn_resource(str(reference.get("Arn", "")))
+        via = f"managed by {principal}" if (principal := reference.get("Principal")) else ""
         if kind == LAUNCH_TEMPLATE:
             templates_of[resource].add(image_id)
             name = template_names.get(resource)
             detail = details.get(f"{resource} {image_id}", "")
             label = f"{name} ({resource})" if name else resource
-            uses[image_id].add(ImageUse(kind, label, detail=detail))
+            uses[image_id].add(ImageUse(kind, label, via, detail=detail))
         else:
-            uses[image_id].add(ImageUse(kind, resource, detail=details.get(resource, "")))
+            uses[image_id].add(ImageUse(kind, resource, via, detail=details.get(resource, "")))
     configuration_image: dict[str, str] = {}
     for configuration in configurations:
         image_id = str(configuration.get("ImageId", ""))
@@ -492,7 +580,22 @@ async def used_by(owner: Account, image: Image, loaded: Sequence[Account]) -> us
     if image.key in cross.errors:
         errors.append(cross.errors[image.key])
     entries += _launchers(image, owner, owned, sharing.get(image.key))
-    return usage.UsedBy(image.key, tuple(entries), tuple(errors))
+    notes = () if own.error is not None else _visibility_notes(own.managed_visibility)
+    return usage.UsedBy(image.key, tuple(entries), tuple(errors), notes)
+
+
+def _visibility_notes(visibility: str | None) -> tuple[str, ...]:
+    if visibility == HIDDEN:
+        return (
+            "this account hides managed resources (those an AWS service such as EKS runs) "
+            "from Describe answers: they are listed here all the same",
+        )
+    if visibility is None:
+        return (
+            "could not read whether this account hides managed resources "
+            "(GetManagedResourceVisibility): they were looked for all the same",
+        )
+    return ()
 
 
 async def _no_cross() -> CrossAccountUses:

@@ -246,6 +246,41 @@ async def test_image_in_use_is_excluded_with_its_users_named(
     assert cleanup.plan.confirm_text == unused
 
 
+async def test_an_image_only_a_hidden_managed_resource_uses_is_excluded(
+    aws: AwsSession, ec2: Any, region: str
+) -> None:
+    # An account may hide the instances and launch templates AWS services manage (EKS nodes,
+    # say) from Describe answers: GetManagedResourceVisibility "A value of hidden indicates
+    # that managed resources are not included in Describe operation responses by default".
+    # DescribeImageReferences cannot ask for them (the reference is silent on whether it
+    # lists them; the sandbox does not), so the in-use rule asks DescribeInstances and
+    # DescribeLaunchTemplateVersions with IncludeManagedResources ("the output includes
+    # resources that are managed by Amazon Web Services services, even if managed resource
+    # visibility is set to hidden").
+    by_node = register_image(ec2, "eks-node", make_snapshot(ec2, 8))
+    by_template = register_image(ec2, "eks-template", make_snapshot(ec2, 8))
+    unused = register_image(ec2, "unused", make_snapshot(ec2, 8))
+    node = ec2.run_instances(
+        ImageId=by_node, MinCount=1, MaxCount=1, Operator={"Principal": "eks.amazonaws.com"}
+    )["Instances"][0]["InstanceId"]
+    ec2.create_launch_template(
+        LaunchTemplateName=f"eks-nodes-{region}",
+        LaunchTemplateData={"ImageId": by_template},
+        Operator={"Principal": "eks.amazonaws.com"},
+    )
+    ec2.modify_managed_resource_visibility(DefaultVisibility="hidden")
+    try:
+        _, cleanup = await plan(aws, region, by_node, by_template, unused)
+    finally:
+        ec2.modify_managed_resource_visibility(DefaultVisibility="visible")
+
+    assert f"instance {node} (managed by eks.amazonaws.com)" in excluded_reason(cleanup, by_node)
+    template_reason = excluded_reason(cleanup, by_template)
+    assert f"launch template eks-nodes-{region}" in template_reason
+    assert "managed by eks.amazonaws.com" in template_reason
+    assert {t for _, t in runnable(cleanup) if t.startswith("ami-")} == {unused}
+
+
 async def test_failed_in_use_lookup_excludes_the_region(
     aws: AwsSession, fault_proxy: FaultProxy, ec2: Any, region: str
 ) -> None:

@@ -25,6 +25,7 @@ EXTENSIONS: tuple[str, ...] = (
     "image_attribute",  # DescribeImageAttribute deregistrationProtection; NotFound/Unavailable
     "image_references",
     "last_launched",
+    "managed_resources",  # after image_references: Operator; hidden by the account's setting
     "recycle_bin",  # rbin rules; Deregister/DeleteSnapshot into the bin, list and restore
     "image_deprecation",  # Enable/DisableImageDeprecation, DeprecationTime; control field
     "image_block_public_access",  # Get/Enable/DisableImageBlockPublicAccess; blocks Group=all
