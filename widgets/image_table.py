@@ -735,6 +735,7 @@ class ImageTable(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._strips.clear()
         set_virtual_size_without_layout(self, Size(self._table_width(), len(self._visible) + 1))
+        self._scroll_to_cursor()  # a shorter table must still show the row the cursor is on
         # Lines may have been drawn at the new size, from strips of the old widths, before
         # this event arrived: draw them all again.
         self.refresh()

@@ -387,10 +387,8 @@ class RegionPane(Vertical):
         else:
             total = sum(s.count for s in states)
             failing = any(s.status.is_error for s in states)
-            status = (
-                f"{total:>5}" + ("!" if failing else " "),
-                "bold $error" if failing else "bold",
-            )
+            # Right-aligned with the regions' counts; a failing account's ends in "!".
+            status = (f"{total:>5}!", "bold $error") if failing else (f"{total:>6}", "bold")
         return Content.assemble(mark, (name.ljust(self._width())[: self._width()], "bold"), status)
 
     def _prompt(self, state: RegionState) -> Content:

@@ -101,6 +101,12 @@ async def test_the_region_pane_is_accounts_then_regions(aws_config: Path) -> Non
             for item in (ACCOUNT_PREFIX + account, *(f"{account}/{r}" for r in REGIONS))
         ]
         assert pane.border_title == "Accounts 3 · 6/6"
+        # An account's count is right-aligned with its regions' counts.
+        prompts = [str(option.prompt) for option in options.options]
+        account_line = prompts[ids.index(ACCOUNT_PREFIX + STAGING)]
+        region_line = prompts[ids.index(f"{STAGING}/{REGIONS[0]}")]
+        assert len(account_line) == len(region_line), (account_line, region_line)
+        assert account_line[-1].isdigit() and region_line[-1].isdigit(), (account_line, region_line)
         counts = {k: pane.state(k).count for k in pane.keys}  # type: ignore[union-attr]
         options.focus()
         # Enter on an account: all its regions.

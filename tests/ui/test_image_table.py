@@ -158,6 +158,20 @@ async def test_the_cursor_stays_on_its_image_through_filter_and_sort() -> None:
         assert table.cursor_image == image
 
 
+async def test_the_cursor_stays_in_view_when_the_terminal_shrinks() -> None:
+    app = TableApp()
+    async with app.run_test(size=(160, 45)) as pilot:
+        table = app.query_one(ImageTable)
+        table.set_rows(ROWS)
+        await pilot.pause()
+        table.move_cursor(40)
+        await pilot.pause()
+        await pilot.resize_terminal(100, 12)
+        await pilot.pause()
+        top, rows = round(table.scroll_y), table.size.height - 1  # less the header
+        assert top <= table.cursor_row < top + rows, (top, rows, table.cursor_row)
+
+
 async def test_views_are_not_tracked_by_the_gc_and_needles_are_searched_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
