@@ -2,7 +2,8 @@
 
 Drives ``amitui --demo`` headlessly at 160x45 with :func:`amitui.app.make_app` and
 ``run_test``, with the clock fixed at the demo's reference date, and writes one SVG per
-screen to ``screenshots/``: main, details, snapshot tree, lineage, Used by, help, the Retirement
+screen to ``screenshots/``: main, details, snapshot tree, lineage, Used by, Go to, the command
+line, help, the Retirement
 view (from a retirement planned in a throwaway state directory), and the Recycle Bin and
 Journal views (after a deregistration and a share run by the engine in the demo).
 """
@@ -82,7 +83,8 @@ async def shoot(out: Path) -> list[Path]:
         app.save_screenshot(str(path))
         written.append(path)
 
-    async with app.run_test(size=SIZE) as pilot:
+    # Notifications shown (run_test hides them): the Go to shot is of the path it says.
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         save("main")
         for name, want, key in (
@@ -101,6 +103,18 @@ async def shoot(out: Path) -> list[Path]:
         await pilot.press("U")
         await settle(pilot)
         save("used-by")
+        # Triage from an Auto Scaling group's name: where it lands, and the path it took.
+        app.jump_to(pick(app, "pinned").key)
+        await pilot.press("i", "ctrl+g", *"web-prod-fleet", "enter")
+        await settle(pilot)
+        await pilot.pause(0.5)  # the toast saying the path
+        save("goto")
+        # The command line, k9s' way: Tab lists what can follow.
+        await pilot.press("colon", *"sort ", "tab")
+        await pilot.pause(0.3)
+        save("command-line")
+        await pilot.press("escape")
+        await pilot.pause(0.3)
         await pilot.press("i", "question_mark")
         await pilot.pause(0.3)
         save("help")
