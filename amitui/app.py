@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
@@ -187,6 +187,17 @@ class AmituiApp(AccountSetWiring):
         return self.main.jump_to(key)
 
     # ---- lifetime and workers ------------------------------------------------------------
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Textual's own key handler (App._on_key, run after this one unless prevented)
+        # checks the screen's bindings. A key still on its way up from a widget when the
+        # App quits arrives with every screen gone, and that check would raise.
+        try:
+            has_screen = bool(self.screen_stack)
+        except KeyError:  # the mode's stack itself is gone
+            has_screen = False
+        if not has_screen:
+            event.prevent_default()
 
     @on(ScreenReady)
     def _screen_ready(self) -> None:

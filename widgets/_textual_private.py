@@ -14,6 +14,8 @@ Each is here because a measured cost forced it (a public API reflows the whole s
 - ``App._check_bindings`` / ``Widget._forward_event``: how the App hands a key to the
   focus (priority bindings first, then the focused widget), replayed by
   :func:`hand_key_to_focus` for a key that reached a widget after the focus had left it.
+- ``App._on_key``: the App's binding check for a key that bubbled up; amitui's App drops a
+  key that arrives once every screen has gone (at exit) before that check runs.
 - ``Widget._on_focus`` / ``Widget._on_blur``: overridden by the image table to drop its
   style cache in the same turn (a public ``on_focus`` handler runs after the repaint).
 - ``rich._ratio.ratio_distribute``: Rich's split of a width by ratios, so that the details
@@ -35,6 +37,7 @@ OVERRIDDEN_HOOKS: tuple[tuple[str, str], ...] = (
     ("textual.widget.Widget", "_on_key"),
     ("textual.widget.Widget", "_on_focus"),
     ("textual.widget.Widget", "_on_blur"),
+    ("textual.app.App", "_on_key"),
 )
 
 

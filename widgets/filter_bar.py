@@ -16,6 +16,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
@@ -93,7 +94,13 @@ class FilterBar(Input):
 
 
 class FilterMessage(Static):
-    """Why the filter's text does not parse (one line under the bar), hidden when it does."""
+    """Why the filter's text does not parse (one line under the bar), hidden when it does.
+
+    Shown only once the text has stayed unparseable for :data:`SHOW_AFTER` seconds: the
+    unfinished terms typed on the way to a good one (``age>`` before ``age>90d``) are not
+    flashed, and the line's coming and going (each a layout of the whole screen, ~30 ms with
+    100,000 rows) does not happen on every keystroke.
+    """
 
     DEFAULT_CSS = """
     FilterMessage {
@@ -102,13 +109,31 @@ class FilterMessage(Static):
     }
     """
 
+    #: Seconds a text must stay unparseable before its error is shown.
+    SHOW_AFTER = 0.4
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(markup=False, id=id)
+        #: The current error ("" when the text parses), shown or about to be.
         self.message = ""
+        self._pending: Timer | None = None
 
     def show_error(self, message: str) -> None:
         """``message``: the error, kept last good filter implied; "": none (hidden)."""
         self.message = message
-        if message:
-            self.update(f"{message} (showing the last filter that parsed)")
-        self.display = bool(message)
+        if self._pending is not None:
+            self._pending.stop()
+            self._pending = None
+        if not message:
+            if self.display:  # assigning it, even unchanged, lays out the screen
+                self.display = False
+        elif self.display:
+            self._show()  # already showing: a new text, no layout
+        else:
+            self._pending = self.set_timer(self.SHOW_AFTER, self._show)
+
+    def _show(self) -> None:
+        self._pending = None
+        if self.message:
+            self.update(f"{self.message} (showing the last filter that parsed)")
+            self.display = True

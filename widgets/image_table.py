@@ -107,7 +107,9 @@ class ImageTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     ImageTable {
         background: $surface;
-        scrollbar-gutter: stable;
+        /* Always there: a filter that shrinks the rows below a page (or grows them past
+           one) would otherwise show or hide the bar, and each time lay out the screen. */
+        overflow-y: scroll;
         & > .image-table--header { text-style: bold; color: $text-accent; background: $panel; }
         & > .image-table--cursor { background: $block-cursor-blurred-background; }
         & > .image-table--marked { color: $text-warning; text-style: bold; }

@@ -25,7 +25,7 @@ from amitui.widgets.messages import GotoRequested
 
 from . import fleet as F
 from .conftest import AppFactory
-from .helpers import settle, table_lines, wait_loaded
+from .helpers import record_layouts, settle, table_lines, wait_loaded
 
 SIZE = (160, 45)
 
@@ -259,9 +259,11 @@ async def test_filter_terms_through_the_bar_and_an_error_shown(make: AppFactory)
         await pilot.press("slash", *"arch:arm64")
         assert names(app) == ["db-base-2026.09.01"]
         message = app.main.query_one(FilterMessage)
-        await pilot.press(*" age>")  # an unfinished term
-        assert message.display
+        await pilot.press(*" age>")  # an unfinished term: said once it stays so a moment
         assert message.message == "column 16: age> needs a duration (e.g. age>90d)"
+        assert not message.display
+        await pilot.pause(FilterMessage.SHOW_AFTER + 0.2)
+        assert message.display
         assert names(app) == ["db-base-2026.09.01"]  # the last good filter stays
         await pilot.press("6", "0", "d")  # db-base is 80 days old
         assert not message.display and names(app) == ["db-base-2026.09.01"]
@@ -272,9 +274,29 @@ async def test_filter_terms_through_the_bar_and_an_error_shown(make: AppFactory)
             ["api-2026.08.15", "ci-runner-2026.07.01", F.MARKUP_NAME]
         )
         await pilot.press("ctrl+u", *"age>")
+        await pilot.pause(FilterMessage.SHOW_AFTER + 0.2)
         assert message.display
         await pilot.press("escape")  # cleared: no filter, no error
         assert not message.display and app.table.row_count == 7
+
+
+async def test_typing_filter_terms_lays_out_the_screen_only_for_an_error_that_stays(
+    make: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("slash", *"arch:arm64")
+        await pilot.pause(0.5)  # the one image left is inspected
+        assert names(app) == ["db-base-2026.09.01"]
+        layouts = record_layouts(monkeypatch)
+        # "age", "age>" and "age>1" do not parse on the way: no error line comes and goes.
+        await pilot.press(*" age>10d")
+        await pilot.pause()
+        assert layouts == [] and names(app) == ["db-base-2026.09.01"]
+        await pilot.press(*" tag:")  # left unfinished: said, once (its text, then the line)
+        await pilot.pause(FilterMessage.SHOW_AFTER + 0.2)
+        assert app.main.query_one(FilterMessage).display and 0 < len(layouts) <= 2
 
 
 async def test_shift_letters_sort_and_again_reverse(make: AppFactory) -> None:

@@ -203,6 +203,17 @@ async def test_keys_queued_behind_the_filter_bar_go_to_the_table_even_at_exit(
             bar.post_message(events.Key("j", "j"))
 
 
+async def test_a_key_reaching_the_app_after_its_last_screen_is_dropped(make: AppFactory) -> None:
+    app = make()
+    async with app.run_test() as pilot:
+        await wait_loaded(pilot)
+    # As a key handed to the table as the App quit bubbles up to it once every screen has
+    # gone: Textual's binding check would raise ScreenStackError.
+    key = events.Key("j", "j")
+    key._set_forwarded()
+    await app._dispatch_message(key)
+
+
 async def test_details_load_launch_permissions_lazily_and_cache_them(
     make: AppFactory, fleet: F.Fleet, proxy: FaultProxy
 ) -> None:
