@@ -204,6 +204,9 @@ class ExplorerScreen(Screen[None]):
         self._endpoint: str | None = None
         #: Each region's images and their rows (rows are made once per images tuple).
         self._rows: dict[RegionKey, tuple[tuple[Image, ...], list[ImageRow]]] = {}
+        #: The Used by column's counts, this screen's alone: every row it makes reads them
+        #: (by reference), so a sweep's answer shows without remaking the rows.
+        self.use_counts: dict[ImageKey, int] = {}
         #: Seconds the cursor rests before the inspector shows its image (0: at once).
         self.inspect_delay = INSPECT_DELAY
         self._inspect_timer: Timer | None = None
@@ -352,6 +355,7 @@ class ExplorerScreen(Screen[None]):
                 account_id=account_id,
                 shared=True,
                 account_names=self._account_names,
+                use_counts=self.use_counts,
             )
             self.table.replace_row(shared)
             _, rows = self._rows.get(RegionKey(image.account, image.region), ((), []))
@@ -381,6 +385,7 @@ class ExplorerScreen(Screen[None]):
                 account_id=image.account if self._account_names else account_id,
                 shared=_shared(extras(image.key)),
                 account_names=names,
+                use_counts=self.use_counts,
             )
             for image in images
         ]
@@ -850,7 +855,7 @@ class ExplorerScreen(Screen[None]):
         counted = self.table.column_shown(used_by)
         self.table.set_column_choice(choice)
         if self.table.column_shown(used_by) and not counted:
-            # Its counts are swept per region when it is shown (see columns.USE_COUNTS).
+            # Its counts are swept per region when it is shown (see show_use_counts).
             self.notify("Counting what uses each image…", timeout=3)
             self.post_message(UseCountsWanted(self._view_keys()))
         try:
@@ -935,10 +940,17 @@ class ExplorerScreen(Screen[None]):
         scope += f", {self.query_shown.describe()}"
         self.app.push_screen(TotalsScreen(totals, scope, self._account_names))
 
-    def show_use_counts(self) -> None:
-        """The Used by column's counts are in (amitui.columns.USE_COUNTS): redraw it."""
+    def show_use_counts(self, counts: Mapping[ImageKey, int]) -> None:
+        """A sweep's Used by counts are in: keep them (the rows read them) and redraw."""
+        self.use_counts.update(counts)
         self.table.show_used_by = not self.table.show_used_by
         self.table.show_used_by = True
+
+    def forget_use_counts(self) -> None:
+        """A refresh: the counts are stale; the column hides until it is turned on again
+        (which sweeps again)."""
+        self.use_counts.clear()
+        self.table.show_used_by = False
 
     def action_goto(self) -> None:
         self.app.push_screen(GotoDialog(), self._goto_chosen)
