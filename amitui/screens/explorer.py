@@ -14,7 +14,6 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -25,7 +24,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent
@@ -49,6 +47,17 @@ from amitui.model import (
 from amitui.registry import ACTIONS, MUTATING, READ_ONLY_FLOWS
 from amitui.registry import action as registry_action
 from amitui.screens.journal_view import JournalScreen
+from amitui.screens.messages import (
+    ExportWanted,
+    ExtrasWanted,
+    FlowRequested,
+    QueryChosen,
+    RawRecordWanted,
+    RefreshRequested,
+    ScreenReady,
+    SsoLoginRequested,
+    UseCountsWanted,
+)
 from amitui.screens.raw_view import RawRecordScreen
 from amitui.screens.recycle_bin import RecycleBinScreen
 from amitui.screens.totals import TotalsScreen
@@ -84,66 +93,6 @@ TABLE_REFRESH_INTERVAL = 0.1
 #: small share of the loop while a large inventory streams in (at 100,000 rows a rebuild
 #: takes ~0.1 s, and each is replaced by the next region's).
 TABLE_REFRESH_COST_FACTOR = 4.0
-
-
-@dataclass
-class ScreenReady(Message):
-    """The panes are composed and mounted: the App may start loading into them."""
-
-
-@dataclass
-class FlowRequested(Message):
-    """Start the flow behind an action key (``"copy"``, …) on the selected images."""
-
-    action: str
-
-
-@dataclass
-class RefreshRequested(Message):
-    """Reload every region."""
-
-
-@dataclass
-class SsoLoginRequested(Message):
-    """Run ``aws sso login`` for every SSO session that needs it, then reload its accounts."""
-
-
-@dataclass
-class QueryChosen(Message):
-    """List these images from now on (owner scope, deprecated/disabled toggles)."""
-
-    query: ImageQuery
-
-
-@dataclass
-class RawRecordWanted(Message):
-    """Show ``image``'s DescribeImages record, fetched now (the raw view)."""
-
-    image: Image
-
-
-@dataclass
-class ExportWanted(Message):
-    """Write ``listed`` (the view, in its order) to ``path`` as `amitui ls --format FMT`."""
-
-    fmt: str
-    path: Path
-    listed: list[Listed]
-    accounts: bool
-
-
-@dataclass
-class UseCountsWanted(Message):
-    """Sweep these account-regions for the Used by column's counts."""
-
-    keys: list[RegionKey]
-
-
-@dataclass
-class ExtrasWanted(Message):
-    """The inspector shows ``image`` and has no extras for it yet."""
-
-    image: Image
 
 
 class ExplorerScreen(Screen[None]):
