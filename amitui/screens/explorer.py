@@ -46,6 +46,7 @@ from amitui.model import (
 )
 from amitui.registry import ACTIONS, MUTATING, READ_ONLY_FLOWS
 from amitui.registry import action as registry_action
+from amitui.screens.command_runner import run_command, vocabulary
 from amitui.screens.journal_view import JournalScreen
 from amitui.screens.messages import (
     ExportWanted,
@@ -137,18 +138,18 @@ class ExplorerScreen(Screen[None]):
         self.query_shown = query
         self.read_only = read_only
         self._cached_extras = cached_extras
-        self._now = now
+        self.now = now
         self._demo = demo
         self._profile = profile
-        self._key_overrides = key_overrides or {}
-        self._config_file = config_file
+        self.key_overrides = key_overrides or {}
+        self.config_file = config_file
         self._empty_text = empty_text
         #: Who "self" is, once known: an image it does not own was shared with it.
         self.account_id: str | None = None
-        self._account_alias: str | None = None
+        self.account_alias: str | None = None
         #: Account label -> what the Account column shows (alias, else id) in an account-set
         #: launch; empty: one account.
-        self._account_names: dict[str, str] = {}
+        self.account_names: dict[str, str] = {}
         #: Where EC2 calls go, when not to AWS (the sandbox, an AWS_ENDPOINT_URL).
         self._endpoint: str | None = None
         #: Each region's images and their rows (rows are made once per images tuple).
@@ -169,7 +170,7 @@ class ExplorerScreen(Screen[None]):
         #: An account set is being opened (the header says so, not "profile default").
         self._many_accounts = many_accounts
         #: USD per GiB-month of a standard snapshot, for the Totals view (None: the default).
-        self._snapshot_price = snapshot_price
+        self.snapshot_price = snapshot_price
 
     # ---- composition ---------------------------------------------------------------------
 
@@ -192,7 +193,7 @@ class ExplorerScreen(Screen[None]):
             yield RegionPane(id="regions")
             with Vertical(id="right"):
                 with Vertical(id="table-box"):
-                    yield CommandLine(self.command_vocabulary, id="command-line")
+                    yield CommandLine(partial(vocabulary, self), id="command-line")
                     yield FilterBar(id="filter")
                     yield FilterMessage(id="filter-error")
                     yield ImageTable(id="images")
@@ -264,15 +265,15 @@ class ExplorerScreen(Screen[None]):
         self._refresh_table()
 
     def show_alias(self, alias: str | None) -> None:
-        self._account_alias = alias
+        self.account_alias = alias
         self._update_titles()
 
     def show_account_names(self, names: Mapping[str, str]) -> None:
         """What the Account column shows (and the filter finds) for each account label, e.g.
         its alias where the label is an account id; a label not named shows as itself."""
-        if dict(names) == self._account_names:
+        if dict(names) == self.account_names:
             return
-        self._account_names = dict(names)
+        self.account_names = dict(names)
         for key, (images, _) in list(self._rows.items()):
             self._rows[key] = (images, self._make_rows(images))
         self._refresh_table()
@@ -295,15 +296,15 @@ class ExplorerScreen(Screen[None]):
         self._update_titles()
 
     def show_extras(self, image: Image, extras: ImageExtras) -> None:
-        self.inspector.show_extras(image, extras, self._now())
+        self.inspector.show_extras(image, extras, self.now())
         if extras.shared and not image.public:
-            account_id = image.account if self._account_names else self.account_id
+            account_id = image.account if self.account_names else self.account_id
             shared = make_row(
                 image,
-                self._now(),
+                self.now(),
                 account_id=account_id,
                 shared=True,
-                account_names=self._account_names,
+                account_names=self.account_names,
                 use_counts=self.use_counts,
             )
             self.table.replace_row(shared)
@@ -319,19 +320,19 @@ class ExplorerScreen(Screen[None]):
         self._refresh_table()
 
     def _make_rows(self, images: Iterable[Image]) -> list[ImageRow]:
-        now = self._now()
+        now = self.now()
         query = self.query_shown
         if not query.shows_everything:
             # EC2 lists an owner's deprecated images whatever IncludeDeprecated says: the
             # query's hide toggles are applied here too, so they always change the view.
             images = [image for image in images if query.shows(image, now)]
         extras = self._cached_extras
-        account_id, names = self.account_id, self._account_names
+        account_id, names = self.account_id, self.account_names
         return [
             make_row(
                 image,
                 now,
-                account_id=image.account if self._account_names else account_id,
+                account_id=image.account if self.account_names else account_id,
                 shared=_shared(extras(image.key)),
                 account_names=names,
                 use_counts=self.use_counts,
@@ -409,7 +410,7 @@ class ExplorerScreen(Screen[None]):
         owners = {row.image.owner_id for row in rows}
         # Shown once the view holds images of other owners (shared with me, amazon, …); in
         # an account set, an image is its own account's unless its owner is another.
-        own = {k.account for k in keys} if self._account_names else {self.account_id}
+        own = {k.account for k in keys} if self.account_names else {self.account_id}
         table.show_owner = bool(owners - own) if own != {None} else len(owners) > 1
         table.set_rows(rows)
         if len(rows) >= LARGE_INVENTORY:
@@ -474,12 +475,12 @@ class ExplorerScreen(Screen[None]):
         label = column(table.sort_column).label
         box.border_subtitle = f"sorted by {label} {'▼' if table.sort_reverse else '▲'}"
         bits = ["amitui"]
-        if self._account_names:
+        if self.account_names:
             bits.append(self._accounts_summary())
         elif self._many_accounts:
             bits.append("opening the accounts…")
         elif self.account_id:
-            alias = f" ({self._account_alias})" if self._account_alias else ""
+            alias = f" ({self.account_alias})" if self.account_alias else ""
             bits.append(f"account {self.account_id}{alias}")
         if not self._many_accounts:
             bits.append(f"profile {self._profile or 'default'}")
@@ -501,15 +502,15 @@ class ExplorerScreen(Screen[None]):
     def _accounts_summary(self) -> str:
         """How many accounts, and which are failing (a region that failed, or no account)."""
         failing = [
-            self._account_names[label]
-            for label in self._account_names
+            self.account_names[label]
+            for label in self.account_names
             if any(
                 s.status.is_error
                 for k in self.region_pane.keys
                 if k.account == label and (s := self.region_pane.state(k)) is not None
             )
         ]
-        count = len(self._account_names)
+        count = len(self.account_names)
         text = f"{count} account{'' if count == 1 else 's'}"
         if failing:
             text += f" (failing: {', '.join(failing)})"
@@ -522,7 +523,7 @@ class ExplorerScreen(Screen[None]):
     def _inspect(self, image: Image | None) -> None:
         self._cancel_inspection()
         extras = self._cached_extras(image.key) if image is not None else None
-        self.inspector.show_image(image, self.inventory, extras, self._now())
+        self.inspector.show_image(image, self.inventory, extras, self.now())
         if image is not None and extras is None:
             self.post_message(ExtrasWanted(image))
 
@@ -666,7 +667,7 @@ class ExplorerScreen(Screen[None]):
         self.app.exit()
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.help_entries(), config_file=self._config_file))
+        self.app.push_screen(HelpScreen(self.help_entries(), config_file=self.config_file))
 
     def action_filter(self) -> None:
         self.query_one(FilterBar).open()
@@ -741,51 +742,14 @@ class ExplorerScreen(Screen[None]):
     def action_command_line(self, text: str = "") -> None:
         self.query_one(CommandLine).open(text)
 
-    def command_vocabulary(self) -> commands.Vocabulary:
-        """What the command line's arguments can be now."""
-        accounts: dict[str, str] = {}
-        for label, name in self._account_names.items():
-            accounts[label] = accounts[name] = label
-        table = self.table
-        return commands.Vocabulary(
-            regions=self.region_pane.regions,
-            accounts=accounts,
-            columns=[c.key for c in table.columns],
-            fixed_columns=[c.key for c in table.columns if not c.width],
-            themes=sorted(self.app.available_themes),
-        )
-
     @on(CommandLine.Submitted)
     def _command_submitted(self, event: CommandLine.Submitted) -> None:
         event.stop()
         self.run_command(event.command)
 
     def run_command(self, command: commands.Command) -> None:
-        """Do what a command line (or its palette entry) says."""
-        match command:
-            case commands.ShowRegion(region):
-                self.action_show_region(region)
-            case commands.ShowAccount(label):
-                if label == commands.EVERY:
-                    self.action_show_region(commands.EVERY)
-                else:
-                    self.action_show_account(label)
-            case commands.SetOwner(owner):
-                self.set_owner(owner)
-            case commands.SortBy(key, reverse):
-                self.action_sort_by(key, reverse)
-            case commands.ChangeColumns(()):
-                self.action_choose_columns()
-            case commands.ChangeColumns(changes):
-                self.choose_columns({**self.table.column_choice, **dict(changes)})
-            case commands.Goto(target):
-                self.post_message(GotoRequested(target))
-            case commands.Export(fmt, path):
-                self._export(fmt, path)
-            case commands.SetTheme(name):
-                self.app.theme = name
-            case commands.Quit():
-                self.app.exit()
+        """Do what a command line (or its palette entry) says (see command_runner)."""
+        run_command(self, command)
 
     def action_choose_columns(self) -> None:
         table = self.table
@@ -808,28 +772,28 @@ class ExplorerScreen(Screen[None]):
             self.notify("Counting what uses each image…", timeout=3)
             self.post_message(UseCountsWanted(self._view_keys()))
         try:
-            save_columns(self.table.column_choice, self._config_file)
+            save_columns(self.table.column_choice, self.config_file)
         except ConfigError as exc:
             self.notify(f"Columns changed, not kept: {exc}", severity="warning", markup=False)
 
     def _restore_columns(self) -> None:
-        if self._config_file is None:
+        if self.config_file is None:
             return
         try:
-            choice = load_config(self._config_file).columns
+            choice = load_config(self.config_file).columns
         except ConfigError as exc:
             self.notify(str(exc), title="Config file", severity="error", markup=False)
             return
         known = {c.key for c in self.table.columns}
         self.table.set_column_choice({k: v for k, v in choice.items() if k in known})
 
-    def _export(self, fmt: str, path: Path) -> None:
+    def export_view(self, fmt: str, path: Path) -> None:
         """The view (filtered, sorted) as `amitui ls --format FMT` writes it: the App asks
         EC2 for the images' records (loads keep none) and writes them in a thread."""
         listed = [Listed(row.image, self._listed_account(row.image)) for row in
                   self.table.visible_rows]  # fmt: skip
         self.notify(f"Exporting {len(listed)} images to {path}…", title="Export", markup=False)
-        self.post_message(ExportWanted(fmt, path, listed, len(self._account_names) > 1))
+        self.post_message(ExportWanted(fmt, path, listed, len(self.account_names) > 1))
 
     def show_exported(self, path: Path, count: int, error: str = "") -> None:
         if error:
@@ -840,11 +804,11 @@ class ExplorerScreen(Screen[None]):
 
     def _listed_account(self, image: Image) -> AccountLabel | None:
         """The account as `amitui ls` names it: its id, and its alias where known."""
-        if self._account_names:
-            name = self._account_names.get(image.account, image.account)
+        if self.account_names:
+            name = self.account_names.get(image.account, image.account)
             return AccountLabel(image.account, name if name != image.account else None)
         if self.account_id:
-            return AccountLabel(self.account_id, self._account_alias)
+            return AccountLabel(self.account_id, self.account_alias)
         return None
 
     def action_copy_out(self, what: str) -> None:
@@ -881,13 +845,13 @@ class ExplorerScreen(Screen[None]):
         table = self.table
         images = [row.image for row in table.visible_rows]
         totals = compute_totals(
-            images, self._now(), inventory=self.inventory, standard_price=self._snapshot_price
+            images, self.now(), inventory=self.inventory, standard_price=self.snapshot_price
         )
         scope = f"{len(images)} image{'' if len(images) == 1 else 's'}"
         if table.filter_text:
             scope += f", filter {table.filter_text!r}"
         scope += f", {self.query_shown.describe()}"
-        self.app.push_screen(TotalsScreen(totals, scope, self._account_names))
+        self.app.push_screen(TotalsScreen(totals, scope, self.account_names))
 
     def show_use_counts(self, counts: Mapping[ImageKey, int]) -> None:
         """A sweep's Used by counts are in: keep them (the rows read them) and redraw."""
@@ -911,7 +875,7 @@ class ExplorerScreen(Screen[None]):
     # ---- help and palette ----------------------------------------------------------------
 
     def _keys_of(self, binding: Binding) -> list[str]:
-        keys = self._key_overrides.get(binding.id or "", binding.key)
+        keys = self.key_overrides.get(binding.id or "", binding.key)
         return [k.strip() for k in keys.split(",")]
 
     def _keys(self, binding: Binding) -> str:
@@ -971,7 +935,7 @@ class ExplorerScreen(Screen[None]):
         yield PaletteEntry(
             "Show all regions", "Merge every region", lambda: self.action_show_region("*")
         )
-        for label, name in self._account_names.items():
+        for label, name in self.account_names.items():
             yield PaletteEntry(
                 f"Show account {name}",
                 "Every region of this account",
