@@ -30,7 +30,6 @@ from textual.widgets import Footer, Input, Static, TabbedContent
 
 from amitui import command_line as commands
 from amitui.columns import COLUMNS, ImageRow, column, make_row
-from amitui.config import ConfigError, load_config, save_columns
 from amitui.filters import TERMS, FilterError
 from amitui.links import console_url, image_arn
 from amitui.listing import AccountLabel, Listed
@@ -46,6 +45,7 @@ from amitui.model import (
 )
 from amitui.registry import ACTIONS, MUTATING, READ_ONLY_FLOWS
 from amitui.registry import action as registry_action
+from amitui.screens.column_choice import ColumnChoice
 from amitui.screens.command_runner import run_command, vocabulary
 from amitui.screens.journal_view import JournalScreen
 from amitui.screens.messages import (
@@ -143,6 +143,7 @@ class ExplorerScreen(Screen[None]):
         self._profile = profile
         self.key_overrides = key_overrides or {}
         self.config_file = config_file
+        self.column_choice = ColumnChoice(self)
         self._empty_text = empty_text
         #: Who "self" is, once known: an image it does not own was shared with it.
         self.account_id: str | None = None
@@ -203,7 +204,7 @@ class ExplorerScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(FilterBar).return_focus = self.table
         self.query_one(CommandLine).return_focus = self.table
-        self._restore_columns()
+        self.column_choice.restore()
         self.table.empty_text = self._empty_text
         # After the screen's own first focus (its first focusable widget, the region list),
         # as when the App composed the panes itself.
@@ -372,7 +373,7 @@ class ExplorerScreen(Screen[None]):
 
     # ---- the table -----------------------------------------------------------------------
 
-    def _view_keys(self) -> list[RegionKey]:
+    def view_keys(self) -> list[RegionKey]:
         view = self.region_pane.key_view
         return [k for k in self.region_pane.keys if not view or k in view]
 
@@ -401,7 +402,7 @@ class ExplorerScreen(Screen[None]):
             self._table_timer.stop()
             self._table_timer = None
         self._table_refreshed = time.monotonic()
-        keys = self._view_keys()
+        keys = self.view_keys()
         rows: list[ImageRow] = []
         for key in keys:
             rows.extend(self._rows.get(key, ((), []))[1])
@@ -422,19 +423,11 @@ class ExplorerScreen(Screen[None]):
         self._table_refresh_cost = time.monotonic() - self._table_refreshed
 
     def choose_column(self, key: str, shown: bool | None) -> None:
-        """Show or hide one column whatever its own rule says (None: back to its rule), as
-        :meth:`choose_columns` does for several. The name column cannot be hidden."""
-        if not column(key).width:
-            raise ValueError(f"the {column(key).label} column is always shown")
-        choice = self.table.column_choice
-        if shown is None:
-            choice.pop(key, None)
-        else:
-            choice[key] = shown
-        self.choose_columns(choice)
+        """Show or hide one column whatever its rule says (None: back to its rule)."""
+        self.column_choice.choose_one(key, shown)
 
     def action_toggle_column(self, key: str) -> None:
-        self.choose_column(key, not self.table.column_shown(column(key)))
+        self.column_choice.toggle(key)
 
     def _update_empty_text(self) -> None:
         table = self.table
@@ -452,7 +445,7 @@ class ExplorerScreen(Screen[None]):
     def _refresh_orphans(self) -> None:
         # A region whose snapshots are still being listed has no orphans to show yet.
         loads = self.inventory.loads
-        keys = [k for k in self._view_keys() if k in loads and not loads[k].snapshots_pending]
+        keys = [k for k in self.view_keys() if k in loads and not loads[k].snapshots_pending]
         wanted = set(keys)
         orphans = [
             o
@@ -752,40 +745,11 @@ class ExplorerScreen(Screen[None]):
         run_command(self, command)
 
     def action_choose_columns(self) -> None:
-        table = self.table
-        shown = {c.key: table.column_shown(c) for c in table.columns}
-        default = {c.key: table.column_shown(c, chosen=False) for c in table.columns}
-        fixed = next(c.key for c in table.columns if not c.width)
-        self.app.push_screen(ColumnChooser(table.columns, shown, default, fixed), self._chosen)
-
-    def _chosen(self, choice: Choice | None) -> None:
-        if choice is not None:
-            self.choose_columns(choice)
+        self.column_choice.open_chooser()
 
     def choose_columns(self, choice: Choice) -> None:
-        """Show and hide columns as ``choice`` says, and keep it in the config file."""
-        used_by = column("used_by")
-        counted = self.table.column_shown(used_by)
-        self.table.set_column_choice(choice)
-        if self.table.column_shown(used_by) and not counted:
-            # Its counts are swept per region when it is shown (see show_use_counts).
-            self.notify("Counting what uses each image…", timeout=3)
-            self.post_message(UseCountsWanted(self._view_keys()))
-        try:
-            save_columns(self.table.column_choice, self.config_file)
-        except ConfigError as exc:
-            self.notify(f"Columns changed, not kept: {exc}", severity="warning", markup=False)
-
-    def _restore_columns(self) -> None:
-        if self.config_file is None:
-            return
-        try:
-            choice = load_config(self.config_file).columns
-        except ConfigError as exc:
-            self.notify(str(exc), title="Config file", severity="error", markup=False)
-            return
-        known = {c.key for c in self.table.columns}
-        self.table.set_column_choice({k: v for k, v in choice.items() if k in known})
+        """Show and hide columns as ``choice`` says, and keep it (see column_choice)."""
+        self.column_choice.choose(choice)
 
     def export_view(self, fmt: str, path: Path) -> None:
         """The view (filtered, sorted) as `amitui ls --format FMT` writes it: the App asks
