@@ -32,7 +32,6 @@ from amitui import command_line as commands
 from amitui.columns import COLUMNS, ImageRow, column, make_row
 from amitui.filters import TERMS, FilterError
 from amitui.links import console_url, image_arn
-from amitui.listing import AccountLabel, Listed
 from amitui.model import (
     OWNER_PRESETS,
     Image,
@@ -45,6 +44,7 @@ from amitui.model import (
 )
 from amitui.registry import ACTIONS, MUTATING, READ_ONLY_FLOWS
 from amitui.registry import action as registry_action
+from amitui.screens import export
 from amitui.screens.column_choice import ColumnChoice
 from amitui.screens.command_runner import run_command, vocabulary
 from amitui.screens.journal_view import JournalScreen
@@ -752,28 +752,11 @@ class ExplorerScreen(Screen[None]):
         self.column_choice.choose(choice)
 
     def export_view(self, fmt: str, path: Path) -> None:
-        """The view (filtered, sorted) as `amitui ls --format FMT` writes it: the App asks
-        EC2 for the images' records (loads keep none) and writes them in a thread."""
-        listed = [Listed(row.image, self._listed_account(row.image)) for row in
-                  self.table.visible_rows]  # fmt: skip
-        self.notify(f"Exporting {len(listed)} images to {path}…", title="Export", markup=False)
-        self.post_message(ExportWanted(fmt, path, listed, len(self.account_names) > 1))
+        """``:export``: the view as `amitui ls --format FMT` writes it (see export)."""
+        export.export_view(self, fmt, path)
 
     def show_exported(self, path: Path, count: int, error: str = "") -> None:
-        if error:
-            self.notify(error, title="Export", severity="error", markup=False)
-        else:
-            noun = "image" if count == 1 else "images"
-            self.notify(f"Wrote {count} {noun} to {path}", title="Export", markup=False)
-
-    def _listed_account(self, image: Image) -> AccountLabel | None:
-        """The account as `amitui ls` names it: its id, and its alias where known."""
-        if self.account_names:
-            name = self.account_names.get(image.account, image.account)
-            return AccountLabel(image.account, name if name != image.account else None)
-        if self.account_id:
-            return AccountLabel(self.account_id, self.account_alias)
-        return None
+        export.show_exported(self, path, count, error)
 
     def action_copy_out(self, what: str) -> None:
         """Copy the selected images' ids (``"id"``), ARNs or console URLs to the clipboard,
