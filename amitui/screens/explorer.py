@@ -31,7 +31,6 @@ from textual.widgets import Footer, Input, Static, TabbedContent
 from amitui import command_line as commands
 from amitui.columns import COLUMNS, ImageRow, column, make_row
 from amitui.filters import TERMS, FilterError
-from amitui.links import console_url, image_arn
 from amitui.model import (
     OWNER_PRESETS,
     Image,
@@ -44,7 +43,7 @@ from amitui.model import (
 )
 from amitui.registry import ACTIONS, MUTATING, READ_ONLY_FLOWS
 from amitui.registry import action as registry_action
-from amitui.screens import export
+from amitui.screens import clipboard, export
 from amitui.screens.column_choice import ColumnChoice
 from amitui.screens.command_runner import run_command, vocabulary
 from amitui.screens.journal_view import JournalScreen
@@ -759,20 +758,8 @@ class ExplorerScreen(Screen[None]):
         export.show_exported(self, path, count, error)
 
     def action_copy_out(self, what: str) -> None:
-        """Copy the selected images' ids (``"id"``), ARNs or console URLs to the clipboard,
-        one a line, through the terminal (OSC 52: works over ssh)."""
-        images = self.selected_images()
-        if not images:
-            self.notify("No image to copy", severity="warning")
-            return
-        text_of, noun = _COPIED[what]
-        texts = [text_of(image) for image in images]
-        self.app.copy_to_clipboard("\n".join(texts))
-        if len(texts) == 1:
-            message = f"Copied {noun}: {texts[0]}"
-        else:
-            message = f"Copied {len(texts)} {noun}s, one a line"
-        self.notify(message, title="Clipboard", markup=False, timeout=4)
+        """Copy the selected images' ids, ARNs or console URLs (see clipboard)."""
+        clipboard.copy_out(self, what)
 
     def action_raw_record(self) -> None:
         image = self.table.cursor_image
@@ -972,14 +959,6 @@ def _binding_refused_read_only(binding: Binding) -> bool:
         return registry_action(binding.id or "").mutating
     except KeyError:  # not an explorer action (another screen's key)
         return _action_name(binding) in MUTATING
-
-
-#: What ``copy_out`` copies: the text of an image, and what it is called.
-_COPIED: dict[str, tuple[Callable[[Image], str], str]] = {
-    "id": (lambda image: image.image_id, "image id"),
-    "arn": (image_arn, "ARN"),
-    "url": (console_url, "EC2 console URL"),
-}
 
 
 def _shared(extras: ImageExtras | None) -> bool:
