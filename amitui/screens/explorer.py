@@ -58,11 +58,10 @@ from amitui.screens.messages import (
     SsoLoginRequested,
     UseCountsWanted,
 )
-from amitui.screens.raw_view import RawRecordScreen
+from amitui.screens.raw_view import RawRecordScreen, ask_for_record
 from amitui.screens.recycle_bin import RecycleBinScreen
-from amitui.screens.totals import TotalsScreen
+from amitui.screens.totals import TotalsScreen, totals_of_view
 from amitui.text import inert
-from amitui.totals import compute as compute_totals
 from amitui.widgets.cleanup_run import RunScreen
 from amitui.widgets.cleanup_view import CleanupScreen
 from amitui.widgets.column_chooser import Choice, ColumnChooser
@@ -762,11 +761,7 @@ class ExplorerScreen(Screen[None]):
         clipboard.copy_out(self, what)
 
     def action_raw_record(self) -> None:
-        image = self.table.cursor_image
-        if image is None:
-            self.notify("No image under the cursor", severity="warning")
-            return
-        self.post_message(RawRecordWanted(image))
+        ask_for_record(self)
 
     def show_raw_record(
         self, image: Image, record: Mapping[str, object] | None, error: str
@@ -775,17 +770,8 @@ class ExplorerScreen(Screen[None]):
         self.app.push_screen(RawRecordScreen(image, record, error))
 
     def action_totals(self) -> None:
-        """The Totals view of what the table shows now (the filter and region view apply)."""
-        table = self.table
-        images = [row.image for row in table.visible_rows]
-        totals = compute_totals(
-            images, self.now(), inventory=self.inventory, standard_price=self.snapshot_price
-        )
-        scope = f"{len(images)} image{'' if len(images) == 1 else 's'}"
-        if table.filter_text:
-            scope += f", filter {table.filter_text!r}"
-        scope += f", {self.query_shown.describe()}"
-        self.app.push_screen(TotalsScreen(totals, scope, self.account_names))
+        """The Totals view of what the table shows now (see totals_of_view)."""
+        self.app.push_screen(totals_of_view(self))
 
     def show_use_counts(self, counts: Mapping[ImageKey, int]) -> None:
         """A sweep's Used by counts are in: keep them (the rows read them) and redraw."""
