@@ -29,10 +29,9 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent
 
 from amitui import command_line as commands
-from amitui.columns import COLUMNS, ImageRow, column, make_row
-from amitui.filters import TERMS, FilterError
+from amitui.columns import ImageRow, column, make_row
+from amitui.filters import FilterError
 from amitui.model import (
-    OWNER_PRESETS,
     Image,
     ImageExtras,
     ImageKey,
@@ -41,12 +40,11 @@ from amitui.model import (
     RegionKey,
     RegionLoad,
 )
-from amitui.registry import ACTIONS, MUTATING, READ_ONLY_FLOWS
-from amitui.registry import action as registry_action
+from amitui.registry import ACTIONS, READ_ONLY_FLOWS
 from amitui.screens import clipboard, export
 from amitui.screens.column_choice import ColumnChoice
 from amitui.screens.command_runner import run_command, vocabulary
-from amitui.screens.journal_view import JournalScreen
+from amitui.screens.keys import help_entries, read_only_keys, refused_read_only
 from amitui.screens.messages import (
     ExportWanted,
     ExtrasWanted,
@@ -58,26 +56,20 @@ from amitui.screens.messages import (
     SsoLoginRequested,
     UseCountsWanted,
 )
+from amitui.screens.palette import palette_entries
 from amitui.screens.raw_view import RawRecordScreen, ask_for_record
-from amitui.screens.recycle_bin import RecycleBinScreen
-from amitui.screens.totals import TotalsScreen, totals_of_view
+from amitui.screens.totals import totals_of_view
 from amitui.text import inert
-from amitui.widgets.cleanup_run import RunScreen
-from amitui.widgets.cleanup_view import CleanupScreen
-from amitui.widgets.column_chooser import Choice, ColumnChooser
-from amitui.widgets.command_line import CommandInput, CommandLine
+from amitui.widgets.column_chooser import Choice
+from amitui.widgets.command_line import CommandLine
 from amitui.widgets.commands import PaletteEntry
 from amitui.widgets.filter_bar import FilterBar, FilterMessage
-from amitui.widgets.form_dialog import FormDialog
 from amitui.widgets.goto import GotoDialog
 from amitui.widgets.help_screen import HelpEntry, HelpScreen
 from amitui.widgets.image_table import ImageTable
 from amitui.widgets.inspector import Inspector
 from amitui.widgets.messages import GotoRequested, JumpToImage
-from amitui.widgets.orphans_view import OrphansScreen
 from amitui.widgets.owner_scope import OwnerScopeScreen
-from amitui.widgets.plan_screen import PlanScreen
-from amitui.widgets.progress_screen import ProgressScreen
 from amitui.widgets.region_pane import RegionList, RegionPane
 
 #: With this many images loaded, each load freezes the GC's view of them (see show_load).
@@ -617,7 +609,7 @@ class ExplorerScreen(Screen[None]):
     # ---- actions (the keys: amitui.registry) ---------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.read_only and _refused_read_only(action, parameters):
+        if self.read_only and refused_read_only(action, parameters):
             return False  # hidden from the footer and refused
         if action == "sso_login":
             return self._sso_needed  # in the footer only when a login would help
@@ -635,7 +627,7 @@ class ExplorerScreen(Screen[None]):
             return
         if isinstance(self.focused, Input):
             return
-        label = self._read_only_keys().get(event.key)
+        label = read_only_keys(self.BINDINGS, self.key_overrides).get(event.key)
         if label is not None:
             event.stop()
             self.notify(
@@ -644,15 +636,6 @@ class ExplorerScreen(Screen[None]):
                 severity="warning",
                 timeout=4,
             )
-
-    def _read_only_keys(self) -> dict[str, str]:
-        """key -> action label, for the mutating bindings (keymap overrides included)."""
-        keys: dict[str, str] = {}
-        for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and _binding_refused_read_only(binding):
-                for key in self._keys_of(binding):
-                    keys[key] = binding.description
-        return keys
 
     async def action_quit(self) -> None:
         self.app.exit()
@@ -794,157 +777,15 @@ class ExplorerScreen(Screen[None]):
 
     # ---- help and palette ----------------------------------------------------------------
 
-    def _keys_of(self, binding: Binding) -> list[str]:
-        keys = self.key_overrides.get(binding.id or "", binding.key)
-        return [k.strip() for k in keys.split(",")]
-
-    def _keys(self, binding: Binding) -> str:
-        display = self.app.get_key_display
-        return ", ".join(display(Binding(k, "")) for k in self._keys_of(binding))
-
     def help_entries(self) -> list[HelpEntry]:
-        """Every key of every screen, grouped so that each heading appears once."""
-        sections: list[tuple[str, Sequence[BindingType]]] = [
-            ("Explorer", self.BINDINGS),
-            ("Image table", ImageTable.BINDINGS),
-            ("Regions", RegionList.BINDINGS),
-            ("Filter", FilterBar.BINDINGS),
-            ("Command line", CommandInput.BINDINGS),
-            ("Column chooser", ColumnChooser.BINDINGS),
-            ("Dialogs (copy, share, deprecate)", FormDialog.BINDINGS),
-            ("Owner scope", OwnerScopeScreen.BINDINGS),
-            ("Plan review", PlanScreen.BINDINGS),
-            ("Progress", ProgressScreen.BINDINGS),
-            ("Cleanup progress", RunScreen.BINDINGS),
-            ("Guided cleanup", CleanupScreen.BINDINGS),
-            ("Orphaned snapshots", OrphansScreen.BINDINGS),
-            ("Recycle Bin", RecycleBinScreen.BINDINGS),
-            ("Journal", JournalScreen.BINDINGS),
-            ("Raw record", RawRecordScreen.BINDINGS),
-            ("Totals", TotalsScreen.BINDINGS),
-        ]
-        extra = {
-            "Explorer": [
-                HelpEntry("Explorer", "tab", "Next pane", "Regions, table, details"),
-                HelpEntry("Explorer", "ctrl+p", "Commands", "Regions, owners, actions"),
-            ],
-            "Regions": [HelpEntry("Regions", "enter", "Only this region", "Show just this one")],
-            "Filter": [
-                HelpEntry("Filter", "enter", "Done", "Back to the table, keep the filter"),
-                *(HelpEntry("Filter", term, "Term", meaning) for term, meaning in TERMS),
-            ],
-            "Plan review": [
-                HelpEntry(
-                    "Plan review", "type + enter", "Confirm a destructive plan",
-                    "Type the image id (one image) or the number of images, then Enter",
-                )
-            ],
-        }  # fmt: skip
-        entries: list[HelpEntry] = []
-        for section, bindings in sections:
-            for item in bindings:
-                if not isinstance(item, Binding) or not item.description:
-                    continue
-                if self.read_only and _binding_refused_read_only(item):
-                    continue
-                entries.append(HelpEntry(section, self._keys(item), item.description, item.tooltip))
-            entries.extend(extra.get(section, ()))
-        return entries
+        """Every key of every screen, grouped by heading (see keys)."""
+        return help_entries(self)
 
     def palette_entries(self) -> Iterable[PaletteEntry]:
-        yield PaletteEntry(
-            "Show all regions", "Merge every region", lambda: self.action_show_region("*")
-        )
-        for label, name in self.account_names.items():
-            yield PaletteEntry(
-                f"Show account {name}",
-                "Every region of this account",
-                partial(self.action_show_account, label),
-            )
-        for region in self.region_pane.regions:
-            yield PaletteEntry(
-                f"Show region {region}",
-                "Only this region",
-                partial(self.action_show_region, region),
-            )
-        for owner, label in OWNER_PRESETS:
-            yield PaletteEntry(
-                f"Owner: {label}",
-                "Whose images to list",
-                partial(self.set_owner, owner),
-            )
-        yield PaletteEntry(
-            "Owner: an account id…", "List another account's images", self.action_owner_scope
-        )
-        yield PaletteEntry(
-            "Toggle deprecated images",
-            "Include or hide deprecated images",
-            self.action_toggle_deprecated,
-        )
-        yield PaletteEntry(
-            "Toggle disabled images", "Include or hide disabled images", self.action_toggle_disabled
-        )
-        for table_column in COLUMNS:
-            if table_column.shown_when is not None:
-                shown = self.table.column_shown(table_column)
-                yield PaletteEntry(
-                    f"{'Hide' if shown else 'Show'} the {table_column.label} column",
-                    "Optional columns: shown when chosen (or when the view needs them)",
-                    partial(self.action_toggle_column, table_column.key),
-                )
-            yield PaletteEntry(
-                f"Sort by {table_column.label}",
-                "Sort the image table",
-                partial(self.action_sort_by, table_column.key),
-            )
-        for spec in commands.COMMANDS:
-            line = f"{spec.name} "
-            yield PaletteEntry(
-                f":{spec.name} {spec.usage}".rstrip(),
-                spec.help,
-                partial(self.action_command_line, line) if spec.usage else self.app.exit,
-            )
-        yield PaletteEntry("Columns…", "Choose the table's columns", self.action_choose_columns)
-        goto = registry_action("goto")
-        yield PaletteEntry(f"{goto.title}…", goto.tooltip, self.action_goto)
-        yield PaletteEntry("Refresh", "Reload every region", self.action_refresh)
-        for entry_id, run in (
-            ("copy_id", partial(self.action_copy_out, "id")),
-            ("copy_arn", partial(self.action_copy_out, "arn")),
-            ("copy_url", partial(self.action_copy_out, "url")),
-            ("raw_record", self.action_raw_record),
-            ("totals", self.action_totals),
-        ):
-            entry = registry_action(entry_id)
-            yield PaletteEntry(f"{entry.title or entry.label}…", entry.tooltip, run)
-        yield PaletteEntry("Help", "Every key", self.action_help)
-        # Read-only, the reviews (guided cleanup) stay: they change nothing.
-        for entry in ACTIONS:
-            if entry.flow is not None and (not self.read_only or entry.flow in READ_ONLY_FLOWS):
-                yield PaletteEntry(
-                    f"{entry.title or entry.label}…",
-                    entry.tooltip,
-                    partial(self.action_flow, entry.flow),
-                )
+        return palette_entries(self)
 
     def set_owner(self, owner: str) -> None:
         self._query_chosen(self.query_shown.with_owner(owner))
-
-
-def _action_name(binding: Binding) -> str:
-    return binding.action.split("(", 1)[0]
-
-
-def _refused_read_only(action: str, parameters: tuple[object, ...]) -> bool:
-    """Read-only refuses what changes AWS state; the reviews (READ_ONLY_FLOWS) stay."""
-    return action in MUTATING and not (parameters and parameters[0] in READ_ONLY_FLOWS)
-
-
-def _binding_refused_read_only(binding: Binding) -> bool:
-    try:
-        return registry_action(binding.id or "").mutating
-    except KeyError:  # not an explorer action (another screen's key)
-        return _action_name(binding) in MUTATING
 
 
 def _shared(extras: ImageExtras | None) -> bool:
