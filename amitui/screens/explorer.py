@@ -18,7 +18,6 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import urlsplit
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -29,7 +28,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent
 
 from amitui import command_line as commands
-from amitui.columns import ImageRow, column, make_row
+from amitui.columns import ImageRow, make_row
 from amitui.filters import FilterError
 from amitui.model import (
     Image,
@@ -41,7 +40,7 @@ from amitui.model import (
     RegionLoad,
 )
 from amitui.registry import ACTIONS, READ_ONLY_FLOWS
-from amitui.screens import clipboard, export
+from amitui.screens import clipboard, export, titles
 from amitui.screens.column_choice import ColumnChoice
 from amitui.screens.command_runner import run_command, vocabulary
 from amitui.screens.keys import help_entries, read_only_keys, refused_read_only
@@ -420,17 +419,8 @@ class ExplorerScreen(Screen[None]):
         self.column_choice.toggle(key)
 
     def _update_empty_text(self) -> None:
-        table = self.table
-        if self.region_pane.busy:
-            table.empty_text = "Loading…"
-        elif table.filter_text:
-            hidden = table.total_count
-            table.empty_text = (
-                f"No image matches the filter {table.filter_text!r}: it hides all {hidden} "
-                f"image{'' if hidden == 1 else 's'} (Escape clears it)"
-            )
-        else:
-            table.empty_text = f"No images owned by {self.query_shown.describe()} in these regions"
+        busy, owner = self.region_pane.busy, self.query_shown.describe()
+        self.table.empty_text = titles.empty_text(self.table, busy=busy, owner=owner)
 
     def _refresh_orphans(self) -> None:
         # A region whose snapshots are still being listed has no orphans to show yet.
@@ -447,59 +437,37 @@ class ExplorerScreen(Screen[None]):
 
     def _update_titles(self) -> None:
         table = self.table
-        title = f"Images {table.row_count}"
-        if table.filter_text:
-            title += f" of {table.total_count} · filter: {table.filter_text}"
-        marks = len(table.marked_keys)
-        if marks:
-            title += f" · ● {marks} marked"
         box = self.query_one("#table-box")
-        box.border_title = title
-        label = column(table.sort_column).label
-        box.border_subtitle = f"sorted by {label} {'▼' if table.sort_reverse else '▲'}"
-        bits = ["amitui"]
-        if self.account_names:
-            bits.append(self._accounts_summary())
-        elif self._many_accounts:
-            bits.append("opening the accounts…")
-        elif self.account_id:
-            alias = f" ({self.account_alias})" if self.account_alias else ""
-            bits.append(f"account {self.account_id}{alias}")
-        if not self._many_accounts:
-            bits.append(f"profile {self._profile or 'default'}")
-        # The host says enough (and a sandbox's random port would change every launch).
-        host = urlsplit(self._endpoint).hostname if self._endpoint else None
-        if self._demo:
-            bits.append("DEMO SANDBOX")
-        elif self._endpoint:
-            bits.append(f"endpoint {host or self._endpoint} (not AWS)")
-        bits.append(f"owner: {self.query_shown.describe()}")
-        if self.read_only:
-            bits.append("READ-ONLY")
-        scope_text = " · ".join(bits)
+        box.border_title = titles.table_title(table)
+        box.border_subtitle = titles.sort_subtitle(table)
+        pane = self.region_pane
+        failing = (
+            frozenset(
+                k.account
+                for k in pane.keys
+                if (s := pane.state(k)) is not None and s.status.is_error
+            )
+            if self.account_names
+            else frozenset()
+        )
+        scope = titles.Scope(
+            owner=self.query_shown.describe(),
+            profile=self._profile,
+            account_id=self.account_id,
+            account_alias=self.account_alias,
+            account_names=self.account_names,
+            many_accounts=self._many_accounts,
+            failing=failing,
+            problems=len(self._problems),
+            endpoint=self._endpoint,
+            demo=self._demo,
+            read_only=self.read_only,
+        )
+        scope_text = titles.scope_text(scope)
         if scope_text != self._scope_text:
             # Only on change, and one line high: an update with layout reflows the screen.
             self._scope_text = scope_text
             self.query_one("#scope-bar", Static).update(scope_text, layout=False)
-
-    def _accounts_summary(self) -> str:
-        """How many accounts, and which are failing (a region that failed, or no account)."""
-        failing = [
-            self.account_names[label]
-            for label in self.account_names
-            if any(
-                s.status.is_error
-                for k in self.region_pane.keys
-                if k.account == label and (s := self.region_pane.state(k)) is not None
-            )
-        ]
-        count = len(self.account_names)
-        text = f"{count} account{'' if count == 1 else 's'}"
-        if failing:
-            text += f" (failing: {', '.join(failing)})"
-        if self._problems:
-            text += f" · {len(self._problems)} not opened"
-        return inert(text)
 
     # ---- the inspector -------------------------------------------------------------------
 
