@@ -1,12 +1,18 @@
 """The explorer's main screen: the region list, the image table with its filter, the
 inspector, the scope bar and the footer.
 
-It owns the panes' keys (every entry of :data:`amitui.registry.ACTIONS`), the row cache
-(each region's images turned into table rows once), the table throttle while regions are
-loading, the cursor → inspector debounce, and the titles. The App hands it results through
-the ``show_…`` methods; what needs the engine it asks for with a typed message:
-:class:`ScreenReady`, :class:`FlowRequested`, :class:`RefreshRequested`,
-:class:`QueryChosen`, :class:`ExtrasWanted`, :class:`UseCountsWanted`.
+It composes the panes and routes between them; it binds the panes' keys (every entry of
+:data:`amitui.registry.ACTIONS`), keeps the row cache (each region's images turned into
+table rows once, with the Used by counts they read), throttles the table while regions are
+loading and debounces the cursor → inspector. The App hands it results through the
+``show_…`` methods; what needs the engine it asks for with a typed message
+(:mod:`amitui.screens.messages`).
+
+Each feature is a room of its own that the screen calls: :mod:`~amitui.screens.command_runner`
+(the ``:`` commands), :mod:`~amitui.screens.column_choice`, :mod:`~amitui.screens.export`,
+:mod:`~amitui.screens.clipboard`, :mod:`~amitui.screens.raw_view` (``Y``),
+:mod:`~amitui.screens.totals`, :mod:`~amitui.screens.keys` (keymap, read-only, help),
+:mod:`~amitui.screens.palette` and :mod:`~amitui.screens.titles`.
 """
 
 from __future__ import annotations
