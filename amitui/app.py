@@ -36,7 +36,6 @@ from amitui.app_accounts import AccountSetWiring
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import LaunchOptions, open_session
-from amitui.columns import USE_COUNTS
 from amitui.config import config_path
 from amitui.explorer import Explorer, SessionFactory
 from amitui.flows import FlowUnavailable, get_flow
@@ -324,8 +323,7 @@ class AmituiApp(AccountSetWiring):
     @work(group="use_counts", exclusive=True, exit_on_error=False)
     async def count_uses(self, keys: list[RegionKey]) -> None:
         counts, failed = await self.explorer.use_counts(keys)
-        USE_COUNTS.update(counts)
-        self.main.show_use_counts()
+        self.main.show_use_counts(counts)
         if failed:
             self.notify("\n".join(failed), title="Used by: not counted", severity="warning",
                         markup=False)  # fmt: skip
@@ -370,8 +368,7 @@ class AmituiApp(AccountSetWiring):
             self.notify("Still connecting…")
             return
         self.explorer.forget_extras()
-        USE_COUNTS.clear()  # counted again when the column is turned on again
-        self.main.table.show_used_by = False
+        self.main.forget_use_counts()
         self.start_loading(self.region_pane.keys)
 
     @on(QueryChosen)

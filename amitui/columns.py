@@ -24,10 +24,21 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from amitui.model import Image, ImageKey, cooldown_until
 from amitui.text import inert
+
+#: An ``ImageRow``'s Used by counts when its maker has none: how many instances and launch
+#: templates use each image, per account-region swept
+#: (:func:`amitui.actions.references.region_use_counts`, asked by the App when the Used by
+#: column is turned on): one DescribeInstances and one DescribeLaunchTemplateVersions
+#: ($Default and $Latest of every template) per region, paginated - never a call per image.
+#: An image of a region not swept shows nothing; a swept image nothing uses shows 0. The
+#: counts belong to the screen that made the rows (``ExplorerScreen.use_counts``), never to
+#: the module: two Apps in one process must not see each other's.
+NO_USE_COUNTS: Mapping[ImageKey, int] = MappingProxyType({})
 
 
 class ImageRow(NamedTuple):
@@ -46,6 +57,9 @@ class ImageRow(NamedTuple):
     haystack: str
     #: The sort keys of the eager columns (see :attr:`Column.eager`), in column order.
     eager_keys: tuple[Any, ...] = ()
+    #: The Used by column's counts (see :data:`NO_USE_COUNTS`): the mapping of whoever made
+    #: the row, shared by all its rows, so counts swept later show without remaking them.
+    use_counts: Mapping[ImageKey, int] = NO_USE_COUNTS
 
     @property
     def cells(self) -> tuple[str, ...]:
@@ -179,16 +193,8 @@ def _protection_key(row: ImageRow) -> int:
     return _PROTECTION_RANK.get(_protection(row), 1)
 
 
-#: How many instances and launch templates use each image, per account-region swept
-#: (:func:`amitui.actions.references.region_use_counts`, asked by the App when the Used by
-#: column is turned on): one DescribeInstances and one DescribeLaunchTemplateVersions
-#: ($Default and $Latest of every template) per region, paginated - never a call per image.
-#: An image of a region not swept shows nothing; a swept image nothing uses shows 0.
-USE_COUNTS: dict[ImageKey, int] = {}
-
-
 def _used_by(row: ImageRow) -> str:
-    count = USE_COUNTS.get(row.key)
+    count = row.use_counts.get(row.key)
     return "" if count is None else str(count)
 
 
@@ -285,8 +291,8 @@ COLUMNS: tuple[Column, ...] = (
         search=True,
         shown_when="show_protection",
     ),
-    # Off until asked for (the palette's Used by column entry); USE_COUNTS fills it.
-    Column("used_by", "Used by", 7, _used_by, lambda r: USE_COUNTS.get(r.key, -1), right=True,
+    # Off until asked for (the palette's Used by column entry); the rows' use_counts fill it.
+    Column("used_by", "Used by", 7, _used_by, lambda r: r.use_counts.get(r.key, -1), right=True,
            shown_when="show_used_by"),
 )  # fmt: skip
 COLUMN_INDEX: dict[str, int] = {c.key: i for i, c in enumerate(COLUMNS)}
@@ -310,6 +316,7 @@ def make_row(
     shared: bool = False,
     account_names: Mapping[str, str] | None = None,
     columns: Sequence[Column] = COLUMNS,
+    use_counts: Mapping[ImageKey, int] = NO_USE_COUNTS,
 ) -> ImageRow:
     """What the table needs of ``image`` on every keystroke (cells are made when drawn).
 
@@ -318,6 +325,7 @@ def make_row(
     ``account_names``: account label -> display text (an alias); default the label.
     ``columns``: whose searchable cells go into the haystack and whose eager sort keys
     are computed (the table's columns).
+    ``use_counts``: the Used by counts the row reads (kept by reference: filled later).
     """
     if image.public:
         access = "public"
@@ -328,7 +336,7 @@ def make_row(
     account = image.account
     if account_names:
         account = account_names.get(account, account)
-    row = ImageRow(image, image.key, now, access, account, "")
+    row = ImageRow(image, image.key, now, access, account, "", (), use_counts)
     if columns is COLUMNS:
         searched, eager = _SEARCHED, _EAGER
     else:
@@ -339,7 +347,7 @@ def make_row(
     texts.extend(value for _, value in image.tags)
     haystack = "\n".join(texts).lower()
     keys = tuple([sort_key(row) for sort_key in eager])
-    return ImageRow(image, row.key, now, access, account, haystack, keys)
+    return ImageRow(image, row.key, now, access, account, haystack, keys, use_counts)
 
 
 def rows_for(

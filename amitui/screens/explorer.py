@@ -1,12 +1,18 @@
 """The explorer's main screen: the region list, the image table with its filter, the
 inspector, the scope bar and the footer.
 
-It owns the panes' keys (every entry of :data:`amitui.registry.ACTIONS`), the row cache
-(each region's images turned into table rows once), the table throttle while regions are
-loading, the cursor → inspector debounce, and the titles. The App hands it results through
-the ``show_…`` methods; what needs the engine it asks for with a typed message:
-:class:`ScreenReady`, :class:`FlowRequested`, :class:`RefreshRequested`,
-:class:`QueryChosen`, :class:`ExtrasWanted`, :class:`UseCountsWanted`.
+It composes the panes and routes between them; it binds the panes' keys (every entry of
+:data:`amitui.registry.ACTIONS`), keeps the row cache (each region's images turned into
+table rows once, with the Used by counts they read), throttles the table while regions are
+loading and debounces the cursor → inspector. The App hands it results through the
+``show_…`` methods; what needs the engine it asks for with a typed message
+(:mod:`amitui.screens.messages`).
+
+Each feature is a room of its own that the screen calls: :mod:`~amitui.screens.command_runner`
+(the ``:`` commands), :mod:`~amitui.screens.column_choice`, :mod:`~amitui.screens.export`,
+:mod:`~amitui.screens.clipboard`, :mod:`~amitui.screens.raw_view` (``Y``),
+:mod:`~amitui.screens.totals`, :mod:`~amitui.screens.keys` (keymap, read-only, help),
+:mod:`~amitui.screens.palette` and :mod:`~amitui.screens.titles`.
 """
 
 from __future__ import annotations
@@ -14,30 +20,23 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import urlsplit
 
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent
 
 from amitui import command_line as commands
-from amitui.columns import COLUMNS, ImageRow, column, make_row
-from amitui.config import ConfigError, load_config, save_columns
-from amitui.filters import TERMS, FilterError
-from amitui.links import console_url, image_arn
-from amitui.listing import AccountLabel, Listed
+from amitui.columns import ImageRow, make_row
+from amitui.filters import FilterError
 from amitui.model import (
-    OWNER_PRESETS,
     Image,
     ImageExtras,
     ImageKey,
@@ -46,30 +45,36 @@ from amitui.model import (
     RegionKey,
     RegionLoad,
 )
-from amitui.registry import ACTIONS, MUTATING, READ_ONLY_FLOWS
-from amitui.registry import action as registry_action
-from amitui.screens.journal_view import JournalScreen
-from amitui.screens.raw_view import RawRecordScreen
-from amitui.screens.recycle_bin import RecycleBinScreen
-from amitui.screens.totals import TotalsScreen
+from amitui.registry import ACTIONS, READ_ONLY_FLOWS
+from amitui.screens import clipboard, export, titles
+from amitui.screens.column_choice import ColumnChoice
+from amitui.screens.command_runner import run_command, vocabulary
+from amitui.screens.keys import help_entries, read_only_keys, refused_read_only
+from amitui.screens.messages import (
+    ExportWanted,
+    ExtrasWanted,
+    FlowRequested,
+    QueryChosen,
+    RawRecordWanted,
+    RefreshRequested,
+    ScreenReady,
+    SsoLoginRequested,
+    UseCountsWanted,
+)
+from amitui.screens.palette import palette_entries
+from amitui.screens.raw_view import RawRecordScreen, ask_for_record
+from amitui.screens.totals import totals_of_view
 from amitui.text import inert
-from amitui.totals import compute as compute_totals
-from amitui.widgets.cleanup_run import RunScreen
-from amitui.widgets.cleanup_view import CleanupScreen
-from amitui.widgets.column_chooser import Choice, ColumnChooser
-from amitui.widgets.command_line import CommandInput, CommandLine
+from amitui.widgets.column_chooser import Choice
+from amitui.widgets.command_line import CommandLine
 from amitui.widgets.commands import PaletteEntry
 from amitui.widgets.filter_bar import FilterBar, FilterMessage
-from amitui.widgets.form_dialog import FormDialog
 from amitui.widgets.goto import GotoDialog
 from amitui.widgets.help_screen import HelpEntry, HelpScreen
 from amitui.widgets.image_table import ImageTable
 from amitui.widgets.inspector import Inspector
 from amitui.widgets.messages import GotoRequested, JumpToImage
-from amitui.widgets.orphans_view import OrphansScreen
 from amitui.widgets.owner_scope import OwnerScopeScreen
-from amitui.widgets.plan_screen import PlanScreen
-from amitui.widgets.progress_screen import ProgressScreen
 from amitui.widgets.region_pane import RegionList, RegionPane
 
 #: With this many images loaded, each load freezes the GC's view of them (see show_load).
@@ -84,66 +89,6 @@ TABLE_REFRESH_INTERVAL = 0.1
 #: small share of the loop while a large inventory streams in (at 100,000 rows a rebuild
 #: takes ~0.1 s, and each is replaced by the next region's).
 TABLE_REFRESH_COST_FACTOR = 4.0
-
-
-@dataclass
-class ScreenReady(Message):
-    """The panes are composed and mounted: the App may start loading into them."""
-
-
-@dataclass
-class FlowRequested(Message):
-    """Start the flow behind an action key (``"copy"``, …) on the selected images."""
-
-    action: str
-
-
-@dataclass
-class RefreshRequested(Message):
-    """Reload every region."""
-
-
-@dataclass
-class SsoLoginRequested(Message):
-    """Run ``aws sso login`` for every SSO session that needs it, then reload its accounts."""
-
-
-@dataclass
-class QueryChosen(Message):
-    """List these images from now on (owner scope, deprecated/disabled toggles)."""
-
-    query: ImageQuery
-
-
-@dataclass
-class RawRecordWanted(Message):
-    """Show ``image``'s DescribeImages record, fetched now (the raw view)."""
-
-    image: Image
-
-
-@dataclass
-class ExportWanted(Message):
-    """Write ``listed`` (the view, in its order) to ``path`` as `amitui ls --format FMT`."""
-
-    fmt: str
-    path: Path
-    listed: list[Listed]
-    accounts: bool
-
-
-@dataclass
-class UseCountsWanted(Message):
-    """Sweep these account-regions for the Used by column's counts."""
-
-    keys: list[RegionKey]
-
-
-@dataclass
-class ExtrasWanted(Message):
-    """The inspector shows ``image`` and has no extras for it yet."""
-
-    image: Image
 
 
 class ExplorerScreen(Screen[None]):
@@ -188,22 +133,26 @@ class ExplorerScreen(Screen[None]):
         self.query_shown = query
         self.read_only = read_only
         self._cached_extras = cached_extras
-        self._now = now
+        self.now = now
         self._demo = demo
         self._profile = profile
-        self._key_overrides = key_overrides or {}
-        self._config_file = config_file
+        self.key_overrides = key_overrides or {}
+        self.config_file = config_file
+        self.column_choice = ColumnChoice(self)
         self._empty_text = empty_text
         #: Who "self" is, once known: an image it does not own was shared with it.
         self.account_id: str | None = None
-        self._account_alias: str | None = None
+        self.account_alias: str | None = None
         #: Account label -> what the Account column shows (alias, else id) in an account-set
         #: launch; empty: one account.
-        self._account_names: dict[str, str] = {}
+        self.account_names: dict[str, str] = {}
         #: Where EC2 calls go, when not to AWS (the sandbox, an AWS_ENDPOINT_URL).
         self._endpoint: str | None = None
         #: Each region's images and their rows (rows are made once per images tuple).
         self._rows: dict[RegionKey, tuple[tuple[Image, ...], list[ImageRow]]] = {}
+        #: The Used by column's counts, this screen's alone: every row it makes reads them
+        #: (by reference), so a sweep's answer shows without remaking the rows.
+        self.use_counts: dict[ImageKey, int] = {}
         #: Seconds the cursor rests before the inspector shows its image (0: at once).
         self.inspect_delay = INSPECT_DELAY
         self._inspect_timer: Timer | None = None
@@ -217,7 +166,7 @@ class ExplorerScreen(Screen[None]):
         #: An account set is being opened (the header says so, not "profile default").
         self._many_accounts = many_accounts
         #: USD per GiB-month of a standard snapshot, for the Totals view (None: the default).
-        self._snapshot_price = snapshot_price
+        self.snapshot_price = snapshot_price
 
     # ---- composition ---------------------------------------------------------------------
 
@@ -240,7 +189,7 @@ class ExplorerScreen(Screen[None]):
             yield RegionPane(id="regions")
             with Vertical(id="right"):
                 with Vertical(id="table-box"):
-                    yield CommandLine(self.command_vocabulary, id="command-line")
+                    yield CommandLine(partial(vocabulary, self), id="command-line")
                     yield FilterBar(id="filter")
                     yield FilterMessage(id="filter-error")
                     yield ImageTable(id="images")
@@ -250,7 +199,7 @@ class ExplorerScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(FilterBar).return_focus = self.table
         self.query_one(CommandLine).return_focus = self.table
-        self._restore_columns()
+        self.column_choice.restore()
         self.table.empty_text = self._empty_text
         # After the screen's own first focus (its first focusable widget, the region list),
         # as when the App composed the panes itself.
@@ -312,15 +261,15 @@ class ExplorerScreen(Screen[None]):
         self._refresh_table()
 
     def show_alias(self, alias: str | None) -> None:
-        self._account_alias = alias
+        self.account_alias = alias
         self._update_titles()
 
     def show_account_names(self, names: Mapping[str, str]) -> None:
         """What the Account column shows (and the filter finds) for each account label, e.g.
         its alias where the label is an account id; a label not named shows as itself."""
-        if dict(names) == self._account_names:
+        if dict(names) == self.account_names:
             return
-        self._account_names = dict(names)
+        self.account_names = dict(names)
         for key, (images, _) in list(self._rows.items()):
             self._rows[key] = (images, self._make_rows(images))
         self._refresh_table()
@@ -343,15 +292,16 @@ class ExplorerScreen(Screen[None]):
         self._update_titles()
 
     def show_extras(self, image: Image, extras: ImageExtras) -> None:
-        self.inspector.show_extras(image, extras, self._now())
+        self.inspector.show_extras(image, extras, self.now())
         if extras.shared and not image.public:
-            account_id = image.account if self._account_names else self.account_id
+            account_id = image.account if self.account_names else self.account_id
             shared = make_row(
                 image,
-                self._now(),
+                self.now(),
                 account_id=account_id,
                 shared=True,
-                account_names=self._account_names,
+                account_names=self.account_names,
+                use_counts=self.use_counts,
             )
             self.table.replace_row(shared)
             _, rows = self._rows.get(RegionKey(image.account, image.region), ((), []))
@@ -366,21 +316,22 @@ class ExplorerScreen(Screen[None]):
         self._refresh_table()
 
     def _make_rows(self, images: Iterable[Image]) -> list[ImageRow]:
-        now = self._now()
+        now = self.now()
         query = self.query_shown
         if not query.shows_everything:
             # EC2 lists an owner's deprecated images whatever IncludeDeprecated says: the
             # query's hide toggles are applied here too, so they always change the view.
             images = [image for image in images if query.shows(image, now)]
         extras = self._cached_extras
-        account_id, names = self.account_id, self._account_names
+        account_id, names = self.account_id, self.account_names
         return [
             make_row(
                 image,
                 now,
-                account_id=image.account if self._account_names else account_id,
+                account_id=image.account if self.account_names else account_id,
                 shared=_shared(extras(image.key)),
                 account_names=names,
+                use_counts=self.use_counts,
             )
             for image in images
         ]
@@ -417,7 +368,7 @@ class ExplorerScreen(Screen[None]):
 
     # ---- the table -----------------------------------------------------------------------
 
-    def _view_keys(self) -> list[RegionKey]:
+    def view_keys(self) -> list[RegionKey]:
         view = self.region_pane.key_view
         return [k for k in self.region_pane.keys if not view or k in view]
 
@@ -446,7 +397,7 @@ class ExplorerScreen(Screen[None]):
             self._table_timer.stop()
             self._table_timer = None
         self._table_refreshed = time.monotonic()
-        keys = self._view_keys()
+        keys = self.view_keys()
         rows: list[ImageRow] = []
         for key in keys:
             rows.extend(self._rows.get(key, ((), []))[1])
@@ -455,7 +406,7 @@ class ExplorerScreen(Screen[None]):
         owners = {row.image.owner_id for row in rows}
         # Shown once the view holds images of other owners (shared with me, amazon, …); in
         # an account set, an image is its own account's unless its owner is another.
-        own = {k.account for k in keys} if self._account_names else {self.account_id}
+        own = {k.account for k in keys} if self.account_names else {self.account_id}
         table.show_owner = bool(owners - own) if own != {None} else len(owners) > 1
         table.set_rows(rows)
         if len(rows) >= LARGE_INVENTORY:
@@ -467,37 +418,20 @@ class ExplorerScreen(Screen[None]):
         self._table_refresh_cost = time.monotonic() - self._table_refreshed
 
     def choose_column(self, key: str, shown: bool | None) -> None:
-        """Show or hide one column whatever its own rule says (None: back to its rule), as
-        :meth:`choose_columns` does for several. The name column cannot be hidden."""
-        if not column(key).width:
-            raise ValueError(f"the {column(key).label} column is always shown")
-        choice = self.table.column_choice
-        if shown is None:
-            choice.pop(key, None)
-        else:
-            choice[key] = shown
-        self.choose_columns(choice)
+        """Show or hide one column whatever its rule says (None: back to its rule)."""
+        self.column_choice.choose_one(key, shown)
 
     def action_toggle_column(self, key: str) -> None:
-        self.choose_column(key, not self.table.column_shown(column(key)))
+        self.column_choice.toggle(key)
 
     def _update_empty_text(self) -> None:
-        table = self.table
-        if self.region_pane.busy:
-            table.empty_text = "Loading…"
-        elif table.filter_text:
-            hidden = table.total_count
-            table.empty_text = (
-                f"No image matches the filter {table.filter_text!r}: it hides all {hidden} "
-                f"image{'' if hidden == 1 else 's'} (Escape clears it)"
-            )
-        else:
-            table.empty_text = f"No images owned by {self.query_shown.describe()} in these regions"
+        busy, owner = self.region_pane.busy, self.query_shown.describe()
+        self.table.empty_text = titles.empty_text(self.table, busy=busy, owner=owner)
 
     def _refresh_orphans(self) -> None:
         # A region whose snapshots are still being listed has no orphans to show yet.
         loads = self.inventory.loads
-        keys = [k for k in self._view_keys() if k in loads and not loads[k].snapshots_pending]
+        keys = [k for k in self.view_keys() if k in loads and not loads[k].snapshots_pending]
         wanted = set(keys)
         orphans = [
             o
@@ -509,66 +443,44 @@ class ExplorerScreen(Screen[None]):
 
     def _update_titles(self) -> None:
         table = self.table
-        title = f"Images {table.row_count}"
-        if table.filter_text:
-            title += f" of {table.total_count} · filter: {table.filter_text}"
-        marks = len(table.marked_keys)
-        if marks:
-            title += f" · ● {marks} marked"
         box = self.query_one("#table-box")
-        box.border_title = title
-        label = column(table.sort_column).label
-        box.border_subtitle = f"sorted by {label} {'▼' if table.sort_reverse else '▲'}"
-        bits = ["amitui"]
-        if self._account_names:
-            bits.append(self._accounts_summary())
-        elif self._many_accounts:
-            bits.append("opening the accounts…")
-        elif self.account_id:
-            alias = f" ({self._account_alias})" if self._account_alias else ""
-            bits.append(f"account {self.account_id}{alias}")
-        if not self._many_accounts:
-            bits.append(f"profile {self._profile or 'default'}")
-        # The host says enough (and a sandbox's random port would change every launch).
-        host = urlsplit(self._endpoint).hostname if self._endpoint else None
-        if self._demo:
-            bits.append("DEMO SANDBOX")
-        elif self._endpoint:
-            bits.append(f"endpoint {host or self._endpoint} (not AWS)")
-        bits.append(f"owner: {self.query_shown.describe()}")
-        if self.read_only:
-            bits.append("READ-ONLY")
-        scope_text = " · ".join(bits)
+        box.border_title = titles.table_title(table)
+        box.border_subtitle = titles.sort_subtitle(table)
+        pane = self.region_pane
+        failing = (
+            frozenset(
+                k.account
+                for k in pane.keys
+                if (s := pane.state(k)) is not None and s.status.is_error
+            )
+            if self.account_names
+            else frozenset()
+        )
+        scope = titles.Scope(
+            owner=self.query_shown.describe(),
+            profile=self._profile,
+            account_id=self.account_id,
+            account_alias=self.account_alias,
+            account_names=self.account_names,
+            many_accounts=self._many_accounts,
+            failing=failing,
+            problems=len(self._problems),
+            endpoint=self._endpoint,
+            demo=self._demo,
+            read_only=self.read_only,
+        )
+        scope_text = titles.scope_text(scope)
         if scope_text != self._scope_text:
             # Only on change, and one line high: an update with layout reflows the screen.
             self._scope_text = scope_text
             self.query_one("#scope-bar", Static).update(scope_text, layout=False)
-
-    def _accounts_summary(self) -> str:
-        """How many accounts, and which are failing (a region that failed, or no account)."""
-        failing = [
-            self._account_names[label]
-            for label in self._account_names
-            if any(
-                s.status.is_error
-                for k in self.region_pane.keys
-                if k.account == label and (s := self.region_pane.state(k)) is not None
-            )
-        ]
-        count = len(self._account_names)
-        text = f"{count} account{'' if count == 1 else 's'}"
-        if failing:
-            text += f" (failing: {', '.join(failing)})"
-        if self._problems:
-            text += f" · {len(self._problems)} not opened"
-        return inert(text)
 
     # ---- the inspector -------------------------------------------------------------------
 
     def _inspect(self, image: Image | None) -> None:
         self._cancel_inspection()
         extras = self._cached_extras(image.key) if image is not None else None
-        self.inspector.show_image(image, self.inventory, extras, self._now())
+        self.inspector.show_image(image, self.inventory, extras, self.now())
         if image is not None and extras is None:
             self.post_message(ExtrasWanted(image))
 
@@ -671,7 +583,7 @@ class ExplorerScreen(Screen[None]):
     # ---- actions (the keys: amitui.registry) ---------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.read_only and _refused_read_only(action, parameters):
+        if self.read_only and refused_read_only(action, parameters):
             return False  # hidden from the footer and refused
         if action == "sso_login":
             return self._sso_needed  # in the footer only when a login would help
@@ -689,7 +601,7 @@ class ExplorerScreen(Screen[None]):
             return
         if isinstance(self.focused, Input):
             return
-        label = self._read_only_keys().get(event.key)
+        label = read_only_keys(self.BINDINGS, self.key_overrides).get(event.key)
         if label is not None:
             event.stop()
             self.notify(
@@ -699,20 +611,11 @@ class ExplorerScreen(Screen[None]):
                 timeout=4,
             )
 
-    def _read_only_keys(self) -> dict[str, str]:
-        """key -> action label, for the mutating bindings (keymap overrides included)."""
-        keys: dict[str, str] = {}
-        for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and _binding_refused_read_only(binding):
-                for key in self._keys_of(binding):
-                    keys[key] = binding.description
-        return keys
-
     async def action_quit(self) -> None:
         self.app.exit()
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.help_entries(), config_file=self._config_file))
+        self.app.push_screen(HelpScreen(self.help_entries(), config_file=self.config_file))
 
     def action_filter(self) -> None:
         self.query_one(FilterBar).open()
@@ -787,134 +690,35 @@ class ExplorerScreen(Screen[None]):
     def action_command_line(self, text: str = "") -> None:
         self.query_one(CommandLine).open(text)
 
-    def command_vocabulary(self) -> commands.Vocabulary:
-        """What the command line's arguments can be now."""
-        accounts: dict[str, str] = {}
-        for label, name in self._account_names.items():
-            accounts[label] = accounts[name] = label
-        table = self.table
-        return commands.Vocabulary(
-            regions=self.region_pane.regions,
-            accounts=accounts,
-            columns=[c.key for c in table.columns],
-            fixed_columns=[c.key for c in table.columns if not c.width],
-            themes=sorted(self.app.available_themes),
-        )
-
     @on(CommandLine.Submitted)
     def _command_submitted(self, event: CommandLine.Submitted) -> None:
         event.stop()
         self.run_command(event.command)
 
     def run_command(self, command: commands.Command) -> None:
-        """Do what a command line (or its palette entry) says."""
-        match command:
-            case commands.ShowRegion(region):
-                self.action_show_region(region)
-            case commands.ShowAccount(label):
-                if label == commands.EVERY:
-                    self.action_show_region(commands.EVERY)
-                else:
-                    self.action_show_account(label)
-            case commands.SetOwner(owner):
-                self.set_owner(owner)
-            case commands.SortBy(key, reverse):
-                self.action_sort_by(key, reverse)
-            case commands.ChangeColumns(()):
-                self.action_choose_columns()
-            case commands.ChangeColumns(changes):
-                self.choose_columns({**self.table.column_choice, **dict(changes)})
-            case commands.Goto(target):
-                self.post_message(GotoRequested(target))
-            case commands.Export(fmt, path):
-                self._export(fmt, path)
-            case commands.SetTheme(name):
-                self.app.theme = name
-            case commands.Quit():
-                self.app.exit()
+        """Do what a command line (or its palette entry) says (see command_runner)."""
+        run_command(self, command)
 
     def action_choose_columns(self) -> None:
-        table = self.table
-        shown = {c.key: table.column_shown(c) for c in table.columns}
-        default = {c.key: table.column_shown(c, chosen=False) for c in table.columns}
-        fixed = next(c.key for c in table.columns if not c.width)
-        self.app.push_screen(ColumnChooser(table.columns, shown, default, fixed), self._chosen)
-
-    def _chosen(self, choice: Choice | None) -> None:
-        if choice is not None:
-            self.choose_columns(choice)
+        self.column_choice.open_chooser()
 
     def choose_columns(self, choice: Choice) -> None:
-        """Show and hide columns as ``choice`` says, and keep it in the config file."""
-        used_by = column("used_by")
-        counted = self.table.column_shown(used_by)
-        self.table.set_column_choice(choice)
-        if self.table.column_shown(used_by) and not counted:
-            # Its counts are swept per region when it is shown (see columns.USE_COUNTS).
-            self.notify("Counting what uses each image…", timeout=3)
-            self.post_message(UseCountsWanted(self._view_keys()))
-        try:
-            save_columns(self.table.column_choice, self._config_file)
-        except ConfigError as exc:
-            self.notify(f"Columns changed, not kept: {exc}", severity="warning", markup=False)
+        """Show and hide columns as ``choice`` says, and keep it (see column_choice)."""
+        self.column_choice.choose(choice)
 
-    def _restore_columns(self) -> None:
-        if self._config_file is None:
-            return
-        try:
-            choice = load_config(self._config_file).columns
-        except ConfigError as exc:
-            self.notify(str(exc), title="Config file", severity="error", markup=False)
-            return
-        known = {c.key for c in self.table.columns}
-        self.table.set_column_choice({k: v for k, v in choice.items() if k in known})
-
-    def _export(self, fmt: str, path: Path) -> None:
-        """The view (filtered, sorted) as `amitui ls --format FMT` writes it: the App asks
-        EC2 for the images' records (loads keep none) and writes them in a thread."""
-        listed = [Listed(row.image, self._listed_account(row.image)) for row in
-                  self.table.visible_rows]  # fmt: skip
-        self.notify(f"Exporting {len(listed)} images to {path}…", title="Export", markup=False)
-        self.post_message(ExportWanted(fmt, path, listed, len(self._account_names) > 1))
+    def export_view(self, fmt: str, path: Path) -> None:
+        """``:export``: the view as `amitui ls --format FMT` writes it (see export)."""
+        export.export_view(self, fmt, path)
 
     def show_exported(self, path: Path, count: int, error: str = "") -> None:
-        if error:
-            self.notify(error, title="Export", severity="error", markup=False)
-        else:
-            noun = "image" if count == 1 else "images"
-            self.notify(f"Wrote {count} {noun} to {path}", title="Export", markup=False)
-
-    def _listed_account(self, image: Image) -> AccountLabel | None:
-        """The account as `amitui ls` names it: its id, and its alias where known."""
-        if self._account_names:
-            name = self._account_names.get(image.account, image.account)
-            return AccountLabel(image.account, name if name != image.account else None)
-        if self.account_id:
-            return AccountLabel(self.account_id, self._account_alias)
-        return None
+        export.show_exported(self, path, count, error)
 
     def action_copy_out(self, what: str) -> None:
-        """Copy the selected images' ids (``"id"``), ARNs or console URLs to the clipboard,
-        one a line, through the terminal (OSC 52: works over ssh)."""
-        images = self.selected_images()
-        if not images:
-            self.notify("No image to copy", severity="warning")
-            return
-        text_of, noun = _COPIED[what]
-        texts = [text_of(image) for image in images]
-        self.app.copy_to_clipboard("\n".join(texts))
-        if len(texts) == 1:
-            message = f"Copied {noun}: {texts[0]}"
-        else:
-            message = f"Copied {len(texts)} {noun}s, one a line"
-        self.notify(message, title="Clipboard", markup=False, timeout=4)
+        """Copy the selected images' ids, ARNs or console URLs (see clipboard)."""
+        clipboard.copy_out(self, what)
 
     def action_raw_record(self) -> None:
-        image = self.table.cursor_image
-        if image is None:
-            self.notify("No image under the cursor", severity="warning")
-            return
-        self.post_message(RawRecordWanted(image))
+        ask_for_record(self)
 
     def show_raw_record(
         self, image: Image, record: Mapping[str, object] | None, error: str
@@ -923,22 +727,20 @@ class ExplorerScreen(Screen[None]):
         self.app.push_screen(RawRecordScreen(image, record, error))
 
     def action_totals(self) -> None:
-        """The Totals view of what the table shows now (the filter and region view apply)."""
-        table = self.table
-        images = [row.image for row in table.visible_rows]
-        totals = compute_totals(
-            images, self._now(), inventory=self.inventory, standard_price=self._snapshot_price
-        )
-        scope = f"{len(images)} image{'' if len(images) == 1 else 's'}"
-        if table.filter_text:
-            scope += f", filter {table.filter_text!r}"
-        scope += f", {self.query_shown.describe()}"
-        self.app.push_screen(TotalsScreen(totals, scope, self._account_names))
+        """The Totals view of what the table shows now (see totals_of_view)."""
+        self.app.push_screen(totals_of_view(self))
 
-    def show_use_counts(self) -> None:
-        """The Used by column's counts are in (amitui.columns.USE_COUNTS): redraw it."""
+    def show_use_counts(self, counts: Mapping[ImageKey, int]) -> None:
+        """A sweep's Used by counts are in: keep them (the rows read them) and redraw."""
+        self.use_counts.update(counts)
         self.table.show_used_by = not self.table.show_used_by
         self.table.show_used_by = True
+
+    def forget_use_counts(self) -> None:
+        """A refresh: the counts are stale; the column hides until it is turned on again
+        (which sweeps again)."""
+        self.use_counts.clear()
+        self.table.show_used_by = False
 
     def action_goto(self) -> None:
         self.app.push_screen(GotoDialog(), self._goto_chosen)
@@ -949,165 +751,15 @@ class ExplorerScreen(Screen[None]):
 
     # ---- help and palette ----------------------------------------------------------------
 
-    def _keys_of(self, binding: Binding) -> list[str]:
-        keys = self._key_overrides.get(binding.id or "", binding.key)
-        return [k.strip() for k in keys.split(",")]
-
-    def _keys(self, binding: Binding) -> str:
-        display = self.app.get_key_display
-        return ", ".join(display(Binding(k, "")) for k in self._keys_of(binding))
-
     def help_entries(self) -> list[HelpEntry]:
-        """Every key of every screen, grouped so that each heading appears once."""
-        sections: list[tuple[str, Sequence[BindingType]]] = [
-            ("Explorer", self.BINDINGS),
-            ("Image table", ImageTable.BINDINGS),
-            ("Regions", RegionList.BINDINGS),
-            ("Filter", FilterBar.BINDINGS),
-            ("Command line", CommandInput.BINDINGS),
-            ("Column chooser", ColumnChooser.BINDINGS),
-            ("Dialogs (copy, share, deprecate)", FormDialog.BINDINGS),
-            ("Owner scope", OwnerScopeScreen.BINDINGS),
-            ("Plan review", PlanScreen.BINDINGS),
-            ("Progress", ProgressScreen.BINDINGS),
-            ("Cleanup progress", RunScreen.BINDINGS),
-            ("Guided cleanup", CleanupScreen.BINDINGS),
-            ("Orphaned snapshots", OrphansScreen.BINDINGS),
-            ("Recycle Bin", RecycleBinScreen.BINDINGS),
-            ("Journal", JournalScreen.BINDINGS),
-            ("Raw record", RawRecordScreen.BINDINGS),
-            ("Totals", TotalsScreen.BINDINGS),
-        ]
-        extra = {
-            "Explorer": [
-                HelpEntry("Explorer", "tab", "Next pane", "Regions, table, details"),
-                HelpEntry("Explorer", "ctrl+p", "Commands", "Regions, owners, actions"),
-            ],
-            "Regions": [HelpEntry("Regions", "enter", "Only this region", "Show just this one")],
-            "Filter": [
-                HelpEntry("Filter", "enter", "Done", "Back to the table, keep the filter"),
-                *(HelpEntry("Filter", term, "Term", meaning) for term, meaning in TERMS),
-            ],
-            "Plan review": [
-                HelpEntry(
-                    "Plan review", "type + enter", "Confirm a destructive plan",
-                    "Type the image id (one image) or the number of images, then Enter",
-                )
-            ],
-        }  # fmt: skip
-        entries: list[HelpEntry] = []
-        for section, bindings in sections:
-            for item in bindings:
-                if not isinstance(item, Binding) or not item.description:
-                    continue
-                if self.read_only and _binding_refused_read_only(item):
-                    continue
-                entries.append(HelpEntry(section, self._keys(item), item.description, item.tooltip))
-            entries.extend(extra.get(section, ()))
-        return entries
+        """Every key of every screen, grouped by heading (see keys)."""
+        return help_entries(self)
 
     def palette_entries(self) -> Iterable[PaletteEntry]:
-        yield PaletteEntry(
-            "Show all regions", "Merge every region", lambda: self.action_show_region("*")
-        )
-        for label, name in self._account_names.items():
-            yield PaletteEntry(
-                f"Show account {name}",
-                "Every region of this account",
-                partial(self.action_show_account, label),
-            )
-        for region in self.region_pane.regions:
-            yield PaletteEntry(
-                f"Show region {region}",
-                "Only this region",
-                partial(self.action_show_region, region),
-            )
-        for owner, label in OWNER_PRESETS:
-            yield PaletteEntry(
-                f"Owner: {label}",
-                "Whose images to list",
-                partial(self.set_owner, owner),
-            )
-        yield PaletteEntry(
-            "Owner: an account id…", "List another account's images", self.action_owner_scope
-        )
-        yield PaletteEntry(
-            "Toggle deprecated images",
-            "Include or hide deprecated images",
-            self.action_toggle_deprecated,
-        )
-        yield PaletteEntry(
-            "Toggle disabled images", "Include or hide disabled images", self.action_toggle_disabled
-        )
-        for table_column in COLUMNS:
-            if table_column.shown_when is not None:
-                shown = self.table.column_shown(table_column)
-                yield PaletteEntry(
-                    f"{'Hide' if shown else 'Show'} the {table_column.label} column",
-                    "Optional columns: shown when chosen (or when the view needs them)",
-                    partial(self.action_toggle_column, table_column.key),
-                )
-            yield PaletteEntry(
-                f"Sort by {table_column.label}",
-                "Sort the image table",
-                partial(self.action_sort_by, table_column.key),
-            )
-        for spec in commands.COMMANDS:
-            line = f"{spec.name} "
-            yield PaletteEntry(
-                f":{spec.name} {spec.usage}".rstrip(),
-                spec.help,
-                partial(self.action_command_line, line) if spec.usage else self.app.exit,
-            )
-        yield PaletteEntry("Columns…", "Choose the table's columns", self.action_choose_columns)
-        goto = registry_action("goto")
-        yield PaletteEntry(f"{goto.title}…", goto.tooltip, self.action_goto)
-        yield PaletteEntry("Refresh", "Reload every region", self.action_refresh)
-        for entry_id, run in (
-            ("copy_id", partial(self.action_copy_out, "id")),
-            ("copy_arn", partial(self.action_copy_out, "arn")),
-            ("copy_url", partial(self.action_copy_out, "url")),
-            ("raw_record", self.action_raw_record),
-            ("totals", self.action_totals),
-        ):
-            entry = registry_action(entry_id)
-            yield PaletteEntry(f"{entry.title or entry.label}…", entry.tooltip, run)
-        yield PaletteEntry("Help", "Every key", self.action_help)
-        # Read-only, the reviews (guided cleanup) stay: they change nothing.
-        for entry in ACTIONS:
-            if entry.flow is not None and (not self.read_only or entry.flow in READ_ONLY_FLOWS):
-                yield PaletteEntry(
-                    f"{entry.title or entry.label}…",
-                    entry.tooltip,
-                    partial(self.action_flow, entry.flow),
-                )
+        return palette_entries(self)
 
     def set_owner(self, owner: str) -> None:
         self._query_chosen(self.query_shown.with_owner(owner))
-
-
-def _action_name(binding: Binding) -> str:
-    return binding.action.split("(", 1)[0]
-
-
-def _refused_read_only(action: str, parameters: tuple[object, ...]) -> bool:
-    """Read-only refuses what changes AWS state; the reviews (READ_ONLY_FLOWS) stay."""
-    return action in MUTATING and not (parameters and parameters[0] in READ_ONLY_FLOWS)
-
-
-def _binding_refused_read_only(binding: Binding) -> bool:
-    try:
-        return registry_action(binding.id or "").mutating
-    except KeyError:  # not an explorer action (another screen's key)
-        return _action_name(binding) in MUTATING
-
-
-#: What ``copy_out`` copies: the text of an image, and what it is called.
-_COPIED: dict[str, tuple[Callable[[Image], str], str]] = {
-    "id": (lambda image: image.image_id, "image id"),
-    "arn": (image_arn, "ARN"),
-    "url": (console_url, "EC2 console URL"),
-}
 
 
 def _shared(extras: ImageExtras | None) -> bool:

@@ -3,6 +3,7 @@ as highlighted JSON, scrollable; Escape closes.
 
 Contract::
 
+    ask_for_record(screen)                                 # Y: RawRecordWanted to the App
     app.push_screen(RawRecordScreen(image, record))       # the record, fetched just now
     app.push_screen(RawRecordScreen(image, None, error))  # EC2 no longer lists it, or failed
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.syntax import Syntax
 from rich.text import Text
@@ -25,7 +26,20 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from amitui.model import Image
+from amitui.screens.messages import RawRecordWanted
 from amitui.text import inert
+
+if TYPE_CHECKING:
+    from amitui.screens.explorer import ExplorerScreen
+
+
+def ask_for_record(screen: ExplorerScreen) -> None:
+    """``Y``: ask the App for the record of the image under ``screen``'s cursor."""
+    image = screen.table.cursor_image
+    if image is None:
+        screen.notify("No image under the cursor", severity="warning")
+        return
+    screen.post_message(RawRecordWanted(image))
 
 
 def record_json(record: Mapping[str, Any]) -> str:
@@ -90,4 +104,4 @@ class RawRecordScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-__all__ = ["RawRecordScreen", "record_json"]
+__all__ = ["RawRecordScreen", "ask_for_record", "record_json"]

@@ -4,6 +4,7 @@ per family — images, GiB in snapshots, estimated monthly cost — and its age 
 Contract::
 
     app.push_screen(TotalsScreen(totals, scope, account_names))
+    app.push_screen(totals_of_view(screen))  # of what the explorer's table shows now
 
 ``totals`` is :func:`amitui.totals.compute` of the table's filtered rows (how families, GiB
 and cost are counted is said there); ``scope`` says what the view is ("12 images, filter:
@@ -13,7 +14,7 @@ web"). Escape closes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group as RichGroup
 from rich.console import RenderableType
@@ -26,7 +27,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from amitui.text import inert
-from amitui.totals import Group, Totals
+from amitui.totals import Group, Totals, compute
+
+if TYPE_CHECKING:
+    from amitui.screens.explorer import ExplorerScreen
 
 #: The histogram's longest bar, in cells.
 BAR_WIDTH = 40
@@ -148,4 +152,19 @@ class TotalsScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-__all__ = ["TotalsScreen", "money", "render_totals"]
+def totals_of_view(screen: ExplorerScreen) -> TotalsScreen:
+    """The Totals view of what ``screen``'s table shows now (the filter and region view
+    apply), priced at the launch's snapshot price."""
+    table = screen.table
+    images = [row.image for row in table.visible_rows]
+    totals = compute(
+        images, screen.now(), inventory=screen.inventory, standard_price=screen.snapshot_price
+    )
+    scope = f"{len(images)} image{'' if len(images) == 1 else 's'}"
+    if table.filter_text:
+        scope += f", filter {table.filter_text!r}"
+    scope += f", {screen.query_shown.describe()}"
+    return TotalsScreen(totals, scope, screen.account_names)
+
+
+__all__ = ["TotalsScreen", "money", "render_totals", "totals_of_view"]

@@ -20,7 +20,7 @@ from amitui.accounts import AccountSpec
 from amitui.actions.cleanup import gather_facts, plan_deregister
 from amitui.app import AmituiApp, make_app
 from amitui.backend import LaunchOptions
-from amitui.columns import USE_COUNTS, column
+from amitui.columns import column
 from amitui.model import ImageKey
 from amitui.sandbox import Sandbox, demo
 from amitui.widgets.goto import GotoDialog, UnlistedImageScreen
@@ -215,15 +215,46 @@ async def test_the_used_by_column_counts_per_region_when_turned_on(
         app.jump_to(in_use)
         used_by = column("used_by")
         await pilot.press("colon", *"cols +used_by", "enter")
-        await until(pilot, lambda: app.table.column_shown(used_by) and in_use in USE_COUNTS)
+        counts = app.main.use_counts
+        await until(pilot, lambda: app.table.column_shown(used_by) and in_use in counts)
         await until(pilot, lambda: app.table.show_used_by)  # redrawn with the counts
-        assert USE_COUNTS[in_use] == 4  # three instances and a launch template
+        assert counts[in_use] == 4  # three instances and a launch template
         header, *rows = table_lines(app)
         assert header.rstrip().endswith("Used by")
         row = next(r for r in rows if in_use.image_id in r)
         assert row.rstrip().endswith(" 4")
         await pilot.press("colon", *"cols -used_by", "enter")
         await until(pilot, lambda: not app.table.column_shown(used_by))
+
+
+def used_by_cell(app: AmituiApp, key: ImageKey) -> str | None:
+    """The Used by cell of ``key``'s row, as drawn (None: the column is not shown)."""
+    header, *rows = table_lines(app)
+    start = header.find("Used by")
+    if start < 0:
+        return None
+    row = next(r for r in rows if key.image_id in r)
+    return row[start : start + len("Used by")].strip()
+
+
+async def test_the_used_by_counts_are_one_apps_own(org: Sandbox, aws_config: Path) -> None:
+    """Two Apps in one process (as the tests run them), one after the other: the counts the
+    first swept never show in the second, whose column is shown without a sweep."""
+    in_use = image_key(org, demo.IN_USE_IMAGE)
+    first = organization_app()
+    async with first.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot, limit=60)
+        first.jump_to(in_use)
+        await pilot.press("colon", *"cols +used_by", "enter")
+        await until(pilot, lambda: used_by_cell(first, in_use) == "4")
+    second = organization_app()
+    async with second.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot, limit=60)
+        second.jump_to(in_use)
+        second.table.show_used_by = True  # the column, without a sweep
+        await pilot.pause()
+        assert used_by_cell(second, in_use) == ""
+        assert second.main.use_counts == {}
 
 
 async def test_lineage_shows_the_ancestry_beside_the_copies(make: Any, fleet: Any) -> None:
