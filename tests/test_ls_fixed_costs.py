@@ -201,3 +201,29 @@ def test_an_identity_refused_is_the_accounts_problem_even_when_the_listing_answe
     assert stdout == ""
     [line] = stderr.splitlines()
     assert line.startswith(f"amitui: {DEFAULT_SOURCE}: ") and "ExpiredTokenException" in line
+
+
+def test_a_default_profile_that_does_not_exist_is_one_line_not_a_traceback(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """``AWS_PROFILE=typo``: parsing the models ahead (off the event loop) reads no profile,
+    and the account's first call reports the profile, exit status 2. botocore raises
+    ProfileNotFound for a profile the config files do not define."""
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": sandbox.endpoint_url,
+        "AWS_PROFILE": "no-such-profile",
+        "AMITUI_CONFIG": str(tmp_path / "none.toml"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "amitui", "ls", "--region", "eu-west-1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"amitui: {DEFAULT_SOURCE}: ProfileNotFound: ")
+    assert "no-such-profile" in line
