@@ -411,17 +411,27 @@ async def open_accounts(
             except _Failed as failed:
                 result.problems.append(failed.problem)
         if not spec.many:
-            session = enter(session_for(None, None))
-            try:
-                opened.append(await _identify(session, DEFAULT_SOURCE, with_regions))
-            except Exception as exc:  # errors are data: the caller says what failed
-                error = classify_error(exc, profile=session.profile)
-                result.problems.append(AccountProblem((DEFAULT_SOURCE,), error))
-        result.accounts = [
-            Account(o.account_id, o.alias, o.source, o.session, o.principal, o.enabled_regions)
-            for o in _merge(opened, result).values()
-        ]
+            lone = await identify_default(enter(session_for(None, None)), with_regions=with_regions)
+            result.accounts, result.problems = lone.accounts, lone.problems
+        else:
+            result.accounts = [_account(o) for o in _merge(opened, result).values()]
         yield result
+
+
+def _account(o: _Opened) -> Account:
+    return Account(o.account_id, o.alias, o.source, o.session, o.principal, o.enabled_regions)
+
+
+async def identify_default(session: AwsSession, *, with_regions: bool = False) -> Accounts:
+    """The default credentials' one account as :func:`open_accounts` opens it (``session``
+    made by its ``session_for(None, None)``): the account, or the one problem of
+    :data:`DEFAULT_SOURCE` (errors are data). ``amitui ls`` asks it beside its listing."""
+    try:
+        opened = await _identify(session, DEFAULT_SOURCE, with_regions)
+    except Exception as exc:  # errors are data: the caller says what failed
+        error = classify_error(exc, profile=session.profile)
+        return Accounts(problems=[AccountProblem((DEFAULT_SOURCE,), error)])
+    return Accounts(accounts=[_account(opened)])
 
 
 def _profiles_config() -> dict[str, dict[str, Any]]:

@@ -82,13 +82,15 @@ def shared_data_loader(data_path: str | None) -> Any:
 
 
 def use_shared_data_loader(session: Any) -> Any:
-    """Give the botocore ``session`` the process's loader for its data path; return it."""
+    """Give the botocore ``session`` the process's loader for its data path; return it, or
+    None when the session's profile does not exist."""
     try:
         data_path = session.get_config_variable("data_path")
     except Exception:
-        # A profile that does not exist: the session keeps its own loader, and the first call
-        # reports the profile error as usual.
-        return session.get_component("data_loader")
+        # A profile that does not exist (AWS_PROFILE=typo): the session is left as it is
+        # (making its own loader would raise here too), and its first call reports the
+        # profile error as data.
+        return None
     loader = shared_data_loader(data_path)
     session.register_component("data_loader", loader)
     return loader
@@ -109,7 +111,10 @@ def preload_service_models(profile: str | None = None, services: Iterable[str] =
         import aiobotocore.session  # noqa: F401 - for its side effect: imported off the loop
         import botocore.session
 
-        loader = use_shared_data_loader(botocore.session.Session(profile=profile))
+        # A profile that does not exist reads no data path of its own: the default one.
+        loader = use_shared_data_loader(
+            botocore.session.Session(profile=profile)
+        ) or shared_data_loader(None)
         loader.load_data("endpoints")
         for service in services:
             for type_name in ("service-2", "endpoint-rule-set-1", "paginators-1"):

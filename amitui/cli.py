@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.util
 import logging
 import math
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import NoReturn
 
 from amitui import __version__
 from amitui.accounts import (
     DEFAULT_ORG_ROLE,
+    DEFAULT_SOURCE,
     Account,
+    Accounts,
     AccountsError,
     AccountSpec,
+    identify_default,
     is_glob,
     profile_names,
     stream_accounts,
 )
 from amitui.aws import UnknownRegionError, known_regions, validate_region
-from amitui.backend import LaunchOptions, launch_demo_early, open_account_set
+from amitui.backend import LaunchOptions, launch_demo_early, open_account_set, open_session
 from amitui.config import AccountDefaults, ConfigError, load_config
 from amitui.listing import (
     FORMATS,
@@ -36,7 +41,7 @@ from amitui.listing import (
     write_images,
 )
 from amitui.loader import DEFAULT_REGION_TIMEOUT
-from amitui.model import ACCOUNT_ID_PATTERN
+from amitui.model import ACCOUNT_ID_PATTERN, RegionLoad
 from amitui.text import inert
 
 OWNER_ALIASES = ("self", "amazon", "aws-marketplace")
@@ -298,6 +303,10 @@ def _say(message: str) -> None:
     print(f"amitui: {inert(message)}", file=sys.stderr)
 
 
+#: What a listing yields: each account-region as it completes (see :func:`stream_accounts`).
+Loads = AsyncIterator[tuple[Account, RegionLoad]]
+
+
 async def list_images(
     options: LaunchOptions, fmt: str, region_timeout: float = DEFAULT_REGION_TIMEOUT
 ) -> int:
@@ -306,47 +315,108 @@ async def list_images(
 
     csv rows are written region by region as each answers; json and table at the end.
     """
-    rows: list[Listed] = []
-    failed = 0
-    streamed = fmt in STREAMED_FORMATS
     quiet_botocore_logs()
-    async with open_account_set(options) as found:
-        for note in found.notes:
-            _say(f"note: {note}")
-        for problem in found.problems:
-            _say(problem.describe())
-        code = max((2 if p.is_usage_error else 1 for p in found.problems), default=0)
-        accounts = found.accounts
-        if not accounts:
-            return code
-        several = len(accounts) > 1
-        labels = {a.id: AccountLabel(a.id, a.alias) for a in accounts}
-        order = [a.id for a in accounts]
-        regions = options.regions or (() if options.all_regions else options.configured_regions)
-        if streamed:
-            # The header, before the slowest region answers.
-            write_csv([], sys.stdout, accounts=several)
-            sys.stdout.flush()
-        # The listing is the images' own records: no DescribeSnapshots.
-        async for account, load in stream_accounts(
+
+    def listing(accounts: Sequence[Account]) -> Loads:
+        return stream_accounts(
             accounts,
             options.query,
             regions=options.regions,
             all_regions=options.all_regions,
             configured=options.configured_regions,
+            # The listing is the images' own records: no DescribeSnapshots.
             with_snapshots=False,
             region_timeout=region_timeout,
-        ):
-            listed = [Listed(image, labels[account.id]) for image in load.images]
-            if load.error is not None:
-                failed += 1
-                where = f"{_account_name(account)} {load.region}" if several else load.region
-                _say(f"{where}: {load.error.describe()}")
-            elif streamed:
-                write_csv(sort_listed(listed, regions), sys.stdout, header=False, accounts=several)
-                sys.stdout.flush()
-            else:
-                rows.extend(listed)
+        )
+
+    if not options.accounts.many:
+        async with _lone_account(options, listing) as (found, loads):
+            return await _print_listing(options, fmt, found, loads)
+    async with open_account_set(options) as found:
+        return await _print_listing(options, fmt, found, listing(found.accounts))
+
+
+@asynccontextmanager
+async def _lone_account(
+    options: LaunchOptions, listing: Callable[[Sequence[Account]], Loads]
+) -> AsyncIterator[tuple[Accounts, Loads]]:
+    """The default credentials' one account, its listing started before its identity is
+    known: GetCallerIdentity and ListAccountAliases (each record's "Account") go out beside
+    the first DescribeImages (or DescribeRegions), not a round trip before it. The loads are
+    held until the identity answers; if it fails, the account's problem is all there is to
+    say (the listing's errors would have the same cause) and the listing is cancelled."""
+    async with open_session(options) as aws:
+        # The listing's images carry no account id (``Image.account`` is ""), and ls prints
+        # none of theirs: each record is labelled with the identity's answer as it is printed.
+        unnamed = Account("", None, DEFAULT_SOURCE, aws)
+        arrived: asyncio.Queue[RegionLoad | None] = asyncio.Queue()
+
+        async def listen() -> None:
+            try:
+                async for _, load in listing([unnamed]):
+                    arrived.put_nowait(load)
+            finally:
+                arrived.put_nowait(None)
+
+        # The EC2 client of the listing's first request is made first (~25 ms of CPU, more
+        # than STS's and IAM's together), so that request goes out before theirs. A client
+        # that cannot be made fails the listing again, as data.
+        named = _named_regions(options)
+        with contextlib.suppress(Exception):
+            await aws.client(named[0] if named else aws.default_region)
+        task = asyncio.create_task(listen())
+        try:
+            found = await identify_default(aws)
+
+            async def loads() -> Loads:
+                account = found.accounts[0]
+                while (load := await arrived.get()) is not None:
+                    yield account, load
+                await task  # its failure, if any (stream_accounts keeps errors as data)
+
+            yield found, loads()
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+
+def _named_regions(options: LaunchOptions) -> Sequence[str]:
+    """The regions the command line or the config file names, in their order (none: every
+    enabled region, which DescribeRegions tells)."""
+    return options.regions or (() if options.all_regions else options.configured_regions)
+
+
+async def _print_listing(options: LaunchOptions, fmt: str, found: Accounts, loads: Loads) -> int:
+    rows: list[Listed] = []
+    failed = 0
+    streamed = fmt in STREAMED_FORMATS
+    for note in found.notes:
+        _say(f"note: {note}")
+    for problem in found.problems:
+        _say(problem.describe())
+    code = max((2 if p.is_usage_error else 1 for p in found.problems), default=0)
+    accounts = found.accounts
+    if not accounts:
+        return code
+    several = len(accounts) > 1
+    labels = {a.id: AccountLabel(a.id, a.alias) for a in accounts}
+    order = [a.id for a in accounts]
+    regions = _named_regions(options)
+    if streamed:
+        # The header, before the slowest region answers.
+        write_csv([], sys.stdout, accounts=several)
+        sys.stdout.flush()
+    async for account, load in loads:
+        listed = [Listed(image, labels[account.id]) for image in load.images]
+        if load.error is not None:
+            failed += 1
+            where = f"{_account_name(account)} {load.region}" if several else load.region
+            _say(f"{where}: {load.error.describe()}")
+        elif streamed:
+            write_csv(sort_listed(listed, regions), sys.stdout, header=False, accounts=several)
+            sys.stdout.flush()
+        else:
+            rows.extend(listed)
     if not streamed:
         write_images(sort_listed(rows, regions, order), fmt, sys.stdout, accounts=several)
     sys.stdout.flush()  # here, so a closed pipe is met inside main(), not at exit

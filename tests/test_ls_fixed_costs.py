@@ -1,8 +1,9 @@
-"""What ``amitui ls`` pays before its first request: the region-name check, and its imports.
+"""What ``amitui ls`` pays before its first request: the region-name check, its imports, and
+the round trip asking whose account it lists.
 
 No timing here (benchmarks/ measures); each test checks a cost is not paid at all: the check
-reads no endpoint data, and a listing never imports the TUI, Rich (except for the table it
-draws) or the sandbox.
+reads no endpoint data, a listing never imports the TUI, Rich (except for the table it
+draws) or the sandbox, and the one account's listing never waits for its identity.
 """
 
 from __future__ import annotations
@@ -11,12 +12,19 @@ import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from amitui.accounts import DEFAULT_SOURCE
 from amitui.aws import known_regions
-from amitui.sandbox import Sandbox
+from amitui.sandbox import SANDBOX_ACCOUNT_ID, Sandbox
+from amitui.sandbox.proxy import AwsError, FaultProxy, Hold
+
+from .sandbox_api import make_snapshot, register_image
 
 #: Runs ``amitui ARGV`` in-process, then prints to stderr, as its last line, which of the
 #: watched modules it imported.
@@ -113,3 +121,109 @@ def test_amitui_ls_imports_neither_the_tui_nor_the_sandbox(
     assert not {name for name in loaded if name.startswith("amitui.")}
     if fmt != "table":
         assert "rich" not in loaded
+
+
+# --- the one account of the default credentials --------------------------------------------
+
+
+def _ls_through(proxy: FaultProxy, home: Path, *args: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": proxy.url,
+        "AMITUI_CONFIG": str(home / "none.toml"),
+        "NO_COLOR": "1",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "amitui", "ls", "--format", "json", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(proxy: FaultProxy, action: str, process: subprocess.Popen[str]) -> bool:
+    """Whether ``action`` reached the proxy before ``process`` ended (or a minute passed)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if action in proxy.actions():
+            return True
+        time.sleep(0.05)
+    return action in proxy.actions()
+
+
+IDENTITY = ("GetCallerIdentity", "ListAccountAliases")
+
+
+def test_the_listing_does_not_wait_for_the_accounts_identity(
+    fault_proxy: FaultProxy, ec2_in: Callable[[str], Any], tmp_path: Path
+) -> None:
+    """With the default credentials' one account, DescribeImages goes out while STS
+    GetCallerIdentity and IAM ListAccountAliases (each record's "Account") are still
+    unanswered: the identity is a round trip beside the listing, not before it. The records
+    still say their account once it answers."""
+    ec2 = ec2_in("eu-west-1")
+    image = register_image(ec2, "listed-beside-its-identity", make_snapshot(ec2, 8))
+    held = Hold()
+    fault_proxy.add_fault(held, action=IDENTITY)
+    process = _ls_through(fault_proxy, tmp_path, "--region", "eu-west-1")
+    try:
+        listed_while_held = _wait_for(fault_proxy, "DescribeImages", process)
+    finally:
+        held.release()
+        stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert listed_while_held, "DescribeImages waited for the account's identity"
+    records = json.loads(stdout)
+    assert image in {r["ImageId"] for r in records}
+    assert {(r["Region"], r["Account"]) for r in records} == {("eu-west-1", SANDBOX_ACCOUNT_ID)}
+
+
+def test_an_identity_refused_is_the_accounts_problem_even_when_the_listing_answered(
+    fault_proxy: FaultProxy, tmp_path: Path
+) -> None:
+    """STS (us-east-1, the default region) answers two seconds late, and refuses the
+    credentials, long after eu-west-1's listing answered: the account's one problem line
+    and exit status 2, as when the identity was asked first; no images of an account amitui
+    could not name, no region error beside it. AWS's Common Errors reference:
+    "ExpiredTokenException: The security token included in the request is expired. HTTP
+    status code: 403"."""
+    fault_proxy.set_latency("us-east-1", 2000)
+    fault_proxy.add_fault(
+        AwsError(
+            "ExpiredTokenException", "The security token included in the request is expired", 403
+        ),
+        action="GetCallerIdentity",
+    )
+    process = _ls_through(fault_proxy, tmp_path, "--region", "eu-west-1")
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2, stderr
+    assert stdout == ""
+    [line] = stderr.splitlines()
+    assert line.startswith(f"amitui: {DEFAULT_SOURCE}: ") and "ExpiredTokenException" in line
+
+
+def test_a_default_profile_that_does_not_exist_is_one_line_not_a_traceback(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """``AWS_PROFILE=typo``: parsing the models ahead (off the event loop) reads no profile,
+    and the account's first call reports the profile, exit status 2. botocore raises
+    ProfileNotFound for a profile the config files do not define."""
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": sandbox.endpoint_url,
+        "AWS_PROFILE": "no-such-profile",
+        "AMITUI_CONFIG": str(tmp_path / "none.toml"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "amitui", "ls", "--region", "eu-west-1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"amitui: {DEFAULT_SOURCE}: ProfileNotFound: ")
+    assert "no-such-profile" in line
