@@ -292,8 +292,7 @@ class ExplorerScreen(Screen[None]):
         else:
             self._rows.pop(load.key, None)
         self.region_pane.set_result(load)
-        self._refresh_table_soon()
-        self._refresh_orphans()
+        self._refresh_table_soon()  # the orphans too: they walk every loaded snapshot
         image = self.table.cursor_image
         if image is not None and RegionKey(image.account, image.region) == load.key:
             self._inspect(self.inventory.image(image.key) or image)
@@ -464,6 +463,7 @@ class ExplorerScreen(Screen[None]):
             table.presort()  # the rows have settled: every column's order, in idle turns
         self._update_empty_text()
         self._update_titles()
+        self._refresh_orphans()
         self._table_refresh_cost = time.monotonic() - self._table_refreshed
 
     def choose_column(self, key: str, shown: bool | None) -> None:
@@ -632,7 +632,6 @@ class ExplorerScreen(Screen[None]):
     @on(RegionPane.ViewChanged)
     def _view_changed(self, event: RegionPane.ViewChanged) -> None:
         self._refresh_table()
-        self._refresh_orphans()
         if not event.toggled:
             self.table.focus()
 
