@@ -9,6 +9,7 @@ account goes through the same members (``accounts`` is then that one account).
 from __future__ import annotations
 
 import contextlib
+import gc
 import subprocess
 from collections.abc import Iterable, Sequence
 
@@ -81,7 +82,13 @@ class AccountSetWiring(App[int]):
         for note in self.explorer.notes:
             self.notify(note, title="Accounts", markup=False, timeout=10)
         self.main.show_regions([])
-        return await self.show_accounts(self.explorer.accounts)
+        keys = await self.show_accounts(self.explorer.accounts)
+        # Move the accounts' sessions, credentials and clients (an organization's: ~800k
+        # objects) out of the cyclic GC's reach: they live as long as the App, and each full
+        # collection walked them all, 0.5-2 s each, between the first answers and the first
+        # rows too. (Dropped later, they are still freed by reference counting.)
+        gc.freeze()
+        return keys
 
     async def show_accounts(self, accounts: Sequence[Account]) -> list[RegionKey]:
         """Show the account set (and what failed to open); ``accounts``' regions, to load (an

@@ -241,8 +241,7 @@ class ExplorerScreen(Screen[None]):
         else:
             self._rows.pop(load.key, None)
         self.region_pane.set_result(load)
-        self._refresh_table_soon()
-        self._refresh_orphans()
+        self._refresh_table_soon()  # the orphans too: they walk every loaded snapshot
         image = self.table.cursor_image
         if image is not None and RegionKey(image.account, image.region) == load.key:
             self._inspect(self.inventory.image(image.key) or image)
@@ -415,6 +414,7 @@ class ExplorerScreen(Screen[None]):
             table.presort()  # the rows have settled: every column's order, in idle turns
         self._update_empty_text()
         self._update_titles()
+        self._refresh_orphans()
         self._table_refresh_cost = time.monotonic() - self._table_refreshed
 
     def choose_column(self, key: str, shown: bool | None) -> None:
@@ -544,7 +544,6 @@ class ExplorerScreen(Screen[None]):
     @on(RegionPane.ViewChanged)
     def _view_changed(self, event: RegionPane.ViewChanged) -> None:
         self._refresh_table()
-        self._refresh_orphans()
         if not event.toggled:
             self.table.focus()
 

@@ -5,6 +5,7 @@ real subprocess that records its argv)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 import sys
@@ -16,6 +17,7 @@ import pytest
 
 from amitui.accounts import AccountSpec
 from amitui.app import AmituiApp, make_app
+from amitui.aws import AwsSession
 from amitui.backend import LaunchOptions, demo_sandbox, write_demo_aws_config
 from amitui.model import RegionKey, RegionStatus
 from amitui.sandbox import Sandbox, demo
@@ -86,6 +88,67 @@ async def test_the_organization_is_one_table_of_every_account(aws_config: Path) 
         image = next(row.image for row in app.table.visible_rows if row.image.account == PROD)
         assert app.account_of(image).id == PROD
         assert app.session_for(PROD) is app.account_of(image).session
+
+
+async def test_the_account_sets_objects_leave_the_cyclic_gc_before_its_loads(
+    aws_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An organization's sessions, credentials and clients (~800k objects for 200 accounts)
+    live as long as the App, and each full collection walked them all (0.5-2 s), also between
+    the first answers and the first rows. Once the set is open, before the first
+    DescribeImages is sent, they are frozen (Python's gc.freeze: "Freeze all the objects
+    tracked by the garbage collector; move them to a permanent generation and ignore them
+    in all the future collections"): the session it is sent with is no longer tracked."""
+    tracked: list[bool] = []
+    paginate = AwsSession.paginate
+
+    def recorded(self: AwsSession, region: str, operation: str, **params: Any) -> Any:
+        if operation == "DescribeImages" and not tracked:
+            # gc.get_objects() lists the collector's generations, not the frozen objects.
+            tracked.append(any(o is self for o in gc.get_objects()))
+        return paginate(self, region, operation, **params)
+
+    monkeypatch.setattr(AwsSession, "paginate", recorded)
+    try:
+        app = explorer(org=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_loaded(pilot, limit=60)
+            assert accounts_in_table(app) == {SHARED, STAGING, PROD}
+    finally:
+        gc.unfreeze()
+    assert tracked == [False]
+
+
+async def test_arrivals_find_orphaned_snapshots_with_the_tables_throttled_rebuild(
+    aws_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding the orphaned snapshots walks every loaded snapshot: once per arrival, an
+    organization's load (3,400 account-regions) was quadratic in it. While other regions
+    load, arrivals find them with the table's throttled rebuild (at most once in one turn);
+    the last arrival at once."""
+    app = explorer(org=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot, limit=60)
+        inventory = app.inventory
+        assert inventory.orphaned_snapshots()  # the demo fleet has some
+        keys = list(inventory.loads)
+        walks: list[str | None] = []
+        orphaned = inventory.orphaned_snapshots
+
+        def counted(region: str | None = None) -> Any:
+            walks.append(region)
+            return orphaned(region)
+
+        monkeypatch.setattr(inventory, "orphaned_snapshots", counted)
+        app.main.show_loading(keys)
+        for key in keys[:-1]:
+            app.main.show_load(inventory.loads[key])
+        assert len(walks) <= len(REGIONS)  # one rebuild at most (one walk a region)
+        walks.clear()
+        app.main.show_load(inventory.loads[keys[-1]])
+        assert sorted(map(str, walks)) == sorted(REGIONS)
+        await pilot.pause()
+        assert not app.region_pane.busy
 
 
 async def test_the_region_pane_is_accounts_then_regions(aws_config: Path) -> None:
