@@ -45,8 +45,8 @@ from amitui.listing import Listed, write_images
 from amitui.lookup import LookupFailed
 from amitui.model import Image, ImageKey, ImageQuery, Inventory, RegionKey
 from amitui.registry import ACROSS_ACCOUNTS_FLOWS, IMAGES_OPTIONAL_FLOWS, READ_ONLY_FLOWS
-from amitui.screens.explorer import (
-    ExplorerScreen,
+from amitui.screens.explorer import ExplorerScreen
+from amitui.screens.messages import (
     ExportWanted,
     ExtrasWanted,
     FlowRequested,

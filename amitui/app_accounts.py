@@ -21,7 +21,8 @@ from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.explorer import Explorer
 from amitui.model import Image, RegionKey
-from amitui.screens.explorer import ExplorerScreen, SsoLoginRequested
+from amitui.screens.explorer import ExplorerScreen
+from amitui.screens.messages import SsoLoginRequested
 from amitui.widgets.region_pane import RegionPane
 
 

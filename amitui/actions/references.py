@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -223,6 +223,22 @@ def _managed_by(resource: Mapping[str, Any]) -> str:
     return str(operator.get("Principal") or "a service") if operator.get("Managed") else ""
 
 
+async def _default_and_latest_versions(
+    aws: AwsSession, region: str
+) -> AsyncIterator[tuple[str, Mapping[str, Any]]]:
+    """(image id, version) of every launch template's $Default and $Latest versions in
+    ``region``, managed ones included ("To describe all launch templates in your account
+    that are defined as the default version, the valid value is $Default")."""
+    async for page in aws.paginate(
+        region,
+        "DescribeLaunchTemplateVersions",
+        Versions=["$Default", "$Latest"],
+        IncludeManagedResources=True,
+    ):
+        for version in page.get("LaunchTemplateVersions", []):
+            yield str((version.get("LaunchTemplateData") or {}).get("ImageId") or ""), version
+
+
 async def _managed_references(
     aws: AwsSession, region: str, image_ids: Sequence[str]
 ) -> list[dict[str, Any]]:
@@ -247,21 +263,14 @@ async def _managed_references(
                             "Principal": principal,
                         })  # fmt: skip
     wanted = set(image_ids)
-    async for page in aws.paginate(
-        region,
-        "DescribeLaunchTemplateVersions",
-        Versions=["$Default", "$Latest"],
-        IncludeManagedResources=True,
-    ):
-        for version in page.get("LaunchTemplateVersions", []):
-            image_id = str((version.get("LaunchTemplateData") or {}).get("ImageId") or "")
-            if image_id in wanted and (principal := _managed_by(version)):
-                found.append({
-                    "ImageId": image_id,
-                    "ResourceType": "ec2:LaunchTemplate",
-                    "Arn": f"{prefix}:launch-template/{version['LaunchTemplateId']}",
-                    "Principal": principal,
-                })  # fmt: skip
+    async for image_id, version in _default_and_latest_versions(aws, region):
+        if image_id in wanted and (principal := _managed_by(version)):
+            found.append({
+                "ImageId": image_id,
+                "ResourceType": "ec2:LaunchTemplate",
+                "Arn": f"{prefix}:launch-template/{version['LaunchTemplateId']}",
+                "Principal": principal,
+            })  # fmt: skip
     return found
 
 
@@ -326,15 +335,8 @@ async def region_use_counts(aws: AwsSession, region: str) -> dict[str, int]:
     templates: dict[str, set[str]] = defaultdict(set)  # image id -> template ids
 
     async def versions() -> None:
-        async for page in aws.paginate(
-            region,
-            "DescribeLaunchTemplateVersions",
-            Versions=["$Default", "$Latest"],
-            IncludeManagedResources=True,
-        ):
-            for version in page.get("LaunchTemplateVersions", []):
-                image_id = str((version.get("LaunchTemplateData") or {}).get("ImageId") or "")
-                templates[image_id].add(str(version.get("LaunchTemplateId", "")))
+        async for image_id, version in _default_and_latest_versions(aws, region):
+            templates[image_id].add(str(version.get("LaunchTemplateId", "")))
 
     await asyncio.gather(instances(), versions())
     for image_id, ids in templates.items():
@@ -362,12 +364,12 @@ def join_uses(
     # the entry saying who manages it comes first and stands for both.
     for reference in sorted(references, key=lambda r: not r.get("Principal")):
         image_id = str(reference.get("ImageId", ""))
-        listed = (image_id, str(reference.get("ResourceType")), str(reference.get("Arn")))
+        resource = _arn_resource(str(reference.get("Arn", "")))
+        listed = (image_id, str(reference.get("ResourceType")), resource)
         if image_id not in wanted or listed in seen:
             continue
         seen.add(listed)
         kind = _REFERENCE_KINDS.get(str(reference.get("ResourceType")), OTHER)
-        resource = _arn_resource(str(reference.get("Arn", "")))
         via = f"managed by {principal}" if (principal := reference.get("Principal")) else ""
         if kind == LAUNCH_TEMPLATE:
             templates_of[resource].add(image_id)

@@ -51,15 +51,12 @@ from amitui.screens.column_choice import ColumnChoice
 from amitui.screens.command_runner import run_command, vocabulary
 from amitui.screens.keys import help_entries, read_only_keys, refused_read_only
 from amitui.screens.messages import (
-    ExportWanted,
     ExtrasWanted,
     FlowRequested,
     QueryChosen,
-    RawRecordWanted,
     RefreshRequested,
     ScreenReady,
     SsoLoginRequested,
-    UseCountsWanted,
 )
 from amitui.screens.palette import palette_entries
 from amitui.screens.raw_view import RawRecordScreen, ask_for_record
@@ -765,15 +762,4 @@ def _shared(extras: ImageExtras | None) -> bool:
     return extras is not None and extras.shared
 
 
-__all__ = [
-    "ExplorerScreen",
-    "ExportWanted",
-    "ExtrasWanted",
-    "FlowRequested",
-    "QueryChosen",
-    "RawRecordWanted",
-    "RefreshRequested",
-    "ScreenReady",
-    "SsoLoginRequested",
-    "UseCountsWanted",
-]
+__all__ = ["ExplorerScreen"]
