@@ -62,7 +62,7 @@ from amitui.widgets.goto import UnlistedImageScreen
 from amitui.widgets.help_screen import HelpEntry
 from amitui.widgets.image_table import ImageTable
 from amitui.widgets.inspector import AncestryWanted, Inspector, UsedByWanted
-from amitui.widgets.messages import GotoRequested
+from amitui.widgets.messages import GotoRequested, UsageReportWanted
 from amitui.widgets.region_pane import RegionPane
 
 #: Wait this long on one image before fetching its extras (scrolling fetches nothing).
@@ -76,6 +76,7 @@ _FAILURES = {
     "actions": "Action failed",
     "accounts": "Loading accounts failed",
     "used_by": "Finding what uses the image failed",
+    "usage_report": "The image usage report failed",
     "ancestry": "Reading the image's ancestry failed",
     "lookup": "Go to failed",
     "use_counts": "Counting what uses each image failed",
@@ -312,6 +313,17 @@ class AmituiApp(AccountSetWiring):
     @work(group="used_by", exclusive=True, exit_on_error=False)
     async def load_used_by(self, image: Image) -> None:
         self.inspector.show_used_by(image, await self.explorer.used_by(image))
+
+    @on(UsageReportWanted)
+    def _usage_report_wanted(self, event: UsageReportWanted) -> None:
+        image = self.inventory.image(event.key)
+        if image is not None and self.explorer.connected:
+            self.load_usage_report(image, event.account_ids)
+
+    @work(group="usage_report", exit_on_error=False)
+    async def load_usage_report(self, image: Image, account_ids: tuple[str, ...]) -> None:
+        used = await self.explorer.used_by_with_report(image, account_ids)
+        self.inspector.show_used_by(image, used)
 
     @on(UseCountsWanted)
     def _use_counts_wanted(self, event: UseCountsWanted) -> None:

@@ -32,7 +32,12 @@ from amitui.accounts import (
     AccountSpec,
     Limits,
 )
-from amitui.actions.references import region_use_counts, used_by
+from amitui.actions.references import (
+    region_use_counts,
+    usage_report,
+    used_by,
+    with_usage_report,
+)
 from amitui.ancestry import image_ancestry
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
@@ -506,6 +511,15 @@ class Explorer:
             owner = self.account_of(image)
             cached = self._used_by[image.key] = await used_by(owner, image, self.accounts)
         return cached
+
+    async def used_by_with_report(self, image: Image, account_ids: Sequence[str]) -> UsedBy:
+        """:meth:`used_by` with an image usage report of ``account_ids`` (accounts amitui
+        cannot read) asked for, waited for and folded in; kept like the rest until the next
+        refresh."""
+        used = await self.used_by(image)
+        report = await usage_report(self.account_of(image).session, image, account_ids)
+        self._used_by[image.key] = updated = with_usage_report(used, report, account_ids)
+        return updated
 
     # ---- reverse lookup ------------------------------------------------------------------
 

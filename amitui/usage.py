@@ -41,6 +41,9 @@ class UseEntry:
     about: str = ""
     #: An image this entry leads to (Enter jumps there), if any.
     image: ImageKey | None = None
+    #: Accounts amitui cannot read that this entry stands for: Enter asks EC2 for an image
+    #: usage report of them, whose entries then replace this one.
+    report_accounts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

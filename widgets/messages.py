@@ -23,3 +23,13 @@ class GotoRequested(Message):
     def __init__(self, target: str) -> None:
         super().__init__()
         self.target = target
+
+
+class UsageReportWanted(Message):
+    """Ask EC2 for an image usage report of ``account_ids`` (accounts amitui cannot read)
+    about the image ``key``, for the Used-by tab."""
+
+    def __init__(self, key: ImageKey, account_ids: tuple[str, ...]) -> None:
+        super().__init__()
+        self.key = key
+        self.account_ids = account_ids

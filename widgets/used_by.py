@@ -16,12 +16,12 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from amitui.model import Image
+from amitui.model import Image, ImageKey
 from amitui.text import inert
 from amitui.usage import GROUPS, LAUNCH_PERMISSIONS, UsedBy, UseEntry
 from amitui.widgets.lists import KeyedOptionList
 
-from .messages import JumpToImage
+from .messages import JumpToImage, UsageReportWanted
 
 
 def _heading(group: str, count: int) -> Text:
@@ -34,13 +34,17 @@ class UsedByView(KeyedOptionList):
 
     #: Each entry by option id; replaced, never mutated.
     _entries: Mapping[str, UseEntry] = MappingProxyType({})
+    #: The image shown (None while loading or with none selected).
+    _key: ImageKey | None = None
 
     def show_loading(self, image: Image | None) -> None:
         self._entries = {}
+        self._key = None
         text = "No image selected" if image is None else f"Asking what uses {image.image_id}…"
         self.set_options([Option(Text(text, style="dim italic"), disabled=True)])
 
     def show(self, used: UsedBy) -> None:
+        self._key = used.key
         options: list[Option] = []
         entries: dict[str, UseEntry] = {}
         total = used.count
@@ -75,5 +79,8 @@ class UsedByView(KeyedOptionList):
             return
         if entry.image is not None:
             self.post_message(JumpToImage(entry.image))
+        elif entry.report_accounts and self._key is not None:
+            self.post_message(UsageReportWanted(self._key, entry.report_accounts))
+            self.notify(entry.about, title="Used by", markup=False, timeout=6)
         else:
             self.notify(entry.about or entry.text, title="Used by", markup=False, timeout=6)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from amitui import usage
@@ -575,8 +575,10 @@ async def used_by(owner: Account, image: Image, loaded: Sequence[Account]) -> us
         entries.append(
             usage.UseEntry(
                 usage.OTHER_ACCOUNTS,
-                f"shared with account {account_id}, which amitui does not read",
-                about="the guided cleanup asks EC2 for an image usage report of such accounts",
+                f"shared with account {account_id}, which amitui does not read "
+                "(Enter: ask EC2 for an image usage report)",
+                about=f"asking EC2 for an image usage report of account {account_id}…",
+                report_accounts=(account_id,),
             )
         )
     if image.key in cross.errors:
@@ -715,3 +717,40 @@ async def usage_report(
             image.key, error=classify_error(exc, region=image.region, profile=aws.profile)
         )
     return UsageReport(image.key, tuple(e for e in entries if e.count > 0), report_id)
+
+
+def with_usage_report(
+    used: usage.UsedBy, report: UsageReport, account_ids: Sequence[str]
+) -> usage.UsedBy:
+    """``used`` with the entries standing for ``account_ids`` replaced by what the image
+    usage report says of them (a use per entry, or that it found none), with its blind spot;
+    a report that failed is one more error, and those entries stay."""
+    asked = set(account_ids)
+    if report.error is not None:
+        error = f"the image usage report failed: {report.error.describe()}"
+        return replace(used, errors=(*used.errors, error))
+    kept = [
+        e for e in used.entries if not (set(e.report_accounts) and set(e.report_accounts) <= asked)
+    ]
+    found = [
+        usage.UseEntry(
+            usage.OTHER_ACCOUNTS,
+            f"{entry.describe()} (image usage report {report.report_id})",
+            about=USAGE_REPORT_BLIND_SPOT,
+        )
+        for entry in report.entries
+        if entry.account_id in asked
+    ]
+    unused = sorted(asked - {e.account_id for e in report.entries})
+    found += [
+        usage.UseEntry(
+            usage.OTHER_ACCOUNTS,
+            f"nothing in account {account_id}, says image usage report {report.report_id}",
+            about=USAGE_REPORT_BLIND_SPOT,
+        )
+        for account_id in unused
+    ]
+    note = f"image usage reports: {USAGE_REPORT_BLIND_SPOT}"
+    notes = used.notes if note in used.notes else (*used.notes, note)
+    at = next((i for i, e in enumerate(kept) if e.group == usage.LAUNCH_PERMISSIONS), len(kept))
+    return replace(used, entries=(*kept[:at], *found, *kept[at:]), notes=notes)

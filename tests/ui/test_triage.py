@@ -281,3 +281,40 @@ async def test_lineage_shows_the_ancestry_beside_the_copies(make: Any, fleet: An
         view.highlighted = [o.id for o in view.options].index("ancestor-1")
         await pilot.press("enter")
         assert cursor_key(app) == source
+
+
+async def test_enter_on_an_account_amitui_cannot_read_asks_for_an_image_usage_report(
+    org: Sandbox, aws_config: Path
+) -> None:
+    """The golden image is shared with staging by id; with staging left out of the load,
+    the Used-by tab names it as unread, and Enter there asks EC2 for an image usage report
+    (CreateImageUsageReport, "Creates a report that shows how your image is used across
+    other Amazon Web Services accounts", polled until "available - The report is available
+    to view") whose entries replace it: staging's two web instances and its template."""
+    app = make_app(
+        LaunchOptions(regions=(REGION,), accounts=AccountSpec(org=True, skip_accounts=(STAGING,)))
+    )
+    app.extras_delay = 0.0
+    golden = image_key(org, GOLDEN)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot, limit=60)
+        app.jump_to(golden)
+        await pilot.press("U")
+        view = app.query_one(UsedByView)
+        await until(pilot, lambda: bool(view.entries))
+        (unread,) = [e for e in view.entries if e.report_accounts]
+        assert unread.report_accounts == (STAGING,) and "does not read" in unread.text
+        view.focus()
+        view.highlighted = next(
+            i
+            for i in range(view.option_count)
+            if view.get_option_at_index(i).id
+            and view._entries.get(view.get_option_at_index(i).id or "") == unread
+        )
+        await pilot.press("enter")
+        await until(pilot, lambda: not any(e.report_accounts for e in view.entries))
+        texts = [e.text for e in view.entries]
+    assert any(
+        t.startswith(f"2 instances in account {STAGING} (image usage report ") for t in texts
+    ), texts
+    assert any(t.startswith(f"1 launch template in account {STAGING}") for t in texts), texts
