@@ -276,6 +276,15 @@ class JournalRun:
     account: str
     endpoint: str | None
     steps: tuple[JournaledStep, ...]
+    #: The account's alias where the journal knew one ("" when not).
+    account_alias: str = ""
+
+    @property
+    def account_label(self) -> str:
+        """The account as the user knows it: ``alias (id)``, else the id."""
+        if self.account_alias and self.account:
+            return f"{self.account_alias} ({self.account})"
+        return self.account_alias or self.account
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -332,6 +341,7 @@ def read_runs(path: Path | None = None) -> list[JournalRun]:
             _text(first[run], "account"),
             first[run].get("endpoint"),
             tuple(steps[(run, s)] for s in ids),
+            _text(first[run], "account_alias"),
         )
         for run, ids in order.items()
     ]

@@ -3,6 +3,7 @@ round trips against the sandbox are in tests/cleanup/test_restore_and_undo.py)."
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -124,3 +125,23 @@ def test_read_runs_keeps_each_steps_last_line_and_leaves_dry_runs_out(tmp_path: 
     assert (last.outcome, dict(last.result), last.error) == ("ok", {"Return": True}, None)
     assert runs[0].steps[0].outcome == "unknown"
     assert runs[1].account == "111122223333" and runs[1].count("ok") == 1
+
+
+def test_the_journal_view_names_a_runs_account_by_its_alias(tmp_path: Path) -> None:
+    from amitui.flows.undo import run_rows
+
+    path = tmp_path / "journal.jsonl"
+    # Lines as the journal writes them for an account it knows by alias (and one it does not).
+    lines = [
+        {"run": "r1", "step": "s", "time": "2026-12-01T10:00:00+00:00", "action": "share",
+         "account": "333344445555", "account_alias": "acme-prod", "region": REGION,
+         "operation": "ModifyImageAttribute", "target": "ami-1", "phase": "outcome",
+         "outcome": "ok"},
+        {"run": "r2", "step": "s", "time": "2026-12-01T11:00:00+00:00", "action": "share",
+         "account": "111122223333", "account_alias": None, "region": REGION,
+         "operation": "ModifyImageAttribute", "target": "ami-2", "phase": "outcome",
+         "outcome": "ok"},
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    rows = run_rows(read_runs(path))
+    assert [row.account for row in rows] == ["111122223333", "acme-prod (333344445555)"]

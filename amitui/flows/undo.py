@@ -44,7 +44,7 @@ def run_rows(runs: Sequence[JournalRun]) -> list[RunRow]:
             RunRow(
                 run.run,
                 run.started[:16].replace("T", " "),
-                run.account,
+                run.account_label,
                 run.action,
                 shown,
                 outcomes,
