@@ -32,6 +32,7 @@ from amitui.accounts import (
     AccountSpec,
     Limits,
 )
+from amitui.actions.cleanup import fresh_images
 from amitui.actions.references import (
     region_use_counts,
     usage_report,
@@ -62,9 +63,6 @@ OpenerFactory = Callable[[LaunchOptions], AbstractAsyncContextManager[AccountOpe
 
 #: On close, how long to let a session that is still opening finish (so it is closed properly).
 SESSION_CLOSE_TIMEOUT = 15.0
-#: Image ids per DescribeImages call when records are asked again (the reference gives no
-#: maximum for ImageIds; a few hundred keep each answer a page's size).
-RECORDS_PER_CALL = 200
 
 
 class NotConnected(RuntimeError):
@@ -427,26 +425,18 @@ class Explorer:
     async def with_records(self, images: Sequence[Image]) -> list[Image]:
         """``images`` again, as EC2 describes them now and each with its DescribeImages record
         (loads keep none, to save memory), for what needs AWS's own record (an export in
-        `amitui ls`'s formats). Asked per account-region, many ids a call; an image EC2 no
-        longer lists is left out. An AWS error is raised."""
+        `amitui ls`'s formats). Asked per account-region, many ids a call
+        (:func:`~amitui.actions.cleanup.fresh_images`); an image EC2 no longer lists is left
+        out. Any other AWS error is raised."""
         wanted: dict[tuple[str, str], list[str]] = {}
         for image in images:
             wanted.setdefault((image.account, image.region), []).append(image.image_id)
         accounts = {image.account: self.account_of(image) for image in images}
 
         async def described(account: str, region: str, ids: list[str]) -> list[Image]:
-            session = accounts[account].session
-            found: list[Image] = []
-            for start in range(0, len(ids), RECORDS_PER_CALL):
-                answer = await session.call(
-                    region,
-                    "DescribeImages",
-                    ImageIds=ids[start : start + RECORDS_PER_CALL],
-                    IncludeDeprecated=True,
-                    IncludeDisabled=True,
-                )
-                found += [Image.from_aws(region, r, account) for r in answer.get("Images", [])]
-            return found
+            return list(
+                (await fresh_images(accounts[account].session, region, ids, account)).values()
+            )
 
         answers = await asyncio.gather(*(described(a, r, ids) for (a, r), ids in wanted.items()))
         fresh = {image.key: image for found in answers for image in found}

@@ -107,6 +107,22 @@ async def test_reload_after_a_change_shows_the_new_state(
         assert explorer.inventory.regions["eu-west-1"] is load
 
 
+async def test_records_asked_again_leave_out_an_image_deregistered_since_the_load(
+    sandbox: Sandbox, images: dict[str, str]
+) -> None:
+    """EC2 refuses a whole DescribeImages call for an id it does not know
+    (``InvalidAMIID.NotFound``): the others' records still come back, as an export needs."""
+    async with explorer_on(sandbox.endpoint_url) as explorer:
+        ec2 = ec2_client(sandbox.endpoint_url, "eu-west-1")
+        gone = register_image(ec2, "headless-gone", make_snapshot(ec2, 8))
+        [load] = await explorer.reload(["eu-west-1"])
+        ec2.deregister_image(ImageId=gone)
+        records = await explorer.with_records(load.images)
+    assert gone not in {i.image_id for i in records}
+    assert images["eu-west-1"] in {i.image_id for i in records}
+    assert all(i.record["ImageId"] == i.image_id for i in records)
+
+
 async def test_extras_are_fetched_once_and_only_for_our_own_images(
     sandbox: Sandbox, images: dict[str, str]
 ) -> None:

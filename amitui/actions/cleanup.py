@@ -117,12 +117,14 @@ class CleanupFacts:
     reports: Mapping[ImageKey, UsageReport] = field(default_factory=dict)
 
 
-async def _describe_images(aws: AwsSession, region: str, **params: Any) -> list[Image]:
+async def _describe_images(
+    aws: AwsSession, region: str, account: str = "", **params: Any
+) -> list[Image]:
     found: list[Image] = []
     async for page in aws.paginate(
         region, "DescribeImages", IncludeDeprecated=True, IncludeDisabled=True, **params
     ):
-        found.extend(Image.from_aws(region, record) for record in page.get("Images", []))
+        found.extend(Image.from_aws(region, record, account) for record in page.get("Images", []))
     return found
 
 
@@ -131,12 +133,15 @@ def _batches(items: Sequence[str], size: int = DESCRIBE_BATCH) -> Iterable[list[
         yield list(items[start : start + size])
 
 
-async def fresh_images(aws: AwsSession, region: str, image_ids: Sequence[str]) -> dict[str, Image]:
-    """The images among ``image_ids`` that are still registered, as EC2 says right now."""
+async def fresh_images(
+    aws: AwsSession, region: str, image_ids: Sequence[str], account: str = ""
+) -> dict[str, Image]:
+    """The images among ``image_ids`` that are still registered, as EC2 says right now (each
+    with its DescribeImages record; ``account``: the account they are keyed by)."""
     found: dict[str, Image] = {}
     for batch in _batches(image_ids):
         try:
-            images = await _describe_images(aws, region, ImageIds=batch)
+            images = await _describe_images(aws, region, account, ImageIds=batch)
         except Exception as exc:
             # EC2 refuses the whole call when one id is unknown; ask one by one then.
             if classify_error(exc).code not in IMAGE_GONE:
@@ -144,7 +149,7 @@ async def fresh_images(aws: AwsSession, region: str, image_ids: Sequence[str]) -
             images = []
             for image_id in batch:
                 try:
-                    images += await _describe_images(aws, region, ImageIds=[image_id])
+                    images += await _describe_images(aws, region, account, ImageIds=[image_id])
                 except Exception as single:
                     if classify_error(single).code not in IMAGE_GONE:
                         raise
