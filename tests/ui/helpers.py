@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -48,6 +50,29 @@ async def settle(pilot: Pilot[int], limit: float = 15.0) -> None:
         waited += 0.02
         assert waited < limit, "workers did not settle"
     await pilot.pause()
+
+
+async def until(pilot: Pilot[Any], ready: Callable[[], object], seconds: float = 15.0) -> None:
+    """Wait until ``ready()`` holds, or ``seconds`` pass: the assertions that follow then say
+    what is wrong. For keys queued at once, whose handling hops through several widgets'
+    queues (bar, table, each ancestor it bubbles through, the App): a fixed pause is a guess
+    at how loaded the machine is."""
+    try:
+        async with asyncio.timeout(seconds):
+            while not ready():
+                await pilot.pause(0.02)
+    except TimeoutError:
+        pass
+    await pilot.pause()
+
+
+async def drain(pilot: Pilot[Any], rounds: int = 25) -> None:
+    """Let queued messages and every message their handling posts be handled: each pause
+    waits until all widgets have handled what was queued when it began, so a chain of hops
+    (a key forwarded, then bubbling to the App) advances at least one hop per round. For
+    asserting that something did *not* happen, where :func:`until` has nothing to wait for."""
+    for _ in range(rounds):
+        await pilot.pause()
 
 
 def notified(messages: list[Message]) -> list[Notification]:

@@ -31,7 +31,16 @@ from amitui.widgets.snapshot_tree import OrphanTree, SnapshotTree
 from ..sandbox_api import app_sessions
 from . import fleet as F
 from .conftest import AppFactory
-from .helpers import cursor_to, notified, settle, static_text, table_lines, wait_loaded
+from .helpers import (
+    cursor_to,
+    drain,
+    notified,
+    settle,
+    static_text,
+    table_lines,
+    until,
+    wait_loaded,
+)
 
 
 def details_text(app: AmituiApp, width: int = 140) -> str:
@@ -175,7 +184,8 @@ async def test_filter_sort_and_marks(make: AppFactory) -> None:
         # right behind "/" land in the filter, keys behind Enter in the table.
         for name, char in [("slash", "/"), ("d", "d"), ("b", "b"), ("enter", "\r"), ("space", " ")]:
             app.post_message(events.Key(name, char))
-        await pilot.pause(0.3)
+        await until(pilot, lambda: len(app.table.marked_keys) == 1)
+        await drain(pilot)
         assert app.query_one(FilterBar).value == "db" and isinstance(app.focused, ImageTable)
         assert len(app.table.marked_keys) == 1
 
@@ -192,7 +202,8 @@ async def test_keys_queued_behind_the_filter_bar_go_to_the_table_even_at_exit(
         app.screen.set_focus(app.table)
         for _ in range(2):
             bar.post_message(events.Key("j", "j"))
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.table.cursor_row == 2)
+        await drain(pilot)
         assert app.table.cursor_row == 2 and bar.value == ""
         await pilot.press("slash")
         app.screen.set_focus(app.table)

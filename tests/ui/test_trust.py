@@ -24,7 +24,7 @@ from amitui.widgets.snapshot_tree import SnapshotTree
 from ..sandbox_api import client, control
 from . import fleet as F
 from .conftest import AppFactory
-from .helpers import cursor_to, settle, table_lines, wait_loaded
+from .helpers import cursor_to, drain, settle, table_lines, until, wait_loaded
 
 SIZE = (160, 45)
 
@@ -47,8 +47,9 @@ async def test_keys_typed_for_a_reopened_filter_never_reach_the_table(make: AppF
         await wait_loaded(pilot)
         typed(app, [("slash", "/"), *chars("web"), ("escape", None), ("slash", "/")])
         typed(app, chars("base"))
-        await pilot.pause(0.3)
         bar = app.query_one(FilterBar)
+        await until(pilot, lambda: app.table.filter_text == "base")
+        await drain(pilot)
         assert not isinstance(app.screen, ModalScreen), f"a key opened {app.screen!r}"
         assert bar.value == "base"
         assert app.focused is bar
