@@ -10,6 +10,7 @@ site-packages. pip's output is kept to check that the resolver never backtracked
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -19,11 +20,30 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: name -> (what it is, pip install arguments)
-VARIANTS: dict[str, tuple[str, list[str]]] = {
-    "plain": ("pip install . (your own account: no demo, no tests)", ["."]),
-    "demo": ("README command 1: pip install '.[demo]'", [".[demo]"]),
-    "test": ("README command 2's install: pip install -e '.[test]'", ["-e", ".[test]"]),
+#: name -> (what it is, the commands run in the fresh venv, ``{venv}`` its path). Each
+#: command's first word is a program in the venv's ``bin``.
+VARIANTS: dict[str, tuple[str, list[list[str]]]] = {
+    "plain": ("pip install . (your own account: no demo, no tests)", [["pip", "install", "."]]),
+    "demo": (
+        "README command 1: pip install uv, then uv pip install --compile-bytecode '.[demo]'",
+        [
+            ["pip", "install", "uv"],
+            [
+                "uv",
+                "pip",
+                "install",
+                "--python",
+                "{venv}/bin/python",
+                "--compile-bytecode",
+                ".[demo]",
+            ],
+        ],
+    ),
+    "demo-pip": ("pip alone: pip install '.[demo]'", [["pip", "install", ".[demo]"]]),
+    "test": (
+        "README command 2's install: pip install -e '.[test]'",
+        [["pip", "install", "-e", ".[test]"]],
+    ),
 }
 
 #: pip's words when the resolver has to go back on a choice (or ignores an extra).
@@ -40,30 +60,40 @@ def tree_bytes(path: Path) -> int:
     return total
 
 
-def install_once(arguments: list[str], python: str = "python3.11") -> dict[str, Any]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def install_once(commands: list[list[str]], python: str = "python3.11") -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="amitui-bench-install-") as tmp:
         venv = Path(tmp) / "venv"
         started = time.perf_counter()
         subprocess.run([python, "-m", "venv", str(venv)], check=True)
         venv_s = time.perf_counter() - started
-        started = time.perf_counter()
-        pip = subprocess.run(
-            [str(venv / "bin" / "pip"), "install", *arguments],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
-        pip_s = time.perf_counter() - started
-        if pip.returncode != 0:
-            raise RuntimeError(f"pip install {' '.join(arguments)} failed: {pip.stderr[-2000:]}")
+        started, cpu_before = time.perf_counter(), _children_cpu()
+        output = ""
+        installed = ""
+        for program, *arguments in commands:
+            done = subprocess.run(
+                [str(venv / "bin" / program), *(a.format(venv=venv) for a in arguments)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"{program} {' '.join(arguments)} failed: {done.stderr[-2000:]}")
+            output += (done.stdout + done.stderr).lower()
+            installed = next(
+                (n for n in done.stdout.splitlines() if n.startswith("Successfully installed ")),
+                installed,
+            )
+        install_s = time.perf_counter() - started
         (site,) = (venv / "lib").glob("python3*/site-packages")
-        output = (pip.stdout + pip.stderr).lower()
-        installed = next(
-            (n for n in pip.stdout.splitlines() if n.startswith("Successfully installed ")), ""
-        )
         return {
             "venv_s": round(venv_s, 2),
-            "pip_s": round(pip_s, 2),
+            "pip_s": round(install_s, 2),
+            "cpu_s": round(_children_cpu() - cpu_before, 2),
             "site_packages_mb": round(tree_bytes(site) / 1e6, 1),
             "distributions": len(installed.split()) - 2 if installed else 0,
             "backtracked": any(word in output for word in BACKTRACKING),
@@ -73,8 +103,8 @@ def install_once(arguments: list[str], python: str = "python3.11") -> dict[str, 
 def bench_install(runs: int, log: Any = print) -> dict[str, Any]:
     """Each variant ``runs`` times, alternated; the median pip time and every figure."""
     figures: dict[str, Any] = {
-        name: {"what": what, "arguments": arguments, "runs": []}
-        for name, (what, arguments) in VARIANTS.items()
+        name: {"what": what, "commands": commands, "runs": []}
+        for name, (what, commands) in VARIANTS.items()
     }
     names = list(VARIANTS)
     for round_ in range(runs):
@@ -86,6 +116,8 @@ def bench_install(runs: int, log: Any = print) -> dict[str, Any]:
     for entry in figures.values():
         times = sorted(run["pip_s"] for run in entry["runs"])
         entry["pip_median_s"] = times[len(times) // 2]
+        cpu = sorted(run["cpu_s"] for run in entry["runs"])
+        entry["cpu_median_s"] = cpu[len(cpu) // 2]
         entry["site_packages_mb"] = entry["runs"][-1]["site_packages_mb"]
         entry["distributions"] = entry["runs"][-1].get("distributions")
         entry["backtracked"] = any(run["backtracked"] for run in entry["runs"])

@@ -58,10 +58,23 @@ def app_for(demo: Sandbox, *regions: str, read_only: bool = False) -> AmituiApp:
     )
 
 
-async def wait_for(pilot: Pilot[Any], ready: Callable[[], object], seconds: float = 60) -> None:
-    async with asyncio.timeout(seconds):
-        while not ready():
-            await pilot.pause(0.05)
+async def wait_for(pilot: Pilot[Any], ready: Callable[[], object], seconds: float = 120) -> None:
+    """Until ``ready()``: generous, as it only matters when something is stuck (a loaded CI
+    machine ran the orphan cleanup past 60 s)."""
+    try:
+        async with asyncio.timeout(seconds):
+            while not ready():
+                await pilot.pause(0.05)
+    except TimeoutError:
+        screen = pilot.app.screen
+        shown = {
+            name: getattr(screen, name)
+            for name in ("finished", "results", "plan")
+            if hasattr(screen, name)
+        }
+        raise AssertionError(
+            f"not ready after {seconds} s; the screen: {screen!r} {shown}"
+        ) from None
 
 
 async def loaded(pilot: Pilot[Any], app: AmituiApp, *regions: str) -> None:
