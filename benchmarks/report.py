@@ -6,6 +6,7 @@ written here once and only refers to figures the run produced.
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 DEMO_BUDGET_S = 2.5
@@ -127,8 +128,8 @@ def _budgets(results: dict[str, Any]) -> str:
         met = demo["pip_median_s"] <= INSTALL_BUDGET_S and not demo["backtracked"]
         rows.append(
             f"| README command 1 resolves with no backtracking within "
-            f"{INSTALL_BUDGET_S:.0f} s, warm pip cache (issue 17) | "
-            f"`pip install '.[demo]'` {_s(demo['pip_median_s'])}, "
+            f"{INSTALL_BUDGET_S:.0f} s, warm package cache (issue 17) | "
+            f"{demo['what']} {_s(demo['pip_median_s'])} (CPU {_s(demo['cpu_median_s'])}), "
             f"{'backtracked' if demo['backtracked'] else 'no backtracking'}, "
             f"{demo['site_packages_mb']:.0f} MB | {_verdict(met)}"
             + (
@@ -256,15 +257,19 @@ def _install(install: dict[str, Any]) -> str:
     runs = len(next(iter(install.values()))["runs"])
     lines = [
         "## Installing amitui (`--only install`)\n",
-        f"Each variant in a fresh venv, {runs} time(s), pip's cache as it was (warm); pip's "
-        "wall time (the venv itself is made before), the venv's site-packages, the "
-        "distributions pip installed, and whether pip backtracked or ignored an extra.\n",
-        "| variant | pip median | site-packages | distributions | backtracked |",
-        "|---|---|---|---|---|",
+        f"Each variant in a fresh venv, {runs} time(s), alternated, the package caches as "
+        "they were (warm); the install's wall and CPU time (the venv itself is made before), "
+        "the venv's site-packages, the distributions pip installed, and whether pip "
+        "backtracked or ignored an extra.\n",
+        "| variant | commands | wall median | CPU median | site-packages | distributions "
+        "| backtracked |",
+        "|---|---|---|---|---|---|---|",
     ]
     for entry in install.values():
+        commands = " && ".join(shlex.join(c) for c in entry.get("commands", []))
         lines.append(
-            f"| {entry['what']} | {_s(entry['pip_median_s'])} | "
+            f"| {entry['what']} | `{commands}` | {_s(entry['pip_median_s'])} | "
+            f"{_s(entry.get('cpu_median_s', 0.0))} | "
             f"{entry['site_packages_mb']:.0f} MB | {entry.get('distributions') or '-'} | "
             f"{'yes' if entry['backtracked'] else 'no'} |"
         )
@@ -573,20 +578,27 @@ scroll` writes `table_bench.scroll.pstats`); details for the widget's owner in
 
 
 INSTALL_NOTE = """
-The decision these figures back: the sandbox (moto, flask) is the `demo` extra, not a default
-dependency. With moto's `server` extra as a default dependency (before this change), a plain
-install took 1m43s and 356 MB (`du -sh` of site-packages) at a load average of ~5; a plain
-install now took 41 s and 101 MB, `'.[demo]'` 84 s and 181 MB at the same load (`du` counts
-blocks: a little more than the byte counts above). The `demo` extra names the moto services
-the sandbox serves (`moto[ec2,sts,iam,organizations,kms,autoscaling,ssm]`) plus flask and
-flask-cors instead of moto's `server` extra, which also pulls every other service's
-dependencies (cfn-lint, sympy, docker, aws-xray-sdk, ...). pip never backtracks: botocore's
-window sits next to aiobotocore's pin, and boto3 (the extra's, for moto) has the same window.
-Where the remaining time goes: pip unpacks the wheels and compiles ~3,800 modules to bytecode
-(moto alone ~1,500), and builds amitui's own wheel in an isolated environment; on this
-machine it also fetched every wheel again from the package mirror. The 30 s budget is missed
-here at a load average of 12 on 2 cores; it awaits a quiet run of `python -m benchmarks.run
---only install --merge`.
+**The decision: README command 1 installs with uv, and the budget (30 s) is met.** Why pip
+alone cannot meet it here, measured with `python -m cProfile -m pip install '.[demo]'`: pip
+spends most of its time in its resolver, fetching and evaluating the project pages of every
+distribution from the index (pypi.org's `boto3` page alone is 1.7 MB; pip evaluated 57,106
+links for the 51 distributions, ~40% of its CPU in `evaluate_link`), and it re-fetches them on
+every run (index pages are revalidated: a warm cache does not help). Then it unpacks the
+wheels and compiles ~3,100 modules to bytecode one by one. Its own CPU time (27-39 s) is
+above the budget before any waiting. uv (a pip-compatible installer, one static binary in a
+wheel; `pip install uv` is ~2 s of CPU) resolves from its cache and compiles in parallel:
+17 s of CPU in all, the same 51 distributions and the same site-packages (`--compile-bytecode`
+as pip does by default, so the first `amitui --demo` does not compile moto). `pip install
+'.[demo]'` still works and is what the error for a missing demo extra names.
+
+The sandbox (moto, flask) stays the `demo` extra, not a default dependency: with moto's
+`server` extra as a default dependency (before this round), a plain install took 1m43s and 356
+MB (`du -sh` of site-packages) at a load average of ~5; a plain install is now 86 MB. The
+`demo` extra names the moto services the sandbox serves
+(`moto[ec2,sts,iam,organizations,kms,autoscaling,ssm]`) plus flask and flask-cors instead of
+moto's `server` extra, which also pulls every other service's dependencies (cfn-lint, sympy,
+docker, aws-xray-sdk, ...). Neither installer backtracks: botocore's window sits next to
+aiobotocore's pin, and boto3 (the extra's, for moto) has the same window.
 """
 
 
