@@ -42,23 +42,15 @@ def readme_install(number: int) -> list[list[str]]:
     ]
 
 
-def _program(step: list[str]) -> str:
-    return Path(step[0]).name
-
-
-#: name -> (what it is, the commands run in the fresh venv, ``{venv}`` its path). Each
-#: command's first word is a program in the venv's ``bin``.
+#: name -> (what it is, the commands run in the fresh venv, ``{venv}`` its path).
 VARIANTS: dict[str, tuple[str, list[list[str]]]] = {
-    "plain": ("pip install . (your own account: no demo, no tests)", [["pip", "install", "."]]),
-    "demo": (
-        "README command 1",
-        [[_program(step), *step[1:]] for step in readme_install(1)],
+    "plain": (
+        "pip install . (your own account: no demo, no tests)",
+        [["{venv}/bin/pip", "install", "."]],
     ),
-    "demo-pip": ("pip alone: pip install '.[demo]'", [["pip", "install", ".[demo]"]]),
-    "test": (
-        "README command 2's install",
-        [[_program(step), *step[1:]] for step in readme_install(2)],
-    ),
+    "demo": ("README command 1", readme_install(1)),
+    "demo-pip": ("pip alone: pip install '.[demo]'", [["{venv}/bin/pip", "install", ".[demo]"]]),
+    "test": ("README command 2's install", readme_install(2)),
 }
 
 #: pip's words when the resolver has to go back on a choice (or ignores an extra).
@@ -89,15 +81,15 @@ def install_once(commands: list[list[str]], python: str = "python3.11") -> dict[
         started, cpu_before = time.perf_counter(), _children_cpu()
         output = ""
         installed = ""
-        for program, *arguments in commands:
+        for command in commands:
             done = subprocess.run(
-                [str(venv / "bin" / program), *(a.format(venv=venv) for a in arguments)],
+                [word.format(venv=venv) for word in command],
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
             )
             if done.returncode != 0:
-                raise RuntimeError(f"{program} {' '.join(arguments)} failed: {done.stderr[-2000:]}")
+                raise RuntimeError(f"{shlex.join(command)} failed: {done.stderr[-2000:]}")
             output += (done.stdout + done.stderr).lower()
             installed = next(
                 (n for n in done.stdout.splitlines() if n.startswith("Successfully installed ")),

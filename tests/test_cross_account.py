@@ -11,7 +11,7 @@ instances and a launch template from it. Members are reached by STS AssumeRole.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -64,6 +64,7 @@ from amitui.widgets.progress_screen import ProgressScreen
 from amitui.widgets.share_dialog import ShareDialog
 
 from .sandbox_api import demo_sandbox_fixture, member_keys
+from .ui.helpers import wait_for
 
 REGION = "us-east-1"
 SHARED, STAGING, PROD = (a.account_id for a in (demo.SHARED_SERVICES, demo.STAGING, demo.PROD))
@@ -329,12 +330,6 @@ class OrganizationApp(AmituiApp):
             if account.id == account_id:
                 return account.session
         raise LookupError(f"account {account_id} is not loaded")
-
-
-async def wait_for(pilot: Pilot[Any], ready: Callable[[], object], seconds: float = 60) -> None:
-    async with asyncio.timeout(seconds):
-        while not ready():
-            await pilot.pause(0.05)
 
 
 async def listed(pilot: Pilot[Any], app: AmituiApp, name: str) -> Image:

@@ -7,7 +7,6 @@ that change the account run last in their region), so they stay independent.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -37,6 +36,7 @@ from amitui.widgets.orphans_view import OrphansScreen
 from amitui.widgets.plan_screen import PlanScreen
 
 from ..sandbox_api import client, demo_sandbox_fixture
+from ..ui.helpers import wait_for as wait_until
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 SIZE = (180, 50)
@@ -59,22 +59,9 @@ def app_for(demo: Sandbox, *regions: str, read_only: bool = False) -> AmituiApp:
 
 
 async def wait_for(pilot: Pilot[Any], ready: Callable[[], object], seconds: float = 120) -> None:
-    """Until ``ready()``: generous, as it only matters when something is stuck (a loaded CI
-    machine ran the orphan cleanup past 60 s)."""
-    try:
-        async with asyncio.timeout(seconds):
-            while not ready():
-                await pilot.pause(0.05)
-    except TimeoutError:
-        screen = pilot.app.screen
-        shown = {
-            name: getattr(screen, name)
-            for name in ("finished", "results", "plan")
-            if hasattr(screen, name)
-        }
-        raise AssertionError(
-            f"not ready after {seconds} s; the screen: {screen!r} {shown}"
-        ) from None
+    """Generous, as it only matters when something is stuck (a loaded CI machine ran the
+    orphan cleanup past 60 s)."""
+    await wait_until(pilot, ready, seconds)
 
 
 async def loaded(pilot: Pilot[Any], app: AmituiApp, *regions: str) -> None:

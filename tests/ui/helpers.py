@@ -52,17 +52,25 @@ async def settle(pilot: Pilot[int], limit: float = 15.0) -> None:
     await pilot.pause()
 
 
-async def until(pilot: Pilot[Any], ready: Callable[[], object], seconds: float = 15.0) -> None:
-    """Wait until ``ready()`` holds, or ``seconds`` pass: the assertions that follow then say
-    what is wrong. For keys queued at once, whose handling hops through several widgets'
-    queues (bar, table, each ancestor it bubbles through, the App): a fixed pause is a guess
-    at how loaded the machine is."""
+async def wait_for(pilot: Pilot[Any], ready: Callable[[], object], seconds: float = 60) -> None:
+    """Wait until ``ready()`` holds; after ``seconds``, fail naming the screen it was stuck on.
+    For anything whose handling hops through several widgets' queues (keys queued at once go
+    bar, table, each ancestor they bubble through, the App): a fixed pause is a guess at how
+    loaded the machine is."""
     try:
         async with asyncio.timeout(seconds):
             while not ready():
                 await pilot.pause(0.02)
     except TimeoutError:
-        pass
+        screen = pilot.app.screen
+        shown = {
+            name: getattr(screen, name)
+            for name in ("finished", "results", "plan")
+            if hasattr(screen, name)
+        }
+        raise AssertionError(
+            f"not ready after {seconds} s; the screen: {screen!r} {shown}"
+        ) from None
     await pilot.pause()
 
 
@@ -70,7 +78,7 @@ async def drain(pilot: Pilot[Any], rounds: int = 25) -> None:
     """Let queued messages and every message their handling posts be handled: each pause
     waits until all widgets have handled what was queued when it began, so a chain of hops
     (a key forwarded, then bubbling to the App) advances at least one hop per round. For
-    asserting that something did *not* happen, where :func:`until` has nothing to wait for."""
+    asserting that something did *not* happen, where :func:`wait_for` has nothing to wait for."""
     for _ in range(rounds):
         await pilot.pause()
 

@@ -25,7 +25,7 @@ from amitui.widgets.messages import GotoRequested
 
 from . import fleet as F
 from .conftest import AppFactory
-from .helpers import drain, record_layouts, settle, table_lines, until, wait_loaded
+from .helpers import drain, record_layouts, settle, table_lines, wait_for, wait_loaded
 
 SIZE = (160, 45)
 
@@ -131,7 +131,7 @@ async def test_keys_typed_behind_enter_go_to_the_table(make: AppFactory) -> None
             sorted_by_name = app.table.sort_column == "name"
             return sorted_by_name and app.table.cursor_row == shown.index(first) + 1
 
-        await until(pilot, moved_down_after_sorting)
+        await wait_for(pilot, moved_down_after_sorting)
         await drain(pilot)
         line = app.main.query_one(CommandLine)
         assert not line.display and isinstance(app.focused, ImageTable)

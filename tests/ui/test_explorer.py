@@ -38,7 +38,7 @@ from .helpers import (
     settle,
     static_text,
     table_lines,
-    until,
+    wait_for,
     wait_loaded,
 )
 
@@ -184,7 +184,7 @@ async def test_filter_sort_and_marks(make: AppFactory) -> None:
         # right behind "/" land in the filter, keys behind Enter in the table.
         for name, char in [("slash", "/"), ("d", "d"), ("b", "b"), ("enter", "\r"), ("space", " ")]:
             app.post_message(events.Key(name, char))
-        await until(pilot, lambda: len(app.table.marked_keys) == 1)
+        await wait_for(pilot, lambda: len(app.table.marked_keys) == 1)
         await drain(pilot)
         assert app.query_one(FilterBar).value == "db" and isinstance(app.focused, ImageTable)
         assert len(app.table.marked_keys) == 1
@@ -202,7 +202,7 @@ async def test_keys_queued_behind_the_filter_bar_go_to_the_table_even_at_exit(
         app.screen.set_focus(app.table)
         for _ in range(2):
             bar.post_message(events.Key("j", "j"))
-        await until(pilot, lambda: app.table.cursor_row == 2)
+        await wait_for(pilot, lambda: app.table.cursor_row == 2)
         await drain(pilot)
         assert app.table.cursor_row == 2 and bar.value == ""
         await pilot.press("slash")

@@ -24,7 +24,7 @@ from amitui.widgets.snapshot_tree import SnapshotTree
 from ..sandbox_api import client, control
 from . import fleet as F
 from .conftest import AppFactory
-from .helpers import cursor_to, drain, settle, table_lines, until, wait_loaded
+from .helpers import cursor_to, drain, settle, table_lines, wait_for, wait_loaded
 
 SIZE = (160, 45)
 
@@ -48,7 +48,7 @@ async def test_keys_typed_for_a_reopened_filter_never_reach_the_table(make: AppF
         typed(app, [("slash", "/"), *chars("web"), ("escape", None), ("slash", "/")])
         typed(app, chars("base"))
         bar = app.query_one(FilterBar)
-        await until(pilot, lambda: app.table.filter_text == "base")
+        await wait_for(pilot, lambda: app.table.filter_text == "base")
         await drain(pilot)
         assert not isinstance(app.screen, ModalScreen), f"a key opened {app.screen!r}"
         assert bar.value == "base"
