@@ -51,6 +51,8 @@ def _value(value: object) -> Text:
 
 
 LABEL_WIDTH = 16
+#: The longest id a value shows whole: ``snap-`` and 17 hex digits.
+ID_WIDTH = 22
 
 
 def _grid() -> Table:
@@ -85,7 +87,10 @@ class Details:
         """The details as lines of exactly ``options.max_width`` cells."""
         width = options.max_width
         left_width, right_width = ratio_distribute(width, [1, 1], [3, 1])
-        if left_width < LABEL_WIDTH + 4 or right_width < LABEL_WIDTH + 2:
+        if width >= LABEL_WIDTH + 1 + ID_WIDTH and right_width < LABEL_WIDTH + 1 + ID_WIDTH:
+            # Side by side, an image or snapshot id would fold in two: one column reads better.
+            lines = _column(console, options, [*self.left, *self.right], width)
+        elif left_width < LABEL_WIDTH + 4 or right_width < LABEL_WIDTH + 2:
             lines = console.render_lines(self._columns(), options)  # narrow: as Rich lays out
         else:
             left_width -= 2  # the gap between the columns

@@ -46,7 +46,8 @@ class UsedByWanted(Message):
 
 class Inspector(Vertical):
     DEFAULT_CSS = """
-    Inspector { height: 20; border: round $primary 50%; }
+    /* at most half the right column: on a short terminal the table keeps its share */
+    Inspector { height: 20; max-height: 50%; border: round $primary 50%; }
     Inspector:focus-within { border: round $primary; }
     Inspector TabbedContent { height: 1fr; }
     Inspector TabPane { padding: 0; height: 1fr; }

@@ -17,7 +17,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Vertical
 
 from amitui.model import Image, ImageExtras
-from amitui.widgets.details import LABEL_WIDTH, Details, ImageDetails, render_details
+from amitui.widgets.details import ID_WIDTH, LABEL_WIDTH, Details, ImageDetails, render_details
 
 from .helpers import record_layouts
 
@@ -61,9 +61,10 @@ EXTRAS = (
 )
 
 
-def reference(details: Details) -> Group:
+def reference(details: Details, width: int) -> Group:
     """How the details were drawn with Rich tables: two ratio=1 columns two cells apart, each
-    a grid of a bold LABEL_WIDTH label and a folding value; then the tags."""
+    a grid of a bold LABEL_WIDTH label and a folding value; then the tags. Where a column of
+    two could not hold an id whole but one column can, the one grid of every row."""
 
     def grid(rows: list[tuple[str, Text]]) -> Table:
         table = Table.grid(padding=(0, 1), expand=True)
@@ -73,6 +74,8 @@ def reference(details: Details) -> Group:
             table.add_row(label, value)
         return table
 
+    if LABEL_WIDTH + 1 + ID_WIDTH <= width < 2 * (LABEL_WIDTH + 1 + ID_WIDTH) + 2:
+        return Group(grid([*details.left, *details.right]), details.tags)
     columns = Table.grid(padding=(0, 2), expand=True)
     columns.add_column(ratio=1)
     columns.add_column(ratio=1)
@@ -93,8 +96,19 @@ def test_lines_are_what_rich_tables_draw(name: str, width: int) -> None:
     for extras in EXTRAS:
         details = render_details(IMAGES[name], extras, NOW)
         lines = details.lines(console, options)
-        assert cells(lines) == cells(console.render_lines(reference(details), options))
+        assert cells(lines) == cells(console.render_lines(reference(details, width), options))
         assert {sum(s.cell_length for s in line) for line in lines} == {width}
+
+
+@pytest.mark.parametrize("width", [39, 60, 79, 80, 156])
+def test_an_image_id_is_never_folded_where_one_column_holds_it(width: int) -> None:
+    """At 100 columns the inspector is ~70 wide: side by side, each value had 17 cells and
+    every image id folded in two."""
+    console = Console(width=200, file=io.StringIO(), color_system="truecolor")
+    options = console.options.update_width(width).update(highlight=False)
+    lines = render_details(IMAGES["plain"], None, NOW).lines(console, options)
+    text = ["".join(s.text for s in line) for line in lines]
+    assert any("ami-00000000000000000" in line for line in text)
 
 
 def test_untrusted_text_stays_text() -> None:

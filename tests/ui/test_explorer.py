@@ -120,6 +120,21 @@ async def test_regions_with_counts_one_several_or_all(make: AppFactory, fleet: F
         assert app.table.total_count == 7
 
 
+@pytest.mark.parametrize("size", [(100, 30), (160, 45), (220, 60)])
+async def test_the_table_keeps_half_the_height_on_a_short_terminal(
+    make: AppFactory, size: tuple[int, int]
+) -> None:
+    """At 100x30 the inspector's 20 lines left the table 4 rows; it takes at most half now,
+    and a tall terminal's extra lines all go to the table."""
+    app = make()
+    async with app.run_test(size=size) as pilot:
+        await wait_loaded(pilot)
+        right = app.query_one("#right").size.height
+        table_box, inspector = app.query_one("#table-box"), app.inspector
+        assert inspector.outer_size.height == min(20, right // 2)
+        assert table_box.outer_size.height == right - inspector.outer_size.height
+
+
 async def test_failed_region_shows_its_error_and_the_rest_stay_usable(
     make: AppFactory, failing_proxy: FaultProxy
 ) -> None:
