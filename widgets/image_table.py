@@ -137,8 +137,9 @@ class ImageTable(ScrollView, can_focus=True):
         ),
         Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up"),
         Binding("down,j", "cursor(1)", "Down", show=False, id="table.down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down"),
+        # ctrl+b/ctrl+f as in k9s, less and vim.
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="table.page_down"),
         Binding("home", "edge(-1)", "First", show=False, id="table.first"),
         Binding("end", "edge(1)", "Last", show=False, id="table.last"),
         Binding("left", "scroll_left", "Scroll left", show=False, id="table.left"),

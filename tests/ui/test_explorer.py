@@ -316,6 +316,21 @@ async def test_inspector_follows_the_cursor_once_it_rests(make: AppFactory) -> N
         assert shown[-1].title == "t\\x9b"
 
 
+async def test_k9s_and_vim_keys_move_the_cursor(make: AppFactory) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        last = app.table.total_count - 1
+        await pilot.press("j", "j")
+        assert app.table.cursor_row == 2
+        await pilot.press("k")
+        assert app.table.cursor_row == 1
+        await pilot.press("ctrl+f")  # a page: past the seven rows, so the last
+        assert app.table.cursor_row == last
+        await pilot.press("ctrl+b")
+        assert app.table.cursor_row == 0
+
+
 async def test_snapshot_tree_orphans_and_lineage_navigate(make: AppFactory, fleet: F.Fleet) -> None:
     app = make()
     async with app.run_test(size=SIZE) as pilot:
