@@ -61,6 +61,23 @@ _UNREACHABLE_EXCEPTIONS = (
 )
 
 
+#: How the explorer retries what failed; ``amitui ls`` says it its own way (for_command_line).
+RETRY = "press r to retry"
+
+
+def for_command_line(text: str) -> str:
+    """``text`` (an error's description) as ``amitui ls`` prints it: it has no r key."""
+    return text.replace(RETRY, "run the command again")
+
+
+def _endpoint(exc: BaseException, region: str) -> str:
+    """Which endpoint did not answer: the URL botocore tried (STS, IAM or EC2), else EC2's."""
+    url = getattr(exc, "kwargs", {}).get("endpoint_url")
+    if isinstance(url, str) and url:
+        return f"the endpoint {url}"
+    return f"the EC2 endpoint in {region}" if region else "the EC2 endpoint"
+
+
 def refresh_hint(profile: str | None) -> str:
     if profile:
         return f"refresh them with: aws sso login --profile {profile}"
@@ -130,7 +147,7 @@ def _classify(exc: BaseException, region: str, profile: str | None) -> AwsError:
                 RegionStatus.THROTTLED,
                 code,
                 message,
-                "AWS kept throttling after retries; wait a minute and press r to retry",
+                f"AWS kept throttling after retries; wait a minute and {RETRY}",
             )
         if code in ("AuthFailure", "OptInRequired"):
             return AwsError(
@@ -155,8 +172,7 @@ def _classify(exc: BaseException, region: str, profile: str | None) -> AwsError:
                 code,
                 message,
                 f"AWS answered with a server error{f' (HTTP {status})' if status else ''}{where} "
-                "even after retries; "
-                "wait a minute and press r to retry",
+                f"even after retries; wait a minute and {RETRY}",
             )
         return AwsError(RegionStatus.FAILED, code, message)
     if isinstance(exc, boto_exceptions.ProfileNotFound):
@@ -175,12 +191,13 @@ def _classify(exc: BaseException, region: str, profile: str | None) -> AwsError:
             f"no usable credentials; {refresh_hint(profile)}",
         )
     if isinstance(exc, _UNREACHABLE_EXCEPTIONS):
-        kind = "timed out" if isinstance(exc, _TIMEOUT_EXCEPTIONS) else "unreachable"
+        kind = "timed out" if isinstance(exc, _TIMEOUT_EXCEPTIONS) else "is unreachable"
+        endpoint = _endpoint(exc, region)
         return AwsError(
             RegionStatus.FAILED,
             type(exc).__name__,
-            str(exc) or f"the EC2 endpoint{where} {kind}",
-            f"the EC2 endpoint{where} is {kind}; check the network/proxy and press r to retry",
+            str(exc) or f"{endpoint} {kind}",
+            f"{endpoint} {kind}; check the network/proxy and {RETRY}",
         )
     if isinstance(exc, ReadOnlyError):
         return AwsError(RegionStatus.DENIED, "ReadOnly", str(exc), "restart without --read-only")

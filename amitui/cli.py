@@ -29,6 +29,7 @@ from amitui.accounts import (
     stream_accounts,
 )
 from amitui.aws import UnknownRegionError, known_regions, validate_region
+from amitui.aws_errors import for_command_line
 from amitui.backend import LaunchOptions, launch_demo_early, open_account_set, open_session
 from amitui.config import AccountDefaults, ConfigError, load_config
 from amitui.listing import (
@@ -300,7 +301,7 @@ def quiet_botocore_logs() -> None:
 
 
 def _say(message: str) -> None:
-    print(f"amitui: {inert(message)}", file=sys.stderr)
+    print(f"amitui: {inert(for_command_line(message))}", file=sys.stderr)
 
 
 #: What a listing yields: each account-region as it completes (see :func:`stream_accounts`).

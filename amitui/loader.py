@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from amitui.aws import AwsSession
-from amitui.aws_errors import classify_error
+from amitui.aws_errors import RETRY, classify_error
 from amitui.fastparse import acyclic
 from amitui.model import (
     SHARED_WITH_ME,
@@ -154,7 +154,7 @@ async def load_region(
             RegionStatus.FAILED,
             "Timeout",
             f"{region} did not answer within {region_timeout:g} s",
-            "the region is slow or unreachable; press r to retry",
+            f"the region is slow or unreachable; {RETRY}",
         )
         return RegionLoad(
             region,

@@ -120,7 +120,7 @@ def test_a_silent_region_is_given_up_after_timeout_and_the_others_still_print(
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"amitui: {SILENT_REGION}: Timeout: {SILENT_REGION} did not answer within 2 s"
-        " (the region is slow or unreachable; press r to retry)"
+        " (the region is slow or unreachable; run the command again)"
     ]
     records = json.loads(result.stdout)
     assert {r["Region"] for r in records} <= {HEALTHY_REGION}
@@ -216,3 +216,21 @@ def test_help_says_the_default_timeout_and_how_output_arrives(tmp_path: Path) ->
     assert "give up a region that sends nothing for this long (default: 30)" in text
     assert "a large region whose pages keep arriving is never cut off" in text
     assert "csv streams" in text and "status 141" in text
+
+
+def test_an_endpoint_nobody_listens_on_is_named_with_a_fix_ls_can_take(tmp_path: Path) -> None:
+    """Nothing listens on the port: the first call (STS, who am I) fails to connect. The
+    line names the endpoint botocore tried (not "the EC2 endpoint") and says how to retry
+    from a shell; the explorer's "press r" has no meaning here."""
+    import socket
+
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    endpoint = f"http://127.0.0.1:{port}"
+    result = amitui(endpoint, "ls", "--region", HEALTHY_REGION, "--timeout", "5", home=tmp_path)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert f"the endpoint {endpoint}/ is unreachable" in result.stderr, result.stderr
+    assert "run the command again" in result.stderr
+    assert "press r" not in result.stderr
