@@ -41,6 +41,9 @@ OU_ID_PATTERN = re.compile(r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}
 ROLE_NAME_PATTERN = re.compile(r"^(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
 #: Account-region loads at once, over every account (each is one or two paginated calls).
 DEFAULT_OVERALL_LOADS = 64
+#: Overall loads at first (one account's regions), one more per completed load up to the
+#: overall bound: the first answers come as a small burst, parsed and shown at once.
+DEFAULT_INITIAL_LOADS = 17
 #: Loads at once of one account-region: EC2 throttles per account, region and API.
 DEFAULT_PER_REGION_LOADS = 2
 #: Sources whose identity is asked at once (STS throttles too).
@@ -636,14 +639,25 @@ class Limits:
 
     ``focus`` names the account the user is looking at: when an overall slot frees up, its
     loads go before every other account's, so an organization-wide load never starves it.
+
+    The overall bound starts slow: ``initial`` slots, one more each time a load completes,
+    up to ``overall``. 64 loads sent at once answer at once, and the first one's rows wait
+    for all their parsing; 17 answer as a burst the first rows are not held up by.
     """
 
     def __init__(
-        self, overall: int = DEFAULT_OVERALL_LOADS, per_region: int = DEFAULT_PER_REGION_LOADS
+        self,
+        overall: int = DEFAULT_OVERALL_LOADS,
+        per_region: int = DEFAULT_PER_REGION_LOADS,
+        *,
+        initial: int = DEFAULT_INITIAL_LOADS,
     ) -> None:
         self.per_region_size = per_region
         self.focus: str | None = None
-        self._free = overall
+        self.maximum = overall
+        #: Overall slots now, in use or free.
+        self.size = max(1, min(initial, overall))
+        self._free = self.size
         self._waiting: deque[tuple[str, asyncio.Future[None]]] = deque()
         self._waiting_per_account: Counter[str] = Counter()
         self._per_region: dict[tuple[str, str], asyncio.Semaphore] = {}
@@ -660,6 +674,7 @@ class Limits:
                 yield
             finally:
                 self._release()
+                self._grow()
 
     async def _acquire(self, account_id: str) -> None:
         if self._free > 0 and not self._waiting:
@@ -693,6 +708,12 @@ class Limits:
                 return
         self._free += 1
 
+    def _grow(self) -> None:
+        """A load completed: one more overall slot, until the bound."""
+        if self.size < self.maximum:
+            self.size += 1
+            self._release()
+
     def _next(self) -> tuple[str, asyncio.Future[None]]:
         focus = self.focus
         if focus is not None and self._waiting_per_account[focus] > 0:
@@ -710,11 +731,16 @@ async def stream_accounts(
     with_snapshots: bool = True,
     limits: Limits | None = None,
     region_timeout: float | None = None,
+    release_clients: bool = False,
 ) -> AsyncIterator[tuple[Account, RegionLoad]]:
     """Yield ``(account, region load)`` as each account-region completes. Each account's
     regions are resolved on its own (``--region`` narrows; else the account's enabled
     regions): one whose region list fails yields one failed load for its default region,
-    with the DescribeRegions error. Failures are data, never raised."""
+    with the DescribeRegions error. Failures are data, never raised.
+
+    ``release_clients``: an account-region's EC2 client is closed once its listing is done
+    (a listing that asks each once, as ``amitui ls``: an organization's thousands of clients
+    are not all held to the end). The App keeps them: its actions use them again."""
     limits = limits or Limits()
     arrived: asyncio.Queue[tuple[Account, RegionLoad] | None] = asyncio.Queue()
     options: dict[str, Any] = {"with_snapshots": with_snapshots}
@@ -731,6 +757,10 @@ async def stream_accounts(
                     ),
                 )
             )
+        if release_clients:
+            # Listed already: a client that fails to close changes nothing the caller sees.
+            with contextlib.suppress(Exception):
+                await account.session.release(region)
 
     async def load_account(account: Account) -> None:
         asks_enabled = not regions and (all_regions or not configured)

@@ -115,8 +115,8 @@ class AccountSetWiring(App[int]):
 
     async def stream(self, regions: Sequence[str | RegionKey]) -> None:
         self.main.show_loading(self.explorer.keys_of(regions))
-        async for load in self.explorer.stream(regions):
-            self.main.show_load(load)
+        # Each load straight from the task that parsed it (see Explorer.load_each).
+        await self.explorer.load_each(regions, self.main.show_load)
 
     @on(RegionPane.ViewChanged)
     def _view_changed(self, event: RegionPane.ViewChanged) -> None:

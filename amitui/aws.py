@@ -1,6 +1,7 @@
 """AWS access: one aiobotocore session per profile, one EC2 client per region.
 
-Clients are created lazily, held on one ``AsyncExitStack`` and closed once. Every call
+Clients are created lazily, each on its own ``AsyncExitStack`` (so one can be released
+alone, :meth:`AwsSession.release`), and all closed with the session. Every call
 goes through :meth:`AwsSession.call` or :meth:`AwsSession.paginate`, which is where the
 global concurrency cap and the read-only guard live, so nothing can bypass them.
 Credentials and endpoints come from the standard AWS chain; only the sandbox passes an
@@ -182,13 +183,12 @@ class AwsSession:
             http_session_cls=shared_tls_http_session(),
         )
         self._limit = asyncio.Semaphore(max_concurrency)
-        self._stack = AsyncExitStack()
         self._clients: dict[tuple[str, str], Any] = {}
+        self._client_stacks: dict[tuple[str, str], AsyncExitStack] = {}
         self._client_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._closed = False
 
     async def __aenter__(self) -> AwsSession:
-        await self._stack.__aenter__()
         return self
 
     async def __aexit__(
@@ -203,7 +203,28 @@ class AwsSession:
         if not self._closed:
             self._closed = True
             self._clients.clear()
-            await self._stack.aclose()
+            stacks = list(self._client_stacks.values())
+            self._client_stacks.clear()
+            for stack in reversed(stacks):  # the newest first, as one exit stack would
+                await stack.aclose()
+
+    @property
+    def client_keys(self) -> list[tuple[str, str]]:
+        """The ``(service, region)`` of every client held now."""
+        return list(self._clients)
+
+    async def release(self, region: str, service: str = "ec2") -> None:
+        """Close the ``service`` client of ``region`` now, if there is one (its HTTP pool and
+        ~115 KiB of botocore state); a later call there makes a new one. For a listing of
+        thousands of account-regions, each of which is asked once."""
+        key = (service, region)
+        self._clients.pop(key, None)
+        stack = self._client_stacks.pop(key, None)
+        lock = self._client_locks.get(key)
+        if lock is not None and not lock.locked():
+            del self._client_locks[key]
+        if stack is not None:
+            await stack.aclose()
 
     @property
     def default_region(self) -> str:
@@ -236,9 +257,11 @@ class AwsSession:
                     kwargs["aws_access_key_id"] = self._credentials.access_key_id
                     kwargs["aws_secret_access_key"] = self._credentials.secret_access_key
                     kwargs["aws_session_token"] = self._credentials.session_token
-                created = await self._stack.enter_async_context(
+                stack = AsyncExitStack()
+                created = await stack.enter_async_context(
                     self._session.create_client(service, **kwargs)
                 )
+                self._client_stacks[key] = stack
                 if self.read_only:
                     # Defence in depth: even code holding the raw client cannot mutate.
                     created.meta.events.register("before-call", _refuse_mutating)

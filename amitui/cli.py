@@ -328,6 +328,8 @@ async def list_images(
             # The listing is the images' own records: no DescribeSnapshots.
             with_snapshots=False,
             region_timeout=region_timeout,
+            # Each account-region is asked once: its client is let go when it is listed.
+            release_clients=True,
         )
 
     if not options.accounts.many:

@@ -328,24 +328,50 @@ class Explorer:
                 keep_raw=False,
             )
 
-    async def stream(self, regions: Iterable[str | RegionKey]) -> AsyncIterator[RegionLoad]:
+    async def load_each(
+        self, regions: Iterable[str | RegionKey], on_load: Callable[[RegionLoad], None]
+    ) -> None:
         """Load ``regions`` (keys, or names: in every account) concurrently, the focused
-        account first; yield each load as it arrives (images first, then complete with
-        snapshots), already in the inventory; superseded loads are dropped."""
+        account first, and hand each load to ``on_load`` as it arrives (images first, then
+        complete with snapshots), already in the inventory; superseded loads are dropped.
+        Returns once every load is complete.
+
+        ``on_load`` is called from the task that parsed the load, at once: not a loop turn
+        (or several, each running every other ready answer) later through a queue."""
+        await self._deliver(self.begin(regions), on_load)
+
+    async def stream(self, regions: Iterable[str | RegionKey]) -> AsyncIterator[RegionLoad]:
+        """:meth:`load_each`'s loads, yielded as they arrive."""
         tokens = self.begin(regions)
-        arrived: asyncio.Queue[RegionLoad] = asyncio.Queue()
+        arrived: asyncio.Queue[RegionLoad | None] = asyncio.Queue()
+
+        async def deliver() -> None:
+            try:
+                await self._deliver(tokens, arrived.put_nowait)
+            finally:
+                arrived.put_nowait(None)
+
+        task = asyncio.create_task(deliver())
+        try:
+            while (region_load := await arrived.get()) is not None:
+                yield region_load
+            await task  # its failure, if any
+        finally:
+            task.cancel()
+
+    async def _deliver(
+        self, tokens: dict[RegionKey, int], on_load: Callable[[RegionLoad], None]
+    ) -> None:
+        def arrived(region_load: RegionLoad) -> None:
+            if self.accept(region_load, tokens[region_load.key]):
+                on_load(region_load)
 
         async def load(key: RegionKey) -> None:
-            arrived.put_nowait(await self._load(key, arrived.put_nowait))
+            arrived(await self._load(key, arrived))
 
         tasks = [asyncio.create_task(load(key)) for key in tokens]
         try:
-            complete = 0
-            while complete < len(tasks):
-                region_load = await arrived.get()
-                complete += not region_load.snapshots_pending
-                if self.accept(region_load, tokens[region_load.key]):
-                    yield region_load
+            await asyncio.gather(*tasks)
         finally:
             for task in tasks:
                 task.cancel()

@@ -194,34 +194,36 @@ async def _images_and_snapshots(
 ) -> tuple[tuple[Image, ...], tuple[Snapshot, ...]]:
     """Both listings at once; the first failure is raised (the one worth reporting), and the
     other listing is cancelled."""
-    images_task = asyncio.create_task(
-        load_images(aws, region, query, account, heard, keep_raw=keep_raw)
-    )
     snapshots_task = asyncio.create_task(
         load_snapshots(aws, region, account, heard, keep_raw=keep_raw)
     )
+
+    async def list_images() -> tuple[Image, ...]:
+        # One tuple for both loads: the App sees the same images and keeps their rows.
+        images = tuple(await load_images(aws, region, query, account, heard, keep_raw=keep_raw))
+        if on_images is not None and not snapshots_task.done():
+            # Handed on from this task, as soon as they are parsed: waking the region's own
+            # task first would cost loop turns, each also running every other ready answer.
+            on_images(
+                RegionLoad(
+                    region,
+                    RegionStatus.LOADED,
+                    images=images,
+                    seconds=time.perf_counter() - started,
+                    snapshots_pending=True,
+                    account=account,
+                )
+            )
+        return images
+
+    images_task = asyncio.create_task(list_images())
     try:
-        images: tuple[Image, ...] = ()
         waiting: set[asyncio.Task[Any]] = {images_task, snapshots_task}
         while waiting:
             done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 task.result()
-            if images_task in done:
-                # One tuple for both loads: the App sees the same images and keeps their rows.
-                images = tuple(images_task.result())
-                if waiting and on_images is not None:
-                    on_images(
-                        RegionLoad(
-                            region,
-                            RegionStatus.LOADED,
-                            images=images,
-                            seconds=time.perf_counter() - started,
-                            snapshots_pending=True,
-                            account=account,
-                        )
-                    )
-        return images, tuple(snapshots_task.result())
+        return images_task.result(), tuple(snapshots_task.result())
     finally:
         images_task.cancel()
         snapshots_task.cancel()

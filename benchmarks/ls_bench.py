@@ -11,7 +11,6 @@ from __future__ import annotations
 import compileall
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -74,18 +73,51 @@ def run_once(fleet: BenchFleet, command: list[str], out: Path) -> tuple[float, f
     CPU is the process's user + system time: on a shared machine, wall time also contains
     other processes' turns on the CPU, CPU time does not.
     """
-    seconds, usage = run_measured(fleet, command, out)
-    return seconds, usage.ru_utime + usage.ru_stime
+    measured = run_measured(fleet, command, out)
+    return measured.seconds, measured.cpu_seconds
 
 
-def run_measured(
-    fleet: BenchFleet, command: list[str], out: Path
-) -> tuple[float, resource.struct_rusage]:
-    """Wall seconds and the resource usage (CPU, peak RSS) of one whole process."""
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """One whole process: wall and CPU seconds, and its peak resident set."""
+
+    seconds: float
+    cpu_seconds: float
+    peak_rss_mb: float
+
+
+#: How often a running contender's peak resident set is read.
+PEAK_POLL_S = 0.02
+
+
+def peak_rss_kb(pid: int) -> int | None:
+    """``pid``'s peak resident set so far (``VmHWM``, KiB), None once it is gone.
+
+    Not ``ru_maxrss``: a child forked from this harness starts with the harness's resident
+    set, so that reports the harness's own size (~424 MB here) for every smaller contender."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def run_measured(fleet: BenchFleet, command: list[str], out: Path) -> Measured:
+    """Wall seconds, CPU seconds and the peak resident set (polled) of one whole process."""
     with out.open("wb") as stdout, tempfile.TemporaryFile() as stderr:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=fleet.env)
-        _, status, usage = os.wait4(process.pid, 0)
+        peak_kb = 0
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid != 0:
+                break
+            # VmHWM only grows: its last reading before the exit is the peak (to the poll).
+            peak_kb = max(peak_kb, peak_rss_kb(process.pid) or 0)
+            time.sleep(PEAK_POLL_S)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
@@ -94,7 +126,7 @@ def run_measured(
                 f"{' '.join(command)} exited {process.returncode}: "
                 f"{stderr.read().decode(errors='replace')[-2000:]}"
             )
-    return seconds, usage
+    return Measured(seconds, usage.ru_utime + usage.ru_stime, peak_kb / 1024)
 
 
 def image_ids(path: Path) -> set[tuple[str, str]]:

@@ -5,7 +5,7 @@ which throttles EC2 calls as EC2 does (see :mod:`benchmarks.org_fleet`). A first
 of each checks that both print the same (account, region, image) records and fills the
 sandbox's read cache; then ``runs`` rounds run each contender once, the order alternating.
 Reported per contender: wall time to every image listed, CPU time, peak memory (the
-process's maximum resident set), and how many requests the proxy throttled. Then the App
+process's own VmHWM, polled while it runs), and how many requests the proxy throttled. Then the App
 opens the organization (``amitui --org``, :mod:`benchmarks.tui_probe`): how soon after the
 first DescribeImages answer its first rows are on screen, and when every account-region is in.
 """
@@ -45,7 +45,7 @@ def bench_org(fleet: OrgFleet, runs: int, log: Any = print) -> dict[str, Any]:
         out = Path(tmp) / "out.json"
         seen: dict[str, set[tuple[str, str, str]]] = {}
         for name in names:
-            seconds, _ = run_measured(fleet, CONTENDERS[name], out)
+            seconds = run_measured(fleet, CONTENDERS[name], out).seconds
             seen[name] = listed(out)
             log(f"  org warm-up {name}: {seconds:.2f} s, {len(seen[name])} images")
         for name, records in seen.items():
@@ -60,11 +60,11 @@ def bench_org(fleet: OrgFleet, runs: int, log: Any = print) -> dict[str, Any]:
             order = names if round_ % 2 == 0 else names[::-1]
             for name in order:
                 before = fleet.throttle.throttled
-                seconds, usage = run_measured(fleet, CONTENDERS[name], out)
+                measured = run_measured(fleet, CONTENDERS[name], out)
                 figure = figures[name]
-                figure["wall"].append(seconds)
-                figure["cpu"].append(usage.ru_utime + usage.ru_stime)
-                figure["rss_mb"].append(usage.ru_maxrss / 1024)
+                figure["wall"].append(measured.seconds)
+                figure["cpu"].append(measured.cpu_seconds)
+                figure["rss_mb"].append(measured.peak_rss_mb)
                 figure["throttled"].append(fleet.throttle.throttled - before)
             log(
                 f"  org round {round_ + 1}/{runs}: "

@@ -442,3 +442,71 @@ def test_limits_bound_each_account_region_and_the_total() -> None:
 
     asyncio.run(run())
     assert peak == {"total": 5, "one": 2}
+
+
+def test_limits_start_slow_and_grow_by_one_per_completed_load() -> None:
+    """Not AWS: the overall bound opens at 17 loads and one more each time a load completes,
+    up to 64 (so the first answers come as a small burst). Loads end one at a time."""
+    loads = 200
+    gates = {n: asyncio.Event() for n in range(loads)}
+    running: set[int] = set()
+
+    async def work(n: int) -> None:
+        async with limits.slot(f"{n:012d}", "us-east-1"):
+            running.add(n)
+            await gates[n].wait()
+            running.discard(n)
+
+    async def settle() -> None:
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+    async def run() -> list[int]:
+        tasks = [asyncio.create_task(work(n)) for n in range(loads)]
+        await settle()
+        seen = [len(running)]
+        while running:
+            gates[min(running)].set()
+            await settle()
+            seen.append(len(running))
+        await asyncio.gather(*tasks)
+        return seen
+
+    limits = Limits()
+    seen = asyncio.run(run())
+    assert seen[:3] == [17, 18, 19]
+    assert seen == [min(17 + done, 64, loads - done) for done in range(loads + 1)]
+    assert limits.size == limits.maximum == 64
+
+
+def test_a_listing_that_releases_clients_holds_none_of_its_regions(sandbox: Sandbox) -> None:
+    """``release_clients=True`` (``amitui ls``): once an account-region is listed its EC2
+    client is closed; a later call there makes a new one. Without it every client is kept
+    (the App's actions use them again)."""
+
+    async def run(release: bool) -> tuple[list[set[str]], bool]:
+        async with open_accounts(AccountSpec(org=True), factory(sandbox.endpoint_url)) as found:
+            loaded = 0
+            async for _, load in stream_accounts(
+                found.accounts,
+                ImageQuery(),
+                regions=REGIONS,
+                with_snapshots=False,
+                release_clients=release,
+            ):
+                assert load.error is None
+                loaded += 1
+            assert loaded == len(found.accounts) * len(REGIONS)
+            held = [
+                {region for service, region in a.session.client_keys if service == "ec2"}
+                for a in found.accounts
+            ]
+            session = found.accounts[0].session
+            answer = await session.call(REGIONS[0], "DescribeImages", Owners=["self"])
+            again = ("ec2", REGIONS[0]) in session.client_keys and "Images" in answer
+        return held, again
+
+    held, again = asyncio.run(run(release=True))
+    assert held == [set()] * len(demo.DEMO_ACCOUNTS) and again
+    held, _ = asyncio.run(run(release=False))
+    assert held == [set(REGIONS)] * len(demo.DEMO_ACCOUNTS)

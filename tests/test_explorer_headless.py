@@ -3,6 +3,7 @@ account and the image extras, against the sandbox over HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
@@ -16,9 +17,9 @@ from amitui.aws import AwsSession
 from amitui.backend import LaunchOptions, demo_sandbox, sandbox_session, write_demo_aws_config
 from amitui.explorer import Explorer, NotConnected
 from amitui.loader import load_region
-from amitui.model import ImageQuery, RegionKey, RegionStatus
+from amitui.model import ImageQuery, RegionKey, RegionLoad, RegionStatus
 from amitui.sandbox import SANDBOX_ACCOUNT_ID, Sandbox, demo
-from amitui.sandbox.proxy import FaultProxy
+from amitui.sandbox.proxy import FaultProxy, Hold
 
 from .conftest import ENGINE_REGIONS
 from .sandbox_api import ec2_client, make_snapshot, register_image
@@ -152,6 +153,43 @@ async def test_not_connected_says_so() -> None:
     with pytest.raises(NotConnected):
         _ = explorer.aws
     await explorer.aclose()  # closing an explorer that never connected is fine
+
+
+async def test_each_load_reaches_on_load_from_its_own_task_images_first(
+    sandbox: Sandbox, images: dict[str, str]
+) -> None:
+    """``load_each``: a region's images reach ``on_load`` as soon as they are parsed, from
+    the task that parsed them, while its snapshots (held by the proxy) are still to come;
+    the complete load follows with the same images."""
+    held = "eu-west-1"
+    hold = Hold()
+    arrived: list[tuple[RegionLoad, asyncio.Task[Any] | None]] = []
+    held_images = asyncio.Event()
+
+    def on_load(load: RegionLoad) -> None:
+        arrived.append((load, asyncio.current_task()))
+        if load.region == held:
+            held_images.set()
+
+    with FaultProxy(sandbox.endpoint_url) as proxy:
+        proxy.add_fault(hold, region=held, action="DescribeSnapshots", count=1)
+        async with explorer_on(proxy.url) as explorer:
+            loading = asyncio.create_task(explorer.load_each(list(ENGINE_REGIONS), on_load))
+            try:
+                await asyncio.wait_for(held_images.wait(), 20)
+                first, task = next((load, t) for load, t in arrived if load.region == held)
+                assert first.snapshots_pending and not loading.done()
+                assert images[held] in {i.image_id for i in first.images}
+                assert explorer.inventory.loads[first.key] is first  # already in it
+                assert task is not None and task is not loading  # not through a hop
+            finally:
+                hold.release()
+            await asyncio.wait_for(loading, 20)
+    of_held = [load for load, _ in arrived if load.region == held]
+    assert [load.snapshots_pending for load in of_held] == [True, False]
+    assert of_held[1].images is of_held[0].images and of_held[1].snapshots
+    complete = {load.region for load, _ in arrived if not load.snapshots_pending}
+    assert complete == set(ENGINE_REGIONS)
 
 
 # --------------------------------------------------------------------------- many accounts
