@@ -228,8 +228,9 @@ class Image:
         launched = parse_time(get("LastLaunchedTime"))
         state_reason = reason.get("Message") or reason.get("Code")
         rare = None
-        if any(v is not None for v in (deprecation, launched, source_id, source_region, state_reason)):
-            rare = ImageRare(deprecation, launched, source_id, source_region, state_reason)
+        rare_values = (deprecation, launched, source_id, source_region, state_reason)
+        if any(value is not None for value in rare_values):
+            rare = ImageRare(*rare_values)
         return cls(
             region=region,
             image_id=str(record["ImageId"]),
@@ -611,18 +612,22 @@ class Inventory:
         #: (account, region, id) was scanned whole for each region's reload, and its keys
         #: and lists cost ~100 bytes an image).
         self._snapshots: dict[RegionKey, dict[str, Snapshot]] = {}
-        self._users: dict[RegionKey, dict[str, tuple[ImageKey, ...]]] = {}
+        #: The image that maps a snapshot, or the images when several do: most snapshots
+        #: belong to one image, and a tuple of one costs ~60 bytes an image.
+        self._users: dict[RegionKey, dict[str, ImageKey | tuple[ImageKey, ...]]] = {}
 
     def add(self, load: RegionLoad) -> None:
         account, region = load.key
         self.remove_region(region, account)
         self._loads[load.key] = load
-        users: dict[str, tuple[ImageKey, ...]] = {}
+        users: dict[str, ImageKey | tuple[ImageKey, ...]] = {}
         for image in load.images:
             key = image.key
             self._images[key] = image
             for snapshot_id in image.snapshot_ids:
-                users[snapshot_id] = (*users.get(snapshot_id, ()), key)
+                known = users.setdefault(snapshot_id, key)
+                if known is not key:
+                    users[snapshot_id] = (*_image_keys(known), key)
         self._users[load.key] = users
         self._snapshots[load.key] = {s.snapshot_id: s for s in load.snapshots}
 
@@ -676,7 +681,7 @@ class Inventory:
 
     def images_mapping(self, region: str, snapshot_id: str, account: str = "") -> tuple[Image, ...]:
         """Every loaded image (any state) that maps ``snapshot_id``."""
-        keys = self._users.get(RegionKey(account, region), {}).get(snapshot_id, ())
+        keys = _image_keys(self._users.get(RegionKey(account, region), {}).get(snapshot_id, ()))
         return tuple(self._images[k] for k in keys if k in self._images)
 
     def orphaned_snapshots(self, region: str | None = None) -> list[OrphanedSnapshot]:
@@ -733,6 +738,11 @@ class Inventory:
         if image not in members:
             members.append(image)
         return sorted(members, key=lambda i: (i.region, i.image_id))
+
+
+def _image_keys(users: ImageKey | tuple[ImageKey, ...]) -> tuple[ImageKey, ...]:
+    """An inventory's users of a snapshot (one key, or several) as a tuple."""
+    return (users,) if isinstance(users, ImageKey) else users
 
 
 def merge_loads(loads: Iterable[RegionLoad]) -> Inventory:

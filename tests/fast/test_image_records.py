@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from amitui.model import Image
+from amitui.model import Image, Inventory, RegionLoad, RegionStatus
 from tests.records import image
 
 pytestmark = pytest.mark.fast
@@ -44,7 +44,8 @@ def test_rare_fields_read_by_their_names() -> None:
     assert copy.rare is not None
     assert copy.deprecation_time == datetime(2027, 1, 1, tzinfo=UTC)
     assert copy.last_launched_time == datetime(2026, 10, 1, 8, tzinfo=UTC)
-    assert (copy.source_image_id, copy.source_image_region) == ("ami-0123456789abcdef0", "eu-west-1")
+    assert copy.source_image_id == "ami-0123456789abcdef0"
+    assert copy.source_image_region == "eu-west-1"
     assert copy.state_reason == "it broke"
     assert copy.is_deprecated(datetime(2027, 6, 1, tzinfo=UTC))
 
@@ -61,3 +62,17 @@ def test_equal_records_make_equal_images_and_different_ones_do_not() -> None:
     assert Image.from_aws("us-east-1", record) != Image.from_aws(
         "us-east-1", {**record, "Architecture": "x86_64"}
     )
+
+
+def test_the_inventory_finds_the_one_or_several_images_mapping_a_snapshot() -> None:
+    alone = image("alone", snapshots=(("snap-0000000000000000a", 8),))
+    first = image("first", snapshots=(("snap-0000000000000000b", 8),))
+    second = image(
+        "second", snapshots=(("snap-0000000000000000b", 8), ("snap-0000000000000000c", 4))
+    )
+    inventory = Inventory()
+    inventory.add(RegionLoad("us-east-1", RegionStatus.LOADED, images=(alone, first, second)))
+    assert inventory.images_mapping("us-east-1", "snap-0000000000000000a") == (alone,)
+    assert inventory.images_mapping("us-east-1", "snap-0000000000000000b") == (first, second)
+    assert inventory.images_mapping("us-east-1", "snap-0000000000000000c") == (second,)
+    assert inventory.images_mapping("us-east-1", "snap-0000000000000000d") == ()
