@@ -74,9 +74,11 @@ def cooldown_until(protection: str | None) -> datetime | None:
 
 
 @dataclass(frozen=True, slots=True)
-class BlockDevice:
+class DeviceSpec:
+    """What a block device is, its snapshot aside: images built alike map alike devices,
+    so one record per combination is shared by all of them (see :class:`BlockDevice`)."""
+
     device_name: str
-    snapshot_id: str | None = None
     volume_size: int | None = None
     volume_type: str | None = None
     encrypted: bool = False
@@ -86,21 +88,72 @@ class BlockDevice:
     throughput: int | None = None
     virtual_name: str | None = None  # instance-store (ephemeral) devices have no snapshot
 
+
+_DEVICE_SPECS: dict[tuple[Any, ...], DeviceSpec] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class BlockDevice:
+    """One block device mapping: its snapshot and its shared :class:`DeviceSpec`, whose
+    fields it reads by their names."""
+
+    spec: DeviceSpec
+    snapshot_id: str | None = None
+
     @classmethod
     def from_aws(cls, mapping: Mapping[str, Any]) -> BlockDevice:
         ebs = mapping.get("Ebs") or {}
-        return cls(
-            device_name=str(mapping.get("DeviceName", "")),
-            snapshot_id=ebs.get("SnapshotId"),
-            volume_size=ebs.get("VolumeSize"),
-            volume_type=ebs.get("VolumeType"),
-            encrypted=bool(ebs.get("Encrypted", False)),
-            kms_key_id=ebs.get("KmsKeyId"),
-            delete_on_termination=ebs.get("DeleteOnTermination"),
-            iops=ebs.get("Iops"),
-            throughput=ebs.get("Throughput"),
-            virtual_name=mapping.get("VirtualName"),
+        values = (
+            str(mapping.get("DeviceName", "")),
+            ebs.get("VolumeSize"),
+            ebs.get("VolumeType"),
+            bool(ebs.get("Encrypted", False)),
+            ebs.get("KmsKeyId"),
+            ebs.get("DeleteOnTermination"),
+            ebs.get("Iops"),
+            ebs.get("Throughput"),
+            mapping.get("VirtualName"),
         )
+        spec = _DEVICE_SPECS.get(values)
+        if spec is None:
+            spec = _DEVICE_SPECS[values] = DeviceSpec(*values)
+        return cls(spec, ebs.get("SnapshotId"))
+
+    @property
+    def device_name(self) -> str:
+        return self.spec.device_name
+
+    @property
+    def volume_size(self) -> int | None:
+        return self.spec.volume_size
+
+    @property
+    def volume_type(self) -> str | None:
+        return self.spec.volume_type
+
+    @property
+    def encrypted(self) -> bool:
+        return self.spec.encrypted
+
+    @property
+    def kms_key_id(self) -> str | None:
+        return self.spec.kms_key_id
+
+    @property
+    def delete_on_termination(self) -> bool | None:
+        return self.spec.delete_on_termination
+
+    @property
+    def iops(self) -> int | None:
+        return self.spec.iops
+
+    @property
+    def throughput(self) -> int | None:
+        return self.spec.throughput
+
+    @property
+    def virtual_name(self) -> str | None:
+        return self.spec.virtual_name
 
 
 @dataclass(frozen=True, slots=True)

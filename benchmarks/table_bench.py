@@ -427,7 +427,8 @@ async def measure(
             frames.clear()
             inspections.clear()
             pauses.clear()
-            if kind == profile:
+            profiled = profile in (kind, key)
+            if profiled:
                 profiler.enable()
             begin, begin_cpu = time.perf_counter(), time.thread_time()
             await app._press_keys([key])  # as Pilot.press sends it, without its screen walk
@@ -435,7 +436,7 @@ async def measure(
                 await asyncio.sleep(0.01)
             await asyncio.sleep(0.05)  # the last frame (Textual composes at most 60 a second)
             await pilot.pause()
-            if kind == profile:
+            if profiled:
                 profiler.disable()
             if not frames:
                 return  # e.g. PgDn at the end of a small table: nothing to time
@@ -713,8 +714,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument(
         "--profile",
-        choices=("load", "filter", "sort", "scroll"),
-        help="cProfile loading or that kind of keystroke into ./table_bench.KIND.pstats",
+        metavar="KIND",
+        help="cProfile loading, a kind of keystroke (filter, sort, scroll) or the presses of "
+        "one key (escape, w, backspace...) into ./table_bench.KIND.pstats",
     )
     parser.add_argument(
         "--page-interval",

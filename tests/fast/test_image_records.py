@@ -76,3 +76,16 @@ def test_the_inventory_finds_the_one_or_several_images_mapping_a_snapshot() -> N
     assert inventory.images_mapping("us-east-1", "snap-0000000000000000b") == (first, second)
     assert inventory.images_mapping("us-east-1", "snap-0000000000000000c") == (second,)
     assert inventory.images_mapping("us-east-1", "snap-0000000000000000d") == ()
+
+
+def test_block_devices_alike_share_one_spec_and_read_its_fields() -> None:
+    first = image("a", snapshots=(("snap-0000000000000001a", 16),), encrypted=True)
+    second = image("b", snapshots=(("snap-0000000000000001b", 16),), encrypted=True)
+    [one], [two] = first.block_devices, second.block_devices
+    assert one.spec is two.spec
+    assert (one.snapshot_id, two.snapshot_id) == (
+        "snap-0000000000000001a",
+        "snap-0000000000000001b",
+    )
+    assert (one.device_name, one.volume_size, one.encrypted) == ("/dev/xvda", 16, True)
+    assert first.size_gib == 16 and first.encrypted
