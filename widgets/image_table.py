@@ -242,11 +242,6 @@ class ImageTable(ScrollView, can_focus=True):
         self._visible: array[int] = _indices()  # the filtered view of _ordered
         self._matches: dict[str, array[int]] = {}  # needle -> its _visible, in this order
         self._order_getter: itemgetter[Any] | None = None  # _ordered's indices (filter)
-        # Every row number as an int object, in row order and in sort order (the same
-        # objects; the order getter holds them anyway): a pass of compress over a tuple
-        # makes no int per row, over an array it makes one per row (~20 ms at 1M rows).
-        self._numbers: tuple[int, ...] = ()
-        self._ordered_numbers: tuple[int, ...] = ()
         self._char_hits: dict[str, bytes] = {}  # character -> in each row? (row order)
         self._needle_rows: dict[str, array[int]] = {}  # needle -> rows with it (row order)
         self._term_hits: dict[str, bytes] = {}  # term key -> matches each row? (row order)
@@ -326,7 +321,6 @@ class ImageTable(ScrollView, can_focus=True):
         self._matches.clear()
         self._char_hits.clear()
         self._needle_rows.clear()
-        self._numbers = ()
         self._forget_terms()
         self._stop_presort()
         dropped: list[ImageKey] = []
@@ -417,7 +411,7 @@ class ImageTable(ScrollView, can_focus=True):
         if missing is not None:
             self._presort_chunk(missing)
         elif self._order_getter is None and len(self._ordered) > 1:
-            self._sort_order_getter()
+            self._order_getter = itemgetter(*self._ordered)  # see _in_sort_order
         else:
             char = next((c for c in FIRST_CHARACTERS if c not in self._char_hits), None)
             if char is not None:
@@ -473,7 +467,6 @@ class ImageTable(ScrollView, can_focus=True):
         # Shared, not copied: orders and views are never changed in place.
         self._ordered = ascending[::-1] if self.sort_reverse else ascending
         self._order_getter = None
-        self._ordered_numbers = ()
         self._matches.clear()
 
     def _refilter(self, query: Filter, *, incremental: bool) -> None:
@@ -487,7 +480,8 @@ class ImageTable(ScrollView, can_focus=True):
                 if needle is not None:  # one word: the substring search, with its shortcuts
                     visible = self._search(needle, self._visible if incremental else None)
                 else:
-                    visible = self._pick(self._query_hits(query))
+                    hits = self._in_sort_order(self._query_hits(query))
+                    visible = _indices(compress(self._ordered, hits))
                 self._remember(key, visible)
             self._visible = visible
         self._query, self._filter = query, key
@@ -503,7 +497,7 @@ class ImageTable(ScrollView, can_focus=True):
             # The needle grew and few rows are shown: only those, in sort order.
             found = map(contains, map(haystacks.__getitem__, within), repeat(needle))
             return _indices(compress(within, found))
-        return self._pick(self._needle_mask(needle))
+        return _indices(compress(self._ordered, self._in_sort_order(self._needle_mask(needle))))
 
     def _needle_mask(self, needle: str) -> bytes | bytearray:
         """Whether each row's haystack contains ``needle`` (a byte per row, in row order)."""
@@ -534,10 +528,9 @@ class ImageTable(ScrollView, can_focus=True):
             if masks:
                 mask = min(masks, key=methodcaller("count", 1))
                 found = map(contains, compress(haystacks, mask), repeat(needle))
-                rows = _indices(compress(compress(self._row_numbers(), mask), found))
+                rows = _indices(compress(compress(count(), mask), found))
             else:
-                found = map(contains, haystacks, repeat(needle))
-                rows = _indices(compress(self._row_numbers(), found))
+                rows = _indices(compress(count(), map(contains, haystacks, repeat(needle))))
         cache = self._needle_rows
         cache[needle] = rows
         total = sum(map(len, cache.values()))
@@ -569,26 +562,15 @@ class ImageTable(ScrollView, can_focus=True):
             self._term_hits[term.key] = mask
         return mask
 
-    def _pick(self, mask: bytes | bytearray) -> array[int]:
-        """The rows ``mask`` (a byte per row, in row order) holds, in sort order."""
+    def _in_sort_order(self, values: bytes | bytearray) -> Iterable[int]:
+        """``values`` (one per row, in row order) in sort order, rearranged in C."""
         ordered = self._ordered
         if len(ordered) < 2:  # itemgetter of one index returns the item, not a tuple
-            return _indices(index for index in ordered if mask[index])
-        getter = self._sort_order_getter()
-        return _indices(compress(self._ordered_numbers, getter(mask)))
-
-    def _sort_order_getter(self) -> itemgetter[Any]:
-        """What rearranges one value per row (in row order) into sort order, in C (at 1M rows
-        ~40 ms to make, once per order)."""
-        if self._order_getter is None:
-            self._ordered_numbers = itemgetter(*self._ordered)(self._row_numbers())
-            self._order_getter = itemgetter(*self._ordered_numbers)
-        return self._order_getter
-
-    def _row_numbers(self) -> tuple[int, ...]:
-        if len(self._numbers) != len(self._rows):
-            self._numbers = tuple(range(len(self._rows)))
-        return self._numbers
+            return [values[index] for index in ordered]
+        if self._order_getter is None:  # 100k indices: ~3 ms, once per order
+            self._order_getter = itemgetter(*ordered)
+        rearranged: tuple[int, ...] = self._order_getter(values)
+        return rearranged
 
     def _remember(self, needle: str, visible: array[int]) -> None:
         matches = self._matches
