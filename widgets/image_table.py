@@ -65,9 +65,10 @@ MATCH_CACHE_SIZE = 1_000_000
 #: they outlive a sort): the next, longer needle is searched for in those rows only, and a
 #: backspace back to a needle searches nothing.
 NEEDLE_CACHE_SIZE = 4_000_000
-#: Below this share of the rows, a longer needle is searched for in the shown rows (in
-#: sort order): their haystacks are scattered in memory (a row costs ~3x a row read in row
-#: order), but the view is then made without a pass over every row.
+#: Below this share of the rows, a longer needle whose rows are not known from a needle
+#: within it is searched for in the shown rows (in sort order): their haystacks are
+#: scattered in memory (a row costs ~3x a row read in row order), but there is then no
+#: pass over every row.
 SHOWN_ROWS_SHARE = 1 / 8
 #: Terms whose matches are kept (a mask of a byte per row each: 100 KB at 100k rows), so
 #: typing the next term of a filter does not evaluate the ones before it again.
@@ -493,11 +494,21 @@ class ImageTable(ScrollView, can_focus=True):
         """The rows of ``within`` (default: every row, in sort order) whose haystack contains
         ``needle``, in that order; each loop runs in C."""
         haystacks = self._haystacks
-        if within is not None and len(within) < SHOWN_ROWS_SHARE * len(haystacks):
-            # The needle grew and few rows are shown: only those, in sort order.
+        if within is None:
+            return _indices(compress(self._ordered, self._in_sort_order(self._needle_mask(needle))))
+        # The needle grew: its rows are among those shown, kept in their order.
+        if len(within) < SHOWN_ROWS_SHARE * len(haystacks) and not self._knows_within(needle):
             found = map(contains, map(haystacks.__getitem__, within), repeat(needle))
             return _indices(compress(within, found))
-        return _indices(compress(self._ordered, self._in_sort_order(self._needle_mask(needle))))
+        # Its rows found in row order, then looked up for each shown row in the mask (a
+        # byte per row: 1 MB at 1M rows, read from the cache), not a pass over every row
+        # in sort order.
+        mask = self._needle_mask(needle)
+        return _indices(compress(within, map(mask.__getitem__, within)))
+
+    def _knows_within(self, needle: str) -> bool:
+        """The rows of a needle within ``needle`` are known (it is searched for in those)."""
+        return needle in self._char_hits or any(k in needle for k in self._needle_rows)
 
     def _needle_mask(self, needle: str) -> bytes | bytearray:
         """Whether each row's haystack contains ``needle`` (a byte per row, in row order)."""
