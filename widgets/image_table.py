@@ -503,6 +503,8 @@ class ImageTable(ScrollView, can_focus=True):
         # Its rows found in row order, then looked up for each shown row in the mask (a
         # byte per row: 1 MB at 1M rows, read from the cache), not a pass over every row
         # in sort order.
+        if len(self._rows_with(needle)) == len(within):
+            return within  # every row shown has it (typing on through a word): the same view
         mask = self._needle_mask(needle)
         return _indices(compress(within, map(mask.__getitem__, within)))
 
