@@ -196,8 +196,10 @@ class ImageRare:
 
 
 #: The one ImageTraits of each combination of values, by those values; likewise the one tags
-#: tuple of each distinct set of tags. They grow with the distinct combinations of a fleet
-#: (a handful to thousands), not with its images; a reload finds the same entries.
+#: tuple of each distinct set of tags. The traits grow with a fleet's combinations (a
+#: handful to thousands), the tags up to an entry per image whose tags no other image has
+#: (~50 bytes, against ~170 saved per image whose tags repeat); a reload finds the same
+#: entries.
 _TRAITS: dict[tuple[Any, ...], ImageTraits] = {}
 _TAGS: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
 
