@@ -494,7 +494,7 @@ class ImageTable(ScrollView, can_focus=True):
         """The rows of ``within`` (default: every row, in sort order) whose haystack contains
         ``needle``, in that order; each loop runs in C."""
         haystacks = self._haystacks
-        if within is None:
+        if within is None or self._broad(needle):
             return _indices(compress(self._ordered, self._in_sort_order(self._needle_mask(needle))))
         # The needle grew: its rows are among those shown, kept in their order.
         if len(within) < SHOWN_ROWS_SHARE * len(haystacks) and not self._knows_within(needle):
@@ -502,11 +502,22 @@ class ImageTable(ScrollView, can_focus=True):
             return _indices(compress(within, found))
         # Its rows found in row order, then looked up for each shown row in the mask (a
         # byte per row: 1 MB at 1M rows, read from the cache), not a pass over every row
-        # in sort order.
+        # in sort order; over most rows, that pass costs less than looking each one up.
         if len(self._rows_with(needle)) == len(within):
             return within  # every row shown has it (typing on through a word): the same view
         mask = self._needle_mask(needle)
+        if len(within) * 2 >= len(haystacks):
+            return _indices(compress(self._ordered, self._in_sort_order(mask)))
         return _indices(compress(within, map(mask.__getitem__, within)))
+
+    def _broad(self, needle: str) -> bool:
+        """No needle within ``needle`` has known rows, and its rarest character is in most
+        rows: one pass over every row makes its mask for less than finding its rows (and
+        setting their bytes) would."""
+        if needle in self._needle_rows or any(k in needle for k in self._needle_rows):
+            return False
+        counts = [m.count(1) for c in set(needle) if (m := self._char_hits.get(c)) is not None]
+        return min(counts, default=len(self._haystacks)) * 2 > len(self._haystacks)
 
     def _knows_within(self, needle: str) -> bool:
         """The rows of a needle within ``needle`` are known (it is searched for in those)."""
@@ -517,6 +528,8 @@ class ImageTable(ScrollView, can_focus=True):
         mask = self._char_hits.get(needle)
         if mask is not None:
             return mask
+        if self._broad(needle):
+            return bytes(map(contains, self._haystacks, repeat(needle)))
         found = bytearray(len(self._haystacks))
         # Each row found: found[row] = 1 (in C; the rows ascend, so memory is written in order).
         deque(map(found.__setitem__, self._rows_with(needle), repeat(1)), maxlen=0)
