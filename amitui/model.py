@@ -74,9 +74,11 @@ def cooldown_until(protection: str | None) -> datetime | None:
 
 
 @dataclass(frozen=True, slots=True)
-class BlockDevice:
+class DeviceSpec:
+    """What a block device is, its snapshot aside: images built alike map alike devices,
+    so one record per combination is shared by all of them (see :class:`BlockDevice`)."""
+
     device_name: str
-    snapshot_id: str | None = None
     volume_size: int | None = None
     volume_type: str | None = None
     encrypted: bool = False
@@ -86,32 +88,83 @@ class BlockDevice:
     throughput: int | None = None
     virtual_name: str | None = None  # instance-store (ephemeral) devices have no snapshot
 
-    @classmethod
-    def from_aws(cls, mapping: Mapping[str, Any]) -> BlockDevice:
-        ebs = mapping.get("Ebs") or {}
-        return cls(
-            device_name=str(mapping.get("DeviceName", "")),
-            snapshot_id=ebs.get("SnapshotId"),
-            volume_size=ebs.get("VolumeSize"),
-            volume_type=ebs.get("VolumeType"),
-            encrypted=bool(ebs.get("Encrypted", False)),
-            kms_key_id=ebs.get("KmsKeyId"),
-            delete_on_termination=ebs.get("DeleteOnTermination"),
-            iops=ebs.get("Iops"),
-            throughput=ebs.get("Throughput"),
-            virtual_name=mapping.get("VirtualName"),
-        )
+
+_DEVICE_SPECS: dict[tuple[Any, ...], DeviceSpec] = {}
 
 
 @dataclass(frozen=True, slots=True)
-class Image:
-    region: str
-    image_id: str
-    name: str
-    description: str
+class BlockDevice:
+    """One block device mapping: its snapshot and its shared :class:`DeviceSpec`, whose
+    fields it reads by their names."""
+
+    spec: DeviceSpec
+    snapshot_id: str | None = None
+
+    @classmethod
+    def from_aws(cls, mapping: Mapping[str, Any]) -> BlockDevice:
+        ebs = mapping.get("Ebs") or {}
+        values = (
+            str(mapping.get("DeviceName", "")),
+            ebs.get("VolumeSize"),
+            ebs.get("VolumeType"),
+            bool(ebs.get("Encrypted", False)),
+            ebs.get("KmsKeyId"),
+            ebs.get("DeleteOnTermination"),
+            ebs.get("Iops"),
+            ebs.get("Throughput"),
+            mapping.get("VirtualName"),
+        )
+        spec = _DEVICE_SPECS.get(values)
+        if spec is None:
+            spec = _DEVICE_SPECS[values] = DeviceSpec(*values)
+        return cls(spec, ebs.get("SnapshotId"))
+
+    @property
+    def device_name(self) -> str:
+        return self.spec.device_name
+
+    @property
+    def volume_size(self) -> int | None:
+        return self.spec.volume_size
+
+    @property
+    def volume_type(self) -> str | None:
+        return self.spec.volume_type
+
+    @property
+    def encrypted(self) -> bool:
+        return self.spec.encrypted
+
+    @property
+    def kms_key_id(self) -> str | None:
+        return self.spec.kms_key_id
+
+    @property
+    def delete_on_termination(self) -> bool | None:
+        return self.spec.delete_on_termination
+
+    @property
+    def iops(self) -> int | None:
+        return self.spec.iops
+
+    @property
+    def throughput(self) -> int | None:
+        return self.spec.throughput
+
+    @property
+    def virtual_name(self) -> str | None:
+        return self.spec.virtual_name
+
+
+@dataclass(frozen=True, slots=True)
+class ImageTraits:
+    """What most images of a fleet have in common (owner, state, how they launch): one
+    record per distinct combination, shared by every image that has it (see
+    :func:`image_traits`), instead of ~20 slots and their values in each image."""
+
     owner_id: str
     state: str
-    creation_date: datetime | None
+    public: bool
     architecture: str | None
     virtualization_type: str | None
     root_device_type: str | None
@@ -124,19 +177,62 @@ class Image:
     sriov_net_support: str | None
     tpm_support: str | None
     imds_support: str | None
-    public: bool
-    deprecation_time: datetime | None
     deregistration_protection: str | None
-    last_launched_time: datetime | None
-    source_image_id: str | None
-    source_image_region: str | None
     kernel_id: str | None
     ramdisk_id: str | None
     image_owner_alias: str | None
     product_codes: tuple[str, ...]
-    state_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRare:
+    """The fields most images do not have (None in an image without any of them)."""
+
+    deprecation_time: datetime | None = None
+    last_launched_time: datetime | None = None
+    source_image_id: str | None = None
+    source_image_region: str | None = None
+    state_reason: str | None = None
+
+
+#: The one ImageTraits of each combination of values, by those values; likewise the one tags
+#: tuple of each distinct set of tags. The traits grow with a fleet's combinations (a
+#: handful to thousands), the tags up to an entry per image whose tags no other image has
+#: (~50 bytes, against ~170 saved per image whose tags repeat); a reload finds the same
+#: entries.
+_TRAITS: dict[tuple[Any, ...], ImageTraits] = {}
+_TAGS: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
+
+
+def image_traits(*values: Any) -> ImageTraits:
+    """The shared :class:`ImageTraits` of these values (ImageTraits' fields, in order)."""
+    traits = _TRAITS.get(values)
+    if traits is None:
+        traits = _TRAITS[values] = ImageTraits(*values)
+    return traits
+
+
+def shared_tags(tags: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """The one tuple of these tags (images built alike are often tagged alike)."""
+    return _TAGS.setdefault(tags, tags)
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """One image. Most of its fields live in records shared with or absent from most other
+    images (:class:`ImageTraits`, :class:`ImageRare`): at a million images every slot and
+    value per image costs megabytes. Read them through the properties of the same names."""
+
+    region: str
+    image_id: str
+    name: str
+    description: str
+    creation_date: datetime | None
+    traits: ImageTraits
     tags: tuple[tuple[str, str], ...]
     block_devices: tuple[BlockDevice, ...]
+    #: None when the image has none of the rare fields (most images).
+    rare: ImageRare | None = None
     #: The DescribeImages record as AWS sent it, if the load kept it (see :attr:`record`).
     raw: Mapping[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
     #: The account the image was listed from (see :class:`ImageKey`).
@@ -151,54 +247,160 @@ class Image:
     def from_aws(
         cls, region: str, record: Mapping[str, Any], account: str = "", *, keep_raw: bool = True
     ) -> Image:
-        reason = record.get("StateReason") or {}
-        source_id = record.get("SourceImageId")
-        source_region = record.get("SourceImageRegion")
+        get = record.get
+        reason = get("StateReason") or {}
+        source_id = get("SourceImageId")
+        source_region = get("SourceImageRegion")
+        description = str(get("Description") or "")
         if not source_id:
             # Older copies only say where they came from in their description.
-            match = _COPIED_FROM.search(str(record.get("Description") or ""))
+            match = _COPIED_FROM.search(description)
             if match:
                 source_id, source_region = match.group(1), match.group(2)
+        traits = image_traits(
+            str(get("OwnerId") or ""),
+            str(get("State") or "unknown"),
+            bool(get("Public", False)),
+            get("Architecture"),
+            get("VirtualizationType"),
+            get("RootDeviceType"),
+            get("RootDeviceName"),
+            get("BootMode"),
+            get("Platform"),
+            get("PlatformDetails"),
+            get("UsageOperation"),
+            get("EnaSupport"),
+            _flag(record, "SriovNetSupport"),
+            _flag(record, "TpmSupport"),
+            _flag(record, "ImdsSupport"),
+            get("DeregistrationProtection"),
+            get("KernelId"),
+            get("RamdiskId"),
+            get("ImageOwnerAlias"),
+            tuple(str(p.get("ProductCodeId", "")) for p in get("ProductCodes", ())),
+        )
+        deprecation = parse_time(get("DeprecationTime"))
+        launched = parse_time(get("LastLaunchedTime"))
+        state_reason = reason.get("Message") or reason.get("Code")
+        rare = None
+        rare_values = (deprecation, launched, source_id, source_region, state_reason)
+        if any(value is not None for value in rare_values):
+            rare = ImageRare(*rare_values)
         return cls(
             region=region,
             image_id=str(record["ImageId"]),
-            name=str(record.get("Name") or ""),
-            description=str(record.get("Description") or ""),
-            owner_id=str(record.get("OwnerId") or ""),
-            state=str(record.get("State") or "unknown"),
-            creation_date=parse_time(record.get("CreationDate")),
-            architecture=record.get("Architecture"),
-            virtualization_type=record.get("VirtualizationType"),
-            root_device_type=record.get("RootDeviceType"),
-            root_device_name=record.get("RootDeviceName"),
-            boot_mode=record.get("BootMode"),
-            platform=record.get("Platform"),
-            platform_details=record.get("PlatformDetails"),
-            usage_operation=record.get("UsageOperation"),
-            ena_support=record.get("EnaSupport"),
-            sriov_net_support=_flag(record, "SriovNetSupport"),
-            tpm_support=_flag(record, "TpmSupport"),
-            imds_support=_flag(record, "ImdsSupport"),
-            public=bool(record.get("Public", False)),
-            deprecation_time=parse_time(record.get("DeprecationTime")),
-            deregistration_protection=record.get("DeregistrationProtection"),
-            last_launched_time=parse_time(record.get("LastLaunchedTime")),
-            source_image_id=source_id,
-            source_image_region=source_region,
-            kernel_id=record.get("KernelId"),
-            ramdisk_id=record.get("RamdiskId"),
-            image_owner_alias=record.get("ImageOwnerAlias"),
-            product_codes=tuple(
-                str(p.get("ProductCodeId", "")) for p in record.get("ProductCodes", [])
-            ),
-            state_reason=reason.get("Message") or reason.get("Code"),
-            tags=_tags(record),
-            block_devices=tuple(
-                BlockDevice.from_aws(m) for m in record.get("BlockDeviceMappings", [])
-            ),
+            name=str(get("Name") or ""),
+            description=description,
+            creation_date=parse_time(get("CreationDate")),
+            traits=traits,
+            tags=shared_tags(_tags(record)),
+            block_devices=tuple(BlockDevice.from_aws(m) for m in get("BlockDeviceMappings", ())),
+            rare=rare,
             raw=record if keep_raw else None,
             account=account,
         )
+
+    # The shared traits, by their names.
+    @property
+    def owner_id(self) -> str:
+        return self.traits.owner_id
+
+    @property
+    def state(self) -> str:
+        return self.traits.state
+
+    @property
+    def public(self) -> bool:
+        return self.traits.public
+
+    @property
+    def architecture(self) -> str | None:
+        return self.traits.architecture
+
+    @property
+    def virtualization_type(self) -> str | None:
+        return self.traits.virtualization_type
+
+    @property
+    def root_device_type(self) -> str | None:
+        return self.traits.root_device_type
+
+    @property
+    def root_device_name(self) -> str | None:
+        return self.traits.root_device_name
+
+    @property
+    def boot_mode(self) -> str | None:
+        return self.traits.boot_mode
+
+    @property
+    def platform(self) -> str | None:
+        return self.traits.platform
+
+    @property
+    def platform_details(self) -> str | None:
+        return self.traits.platform_details
+
+    @property
+    def usage_operation(self) -> str | None:
+        return self.traits.usage_operation
+
+    @property
+    def ena_support(self) -> bool | None:
+        return self.traits.ena_support
+
+    @property
+    def sriov_net_support(self) -> str | None:
+        return self.traits.sriov_net_support
+
+    @property
+    def tpm_support(self) -> str | None:
+        return self.traits.tpm_support
+
+    @property
+    def imds_support(self) -> str | None:
+        return self.traits.imds_support
+
+    @property
+    def deregistration_protection(self) -> str | None:
+        return self.traits.deregistration_protection
+
+    @property
+    def kernel_id(self) -> str | None:
+        return self.traits.kernel_id
+
+    @property
+    def ramdisk_id(self) -> str | None:
+        return self.traits.ramdisk_id
+
+    @property
+    def image_owner_alias(self) -> str | None:
+        return self.traits.image_owner_alias
+
+    @property
+    def product_codes(self) -> tuple[str, ...]:
+        return self.traits.product_codes
+
+    # The rare fields, by their names (None when the image has no rare record).
+    @property
+    def deprecation_time(self) -> datetime | None:
+        return self.rare.deprecation_time if self.rare else None
+
+    @property
+    def last_launched_time(self) -> datetime | None:
+        return self.rare.last_launched_time if self.rare else None
+
+    @property
+    def source_image_id(self) -> str | None:
+        return self.rare.source_image_id if self.rare else None
+
+    @property
+    def source_image_region(self) -> str | None:
+        return self.rare.source_image_region if self.rare else None
+
+    @property
+    def state_reason(self) -> str | None:
+        return self.rare.state_reason if self.rare else None
 
     @property
     def record(self) -> Mapping[str, Any]:
@@ -226,7 +428,8 @@ class Image:
         return any(d.encrypted for d in self.block_devices)
 
     def is_deprecated(self, now: datetime) -> bool:
-        return self.deprecation_time is not None and self.deprecation_time <= now
+        deprecation = self.deprecation_time
+        return deprecation is not None and deprecation <= now
 
     @property
     def size_gib(self) -> int:
@@ -464,18 +667,22 @@ class Inventory:
         #: (account, region, id) was scanned whole for each region's reload, and its keys
         #: and lists cost ~100 bytes an image).
         self._snapshots: dict[RegionKey, dict[str, Snapshot]] = {}
-        self._users: dict[RegionKey, dict[str, tuple[ImageKey, ...]]] = {}
+        #: The image that maps a snapshot, or the images when several do: most snapshots
+        #: belong to one image, and a tuple of one costs ~60 bytes an image.
+        self._users: dict[RegionKey, dict[str, ImageKey | tuple[ImageKey, ...]]] = {}
 
     def add(self, load: RegionLoad) -> None:
         account, region = load.key
         self.remove_region(region, account)
         self._loads[load.key] = load
-        users: dict[str, tuple[ImageKey, ...]] = {}
+        users: dict[str, ImageKey | tuple[ImageKey, ...]] = {}
         for image in load.images:
             key = image.key
             self._images[key] = image
             for snapshot_id in image.snapshot_ids:
-                users[snapshot_id] = (*users.get(snapshot_id, ()), key)
+                known = users.setdefault(snapshot_id, key)
+                if known is not key:
+                    users[snapshot_id] = (*_image_keys(known), key)
         self._users[load.key] = users
         self._snapshots[load.key] = {s.snapshot_id: s for s in load.snapshots}
 
@@ -529,7 +736,7 @@ class Inventory:
 
     def images_mapping(self, region: str, snapshot_id: str, account: str = "") -> tuple[Image, ...]:
         """Every loaded image (any state) that maps ``snapshot_id``."""
-        keys = self._users.get(RegionKey(account, region), {}).get(snapshot_id, ())
+        keys = _image_keys(self._users.get(RegionKey(account, region), {}).get(snapshot_id, ()))
         return tuple(self._images[k] for k in keys if k in self._images)
 
     def orphaned_snapshots(self, region: str | None = None) -> list[OrphanedSnapshot]:
@@ -586,6 +793,11 @@ class Inventory:
         if image not in members:
             members.append(image)
         return sorted(members, key=lambda i: (i.region, i.image_id))
+
+
+def _image_keys(users: ImageKey | tuple[ImageKey, ...]) -> tuple[ImageKey, ...]:
+    """An inventory's users of a snapshot (one key, or several) as a tuple."""
+    return (users,) if isinstance(users, ImageKey) else users
 
 
 def merge_loads(loads: Iterable[RegionLoad]) -> Inventory:

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -150,19 +151,21 @@ def synthetic_item(region: str, n: int) -> str:
 def synthetic_pages(region: str, start: int, count: int) -> list[bytes]:
     """Images ``start``.. as EC2's DescribeImages answers them, a page of :data:`PAGE` each
     (what the App's parser reads from the network)."""
-    pages = []
+    return list(lazy_pages(region, start, count))
+
+
+def lazy_pages(region: str, start: int, count: int) -> Iterator[bytes]:
+    """:func:`synthetic_pages`, each made when asked for: made ahead, a million images' pages
+    held 1.2 GB at once, most of the harness's peak memory."""
     for first in range(start, start + count, PAGE):
         items = "".join(
             synthetic_item(region, n) for n in range(first, min(first + PAGE, start + count))
         )
-        pages.append(
-            (
-                '<?xml version="1.0" encoding="UTF-8"?>\n<DescribeImagesResponse '
-                'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>bench</requestId>'
-                f"<imagesSet>{items}</imagesSet></DescribeImagesResponse>"
-            ).encode()
-        )
-    return pages
+        yield (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<DescribeImagesResponse '
+            'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>bench</requestId>'
+            f"<imagesSet>{items}</imagesSet></DescribeImagesResponse>"
+        ).encode()
 
 
 def _p95(values: Sequence[float]) -> float:
@@ -206,6 +209,7 @@ async def measure(
     parser: str = "fast",
     keep_raw: bool = False,
     filter_text: str = FILTER_TEXT,
+    breakdown: bool = False,
 ) -> dict[str, Any]:
     """``profile``: loading or a keystroke kind, profiled with cProfile (main thread) into
     ``table_bench.<kind>.pstats`` in the current directory. ``page_interval``: each region's
@@ -233,7 +237,8 @@ async def measure(
     per_region = [rows // len(REGIONS) + (1 if i < rows % len(REGIONS) else 0) for i in
                   range(len(REGIONS))]  # fmt: skip
     release = asyncio.Event()
-    answers: dict[str, list[bytes]] = {}  # region -> its DescribeImages pages, made ahead
+    # region -> its DescribeImages pages, each made as it is due (not timed: see below)
+    answers: dict[str, Iterator[bytes]] = {}
     released = {"at": 0.0}
     arrivals: list[float] = []  # when each page arrived (was due), with a page interval
     output = (
@@ -267,14 +272,21 @@ async def measure(
         images: list[Image] = []
         pages = answers.pop(region)
         number = 0
-        while pages:
+        while True:
+            # The network's part: the page is made here, its time taken out of the load's.
+            made_at, made_cpu = time.perf_counter(), time.thread_time()
+            body = next(pages, None)
+            spent["making pages wall"] += time.perf_counter() - made_at
+            spent["making pages"] += time.thread_time() - made_cpu
+            if body is None:
+                break
             number += 1
             if page_interval:
                 due = released["at"] + number * page_interval
                 await asyncio.sleep(max(0.0, due - time.perf_counter()))
                 arrivals.append(due)
             begin = time.thread_time()
-            page = parse_page(pages.pop(0))
+            page = parse_page(body)
             parsed = time.thread_time()
             images.extend(images_of_page(page, region, keep_raw=keep_raw))
             spent["parse"] += parsed - begin
@@ -322,7 +334,14 @@ async def measure(
     app.main._inspect = counted_inspect  # type: ignore[method-assign]
     # The table's share of loading (main-thread CPU): turning images into rows (make_row,
     # once per image) and rebuilding the table from every row so far (set_rows, per arrival).
-    spent = {"make_rows": 0.0, "set_rows": 0.0, "parse": 0.0, "records": 0.0}
+    spent = {
+        "make_rows": 0.0,
+        "set_rows": 0.0,
+        "parse": 0.0,
+        "records": 0.0,
+        "making pages": 0.0,
+        "making pages wall": 0.0,
+    }
     set_rows_calls = 0
 
     def timed_part(part: str, call: Callable[..., Any]) -> Callable[..., Any]:
@@ -340,6 +359,8 @@ async def measure(
     timings: dict[str, list[float]] = {kind: [] for kind in kinds}
     cpu_timings: dict[str, list[float]] = {kind: [] for kind in kinds}
     inspected: dict[str, list[bool]] = {kind: [] for kind in kinds}
+    #: Per keystroke: milliseconds of collector passes and presort steps inside its window.
+    others: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
     async with app.run_test(headless=True, size=(160, 45)) as pilot:
         app.query_one(FilterBar).cursor_blink = False  # a blinking cursor repaints by timer
         await pilot.pause(0.5)
@@ -354,7 +375,7 @@ async def measure(
         app.table.set_rows = timed_part("set_rows", counted_set_rows)  # type: ignore[method-assign]
         # The network's part, not timed: every region's answers, as EC2 would send them.
         for index, region in enumerate(REGIONS):
-            answers[region] = synthetic_pages(region, sum(per_region[:index]), per_region[index])
+            answers[region] = lazy_pages(region, sum(per_region[:index]), per_region[index])
         # The pages say what the records say (public, deprecated and plain images).
         for n in (0, 1, 11, 997):
             if n < per_region[0]:
@@ -369,12 +390,35 @@ async def measure(
             await asyncio.sleep(0.01)
         await pilot.pause()
         loaded = time.perf_counter()
-        load_s = loaded - started
-        load_cpu_s = time.thread_time() - started_cpu
+        load_s = loaded - started - spent["making pages wall"]
+        load_cpu_s = time.thread_time() - started_cpu - spent["making pages"]
         after_last_answer_s = loaded - max(arrivals, default=started)
         if profile == "load":
             profiler.disable()
         loaded_rss, _ = rss_mb()
+        # What else ran inside a keystroke's window: the cyclic collector (its passes are
+        # not in a profile) and the table's presort steps (idle turns, once the rows settle).
+        pauses: list[tuple[str, float, float]] = []  # (what, start, seconds), wall clock
+        collecting = {"at": 0.0}
+
+        def on_gc(phase: str, info: dict[str, int]) -> None:
+            if phase == "start":
+                collecting["at"] = time.perf_counter()
+            else:
+                at = collecting["at"]
+                pauses.append((f"gc{info['generation']}", at, time.perf_counter() - at))
+
+        gc.callbacks.append(on_gc)
+        presort_step = app.table._presort_step
+
+        def timed_presort_step(run: int) -> None:
+            at = time.perf_counter()
+            try:
+                presort_step(run)
+            finally:
+                pauses.append(("presort", at, time.perf_counter() - at))
+
+        app.table._presort_step = timed_presort_step  # type: ignore[method-assign]
 
         async def timed(kind: str, key: str) -> None:
             # From the key press to the last frame it caused, the inspector's redraw after
@@ -382,7 +426,9 @@ async def measure(
             # own waits come after that frame, so they are not counted.
             frames.clear()
             inspections.clear()
-            if kind == profile:
+            pauses.clear()
+            profiled = profile in (kind, key)
+            if profiled:
                 profiler.enable()
             begin, begin_cpu = time.perf_counter(), time.thread_time()
             await app._press_keys([key])  # as Pilot.press sends it, without its screen walk
@@ -390,13 +436,20 @@ async def measure(
                 await asyncio.sleep(0.01)
             await asyncio.sleep(0.05)  # the last frame (Textual composes at most 60 a second)
             await pilot.pause()
-            if kind == profile:
+            if profiled:
                 profiler.disable()
             if not frames:
                 return  # e.g. PgDn at the end of a small table: nothing to time
             timings[kind].append((frames[-1][0] - begin) * 1000)
             cpu_timings[kind].append((frames[-1][1] - begin_cpu) * 1000)
             inspected[kind].append(any(t <= frames[-1][0] for t in inspections))
+            within = [(what, took) for what, at, took in pauses if at <= frames[-1][0]]
+            others[kind].append(
+                {
+                    what: round(sum(t for w, t in within if w == what) * 1000, 1)
+                    for what in sorted({w for w, _ in within})
+                }
+            )
 
         await timed("open filter", "slash")
         for char in filter_text:
@@ -426,6 +479,8 @@ async def measure(
             begin_cpu = time.thread_time()
             await pilot._wait_for_screen()
             walks.append((time.thread_time() - begin_cpu) * 1000)
+        gc.callbacks.remove(on_gc)
+        memory = memory_breakdown(app, rows) if breakdown else None
         await pilot.press("q")
     if profile:
         profiler.dump_stats(f"table_bench.{profile.replace(' ', '_')}.pstats")
@@ -456,6 +511,7 @@ async def measure(
             )
             for kind in kinds
         },
+        "inside_keystrokes": {kind.replace(" ", "_"): others[kind] for kind in kinds},
         "harness": {
             "widgets": widgets,
             "pilot_wait_for_screen_cpu_ms": round(statistics.median(walks), 2),
@@ -466,7 +522,101 @@ async def measure(
             "after_keystrokes_rss_mb": round(after_rss, 1),
             "peak_rss_mb": round(peak_rss, 1),
             "kb_per_image": round((loaded_rss - baseline_rss) * 1024 / rows, 2),
+            **({"breakdown": memory} if memory is not None else {}),
         },
+    }
+
+
+#: Images whose objects the memory breakdown walks (every object of a million images would
+#: need a set of ~15M ids, more memory than the images).
+BREAKDOWN_SAMPLE = 20_000
+
+
+def _deep_size(obj: Any, seen: set[int]) -> int:
+    """Bytes of ``obj`` and of what it holds that ``seen`` does not have yet (strings,
+    numbers, dates, tuples, dataclass slots, ``NamedTuple``s); shared objects count once."""
+    if id(obj) in seen:
+        return 0
+    seen.add(id(obj))
+    size = sys.getsizeof(obj)
+    if isinstance(obj, (str, bytes, int, float, bool, datetime)) or obj is None:
+        return size
+    if isinstance(obj, (tuple, list)):
+        return size + sum(_deep_size(item, seen) for item in obj)
+    slots = [name for kind in type(obj).__mro__ for name in getattr(kind, "__slots__", ())]
+    return size + sum(_deep_size(getattr(obj, name, None), seen) for name in slots)
+
+
+def memory_breakdown(app: Any, rows: int, sample: int = BREAKDOWN_SAMPLE) -> dict[str, Any]:
+    """Bytes per image by kind: what a sample of the images and their rows hold (each
+    object once: the shared traits, tags and strings count once in the sample, so a larger
+    fleet shares them more), then the containers of every image (their own size only)."""
+    from amitui.model import Image
+
+    table = app.table
+    inventory = app.main.inventory
+    step = max(1, rows // sample)
+    picked = table._rows[::step]
+    seen: set[int] = {id(picked[0].now)}  # one clock for every row
+    kinds: dict[str, int] = {}
+
+    def add(kind: str, obj: Any) -> None:
+        kinds[kind] = kinds.get(kind, 0) + _deep_size(obj, seen)
+
+    fields = {  # strings first: the key and the row share the image's
+        "image: id, name, description, date": (
+            "image_id",
+            "name",
+            "description",
+            "creation_date",
+            "region",
+            "account",
+        ),
+        "image: traits (shared)": ("traits",),
+        "image: tags (shared when equal)": ("tags",),
+        "image: rare fields": ("rare",),
+        "image: key": ("_key",),
+        "image: block devices": ("block_devices",),
+    }
+    for row in picked:
+        image: Image = row.image
+        seen.add(id(image))
+        kinds["image: the record (slots)"] = kinds.get(
+            "image: the record (slots)", 0
+        ) + sys.getsizeof(image)
+        for kind, names in fields.items():
+            for name in names:
+                add(kind, getattr(image, name))
+        seen.add(id(row))
+        kinds["row: the record"] = kinds.get("row: the record", 0) + sys.getsizeof(row)
+        add("row: haystack", row.haystack)
+        add("row: eager sort keys", row.eager_keys)
+    per_image = {kind: size / len(picked) for kind, size in kinds.items()}
+    containers = {
+        "table: rows and haystacks lists": [table._rows, table._haystacks],
+        "table: orders, view and order getter": [
+            *table._orders.values(),
+            table._visible,
+            table._ordered,
+        ],
+        "table: first-character masks": list(table._char_hits.values()),
+        "table: term masks and needle caches": [
+            *table._term_hits.values(),
+            *table._matches.values(),
+        ],
+        "inventory: images by key": [inventory._images],
+        "inventory: snapshot users": [*inventory._users.values()],
+        "explorer: rows per region": [
+            part for images, made in app.main._rows.values() for part in (images, made)
+        ],
+    }
+    for kind, objects in containers.items():
+        per_image[kind] = sum(map(sys.getsizeof, objects)) / rows
+    total = sum(per_image.values())
+    return {
+        "sample_images": len(picked),
+        "bytes_per_image": {kind: round(size) for kind, size in per_image.items()},
+        "accounted_kb_per_image": round(total / 1024, 2),
     }
 
 
@@ -564,8 +714,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument(
         "--profile",
-        choices=("load", "filter", "sort", "scroll"),
-        help="cProfile loading or that kind of keystroke into ./table_bench.KIND.pstats",
+        metavar="KIND",
+        help="cProfile loading, a kind of keystroke (filter, sort, scroll) or the presses of "
+        "one key (escape, w, backspace...) into ./table_bench.KIND.pstats",
     )
     parser.add_argument(
         "--page-interval",
@@ -592,13 +743,27 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help=f"the filter keystrokes type {FILTER_TERMS_TEXT!r} (filter terms) instead",
     )
+    parser.add_argument(
+        "--memory-breakdown",
+        action="store_true",
+        help="after the keystrokes, bytes per image by kind (images, rows, the table's and "
+        "the inventory's containers) in the JSON's memory.breakdown",
+    )
     args = parser.parse_args(argv)
     if args.parse_only:
         print(json.dumps(parse_figures(args.rows)))
         return 0
     text = FILTER_TERMS_TEXT if args.filter_terms else FILTER_TEXT
     result = asyncio.run(
-        measure(args.rows, args.profile, args.page_interval, args.parser, args.keep_raw, text)
+        measure(
+            args.rows,
+            args.profile,
+            args.page_interval,
+            args.parser,
+            args.keep_raw,
+            text,
+            args.memory_breakdown,
+        )
     )
     print(json.dumps(result))
     return 0

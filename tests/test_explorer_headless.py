@@ -140,7 +140,11 @@ async def test_extras_are_fetched_once_and_only_for_our_own_images(
             assert explorer.cached_extras(image.key) is extras
             assert proxy.actions().count("DescribeImageAttribute") == 3
             # Another account's image is not asked about (EC2 answers only its owner).
-            foreign = replace(image, image_id="ami-0000000000000f00d", owner_id=OTHER_ACCOUNT)
+            foreign = replace(
+                image,
+                image_id="ami-0000000000000f00d",
+                traits=replace(image.traits, owner_id=OTHER_ACCOUNT),
+            )
             assert (await explorer.extras(foreign)).error == "only the owner sees them"
             assert proxy.actions().count("DescribeImageAttribute") == 3
             explorer.forget_extras()

@@ -6,10 +6,12 @@ entries of :data:`amitui.columns.COLUMNS` (one entry each: label, width rule, ce
 style); each image is one :class:`~amitui.columns.ImageRow` made once, holding a lowercase
 haystack for the filter, so a keystroke is a pass over plain tuples:
 
-- filter: ``needle in haystack`` over every row in C (over the shown rows only when the
-  needle grows; a needle seen before, e.g. after a backspace, is not searched again); a
-  filter of several terms (:mod:`amitui.filters`) is a byte mask per term, kept per term,
-  ANDed as integers;
+- filter: ``needle in haystack`` in C, over the rows the needle can be in: those of the
+  longest needle within it typed before (``web`` after ``we``), kept per needle in row order
+  (the order the haystacks lie in memory), else those holding its rarest character (a mask
+  per character made ahead); a needle seen before, e.g. after a backspace, is not searched
+  again; a filter of several terms (:mod:`amitui.filters`) is a byte mask per term, kept
+  per term, ANDed as integers;
 - sort: one sort per column, its keys computed on the first sort by it (done ahead, a chunk
   of rows per idle turn, once the rows settle), the order kept until the rows change;
 - scroll: only the visible rows are turned into strips (their cell texts made then), and
@@ -30,10 +32,10 @@ they mean.
 from __future__ import annotations
 
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, count, repeat
-from operator import attrgetter, contains, is_, itemgetter
+from operator import attrgetter, contains, is_, itemgetter, methodcaller
 from typing import Any, ClassVar, overload
 
 from rich.cells import cell_len, set_cell_size
@@ -59,6 +61,15 @@ MARK = "●"
 STRIP_CACHE_SIZE = 2048
 #: Row numbers kept for filters already applied (per needle, e.g. for backspace), in all.
 MATCH_CACHE_SIZE = 1_000_000
+#: Row numbers kept, in all, of the rows each needle typed was found in (in row order, so
+#: they outlive a sort): the next, longer needle is searched for in those rows only, and a
+#: backspace back to a needle searches nothing.
+NEEDLE_CACHE_SIZE = 4_000_000
+#: Below this share of the rows, a longer needle whose rows are not known from a needle
+#: within it is searched for in the shown rows (in sort order): their haystacks are
+#: scattered in memory (a row costs ~3x a row read in row order), but there is then no
+#: pass over every row.
+SHOWN_ROWS_SHARE = 1 / 8
 #: Terms whose matches are kept (a mask of a byte per row each: 100 KB at 100k rows), so
 #: typing the next term of a filter does not evaluate the ones before it again.
 TERM_CACHE_SIZE = 32
@@ -234,6 +245,7 @@ class ImageTable(ScrollView, can_focus=True):
         self._matches: dict[str, array[int]] = {}  # needle -> its _visible, in this order
         self._order_getter: itemgetter[Any] | None = None  # _ordered's indices (filter)
         self._char_hits: dict[str, bytes] = {}  # character -> in each row? (row order)
+        self._needle_rows: dict[str, array[int]] = {}  # needle -> rows with it (row order)
         self._term_hits: dict[str, bytes] = {}  # term key -> matches each row? (row order)
         self._term_memo: Memo = {}  # what terms extracted from these rows (see filters)
         self._warming: Iterator[None] | None = None  # a presort's filters.warm_up
@@ -310,6 +322,7 @@ class ImageTable(ScrollView, can_focus=True):
         self._presort_keys = None
         self._matches.clear()
         self._char_hits.clear()
+        self._needle_rows.clear()
         self._forget_terms()
         self._stop_presort()
         dropped: list[ImageKey] = []
@@ -379,6 +392,7 @@ class ImageTable(ScrollView, can_focus=True):
             self._haystacks[index] = row.haystack
             self._matches.clear()
             self._char_hits.clear()
+            self._needle_rows.clear()
         self._strips.clear()
         self.refresh()
 
@@ -481,18 +495,75 @@ class ImageTable(ScrollView, can_focus=True):
         """The rows of ``within`` (default: every row, in sort order) whose haystack contains
         ``needle``, in that order; each loop runs in C."""
         haystacks = self._haystacks
-        if within is not None and len(within) * 3 < len(haystacks):
-            # The needle grew: only the rows that matched before. Read in sort order, their
-            # haystacks are scattered in memory (~3x slower per row than a full pass), so
-            # this pays only when most rows were already filtered out.
+        if within is None or self._broad(needle):
+            return _indices(compress(self._ordered, self._in_sort_order(self._needle_mask(needle))))
+        # The needle grew: its rows are among those shown, kept in their order.
+        if len(within) < SHOWN_ROWS_SHARE * len(haystacks) and not self._knows_within(needle):
             found = map(contains, map(haystacks.__getitem__, within), repeat(needle))
             return _indices(compress(within, found))
-        # Every row: searched in the rows' own order (their haystacks were allocated one
-        # after another, so memory is read in order), then picked in sort order.
-        hits = self._char_hits.get(needle)
-        if hits is None:
-            hits = bytes(map(contains, haystacks, repeat(needle)))
-        return _indices(compress(self._ordered, self._in_sort_order(hits)))
+        # Its rows found in row order, then looked up for each shown row in the mask (a
+        # byte per row: 1 MB at 1M rows, read from the cache), not a pass over every row
+        # in sort order; over most rows, that pass costs less than looking each one up.
+        if len(self._rows_with(needle)) == len(within):
+            return within  # every row shown has it (typing on through a word): the same view
+        mask = self._needle_mask(needle)
+        if len(within) * 2 >= len(haystacks):
+            return _indices(compress(self._ordered, self._in_sort_order(mask)))
+        return _indices(compress(within, map(mask.__getitem__, within)))
+
+    def _broad(self, needle: str) -> bool:
+        """No needle within ``needle`` has known rows, and its rarest character is in most
+        rows: one pass over every row makes its mask for less than finding its rows (and
+        setting their bytes) would."""
+        if needle in self._needle_rows or any(k in needle for k in self._needle_rows):
+            return False
+        counts = [m.count(1) for c in set(needle) if (m := self._char_hits.get(c)) is not None]
+        return min(counts, default=len(self._haystacks)) * 2 > len(self._haystacks)
+
+    def _knows_within(self, needle: str) -> bool:
+        """The rows of a needle within ``needle`` are known (it is searched for in those)."""
+        return needle in self._char_hits or any(k in needle for k in self._needle_rows)
+
+    def _needle_mask(self, needle: str) -> bytes | bytearray:
+        """Whether each row's haystack contains ``needle`` (a byte per row, in row order)."""
+        mask = self._char_hits.get(needle)
+        if mask is not None:
+            return mask
+        if self._broad(needle):
+            return bytes(map(contains, self._haystacks, repeat(needle)))
+        found = bytearray(len(self._haystacks))
+        # Each row found: found[row] = 1 (in C; the rows ascend, so memory is written in order).
+        deque(map(found.__setitem__, self._rows_with(needle), repeat(1)), maxlen=0)
+        return found
+
+    def _rows_with(self, needle: str) -> array[int]:
+        """The rows whose haystack contains ``needle``, in row order: searched for in the rows
+        of the longest needle within it searched before (e.g. ``we`` before ``web``), or in
+        the rows holding its rarest character (masks made ahead), else in every row; each
+        pass reads the haystacks in row order, in which they lie in memory."""
+        rows = self._needle_rows.get(needle)
+        if rows is not None:
+            return rows
+        haystacks = self._haystacks
+        base = max((k for k in self._needle_rows if k in needle), key=len, default=None)
+        if base is not None:
+            within = self._needle_rows[base]
+            found = map(contains, map(haystacks.__getitem__, within), repeat(needle))
+            rows = _indices(compress(within, found))
+        else:
+            masks = [m for c in set(needle) if (m := self._char_hits.get(c)) is not None]
+            if masks:
+                mask = min(masks, key=methodcaller("count", 1))
+                found = map(contains, compress(haystacks, mask), repeat(needle))
+                rows = _indices(compress(compress(count(), mask), found))
+            else:
+                rows = _indices(compress(count(), map(contains, haystacks, repeat(needle))))
+        cache = self._needle_rows
+        cache[needle] = rows
+        total = sum(map(len, cache.values()))
+        while total > NEEDLE_CACHE_SIZE and len(cache) > 1:
+            total -= len(cache.pop(next(iter(cache))))  # the oldest first
+        return rows
 
     def _query_hits(self, query: Filter) -> bytes:
         """Whether each row (in row order) matches every term: each term's mask (kept per
@@ -508,9 +579,7 @@ class ImageTable(ScrollView, can_focus=True):
         if mask is None:
             needle = term.needle
             if needle is not None:
-                mask = self._char_hits.get(needle)
-                if mask is None:
-                    mask = bytes(map(contains, self._haystacks, repeat(needle)))
+                mask = bytes(self._needle_mask(needle))
             else:
                 mask = term.hits(self._rows, self._term_memo)
             if term.negated:
@@ -520,7 +589,7 @@ class ImageTable(ScrollView, can_focus=True):
             self._term_hits[term.key] = mask
         return mask
 
-    def _in_sort_order(self, values: bytes) -> Iterable[int]:
+    def _in_sort_order(self, values: bytes | bytearray) -> Iterable[int]:
         """``values`` (one per row, in row order) in sort order, rearranged in C."""
         ordered = self._ordered
         if len(ordered) < 2:  # itemgetter of one index returns the item, not a tuple

@@ -481,3 +481,56 @@ def test_a_table_with_an_impossible_column_is_a_clear_error() -> None:
         ImageTable(columns=(*COLUMNS, second_flexible))
     with pytest.raises(ValueError, match="no column 'nope'; the columns are account, region"):
         ImageTable().sort_by("nope")
+
+
+async def test_typing_narrows_from_the_needle_before_and_gives_a_fresh_filters_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Typing, backspacing, Escape and sorting in any order show exactly the rows a fresh
+    table shows for the same filter; a longer needle is searched for only in the rows of
+    the needle before it; a needle seen before, even in another order, in none."""
+    app = TableApp()
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.query_one(ImageTable)
+        table.set_rows(ROWS)
+        table.presort()
+        for _ in range(200):
+            await pilot.pause()
+            if len(table._char_hits) == len(image_table.FIRST_CHARACTERS):
+                break
+        searched: list[str] = []
+
+        def contains(hay: str, needle: str) -> bool:
+            searched.append(needle)
+            return needle in hay
+
+        monkeypatch.setattr(image_table, "contains", contains)
+        rnd = random.Random(17)
+        words = ["web-golden-2026", "api-base", "build 12", "platform", "Web-Edge", "zq"]
+        text = ""
+        for _ in range(400):
+            action = rnd.random()
+            if action < 0.55 and len(text) < 16:
+                word = next((w for w in words if w.startswith(text)), rnd.choice(words))
+                text += word[len(text)] if len(word) > len(text) else rnd.choice("ab-2")
+            elif action < 0.85:
+                text = text[:-1]  # backspace
+            elif action < 0.92:
+                text = ""  # Escape
+            else:
+                table.sort_by(rnd.choice(COLUMNS).key, rnd.choice([True, False]))
+            before = dict(table._needle_rows)
+            searched.clear()
+            table.set_filter(text)
+            want = expected(ROWS, table.sort_column, table.sort_reverse, text)
+            assert shown(table) == want, text
+            needle = text.lower()
+            if needle in before:
+                assert searched == [], needle  # backspace or another order: no search
+            elif searched:
+                bases = [len(rows) for k, rows in before.items() if k and k in needle]
+                if bases:
+                    assert len(searched) <= min(bases), needle  # the rows before only
+        # The fresh table, for the last filter.
+        table.set_rows(ROWS)
+        assert shown(table) == expected(ROWS, table.sort_column, table.sort_reverse, text)
