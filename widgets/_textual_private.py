@@ -18,6 +18,8 @@ Each is here because a measured cost forced it (a public API reflows the whole s
   key that arrives once every screen has gone (at exit) before that check runs.
 - ``Widget._on_focus`` / ``Widget._on_blur``: overridden by the image table to drop its
   style cache in the same turn (a public ``on_focus`` handler runs after the repaint).
+- ``textual.widgets._footer.FooterKey``: the footer's key widget (not exported), whose
+  key, display, description and action the explorer's footer updates in place.
 - ``rich._ratio.ratio_distribute``: Rich's split of a width by ratios, so that the details
   pane's two columns are exactly as wide as Rich's own grid would make them.
 """
@@ -28,6 +30,7 @@ from rich._ratio import ratio_distribute
 from textual import events
 from textual.geometry import Size
 from textual.widget import Widget
+from textual.widgets._footer import FooterKey
 
 #: The private hooks overridden by amitui's widgets, as (class, name): the fence test checks
 #: each still exists with the shape the overrides assume.
@@ -58,7 +61,7 @@ def set_virtual_size_without_layout(view: Widget, size: Size) -> None:
     view._scroll_update(size)
 
 
-__all__ = ["OVERRIDDEN_HOOKS", "ratio_distribute", "set_virtual_size_without_layout"]
+__all__ = ["OVERRIDDEN_HOOKS", "FooterKey", "ratio_distribute", "set_virtual_size_without_layout"]
 
 
 async def hand_key_to_focus(widget: Widget, event: events.Key) -> bool:

@@ -31,7 +31,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static, TabbedContent
+from textual.widgets import Input, Static, TabbedContent
 
 from amitui import command_line as commands
 from amitui.columns import ImageRow, make_row
@@ -66,6 +66,7 @@ from amitui.widgets.column_chooser import Choice
 from amitui.widgets.command_line import CommandLine
 from amitui.widgets.commands import PaletteEntry
 from amitui.widgets.filter_bar import FilterBar, FilterMessage
+from amitui.widgets.footer import KeysFooter
 from amitui.widgets.goto import GotoDialog
 from amitui.widgets.help_screen import HelpEntry, HelpScreen
 from amitui.widgets.image_table import ImageTable
@@ -191,7 +192,7 @@ class ExplorerScreen(Screen[None]):
                     yield FilterMessage(id="filter-error")
                     yield ImageTable(id="images")
                 yield Inspector(id="inspector")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(FilterBar).return_focus = self.table

@@ -19,8 +19,10 @@ from amitui.backend import LaunchOptions
 from amitui.flows import FlowHost, register_flow, unregister_flow
 from amitui.model import Image, ImageKey, ImageQuery, RegionStatus
 from amitui.sandbox.proxy import FaultProxy
+from amitui.widgets._textual_private import FooterKey
 from amitui.widgets.details import ImageDetails
 from amitui.widgets.filter_bar import FilterBar
+from amitui.widgets.footer import KeysFooter
 from amitui.widgets.help_screen import HelpScreen
 from amitui.widgets.image_table import ImageTable
 from amitui.widgets.lineage import LineageView
@@ -329,6 +331,36 @@ async def test_k9s_and_vim_keys_move_the_cursor(make: AppFactory) -> None:
         assert app.table.cursor_row == last
         await pilot.press("ctrl+b")
         assert app.table.cursor_row == 0
+
+
+def footer_keys(app: AmituiApp) -> list[tuple[str, str]]:
+    """The footer's keys as shown (a key left over is hidden)."""
+    return [(k.key, k.description) for k in app.main.query(FooterKey) if k.display]
+
+
+async def test_the_footer_changes_its_keys_in_place_when_the_focus_moves(make: AppFactory) -> None:
+    """Leaving the filter bar rebuilt Textual's footer (every key removed, new ones mounted
+    and styled: ~50 ms of Escape's ~120); the same keys now take their new bindings."""
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_loaded(pilot)
+        await settle(pilot)
+        on_table = footer_keys(app)
+        assert ("space", "Mark") in on_table and ("escape", "Clear filter") not in on_table
+        mounted = list(app.main.query(FooterKey))
+        await pilot.press("slash")
+        await settle(pilot)
+        on_filter = footer_keys(app)
+        assert ("escape", "Clear filter") in on_filter and ("space", "Mark") not in on_filter
+        await pilot.press("escape")
+        await settle(pilot)
+        assert footer_keys(app) == on_table
+        assert list(app.main.query(FooterKey)) == mounted  # the same widgets throughout
+        # What Textual's own footer would show, key for key.
+        footer = app.main.query_one(KeysFooter)
+        assert [(key, description) for key, _d, description, *_ in footer.shown_keys() or []] == [
+            k for k in footer_keys(app) if k[0] != "ctrl+p"
+        ]
 
 
 async def test_snapshot_tree_orphans_and_lineage_navigate(make: AppFactory, fleet: F.Fleet) -> None:

@@ -105,3 +105,19 @@ def test_the_apps_key_handling_is_what_hand_key_to_focus_replays() -> None:
     source = inspect.getsource(App.on_event)
     assert "_check_bindings(event.key, priority=True)" in source
     assert "forward_target._forward_event(event)" in source
+
+
+def test_footer_keys_are_what_the_explorers_footer_updates_in_place() -> None:
+    """widgets/footer.py sets a FooterKey's key, key_display, description and action, and
+    reads its -disabled and -command-palette classes; Footer.bindings_changed is the hook."""
+    from textual.widgets import Footer
+
+    from amitui.widgets._textual_private import FooterKey
+
+    key = FooterKey("space", "space", "Mark", "toggle_mark", disabled=True)
+    assert (key.key, key.key_display, key.description, key.action) == (
+        "space", "space", "Mark", "toggle_mark"
+    )  # fmt: skip
+    assert key.has_class("-disabled")
+    assert list(inspect.signature(Footer.bindings_changed).parameters) == ["self", "screen"]
+    assert "-command-palette" in inspect.getsource(Footer.compose)
