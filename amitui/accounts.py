@@ -29,7 +29,7 @@ from botocore import exceptions as boto_exceptions
 
 from amitui.aws import AwsSession, Credentials
 from amitui.aws_errors import classify_error
-from amitui.loader import load_region, resolve_regions
+from amitui.loader import handed_on, load_region, resolve_regions
 from amitui.model import ACCOUNT_ID_PATTERN, AwsError, ImageQuery, RegionLoad, RegionStatus
 
 DEFAULT_ORG_ROLE = "OrganizationAccountAccessRole"
@@ -721,6 +721,10 @@ class Limits:
         return self._waiting[0]
 
 
+#: One account-region's load, with its account.
+AccountLoad = tuple[Account, RegionLoad]
+
+
 async def stream_accounts(
     accounts: Sequence[Account],
     query: ImageQuery,
@@ -732,7 +736,7 @@ async def stream_accounts(
     limits: Limits | None = None,
     region_timeout: float | None = None,
     release_clients: bool = False,
-) -> AsyncIterator[tuple[Account, RegionLoad]]:
+) -> AsyncIterator[AccountLoad]:
     """Yield ``(account, region load)`` as each account-region completes. Each account's
     regions are resolved on its own (``--region`` narrows; else the account's enabled
     regions): one whose region list fails yields one failed load for its default region,
@@ -742,14 +746,13 @@ async def stream_accounts(
     (a listing that asks each once, as ``amitui ls``: an organization's thousands of clients
     are not all held to the end). The App keeps them: its actions use them again."""
     limits = limits or Limits()
-    arrived: asyncio.Queue[tuple[Account, RegionLoad] | None] = asyncio.Queue()
     options: dict[str, Any] = {"with_snapshots": with_snapshots}
     if region_timeout is not None:
         options["region_timeout"] = region_timeout
 
-    async def load(account: Account, region: str) -> None:
+    async def load(account: Account, region: str, hand_on: Callable[[AccountLoad], None]) -> None:
         async with limits.slot(account.id, region):
-            arrived.put_nowait(
+            hand_on(
                 (
                     account,
                     await load_region(
@@ -762,7 +765,7 @@ async def stream_accounts(
             with contextlib.suppress(Exception):
                 await account.session.release(region)
 
-    async def load_account(account: Account) -> None:
+    async def load_account(account: Account, hand_on: Callable[[AccountLoad], None]) -> None:
         asks_enabled = not regions and (all_regions or not configured)
         try:
             if asks_enabled and account.enabled_regions is not None:
@@ -781,20 +784,12 @@ async def stream_accounts(
                 error.hint,
             )
             where = account.session.default_region
-            arrived.put_nowait((account, RegionLoad(where, error.status, error=error)))
+            hand_on((account, RegionLoad(where, error.status, error=error)))
             return
-        await asyncio.gather(*(load(account, region) for region in names))
+        await asyncio.gather(*(load(account, region, hand_on) for region in names))
 
-    async def load_all() -> None:
-        try:
-            await asyncio.gather(*(load_account(account) for account in accounts))
-        finally:
-            arrived.put_nowait(None)
+    async def load_all(hand_on: Callable[[AccountLoad], None]) -> None:
+        await asyncio.gather(*(load_account(account, hand_on) for account in accounts))
 
-    task = asyncio.create_task(load_all())
-    try:
-        while (item := await arrived.get()) is not None:
-            yield item
-        await task
-    finally:
-        task.cancel()
+    async for listed in handed_on(load_all):
+        yield listed

@@ -22,6 +22,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from amitui.accounts import (
@@ -43,7 +44,7 @@ from amitui.ancestry import image_ancestry
 from amitui.aws import AwsSession
 from amitui.aws_errors import classify_error
 from amitui.backend import AccountOpener, LaunchOptions, account_opener, open_session
-from amitui.loader import fetch_extras, load_region, resolve_regions
+from amitui.loader import fetch_extras, handed_on, load_region, resolve_regions
 from amitui.lookup import Place, resolve
 from amitui.model import (
     AwsError,
@@ -343,21 +344,8 @@ class Explorer:
     async def stream(self, regions: Iterable[str | RegionKey]) -> AsyncIterator[RegionLoad]:
         """:meth:`load_each`'s loads, yielded as they arrive."""
         tokens = self.begin(regions)
-        arrived: asyncio.Queue[RegionLoad | None] = asyncio.Queue()
-
-        async def deliver() -> None:
-            try:
-                await self._deliver(tokens, arrived.put_nowait)
-            finally:
-                arrived.put_nowait(None)
-
-        task = asyncio.create_task(deliver())
-        try:
-            while (region_load := await arrived.get()) is not None:
-                yield region_load
-            await task  # its failure, if any
-        finally:
-            task.cancel()
+        async for region_load in handed_on(partial(self._deliver, tokens)):
+            yield region_load
 
     async def _deliver(
         self, tokens: dict[RegionKey, int], on_load: Callable[[RegionLoad], None]

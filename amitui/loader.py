@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from amitui.aws import AwsSession
 from amitui.aws_errors import RETRY, classify_error
@@ -229,6 +229,29 @@ async def _images_and_snapshots(
         snapshots_task.cancel()
         # Retrieve a second failure, so asyncio does not log it as never retrieved.
         await asyncio.gather(images_task, snapshots_task, return_exceptions=True)
+
+
+T = TypeVar("T")
+
+
+async def handed_on(produce: Callable[[Callable[[T], None]], Awaitable[None]]) -> AsyncIterator[T]:
+    """Run ``produce(hand_on)`` and yield each item it hands on, as it does; then its
+    failure, if any. The generator closing early cancels the producer."""
+    arrived: asyncio.Queue[tuple[T] | None] = asyncio.Queue()
+
+    async def run() -> None:
+        try:
+            await produce(lambda item: arrived.put_nowait((item,)))
+        finally:
+            arrived.put_nowait(None)
+
+    task = asyncio.create_task(run())
+    try:
+        while (item := await arrived.get()) is not None:
+            yield item[0]
+        await task
+    finally:
+        task.cancel()
 
 
 async def stream_regions(

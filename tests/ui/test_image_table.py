@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 
 from amitui.columns import COLUMNS, Column, ImageRow, column, make_row, rows_for
 from amitui.filters import FilterError, parse
@@ -229,25 +230,35 @@ async def test_filter_keys_repaint_without_laying_out_the_screen(
         assert layouts == []
 
 
+async def presorted_counting_searches(
+    app: TableApp, pilot: Pilot[None], monkeypatch: pytest.MonkeyPatch
+) -> tuple[ImageTable, list[str]]:
+    """The app's table holding ROWS, presorted (every column's order, then every row
+    searched for each first character), and the list each needle searched for from then on
+    is appended to."""
+    table = app.query_one(ImageTable)
+    table.set_rows(ROWS)
+    table.presort()
+    for _ in range(200):
+        await pilot.pause()
+        if len(table._char_hits) == len(image_table.FIRST_CHARACTERS):
+            break
+    searched: list[str] = []
+
+    def contains(hay: str, needle: str) -> bool:
+        searched.append(needle)
+        return needle in hay
+
+    monkeypatch.setattr(image_table, "contains", contains)
+    return table, searched
+
+
 async def test_a_first_character_is_searched_ahead_of_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app = TableApp()
     async with app.run_test(size=(160, 30)) as pilot:
-        table = app.query_one(ImageTable)
-        table.set_rows(ROWS)
-        table.presort()  # every column's order, then every row searched for each character
-        for _ in range(100):
-            await pilot.pause()
-            if len(table._char_hits) == len(image_table.FIRST_CHARACTERS):
-                break
-        searched: list[str] = []
-
-        def contains(hay: str, needle: str) -> bool:
-            searched.append(needle)
-            return needle in hay
-
-        monkeypatch.setattr(image_table, "contains", contains)
+        table, searched = await presorted_counting_searches(app, pilot, monkeypatch)
         table.set_filter("W")
         assert searched == []  # no pass over the rows for a first character
         assert shown(table) == expected(ROWS, "created", True, "w")
@@ -491,20 +502,7 @@ async def test_typing_narrows_from_the_needle_before_and_gives_a_fresh_filters_r
     the needle before it; a needle seen before, even in another order, in none."""
     app = TableApp()
     async with app.run_test(size=(160, 30)) as pilot:
-        table = app.query_one(ImageTable)
-        table.set_rows(ROWS)
-        table.presort()
-        for _ in range(200):
-            await pilot.pause()
-            if len(table._char_hits) == len(image_table.FIRST_CHARACTERS):
-                break
-        searched: list[str] = []
-
-        def contains(hay: str, needle: str) -> bool:
-            searched.append(needle)
-            return needle in hay
-
-        monkeypatch.setattr(image_table, "contains", contains)
+        table, searched = await presorted_counting_searches(app, pilot, monkeypatch)
         rnd = random.Random(17)
         words = ["web-golden-2026", "api-base", "build 12", "platform", "Web-Edge", "zq"]
         text = ""
