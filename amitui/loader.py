@@ -270,31 +270,25 @@ async def stream_regions(
     then, with ``snapshots_pending=True``, and again complete once its snapshots are in (an
     account with thousands of snapshots and a few images should not wait for the former).
     """
-    arrived: asyncio.Queue[RegionLoad] = asyncio.Queue()
 
-    async def load(region: str) -> None:
-        arrived.put_nowait(
+    async def load(region: str, hand_on: Callable[[RegionLoad], None]) -> None:
+        hand_on(
             await load_region(
                 aws,
                 region,
                 query,
                 region_timeout=region_timeout,
                 with_snapshots=with_snapshots,
-                on_images=arrived.put_nowait if images_first else None,
+                on_images=hand_on if images_first else None,
                 account=account,
             )
         )
 
-    tasks = [asyncio.create_task(load(r)) for r in regions]
-    try:
-        complete = 0
-        while complete < len(tasks):
-            region_load = await arrived.get()
-            complete += not region_load.snapshots_pending
-            yield region_load
-    finally:
-        for task in tasks:
-            task.cancel()
+    async def load_all(hand_on: Callable[[RegionLoad], None]) -> None:
+        await asyncio.gather(*(load(region, hand_on) for region in regions))
+
+    async for region_load in handed_on(load_all):
+        yield region_load
 
 
 async def fetch_extras(aws: AwsSession, image: Image, account_id: str | None) -> ImageExtras:

@@ -35,7 +35,7 @@ from array import array
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, count, repeat
-from operator import attrgetter, contains, is_, itemgetter, methodcaller
+from operator import attrgetter, contains, is_, itemgetter
 from typing import Any, ClassVar, overload
 
 from rich.cells import cell_len, set_cell_size
@@ -244,7 +244,9 @@ class ImageTable(ScrollView, can_focus=True):
         self._visible: array[int] = _indices()  # the filtered view of _ordered
         self._matches: dict[str, array[int]] = {}  # needle -> its _visible, in this order
         self._order_getter: itemgetter[Any] | None = None  # _ordered's indices (filter)
-        self._char_hits: dict[str, bytes] = {}  # character -> in each row? (row order)
+        #: character -> whether each row has it (a byte per row, in row order), and in how
+        #: many rows (which of a needle's characters is the rarest).
+        self._char_hits: dict[str, tuple[bytes, int]] = {}
         self._needle_rows: dict[str, array[int]] = {}  # needle -> rows with it (row order)
         self._term_hits: dict[str, bytes] = {}  # term key -> matches each row? (row order)
         self._term_memo: Memo = {}  # what terms extracted from these rows (see filters)
@@ -417,7 +419,8 @@ class ImageTable(ScrollView, can_focus=True):
         else:
             char = next((c for c in FIRST_CHARACTERS if c not in self._char_hits), None)
             if char is not None:
-                self._char_hits[char] = bytes(map(contains, self._haystacks, repeat(char)))
+                hits = bytes(map(contains, self._haystacks, repeat(char)))
+                self._char_hits[char] = (hits, hits.count(1))
             else:
                 if self._warming is None:
                     self._warming = warm_up(self._rows, self._term_memo)
@@ -517,8 +520,14 @@ class ImageTable(ScrollView, can_focus=True):
         setting their bytes) would."""
         if needle in self._needle_rows or any(k in needle for k in self._needle_rows):
             return False
-        counts = [m.count(1) for c in set(needle) if (m := self._char_hits.get(c)) is not None]
-        return min(counts, default=len(self._haystacks)) * 2 > len(self._haystacks)
+        rarest = self._rarest_character(needle)
+        rows = len(self._haystacks) if rarest is None else rarest[1]
+        return rows * 2 > len(self._haystacks)
+
+    def _rarest_character(self, needle: str) -> tuple[bytes, int] | None:
+        """The hits of ``needle``'s character in fewest rows (None: none made ahead)."""
+        known = [h for c in set(needle) if (h := self._char_hits.get(c)) is not None]
+        return min(known, key=itemgetter(1), default=None)
 
     def _knows_within(self, needle: str) -> bool:
         """The rows of a needle within ``needle`` are known (it is searched for in those)."""
@@ -526,9 +535,9 @@ class ImageTable(ScrollView, can_focus=True):
 
     def _needle_mask(self, needle: str) -> bytes | bytearray:
         """Whether each row's haystack contains ``needle`` (a byte per row, in row order)."""
-        mask = self._char_hits.get(needle)
-        if mask is not None:
-            return mask
+        hits = self._char_hits.get(needle)
+        if hits is not None:
+            return hits[0]
         if self._broad(needle):
             return bytes(map(contains, self._haystacks, repeat(needle)))
         found = bytearray(len(self._haystacks))
@@ -551,9 +560,9 @@ class ImageTable(ScrollView, can_focus=True):
             found = map(contains, map(haystacks.__getitem__, within), repeat(needle))
             rows = _indices(compress(within, found))
         else:
-            masks = [m for c in set(needle) if (m := self._char_hits.get(c)) is not None]
-            if masks:
-                mask = min(masks, key=methodcaller("count", 1))
+            rarest = self._rarest_character(needle)
+            if rarest is not None:
+                mask = rarest[0]
                 found = map(contains, compress(haystacks, mask), repeat(needle))
                 rows = _indices(compress(compress(count(), mask), found))
             else:
